@@ -1,0 +1,59 @@
+namespace Broker;
+
+/// <summary>
+/// The error names carried by <see cref="BrokerException.ErrorCode"/>. They are Amazon's own names, so code that
+/// handles an SQS error by name handles the broker's too.
+/// </summary>
+public static class BrokerErrorCodes
+{
+    /// <summary>The queue does not exist, or was deleted.</summary>
+    public const string QueueDoesNotExist = "QueueDoesNotExist";
+
+    /// <summary>A queue of that name exists with a different value for one of its attributes (AWS: <c>QueueNameExists</c> / <c>QueueAlreadyExists</c>).</summary>
+    public const string QueueAlreadyExists = "QueueAlreadyExists";
+
+    /// <summary>A queue of that name was deleted less than <see cref="BrokerOptions.QueueDeletionCooldown"/> ago.</summary>
+    public const string QueueDeletedRecently = "QueueDeletedRecently";
+
+    /// <summary>A second purge came within <see cref="BrokerOptions.PurgeCooldown"/> of the last one.</summary>
+    public const string PurgeQueueInProgress = "PurgeQueueInProgress";
+
+    /// <summary>The receipt handle is malformed, forged, or belongs to another queue.</summary>
+    public const string ReceiptHandleIsInvalid = "ReceiptHandleIsInvalid";
+
+    /// <summary>A parameter is out of range or malformed.</summary>
+    public const string InvalidParameterValue = "InvalidParameterValue";
+
+    /// <summary>A required parameter is missing (for example an empty message body).</summary>
+    public const string MissingParameter = "MissingParameter";
+
+    /// <summary>An attribute name is unknown, read-only, or not valid for this queue type.</summary>
+    public const string InvalidAttributeName = "InvalidAttributeName";
+
+    /// <summary>An attribute value is out of range or malformed.</summary>
+    public const string InvalidAttributeValue = "InvalidAttributeValue";
+
+    /// <summary>The message body contains a character SQS does not allow.</summary>
+    public const string InvalidMessageContents = "InvalidMessageContents";
+
+    /// <summary>Declared by SQS for a message that is not in flight; SQS (and the broker) answer such calls leniently instead.</summary>
+    public const string MessageNotInflight = "MessageNotInflight";
+
+    /// <summary>A limit was reached: the in-flight limit on a short poll, or a queue's depth or byte cap.</summary>
+    public const string OverLimit = "OverLimit";
+
+    /// <summary>A batch request had no entries.</summary>
+    public const string EmptyBatchRequest = "EmptyBatchRequest";
+
+    /// <summary>A batch request had more than 10 entries.</summary>
+    public const string TooManyEntriesInBatchRequest = "TooManyEntriesInBatchRequest";
+
+    /// <summary>Two entries of a batch request share an id.</summary>
+    public const string BatchEntryIdsNotDistinct = "BatchEntryIdsNotDistinct";
+
+    /// <summary>A batch entry id is empty, longer than 80 characters, or has characters other than letters, digits, '-' and '_'.</summary>
+    public const string InvalidBatchEntryId = "InvalidBatchEntryId";
+
+    /// <summary>The messages of a send batch add up to more than 1 MiB.</summary>
+    public const string BatchRequestTooLong = "BatchRequestTooLong";
+}

@@ -1,0 +1,226 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.CodeAnalysis;
+using System.Text;
+using Broker.Queues;
+using Broker.Queues.Internal;
+
+namespace Broker;
+
+/// <summary>
+/// An in-process message broker with the semantics of Amazon SQS (and, in later releases, SNS and Kinesis). Create one
+/// per application (or per test), optionally with a <see cref="TimeProvider"/> such as <c>FakeTimeProvider</c>: every
+/// delay, visibility timeout and retention period is driven by it, so a test that advances a fake clock sees messages
+/// reappear and expire deterministically.
+/// </summary>
+/// <remarks>
+/// Creating and deleting queues takes a lock (a cold path); sending, receiving, deleting messages and changing their
+/// visibility take none.
+/// </remarks>
+public sealed class MessageBroker : IDisposable
+{
+    private readonly ConcurrentDictionary<string, MessageQueue> queues = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, long> recentlyDeleted = new(StringComparer.Ordinal);
+    private readonly Lock lifecycleLock = new();
+    private bool disposed;
+
+    /// <summary>A broker with AWS's defaults on the system clock.</summary>
+    public MessageBroker()
+        : this(new BrokerOptions(), TimeProvider.System)
+    {
+    }
+
+    /// <summary>A broker with the given options on the given clock.</summary>
+    /// <param name="options">The broker's settings.</param>
+    /// <param name="timeProvider">The clock; <see langword="null"/> for <see cref="TimeProvider.System"/>.</param>
+    public MessageBroker(BrokerOptions options, TimeProvider? timeProvider = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        Options = options;
+        TimeProvider = timeProvider ?? TimeProvider.System;
+    }
+
+    /// <summary>The broker's settings.</summary>
+    public BrokerOptions Options { get; }
+
+    /// <summary>The clock every deadline of this broker is measured with.</summary>
+    public TimeProvider TimeProvider { get; }
+
+    /// <summary>Creates a standard queue with SQS's defaults, or returns the existing one when its settings are the defaults.</summary>
+    /// <param name="name">1 to 80 letters, digits, '-' and '_'; case-sensitive.</param>
+    /// <returns>The queue.</returns>
+    /// <exception cref="BrokerException">As <see cref="CreateQueue(string, QueueOptions)"/>.</exception>
+    public IMessageQueue CreateQueue(string name) => CreateQueue(name, new QueueOptions());
+
+    /// <summary>
+    /// Creates a standard queue, or returns the existing one when every setting matches (SQS: CreateQueue is idempotent).
+    /// </summary>
+    /// <param name="name">1 to 80 letters, digits, '-' and '_'; case-sensitive.</param>
+    /// <param name="options">The settings.</param>
+    /// <returns>The queue.</returns>
+    /// <exception cref="BrokerException">The name is invalid (<c>InvalidParameterValue</c>), a setting is out of range
+    /// (<c>InvalidAttributeValue</c>), a queue of that name exists with other settings (<c>QueueAlreadyExists</c>, naming
+    /// the first that differs), or one was deleted within <see cref="BrokerOptions.QueueDeletionCooldown"/> (<c>QueueDeletedRecently</c>).</exception>
+    public IMessageQueue CreateQueue(string name, QueueOptions options)
+    {
+        ValidateName(name);
+        var settings = QueueSettings.Create(options);
+        lock (lifecycleLock)
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            if (queues.TryGetValue(name, out var existing))
+            {
+                if (QueueSettings.FirstDifference(existing.Settings.Options, settings.Options) is { } attribute)
+                {
+                    throw new BrokerException(
+                        BrokerErrorCodes.QueueAlreadyExists,
+                        $"A queue already exists with the same name and a different value for attribute {attribute}. Use GetQueue, or create it with the same settings.");
+                }
+
+                return existing;
+            }
+
+            var now = TimeProvider.GetUtcNow().UtcTicks;
+            if (recentlyDeleted.TryGetValue(name, out var deletedAt))
+            {
+                if (now - deletedAt < Options.QueueDeletionCooldown.Ticks)
+                {
+                    throw new BrokerException(
+                        BrokerErrorCodes.QueueDeletedRecently,
+                        $"You must wait {(long)Options.QueueDeletionCooldown.TotalSeconds} seconds after deleting a queue before you can create another with the same name ('{name}'). Set BrokerOptions.QueueDeletionCooldown to change this.");
+                }
+
+                recentlyDeleted.Remove(name);
+            }
+
+            var queue = new MessageQueue(this, name, settings);
+            queues[name] = queue;
+            return queue;
+        }
+    }
+
+    /// <summary>Creates a standard queue from SQS attribute names and values (for example <c>VisibilityTimeout</c> = <c>"60"</c>).</summary>
+    /// <param name="name">1 to 80 letters, digits, '-' and '_'.</param>
+    /// <param name="attributes">Attributes by their SQS names; the others take SQS's defaults.</param>
+    /// <returns>The queue.</returns>
+    /// <exception cref="BrokerException">As <see cref="CreateQueue(string, QueueOptions)"/>, and <c>InvalidAttributeName</c> for an unknown or FIFO-only attribute.</exception>
+    public IMessageQueue CreateQueue(string name, IReadOnlyDictionary<string, string> attributes)
+    {
+        ValidateName(name);
+        return CreateQueue(name, QueueSettings.Apply(new QueueOptions(), attributes));
+    }
+
+    /// <summary>The queue of that name.</summary>
+    /// <param name="name">The queue's name.</param>
+    /// <returns>The queue.</returns>
+    /// <exception cref="BrokerException">No such queue (<c>QueueDoesNotExist</c>).</exception>
+    public IMessageQueue GetQueue(string name) =>
+        TryGetQueue(name, out var queue) ? queue : throw MessageQueue.QueueDoesNotExist(name);
+
+    /// <summary>The queue of that name, if there is one.</summary>
+    /// <param name="name">The queue's name.</param>
+    /// <param name="queue">The queue, when found.</param>
+    /// <returns>Whether the queue exists.</returns>
+    public bool TryGetQueue(string name, [NotNullWhen(true)] out IMessageQueue? queue)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        var found = queues.TryGetValue(name, out var messageQueue);
+        queue = messageQueue;
+        return found;
+    }
+
+    /// <summary>A page of queue names in ordinal order, optionally those with a prefix (SQS: ListQueues).</summary>
+    /// <param name="request">Prefix and paging; <see langword="null"/> for the first 1,000 of every queue.</param>
+    /// <returns>The names and the token for the next page.</returns>
+    /// <exception cref="BrokerException"><c>MaxResults</c> is outside 1 to 1,000 or the token is not one this broker issued (<c>InvalidParameterValue</c>).</exception>
+    public ListQueuesResult ListQueues(ListQueuesRequest? request = null)
+    {
+        request ??= new ListQueuesRequest();
+        if (request.MaxResults is < 1 or > QueueDefaults.MaxListQueuesResults)
+        {
+            throw new BrokerException(
+                BrokerErrorCodes.InvalidParameterValue,
+                $"Value {request.MaxResults} for parameter MaxResults is invalid. Reason: MaxResults must be an integer between 1 and 1000.");
+        }
+
+        var after = request.NextToken is null ? null : DecodeToken(request.NextToken);
+        var prefix = request.QueueNamePrefix ?? string.Empty;
+        var names = queues.Keys
+            .Where(n => n.StartsWith(prefix, StringComparison.Ordinal) && (after is null || string.CompareOrdinal(n, after) > 0))
+            .Order(StringComparer.Ordinal)
+            .Take(request.MaxResults + 1)
+            .ToList();
+        string? next = null;
+        if (names.Count > request.MaxResults)
+        {
+            names.RemoveAt(names.Count - 1);
+            next = Convert.ToBase64String(Encoding.UTF8.GetBytes(names[^1]));
+        }
+
+        return new ListQueuesResult(names, next);
+    }
+
+    /// <summary>
+    /// Deletes a queue and every message in it (SQS: DeleteQueue). Calls on the deleted queue fail with
+    /// <c>QueueDoesNotExist</c>, long polls waiting on it end with that error, and the name cannot be reused for
+    /// <see cref="BrokerOptions.QueueDeletionCooldown"/>.
+    /// </summary>
+    /// <param name="name">The queue's name.</param>
+    /// <exception cref="BrokerException">No such queue (<c>QueueDoesNotExist</c>).</exception>
+    public void DeleteQueue(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        lock (lifecycleLock)
+        {
+            if (!queues.TryRemove(name, out var queue))
+            {
+                throw MessageQueue.QueueDoesNotExist(name);
+            }
+
+            recentlyDeleted[name] = TimeProvider.GetUtcNow().UtcTicks;
+            queue.Dispose();
+        }
+    }
+
+    /// <summary>Deletes every queue; calls on them fail afterwards and waiting receivers are released.</summary>
+    public void Dispose()
+    {
+        lock (lifecycleLock)
+        {
+            if (disposed)
+            {
+                return;
+            }
+
+            disposed = true;
+            foreach (var queue in queues.Values)
+            {
+                queue.Dispose();
+            }
+
+            queues.Clear();
+        }
+    }
+
+    private static void ValidateName(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        if (!MessageValidation.IsValidQueueName(name))
+        {
+            throw new BrokerException(
+                BrokerErrorCodes.InvalidParameterValue,
+                $"Invalid queue name '{name}'. Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length.");
+        }
+    }
+
+    private static string DecodeToken(string token)
+    {
+        try
+        {
+            return Encoding.UTF8.GetString(Convert.FromBase64String(token));
+        }
+        catch (FormatException)
+        {
+            throw new BrokerException(BrokerErrorCodes.InvalidParameterValue, $"Invalid NextToken '{token}'. Pass the NextToken of a previous ListQueues result.");
+        }
+    }
+}

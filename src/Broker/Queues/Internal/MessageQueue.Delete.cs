@@ -1,0 +1,172 @@
+using System.Globalization;
+
+namespace Broker.Queues.Internal;
+
+internal sealed partial class MessageQueue
+{
+    public ValueTask DeleteAsync(string receiptHandle, CancellationToken cancellationToken = default)
+    {
+        ThrowIfDeleted();
+        Delete(ParseHandle(receiptHandle));
+        return default;
+    }
+
+    public ValueTask<BatchResult> DeleteBatchAsync(IReadOnlyList<DeleteMessageBatchEntry> entries, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(entries);
+        ThrowIfDeleted();
+        ValidateBatchIds(entries, static e => e.Id);
+        var successful = new string[entries.Count];
+        var succeeded = 0;
+        List<BatchResultErrorEntry>? failed = null;
+        foreach (var entry in entries)
+        {
+            if (ReceiptHandleCodec.TryParse(entry.ReceiptHandle, handleKey, out var receipt) && slots.Exists(receipt.Slot))
+            {
+                Delete(receipt);
+                successful[succeeded++] = entry.Id;
+            }
+            else
+            {
+                (failed ??= []).Add(new BatchResultErrorEntry(entry.Id, InvalidHandle(entry.ReceiptHandle)));
+            }
+        }
+
+        if (succeeded < successful.Length)
+        {
+            Array.Resize(ref successful, succeeded);
+        }
+
+        return new ValueTask<BatchResult>(new BatchResult(successful, failed is null ? [] : failed));
+    }
+
+    public ValueTask ChangeVisibilityAsync(string receiptHandle, TimeSpan visibilityTimeout, CancellationToken cancellationToken = default)
+    {
+        ThrowIfDeleted();
+        var ticks = CheckVisibilityTimeout(visibilityTimeout);
+        ChangeVisibility(ParseHandle(receiptHandle), receiptHandle, ticks);
+        return default;
+    }
+
+    public ValueTask<BatchResult> ChangeVisibilityBatchAsync(IReadOnlyList<ChangeVisibilityBatchEntry> entries, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(entries);
+        ThrowIfDeleted();
+        ValidateBatchIds(entries, static e => e.Id);
+        var successful = new List<string>(entries.Count);
+        List<BatchResultErrorEntry>? failed = null;
+        foreach (var entry in entries)
+        {
+            try
+            {
+                var ticks = CheckVisibilityTimeout(entry.VisibilityTimeout);
+                ChangeVisibility(ParseHandle(entry.ReceiptHandle), entry.ReceiptHandle, ticks);
+                successful.Add(entry.Id);
+            }
+            catch (BrokerException error)
+            {
+                (failed ??= []).Add(new BatchResultErrorEntry(entry.Id, error));
+            }
+        }
+
+        return new ValueTask<BatchResult>(new BatchResult(successful, failed is null ? [] : failed));
+    }
+
+    /// <summary>
+    /// Deletes the message of a valid handle. Lenient as SQS standard queues are: a handle whose message is gone, or was
+    /// received again since, deletes nothing and is not an error; a handle whose visibility expired but whose message
+    /// nobody received since still deletes it.
+    /// </summary>
+    private void Delete(in ReceiptHandleData receipt)
+    {
+        ref var slot = ref slots[receipt.Slot];
+        var message = Volatile.Read(ref slot.Message);
+        if (message is null || message.Sequence != receipt.Sequence)
+        {
+            return;
+        }
+
+        var state = Volatile.Read(ref message.State);
+        while (MessageState.Slot(state) == receipt.Slot && MessageState.ReceiveCount(state) == receipt.ReceiveCount && MessageState.IsLive(state))
+        {
+            var seen = Interlocked.CompareExchange(ref message.State, MessageState.Next(state, receipt.Slot, receipt.ReceiveCount, MessageStatus.Deleted), state);
+            if (seen == state)
+            {
+                Removed(message, state);
+                return;
+            }
+
+            state = seen;
+        }
+    }
+
+    private void ChangeVisibility(in ReceiptHandleData receipt, string receiptHandle, long visibilityTicks)
+    {
+        ref var slot = ref slots[receipt.Slot];
+        var message = Volatile.Read(ref slot.Message);
+        var state = message is null ? 0 : Volatile.Read(ref message.State);
+        while (true)
+        {
+            if (message is null || message.Sequence != receipt.Sequence || MessageState.Slot(state) != receipt.Slot
+                || MessageState.ReceiveCount(state) != receipt.ReceiveCount || !MessageState.IsLive(state))
+            {
+                throw new BrokerException(
+                    BrokerErrorCodes.InvalidParameterValue,
+                    $"Value {receiptHandle} for parameter ReceiptHandle is invalid. Reason: Message does not exist or is not available for visibility timeout change.");
+            }
+
+            if (MessageState.Status(state) != MessageStatus.InFlight)
+            {
+                return; // Its visibility already expired and nobody received it since: SQS answers 200 and does nothing.
+            }
+
+            var now = Now();
+            if (now + visibilityTicks > receipt.ReceivedAt + QueueDefaults.MaxVisibilityTimeout.Ticks)
+            {
+                throw new BrokerException(
+                    BrokerErrorCodes.InvalidParameterValue,
+                    $"Value {(visibilityTicks / TimeSpan.TicksPerSecond).ToString(CultureInfo.InvariantCulture)} for parameter VisibilityTimeout is invalid. "
+                    + "Reason: Total VisibilityTimeout for the message is beyond the limit [43200 seconds]. The 12 hours count from the receive that issued this handle.");
+            }
+
+            if (visibilityTicks == 0)
+            {
+                var visibleState = MessageState.Next(state, receipt.Slot, receipt.ReceiveCount, MessageStatus.Visible);
+                var seen = Interlocked.CompareExchange(ref message.State, visibleState, state);
+                if (seen != state)
+                {
+                    state = seen;
+                    continue;
+                }
+
+                Interlocked.Decrement(ref inFlightCount.Value);
+                MakeVisible(message, receipt.Slot, receipt.ReceiveCount);
+                return;
+            }
+
+            var deadline = now + visibilityTicks;
+            Volatile.Write(ref slot.Deadline, deadline);
+            timer.Schedule(new TimerTicket(deadline, receipt.Slot, receipt.ReceiveCount, TicketKind.Visibility));
+            var retentionEnd = message.SentAt + Settings.RetentionTicks;
+            if (retentionEnd < deadline)
+            {
+                timer.Schedule(new TimerTicket(retentionEnd, receipt.Slot, receipt.ReceiveCount, TicketKind.Retention));
+            }
+
+            return;
+        }
+    }
+
+    private ReceiptHandleData ParseHandle(string receiptHandle)
+    {
+        if (!ReceiptHandleCodec.TryParse(receiptHandle, handleKey, out var receipt) || !slots.Exists(receipt.Slot))
+        {
+            throw InvalidHandle(receiptHandle);
+        }
+
+        return receipt;
+    }
+
+    private static BrokerException InvalidHandle(string? receiptHandle) =>
+        new(BrokerErrorCodes.ReceiptHandleIsInvalid, $"The input receipt handle \"{receiptHandle}\" is not a valid receipt handle. Pass the ReceiptHandle of a message received from this queue.");
+}

@@ -1,0 +1,261 @@
+namespace Broker.Queues.Internal;
+
+internal sealed partial class MessageQueue
+{
+    /// <summary>Bumped when retention changes, which retires the sweep chain scheduled under the old period.</summary>
+    private int sweepGeneration;
+
+    public bool IsStale(in TimerTicket ticket)
+    {
+        if (ticket.Kind == TicketKind.Sweep)
+        {
+            return ticket.ReceiveCount != Volatile.Read(ref sweepGeneration);
+        }
+
+        if (!slots.Exists(ticket.Slot))
+        {
+            return true;
+        }
+
+        ref var slot = ref slots[ticket.Slot];
+        var message = Volatile.Read(ref slot.Message);
+        if (message is null)
+        {
+            return true;
+        }
+
+        var state = Volatile.Read(ref message.State);
+        if (MessageState.Slot(state) != ticket.Slot || MessageState.ReceiveCount(state) != ticket.ReceiveCount)
+        {
+            return true;
+        }
+
+        return ticket.Kind switch
+        {
+            TicketKind.Visibility => MessageState.Status(state) != MessageStatus.InFlight || Volatile.Read(ref slot.Deadline) != ticket.Deadline,
+            TicketKind.Delay => MessageState.Status(state) != MessageStatus.Delayed,
+            _ => !MessageState.IsLive(state),
+        };
+    }
+
+    public void OnDue(in TimerTicket ticket, long now)
+    {
+        if (ticket.Kind == TicketKind.Sweep)
+        {
+            if (!IsStale(ticket))
+            {
+                Sweep(now);
+            }
+
+            return;
+        }
+
+        var retentionTicks = Settings.RetentionTicks;
+        while (!IsStale(ticket))
+        {
+            var message = Volatile.Read(ref slots[ticket.Slot].Message)!;
+            var state = Volatile.Read(ref message.State);
+            if (now - message.SentAt >= retentionTicks)
+            {
+                if (Expire(message, state))
+                {
+                    return;
+                }
+
+                continue;
+            }
+
+            if (ticket.Kind == TicketKind.Retention)
+            {
+                // Retention was raised since this ticket was scheduled: look again when the new period ends.
+                timer.Enqueue(ticket with { Deadline = message.SentAt + retentionTicks });
+                return;
+            }
+
+            var from = MessageState.Status(state);
+            var visibleState = MessageState.Next(state, ticket.Slot, ticket.ReceiveCount, MessageStatus.Visible);
+            if (Interlocked.CompareExchange(ref message.State, visibleState, state) != state)
+            {
+                continue;
+            }
+
+            if (from == MessageStatus.Delayed)
+            {
+                Interlocked.Decrement(ref delayedCount.Value);
+            }
+            else
+            {
+                Interlocked.Decrement(ref inFlightCount.Value);
+            }
+
+            MakeVisible(message, ticket.Slot, ticket.ReceiveCount);
+            return;
+        }
+    }
+
+    /// <summary>
+    /// Finishes a transition to Visible that the caller won: counts the message, queues it, arms its own retention
+    /// ticket (it now sits out of send order) and wakes one receiver.
+    /// </summary>
+    private void MakeVisible(QueueMessage message, int slotIndex, int receiveCount)
+    {
+        Interlocked.Increment(ref visibleCount.Value);
+        visible.Enqueue(message);
+        timer.Schedule(new TimerTicket(message.SentAt + Settings.RetentionTicks, slotIndex, receiveCount, TicketKind.Retention));
+        receivers.Wake(1);
+    }
+
+    /// <summary>Moves a live message to Deleted because its retention ended or the queue was purged. False if the state moved first.</summary>
+    private bool Expire(QueueMessage message, long state)
+    {
+        if (!MessageState.IsLive(state))
+        {
+            return true;
+        }
+
+        var deletedState = MessageState.Next(state, MessageState.Slot(state), MessageState.ReceiveCount(state), MessageStatus.Deleted);
+        if (Interlocked.CompareExchange(ref message.State, deletedState, state) != state)
+        {
+            return false;
+        }
+
+        Removed(message, state);
+        return true;
+    }
+
+    /// <summary>Bookkeeping after the caller moved a message from <paramref name="previousState"/> to Deleted.</summary>
+    private void Removed(QueueMessage message, long previousState)
+    {
+        switch (MessageState.Status(previousState))
+        {
+            case MessageStatus.Visible:
+                Interlocked.Decrement(ref visibleCount.Value);
+                break;
+            case MessageStatus.InFlight:
+                Interlocked.Decrement(ref inFlightCount.Value);
+                break;
+            default:
+                Interlocked.Decrement(ref delayedCount.Value);
+                break;
+        }
+
+        var slotIndex = MessageState.Slot(previousState);
+        if (slotIndex >= 0)
+        {
+            slots.Free(slotIndex, message);
+        }
+
+        ReleaseRoom(message, previousState);
+    }
+
+    /// <summary>
+    /// Expires never-received messages from the head of <see cref="visible"/>, whose retention ends in send order, and
+    /// drops entries of messages deleted or expired while they sat there. Then re-arms for the new head.
+    /// </summary>
+    private void Sweep(long now)
+    {
+        var retentionTicks = Settings.RetentionTicks;
+        while (visible.TryPeek(out var head))
+        {
+            var state = Volatile.Read(ref head.State);
+            var dead = MessageState.Status(state) != MessageStatus.Visible;
+            if (!dead && now - head.SentAt < retentionTicks)
+            {
+                timer.Enqueue(new TimerTicket(head.SentAt + retentionTicks, -1, Volatile.Read(ref sweepGeneration), TicketKind.Sweep));
+                return;
+            }
+
+            if (!dead && !Expire(head, state))
+            {
+                continue;
+            }
+
+            if (visible.TryDequeue(out var taken) && taken != head && MessageState.Status(Volatile.Read(ref taken.State)) == MessageStatus.Visible)
+            {
+                // A receiver took the head first and we took a live message behind it: put it back (standard queues
+                // promise best-effort order only).
+                visible.Enqueue(taken);
+            }
+        }
+
+        Interlocked.Exchange(ref sweepScheduled, 0);
+        if (!visible.IsEmpty)
+        {
+            EnsureSweep(now);
+        }
+    }
+
+    public ValueTask PurgeAsync(CancellationToken cancellationToken = default)
+    {
+        ThrowIfDeleted();
+        var now = Now();
+        var cooldown = broker.Options.PurgeCooldown.Ticks;
+        var last = Volatile.Read(ref lastPurgeAt);
+        if (cooldown > 0 && last != long.MinValue && now - last < cooldown)
+        {
+            throw PurgeInProgress();
+        }
+
+        if (Interlocked.CompareExchange(ref lastPurgeAt, now, last) != last)
+        {
+            throw PurgeInProgress();
+        }
+
+        // Cold path. Messages sent while the purge runs may or may not survive it, as on SQS.
+        while (visible.TryDequeue(out var message))
+        {
+            var state = Volatile.Read(ref message.State);
+            while (MessageState.Status(state) == MessageStatus.Visible && !Expire(message, state))
+            {
+                state = Volatile.Read(ref message.State);
+            }
+        }
+
+        ForEachTrackedMessage(static (queue, message, state, _) => queue.Expire(message, state), 0L);
+        return default;
+    }
+
+    /// <summary>Calls <paramref name="action"/> for each live message that holds a slot, until it returns true for the state it was given.</summary>
+    private void ForEachTrackedMessage<TArg>(Func<MessageQueue, QueueMessage, long, TArg, bool> action, TArg arg)
+    {
+        var count = slots.HighWater;
+        for (var i = 0; i < count; i++)
+        {
+            if (!slots.Exists(i))
+            {
+                continue;
+            }
+
+            var message = Volatile.Read(ref slots[i].Message);
+            if (message is null)
+            {
+                continue;
+            }
+
+            var state = Volatile.Read(ref message.State);
+            while (MessageState.Slot(state) == i && MessageState.IsLive(state) && !action(this, message, state, arg))
+            {
+                state = Volatile.Read(ref message.State);
+            }
+        }
+    }
+
+    /// <summary>After a retention change: re-arm the sweep and every tracked message's retention under the new period.</summary>
+    private void RescheduleRetention()
+    {
+        Interlocked.Increment(ref sweepGeneration);
+        Interlocked.Exchange(ref sweepScheduled, 1);
+        timer.Schedule(new TimerTicket(Now(), -1, Volatile.Read(ref sweepGeneration), TicketKind.Sweep));
+        var retentionTicks = Settings.RetentionTicks;
+        ForEachTrackedMessage(
+            static (queue, message, state, retention) =>
+            {
+                queue.timer.Schedule(new TimerTicket(message.SentAt + retention, MessageState.Slot(state), MessageState.ReceiveCount(state), TicketKind.Retention));
+                return true;
+            },
+            retentionTicks);
+    }
+
+    private BrokerException PurgeInProgress() =>
+        new(BrokerErrorCodes.PurgeQueueInProgress, $"Only one PurgeQueue operation on {Name} is allowed every {(long)broker.Options.PurgeCooldown.TotalSeconds} seconds.");
+}

@@ -1,0 +1,175 @@
+namespace Broker.Queues.Internal;
+
+internal sealed partial class MessageQueue
+{
+    private static readonly ReceiveRequest DefaultReceive = new();
+    private static readonly IReadOnlyList<ReceivedMessage> NoMessages = [];
+
+    public ValueTask<IReadOnlyList<ReceivedMessage>> ReceiveAsync(ReceiveRequest? request = null, CancellationToken cancellationToken = default)
+    {
+        request ??= DefaultReceive;
+        ThrowIfDeleted();
+        var current = Settings;
+        var max = request.MaxNumberOfMessages;
+        if (max is < 1 or > QueueDefaults.MaxNumberOfMessages)
+        {
+            throw new BrokerException(
+                BrokerErrorCodes.InvalidParameterValue,
+                $"Value {max} for parameter MaxNumberOfMessages is invalid. Reason: Must be between 1 and 10, if provided.");
+        }
+
+        var wait = request.WaitTime ?? current.WaitTime;
+        if (wait < TimeSpan.Zero || wait > QueueDefaults.MaxReceiveMessageWaitTime)
+        {
+            throw new BrokerException(
+                BrokerErrorCodes.InvalidParameterValue,
+                $"Value {wait.TotalSeconds} for parameter WaitTimeSeconds is invalid. Reason: Must be >= 0 and <= 20, if provided.");
+        }
+
+        var visibilityTicks = request.VisibilityTimeout is { } requested ? CheckVisibilityTimeout(requested) : current.VisibilityTimeoutTicks;
+        var selection = AttributeSelection.Parse(request.MessageAttributeNames, request.MessageSystemAttributeNames);
+        var received = TryReceive(max, visibilityTicks, selection, shortPoll: wait == TimeSpan.Zero);
+        if (received.Count > 0 || wait == TimeSpan.Zero)
+        {
+            return new ValueTask<IReadOnlyList<ReceivedMessage>>(received);
+        }
+
+        return LongPollAsync(max, visibilityTicks, selection, wait, cancellationToken);
+    }
+
+    private async ValueTask<IReadOnlyList<ReceivedMessage>> LongPollAsync(
+        int max, long visibilityTicks, AttributeSelection selection, TimeSpan wait, CancellationToken cancellationToken)
+    {
+        var deadline = Now() + wait.Ticks;
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var remaining = deadline - Now();
+            if (remaining <= 0)
+            {
+                return NoMessages;
+            }
+
+            var waiter = receivers.Register();
+
+            // Re-check after registering: a message published before we registered would not wake us.
+            if (!visible.IsEmpty && inFlightCount.Read() < QueueDefaults.MaxInFlightMessages)
+            {
+                waiter.TryComplete(true);
+            }
+
+            var woken = await waiter.WaitAsync(TimeSpan.FromTicks(remaining), time, cancellationToken).ConfigureAwait(false);
+            ThrowIfDeleted();
+            var received = TryReceive(max, visibilityTicks, selection, shortPoll: false);
+            if (received.Count > 0 || !woken)
+            {
+                return received;
+            }
+        }
+    }
+
+    /// <summary>Takes up to <paramref name="max"/> visible messages and puts them in flight. Never waits.</summary>
+    private IReadOnlyList<ReceivedMessage> TryReceive(int max, long visibilityTicks, AttributeSelection selection, bool shortPoll)
+    {
+        if (inFlightCount.Read() >= QueueDefaults.MaxInFlightMessages)
+        {
+            return shortPoll
+                ? throw new BrokerException(
+                    BrokerErrorCodes.OverLimit,
+                    $"Queue '{Name}' has {QueueDefaults.MaxInFlightMessages} messages in flight, the most SQS allows. Delete the messages you have processed, or let their visibility time out.")
+                : NoMessages;
+        }
+
+        if (visible.IsEmpty)
+        {
+            return NoMessages;
+        }
+
+        var now = Now();
+        var retentionTicks = Settings.RetentionTicks;
+        var visibleUntil = now + visibilityTicks;
+        var earliestDeadline = visibleUntil;
+        ReceivedMessage[]? result = null;
+        var taken = 0;
+        while (taken < max && visible.TryDequeue(out var message))
+        {
+            var state = Volatile.Read(ref message.State);
+            while (MessageState.Status(state) == MessageStatus.Visible)
+            {
+                if (now - message.SentAt >= retentionTicks)
+                {
+                    Expire(message, state);
+                    break;
+                }
+
+                var count = MessageState.ReceiveCount(state) + 1;
+                var previousSlot = MessageState.Slot(state);
+                var slotIndex = slots.Allocate();
+                ref var slot = ref slots[slotIndex];
+                var firstReceiveAt = previousSlot >= 0 && slots[previousSlot].FirstReceiveAt != 0 ? slots[previousSlot].FirstReceiveAt : now;
+                slot.FirstReceiveAt = firstReceiveAt;
+                Volatile.Write(ref slot.Deadline, visibleUntil);
+                Volatile.Write(ref slot.Message, message);
+                var inFlight = MessageState.Next(state, slotIndex, count, MessageStatus.InFlight);
+                var seen = Interlocked.CompareExchange(ref message.State, inFlight, state);
+                if (seen != state)
+                {
+                    // Deleted or expired under us: give the slot back and look again.
+                    Volatile.Write(ref slot.Message, null);
+                    slots.Release(slotIndex);
+                    state = seen;
+                    continue;
+                }
+
+                if (previousSlot >= 0)
+                {
+                    slots.Free(previousSlot, message);
+                }
+
+                timer.Enqueue(new TimerTicket(visibleUntil, slotIndex, count, TicketKind.Visibility));
+                if (message.SentAt + retentionTicks < visibleUntil)
+                {
+                    // Retention ends while the message is in flight: it expires then, handle or no handle.
+                    earliestDeadline = Math.Min(earliestDeadline, message.SentAt + retentionTicks);
+                    timer.Enqueue(new TimerTicket(message.SentAt + retentionTicks, slotIndex, count, TicketKind.Retention));
+                }
+
+                result ??= new ReceivedMessage[Math.Clamp((int)visibleCount.Read(), 1, max)];
+                if (taken == result.Length)
+                {
+                    Array.Resize(ref result, max);
+                }
+
+                result[taken++] = new ReceivedMessage(this, message, new ReceiptHandleData(slotIndex, count, message.Sequence, now), firstReceiveAt, selection);
+                break;
+            }
+        }
+
+        if (taken == 0)
+        {
+            return NoMessages;
+        }
+
+        Interlocked.Add(ref visibleCount.Value, -taken);
+        Interlocked.Add(ref inFlightCount.Value, taken);
+        timer.AfterSchedule(earliestDeadline, taken);
+        if (taken < result!.Length)
+        {
+            Array.Resize(ref result, taken);
+        }
+
+        return result;
+    }
+
+    private static long CheckVisibilityTimeout(TimeSpan value)
+    {
+        if (value < TimeSpan.Zero || value > QueueDefaults.MaxVisibilityTimeout || value.Ticks % TimeSpan.TicksPerSecond != 0)
+        {
+            throw new BrokerException(
+                BrokerErrorCodes.InvalidParameterValue,
+                $"Value {value.TotalSeconds} for parameter VisibilityTimeout is invalid. Reason: Must be whole seconds between 0 and 43200, if provided.");
+        }
+
+        return value.Ticks;
+    }
+}

@@ -1,0 +1,262 @@
+namespace Broker.Queues.Internal;
+
+internal sealed partial class MessageQueue
+{
+    public ValueTask<SendMessageResult> SendAsync(SendMessageRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ThrowIfDeleted();
+        var current = Settings;
+        var prepared = Prepare(request.Body, request.OwnsBody, request.DelaySeconds, request.MessageAttributes, request.MessageGroupId, current);
+        if (current.HasCaps && !TryReserve(prepared.Size, current))
+        {
+            return SendWhenRoomAsync(prepared, cancellationToken);
+        }
+
+        return new ValueTask<SendMessageResult>(new SendMessageResult(this, Enqueue(prepared, current.HasCaps)));
+    }
+
+    public async ValueTask<SendMessageBatchResult> SendBatchAsync(IReadOnlyList<SendMessageBatchEntry> entries, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(entries);
+        ThrowIfDeleted();
+        ValidateBatchIds(entries, static e => e?.Id);
+        var total = 0L;
+        foreach (var entry in entries)
+        {
+            total += entry.Body.Length + RawAttributesSize(entry.MessageAttributes);
+        }
+
+        if (total > QueueDefaults.MaxBatchRequestSize)
+        {
+            throw new BrokerException(
+                BrokerErrorCodes.BatchRequestTooLong,
+                $"Batch requests cannot be longer than {QueueDefaults.MaxBatchRequestSize} bytes. You have sent {total} bytes.");
+        }
+
+        var current = Settings;
+        var prepared = new PreparedMessage?[entries.Count];
+        List<BatchResultErrorEntry>? failed = null;
+        for (var i = 0; i < entries.Count; i++)
+        {
+            var entry = entries[i];
+            try
+            {
+                prepared[i] = Prepare(entry.Body, entry.OwnsBody, entry.DelaySeconds, entry.MessageAttributes, entry.MessageGroupId, current);
+            }
+            catch (BrokerException error)
+            {
+                (failed ??= []).Add(new BatchResultErrorEntry(entry.Id, error));
+            }
+        }
+
+        // Entries are enqueued in entry order, as SQS does.
+        var successful = new List<SendMessageBatchResultEntry>(entries.Count);
+        for (var i = 0; i < entries.Count; i++)
+        {
+            if (prepared[i] is not { } message)
+            {
+                continue;
+            }
+
+            if (current.HasCaps && !TryReserve(message.Size, current))
+            {
+                try
+                {
+                    successful.Add(new SendMessageBatchResultEntry(entries[i].Id, await SendWhenRoomAsync(message, cancellationToken).ConfigureAwait(false)));
+                }
+                catch (BrokerException error)
+                {
+                    (failed ??= []).Add(new BatchResultErrorEntry(entries[i].Id, error));
+                }
+
+                continue;
+            }
+
+            successful.Add(new SendMessageBatchResultEntry(entries[i].Id, new SendMessageResult(this, Enqueue(message, current.HasCaps))));
+        }
+
+        return new SendMessageBatchResult(successful, failed is null ? [] : failed);
+    }
+
+    private static PreparedMessage Prepare(
+        ReadOnlyMemory<byte> body,
+        bool ownsBody,
+        int? delaySeconds,
+        IReadOnlyDictionary<string, MessageAttributeValue>? attributes,
+        string? groupId,
+        QueueSettings current)
+    {
+        MessageValidation.ValidateBody(body.Span);
+        if (delaySeconds is < 0 or > 900)
+        {
+            throw new BrokerException(
+                BrokerErrorCodes.InvalidParameterValue,
+                $"Value {delaySeconds} for parameter DelaySeconds is invalid. Reason: must be between 0 and 900, if provided.");
+        }
+
+        var extras = MessageValidation.BuildExtras(attributes, groupId);
+        var size = body.Length + (extras?.AttributesSize ?? 0);
+        var max = current.Options.MaximumMessageSize;
+        if (size > max)
+        {
+            throw new BrokerException(
+                BrokerErrorCodes.InvalidParameterValue,
+                $"One or more parameters are invalid. Reason: Message must be shorter than {max} bytes. This one has {size} bytes (body and attributes).");
+        }
+
+        // A body the request encoded itself is an array nobody else can write; any other body is copied.
+        var bytes = ownsBody && MemoryMarshalHelpers.TryGetWholeArray(body, out var array) ? array : body.ToArray();
+        var delayTicks = delaySeconds is { } seconds ? seconds * TimeSpan.TicksPerSecond : current.DelayTicks;
+        return new PreparedMessage(bytes, extras, delayTicks);
+    }
+
+    private QueueMessage Enqueue(PreparedMessage prepared, bool counted)
+    {
+        var current = Settings;
+        var now = Now();
+        var message = new QueueMessage(prepared.Body, prepared.Extras, Interlocked.Increment(ref nextSequence), now);
+        var flags = counted ? MessageState.CountedFlag : 0;
+        if (prepared.DelayTicks == 0)
+        {
+            message.State = MessageState.Make(-1, 0, MessageStatus.Visible) | flags;
+            Interlocked.Increment(ref visibleCount.Value);
+            visible.Enqueue(message);
+            EnsureSweep(now + current.RetentionTicks);
+            receivers.Wake(1);
+            return message;
+        }
+
+        var slotIndex = slots.Allocate();
+        ref var slot = ref slots[slotIndex];
+        var deadline = now + prepared.DelayTicks;
+        slot.FirstReceiveAt = 0;
+        Volatile.Write(ref slot.Deadline, deadline);
+        message.State = MessageState.Make(slotIndex, 0, MessageStatus.Delayed) | flags;
+        Volatile.Write(ref slot.Message, message);
+        Interlocked.Increment(ref delayedCount.Value);
+        timer.Schedule(new TimerTicket(Math.Min(deadline, now + current.RetentionTicks), slotIndex, 0, TicketKind.Delay));
+        return message;
+    }
+
+    private async ValueTask<SendMessageResult> SendWhenRoomAsync(PreparedMessage prepared, CancellationToken cancellationToken)
+    {
+        var current = Settings;
+        if (current.Options.FullMode == QueueFullMode.Fail || prepared.Size > (current.Options.MaximumBytes ?? long.MaxValue))
+        {
+            throw new BrokerException(
+                BrokerErrorCodes.OverLimit,
+                $"Queue '{Name}' is full: it holds {storedCount.Read()} messages and {storedBytes.Read()} bytes against a MaximumDepth of "
+                + $"{current.Options.MaximumDepth?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none"} and MaximumBytes of "
+                + $"{current.Options.MaximumBytes?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "none"}. "
+                + "Consume and delete messages, raise the caps, or set FullMode to Wait.");
+        }
+
+        while (true)
+        {
+            var waiter = senders.Register();
+            if (TryReserve(prepared.Size, Settings))
+            {
+                waiter.TryComplete(true);
+                break;
+            }
+
+            await waiter.WaitAsync(Timeout.InfiniteTimeSpan, time, cancellationToken).ConfigureAwait(false);
+            ThrowIfDeleted();
+        }
+
+        return new SendMessageResult(this, Enqueue(prepared, counted: true));
+    }
+
+    private bool TryReserve(int size, QueueSettings current)
+    {
+        var count = Interlocked.Increment(ref storedCount.Value);
+        var bytes = Interlocked.Add(ref storedBytes.Value, size);
+        if (count <= (current.Options.MaximumDepth ?? long.MaxValue) && bytes <= (current.Options.MaximumBytes ?? long.MaxValue))
+        {
+            return true;
+        }
+
+        Interlocked.Decrement(ref storedCount.Value);
+        Interlocked.Add(ref storedBytes.Value, -size);
+        return false;
+    }
+
+    /// <summary>Gives back the room a removed message held under the caps, and wakes a waiting sender.</summary>
+    private void ReleaseRoom(QueueMessage message, long previousState)
+    {
+        if (!MessageState.IsCounted(previousState))
+        {
+            return;
+        }
+
+        Interlocked.Decrement(ref storedCount.Value);
+        Interlocked.Add(ref storedBytes.Value, -message.Size);
+        senders.Wake(1);
+    }
+
+    private void EnsureSweep(long deadline)
+    {
+        if (Volatile.Read(ref sweepScheduled) == 0 && Interlocked.CompareExchange(ref sweepScheduled, 1, 0) == 0)
+        {
+            timer.Schedule(new TimerTicket(deadline, -1, Volatile.Read(ref sweepGeneration), TicketKind.Sweep));
+        }
+    }
+
+    private static int RawAttributesSize(IReadOnlyDictionary<string, MessageAttributeValue>? attributes)
+    {
+        var size = 0;
+        foreach (var (name, value) in attributes ?? EmptyAttributes)
+        {
+            size += System.Text.Encoding.UTF8.GetByteCount(name ?? string.Empty);
+            if (value is not null)
+            {
+                size += System.Text.Encoding.UTF8.GetByteCount(value.DataType)
+                    + (value.BinaryBytes?.Length ?? System.Text.Encoding.UTF8.GetByteCount(value.StringValue ?? string.Empty));
+            }
+        }
+
+        return size;
+    }
+
+    private static readonly Dictionary<string, MessageAttributeValue> EmptyAttributes = [];
+
+    private static void ValidateBatchIds<T>(IReadOnlyList<T> entries, Func<T, string?> id)
+    {
+        if (entries.Count == 0)
+        {
+            throw new BrokerException(BrokerErrorCodes.EmptyBatchRequest, "There should be at least one entry in the request.");
+        }
+
+        if (entries.Count > QueueDefaults.MaxBatchEntries)
+        {
+            throw new BrokerException(
+                BrokerErrorCodes.TooManyEntriesInBatchRequest,
+                $"Maximum number of entries per request are {QueueDefaults.MaxBatchEntries}. You have sent {entries.Count}.");
+        }
+
+        for (var i = 0; i < entries.Count; i++)
+        {
+            var current = id(entries[i]);
+            if (!MessageValidation.IsValidBatchEntryId(current))
+            {
+                throw new BrokerException(
+                    BrokerErrorCodes.InvalidBatchEntryId,
+                    $"A batch entry id can only contain alphanumeric characters, hyphens and underscores. It can be at most 80 letters long. Got '{current}'.");
+            }
+
+            for (var j = 0; j < i; j++)
+            {
+                if (string.Equals(id(entries[j]), current, StringComparison.Ordinal))
+                {
+                    throw new BrokerException(BrokerErrorCodes.BatchEntryIdsNotDistinct, $"Id {current} repeated. Entry ids must be distinct within a batch.");
+                }
+            }
+        }
+    }
+
+    private readonly record struct PreparedMessage(byte[] Body, MessageExtras? Extras, long DelayTicks)
+    {
+        public int Size => Body.Length + (Extras?.AttributesSize ?? 0);
+    }
+}

@@ -1,0 +1,112 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+
+namespace Broker.Queues.Internal;
+
+/// <summary>
+/// The in-process standard queue. Split by feature: sending, receiving, deleting and visibility, expiry and timers,
+/// attributes and purge.
+/// <para>
+/// Where a message is: a never-received, never-delayed message sits in <see cref="visible"/> only. A delayed or
+/// received message also holds a <see cref="SlotTable"/> slot, which its receipt handle and timer tickets name.
+/// Every transition is one CAS on <see cref="QueueMessage.State"/>; whoever wins it adjusts the counters and does the
+/// follow-up (enqueue, free the slot, wake a waiter). A message may still sit in <see cref="visible"/> after it was
+/// deleted or expired; receivers and the sweep skip such entries.
+/// </para>
+/// <para>
+/// Retention: never-received messages enter <see cref="visible"/> in send order, so one sweep ticket for the oldest of
+/// them suffices. Every other message (delayed, or back from a visibility timeout) has its own retention ticket.
+/// </para>
+/// </summary>
+internal sealed partial class MessageQueue : IMessageQueue, ITicketHandler, IDisposable
+{
+    private readonly MessageBroker broker;
+    private readonly TimeProvider time;
+    private readonly ConcurrentQueue<QueueMessage> visible = new();
+    private readonly SlotTable slots = new();
+    private readonly QueueTimer timer;
+    private readonly WaiterList receivers = new();
+    private readonly WaiterList senders = new();
+    private readonly ulong handleKey;
+    private readonly ulong idPrefix;
+
+    private QueueSettings settings;
+    private long nextSequence;
+    private PaddedCounter visibleCount;
+    private PaddedCounter inFlightCount;
+    private PaddedCounter delayedCount;
+    private PaddedCounter storedCount;
+    private PaddedCounter storedBytes;
+    private int sweepScheduled;
+    private volatile bool deleted;
+    private long lastModifiedAt;
+    private long lastPurgeAt = long.MinValue;
+
+    public MessageQueue(MessageBroker broker, string name, QueueSettings settings)
+    {
+        this.broker = broker;
+        this.settings = settings;
+        time = broker.TimeProvider;
+        Name = name;
+        Arn = $"arn:aws:sqs:{broker.Options.Region}:{broker.Options.AccountId}:{name}";
+        handleKey = RandomUInt64();
+        idPrefix = (RandomUInt64() & 0xFFFF_FFFF_FFFF_0FFFUL) | 0x4000UL; // UUID version nibble 4
+        CreatedAt = Now();
+        lastModifiedAt = CreatedAt;
+        timer = new QueueTimer(this, time);
+    }
+
+    public string Name { get; }
+
+    public string Arn { get; }
+
+    public long CreatedAt { get; }
+
+    public string AccountId => broker.Options.AccountId;
+
+    public bool IsDeleted => deleted;
+
+    internal QueueSettings Settings => Volatile.Read(ref settings);
+
+    /// <summary>Timer tickets not yet fired or dropped (tests use it to check that deleted messages leave nothing behind).</summary>
+    internal int PendingTimerTickets => timer.PendingCount;
+
+    public long Now() => time.GetUtcNow().UtcTicks;
+
+    public string FormatMessageId(long sequence)
+    {
+        // The low half is a bijection of the sequence, so ids are unique per queue yet look random, like SQS's.
+        Span<byte> bytes = stackalloc byte[16];
+        BitConverter.TryWriteBytes(bytes, idPrefix);
+        BitConverter.TryWriteBytes(bytes[8..], ReceiptHandleCodec.Mix((ulong)sequence ^ handleKey));
+        return new Guid(bytes).ToString("D");
+    }
+
+    public string FormatReceiptHandle(in ReceiptHandleData receipt) => ReceiptHandleCodec.Format(receipt, handleKey);
+
+    public void Dispose()
+    {
+        deleted = true;
+        timer.Dispose();
+        receivers.WakeAll();
+        senders.WakeAll();
+    }
+
+    private void ThrowIfDeleted()
+    {
+        if (deleted)
+        {
+            throw QueueDoesNotExist(Name);
+        }
+    }
+
+    internal static BrokerException QueueDoesNotExist(string name) =>
+        new(BrokerErrorCodes.QueueDoesNotExist, $"The specified queue does not exist: '{name}'. Create it with CreateQueue first, or check the name.");
+
+    private static ulong RandomUInt64()
+    {
+        Span<byte> bytes = stackalloc byte[8];
+        RandomNumberGenerator.Fill(bytes);
+        return BitConverter.ToUInt64(bytes);
+    }
+}

@@ -1,0 +1,305 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text;
+using System.Text.Unicode;
+
+namespace Broker.Queues.Internal;
+
+/// <summary>SQS's rules for bodies, message attributes, group ids and batch entry ids. Each failure says what to fix.</summary>
+internal static class MessageValidation
+{
+    /// <summary>Bytes that never appear in text SQS accepts: C0 controls other than tab, line feed and carriage return.</summary>
+    private static readonly SearchValues<byte> ForbiddenControlBytes = SearchValues.Create(
+        [0, 1, 2, 3, 4, 5, 6, 7, 8, 0x0B, 0x0C, 0x0E, 0x0F, 0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18, 0x19, 0x1A, 0x1B, 0x1C, 0x1D, 0x1E, 0x1F]);
+
+    private static readonly SearchValues<char> ForbiddenControlChars = SearchValues.Create(
+        "\u0000\u0001\u0002\u0003\u0004\u0005\u0006\u0007\u0008\u000B\u000C\u000E\u000F\u0010\u0011\u0012\u0013\u0014\u0015\u0016\u0017\u0018\u0019\u001A\u001B\u001C\u001D\u001E\u001F\uFFFE\uFFFF");
+
+    private static readonly SearchValues<char> NameChars = SearchValues.Create("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-");
+
+    private static readonly SearchValues<char> AttributeNameChars = SearchValues.Create("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.");
+
+    /// <summary>Letters, digits and ASCII punctuation: the characters of group and deduplication ids.</summary>
+    private static readonly SearchValues<char> GroupIdChars = SearchValues.Create(
+        "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~");
+
+    public static void ValidateBody(ReadOnlySpan<byte> body)
+    {
+        if (body.IsEmpty)
+        {
+            throw new BrokerException(BrokerErrorCodes.MissingParameter, "The request must contain the parameter MessageBody.");
+        }
+
+        if (!IsAllowedText(body))
+        {
+            throw new BrokerException(
+                BrokerErrorCodes.InvalidMessageContents,
+                "Invalid characters found. The message body must be UTF-8 text of the characters #x9 | #xA | #xD | #x20 to #xD7FF | #xE000 to #xFFFD | #x10000 to #x10FFFF.");
+        }
+    }
+
+    /// <summary>Whether the bytes are UTF-8 text of the characters SQS allows (no C0 controls but tab, LF and CR; no U+FFFE or U+FFFF).</summary>
+    public static bool IsAllowedText(ReadOnlySpan<byte> utf8)
+    {
+        if (utf8.ContainsAny(ForbiddenControlBytes) || !Utf8.IsValid(utf8))
+        {
+            return false;
+        }
+
+        // U+FFFE and U+FFFF are EF BF BE and EF BF BF; valid UTF-8 has excluded surrogates already.
+        var rest = utf8;
+        int at;
+        while ((at = rest.IndexOf((byte)0xEF)) >= 0)
+        {
+            if (at + 2 < rest.Length && rest[at + 1] == 0xBF && rest[at + 2] is 0xBE or 0xBF)
+            {
+                return false;
+            }
+
+            rest = rest[(at + 1)..];
+        }
+
+        return true;
+    }
+
+    public static bool IsAllowedText(string text)
+    {
+        if (text.AsSpan().ContainsAny(ForbiddenControlChars))
+        {
+            return false;
+        }
+
+        // Unpaired surrogates are not characters.
+        return !HasUnpairedSurrogate(text);
+    }
+
+    private static bool HasUnpairedSurrogate(string text)
+    {
+        for (var i = 0; i < text.Length; i++)
+        {
+            if (char.IsHighSurrogate(text[i]))
+            {
+                if (i + 1 >= text.Length || !char.IsLowSurrogate(text[i + 1]))
+                {
+                    return true;
+                }
+
+                i++;
+            }
+            else if (char.IsLowSurrogate(text[i]))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    public static bool IsValidQueueName(string? name) =>
+        !string.IsNullOrEmpty(name) && name.Length <= QueueDefaults.MaxQueueNameLength && !name.AsSpan().ContainsAnyExcept(NameChars);
+
+    public static bool IsValidBatchEntryId(string? id) =>
+        !string.IsNullOrEmpty(id) && id.Length <= QueueDefaults.MaxBatchEntryIdLength && !id.AsSpan().ContainsAnyExcept(NameChars);
+
+    public static void ValidateGroupId(string? groupId, string parameter)
+    {
+        if (groupId is null)
+        {
+            return;
+        }
+
+        if (groupId.Length is 0 or > QueueDefaults.MaxGroupIdLength || groupId.AsSpan().ContainsAnyExcept(GroupIdChars))
+        {
+            throw new BrokerException(
+                BrokerErrorCodes.InvalidParameterValue,
+                $"Value {groupId} for parameter {parameter} is invalid. Reason: {parameter} can only include alphanumeric and punctuation characters. 1 to 128 in length.");
+        }
+    }
+
+    /// <summary>Validates attributes by SQS's rules and returns them sorted with their size, or null when there are none.</summary>
+    public static MessageExtras? BuildExtras(IReadOnlyDictionary<string, MessageAttributeValue>? attributes, string? groupId)
+    {
+        ValidateGroupId(groupId, "MessageGroupId");
+        if (attributes is null || attributes.Count == 0)
+        {
+            return groupId is null ? null : new MessageExtras([], 0, groupId);
+        }
+
+        if (attributes.Count > QueueDefaults.MaxMessageAttributes)
+        {
+            throw new BrokerException(
+                BrokerErrorCodes.InvalidParameterValue,
+                $"Number of message attributes [{attributes.Count}] exceeds the allowed maximum [{QueueDefaults.MaxMessageAttributes}].");
+        }
+
+        var sorted = new KeyValuePair<string, MessageAttributeValue>[attributes.Count];
+        var index = 0;
+        var size = 0;
+        foreach (var pair in attributes)
+        {
+            size += ValidateAttribute(pair.Key, pair.Value);
+            sorted[index++] = pair;
+        }
+
+        Array.Sort(sorted, static (a, b) => string.CompareOrdinal(a.Key, b.Key));
+        return new MessageExtras(sorted, size, groupId);
+    }
+
+    public static void ValidateAttributeName(string? name, string what)
+    {
+        string? reason = null;
+        if (string.IsNullOrEmpty(name))
+        {
+            reason = "it must not be empty";
+        }
+        else if (name.Length > QueueDefaults.MaxAttributeNameLength)
+        {
+            reason = "it must be at most 256 characters";
+        }
+        else if (name.AsSpan().ContainsAnyExcept(AttributeNameChars))
+        {
+            reason = "it can only contain letters, digits, '_', '-' and '.'";
+        }
+        else if (name.StartsWith("AWS.", StringComparison.OrdinalIgnoreCase) || name.StartsWith("Amazon.", StringComparison.OrdinalIgnoreCase))
+        {
+            reason = "names starting with 'AWS.' or 'Amazon.' are reserved";
+        }
+        else if (name[0] == '.' || name[^1] == '.')
+        {
+            reason = "it must not start or end with '.'";
+        }
+        else if (name.Contains("..", StringComparison.Ordinal))
+        {
+            reason = "it must not contain '..'";
+        }
+
+        if (reason is not null)
+        {
+            throw new BrokerException(BrokerErrorCodes.InvalidParameterValue, $"{what} name '{name}' is invalid: {reason}.");
+        }
+    }
+
+    private static int ValidateAttribute(string name, MessageAttributeValue? value)
+    {
+        ValidateAttributeName(name, "Message (user) attribute");
+        if (value is null)
+        {
+            throw new BrokerException(BrokerErrorCodes.InvalidParameterValue, $"Message (user) attribute '{name}' must have a value.");
+        }
+
+        var dataType = value.DataType;
+        var dot = dataType.IndexOf('.', StringComparison.Ordinal);
+        var baseType = dot < 0 ? dataType : dataType[..dot];
+        if (baseType is not ("String" or "Number" or "Binary") || dataType.Length > QueueDefaults.MaxAttributeDataTypeLength || (dot >= 0 && dot == dataType.Length - 1))
+        {
+            throw new BrokerException(
+                BrokerErrorCodes.InvalidParameterValue,
+                $"The type of message (user) attribute '{name}' is invalid: '{dataType}'. Use String, Number or Binary, optionally followed by '.' and a custom label (at most 256 characters in all).");
+        }
+
+        var size = Encoding.UTF8.GetByteCount(name) + Encoding.UTF8.GetByteCount(dataType);
+        if (baseType == "Binary")
+        {
+            if (value.BinaryBytes is not { Length: > 0 } bytes)
+            {
+                throw new BrokerException(BrokerErrorCodes.InvalidParameterValue, $"Message (user) attribute '{name}' must contain a non-empty value of type 'Binary'.");
+            }
+
+            return size + bytes.Length;
+        }
+
+        if (string.IsNullOrEmpty(value.StringValue))
+        {
+            throw new BrokerException(BrokerErrorCodes.InvalidParameterValue, $"Message (user) attribute '{name}' must contain a non-empty value of type '{baseType}'.");
+        }
+
+        if (!IsAllowedText(value.StringValue))
+        {
+            throw new BrokerException(BrokerErrorCodes.InvalidMessageContents, $"Message (user) attribute '{name}' contains characters outside the allowed set.");
+        }
+
+        if (baseType == "Number" && !IsValidNumber(value.StringValue, out var reason))
+        {
+            throw new BrokerException(BrokerErrorCodes.InvalidParameterValue, $"Can't use Number attribute '{name}' value '{value.StringValue}': {reason}.");
+        }
+
+        return size + Encoding.UTF8.GetByteCount(value.StringValue);
+    }
+
+    /// <summary>SQS numbers: decimal text with an optional exponent, at most 38 significant digits, magnitude 10^-128 to 10^126.</summary>
+    public static bool IsValidNumber(string text, out string reason)
+    {
+        reason = "it is not a decimal number";
+        var span = text.AsSpan();
+        var i = 0;
+        if (i < span.Length && span[i] is '+' or '-')
+        {
+            i++;
+        }
+
+        var digits = new StringBuilder();
+        var integerDigits = 0;
+        var sawPoint = false;
+        for (; i < span.Length && (char.IsAsciiDigit(span[i]) || (span[i] == '.' && !sawPoint)); i++)
+        {
+            if (span[i] == '.')
+            {
+                sawPoint = true;
+                continue;
+            }
+
+            digits.Append(span[i]);
+            if (!sawPoint)
+            {
+                integerDigits++;
+            }
+        }
+
+        if (digits.Length == 0)
+        {
+            return false;
+        }
+
+        var exponent = 0;
+        if (i < span.Length && span[i] is 'e' or 'E')
+        {
+            i++;
+            if (!int.TryParse(span[i..], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out exponent) || span[i..].Length > 6)
+            {
+                return false;
+            }
+
+            i = span.Length;
+        }
+
+        if (i != span.Length)
+        {
+            return false;
+        }
+
+        var all = digits.ToString();
+        var first = all.AsSpan().IndexOfAnyExcept('0');
+        if (first < 0)
+        {
+            return true; // zero
+        }
+
+        var significant = all.AsSpan(first).TrimEnd('0');
+        if (significant.Length > 38)
+        {
+            reason = "it has more than 38 significant digits";
+            return false;
+        }
+
+        // |value| lies in [10^magnitude, 10^(magnitude + 1)).
+        var magnitude = integerDigits - first - 1 + exponent;
+        var aboveMax = magnitude > 126 || (magnitude == 126 && (significant.Length > 1 || significant[0] != '1'));
+        if (magnitude < -128 || aboveMax)
+        {
+            reason = "its magnitude is outside 10^-128 to 10^126";
+            return false;
+        }
+
+        return true;
+    }
+}

@@ -1,0 +1,127 @@
+using System.Globalization;
+
+namespace Broker.Queues.Internal;
+
+/// <summary>
+/// A validated, immutable copy of a queue's <see cref="QueueOptions"/> with the durations in ticks. The queue swaps the
+/// whole object on a change, so hot paths read one consistent set with one volatile read.
+/// </summary>
+internal sealed class QueueSettings
+{
+    private QueueSettings(QueueOptions options)
+    {
+        Options = options;
+        VisibilityTimeoutTicks = options.VisibilityTimeout.Ticks;
+        DelayTicks = options.Delay.Ticks;
+        RetentionTicks = options.MessageRetentionPeriod.Ticks;
+        WaitTime = options.ReceiveMessageWaitTime;
+        HasCaps = options.MaximumDepth is not null || options.MaximumBytes is not null;
+    }
+
+    public QueueOptions Options { get; }
+
+    public long VisibilityTimeoutTicks { get; }
+
+    public long DelayTicks { get; }
+
+    public long RetentionTicks { get; }
+
+    public TimeSpan WaitTime { get; }
+
+    public bool HasCaps { get; }
+
+    public static QueueSettings Create(QueueOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        CheckSeconds(QueueAttributeNames.VisibilityTimeout, options.VisibilityTimeout, TimeSpan.Zero, QueueDefaults.MaxVisibilityTimeout);
+        CheckSeconds(QueueAttributeNames.DelaySeconds, options.Delay, TimeSpan.Zero, QueueDefaults.MaxDelay);
+        CheckSeconds(QueueAttributeNames.MessageRetentionPeriod, options.MessageRetentionPeriod, QueueDefaults.MinMessageRetentionPeriod, QueueDefaults.MaxMessageRetentionPeriod);
+        CheckSeconds(QueueAttributeNames.ReceiveMessageWaitTimeSeconds, options.ReceiveMessageWaitTime, TimeSpan.Zero, QueueDefaults.MaxReceiveMessageWaitTime);
+        if (options.MaximumMessageSize is < QueueDefaults.MinMaximumMessageSize or > QueueDefaults.MaximumMessageSize)
+        {
+            throw InvalidValue(QueueAttributeNames.MaximumMessageSize, $"must be from 1024 to 1048576 bytes; got {options.MaximumMessageSize}");
+        }
+
+        if (options.MaximumDepth is < 1)
+        {
+            throw InvalidValue(nameof(QueueOptions.MaximumDepth), $"must be at least 1 when set; got {options.MaximumDepth}");
+        }
+
+        if (options.MaximumBytes is < QueueDefaults.MinMaximumMessageSize)
+        {
+            throw InvalidValue(nameof(QueueOptions.MaximumBytes), $"must be at least 1024 when set; got {options.MaximumBytes}");
+        }
+
+        if (!Enum.IsDefined(options.FullMode))
+        {
+            throw InvalidValue(nameof(QueueOptions.FullMode), $"must be Wait or Fail; got {options.FullMode}");
+        }
+
+        return new QueueSettings(options);
+    }
+
+    /// <summary>Applies SQS-named attributes over <paramref name="current"/>.</summary>
+    public static QueueOptions Apply(QueueOptions current, IReadOnlyDictionary<string, string> attributes)
+    {
+        ArgumentNullException.ThrowIfNull(attributes);
+        var options = current;
+        foreach (var (name, value) in attributes)
+        {
+            options = name switch
+            {
+                QueueAttributeNames.VisibilityTimeout => options with { VisibilityTimeout = ParseSeconds(name, value) },
+                QueueAttributeNames.DelaySeconds => options with { Delay = ParseSeconds(name, value) },
+                QueueAttributeNames.MessageRetentionPeriod => options with { MessageRetentionPeriod = ParseSeconds(name, value) },
+                QueueAttributeNames.ReceiveMessageWaitTimeSeconds => options with { ReceiveMessageWaitTime = ParseSeconds(name, value) },
+                QueueAttributeNames.MaximumMessageSize => options with { MaximumMessageSize = ParseInt(name, value) },
+                QueueAttributeNames.FifoQueue when string.Equals(value, "false", StringComparison.OrdinalIgnoreCase) => options,
+                QueueAttributeNames.FifoQueue => throw new BrokerException(BrokerErrorCodes.InvalidAttributeName, "Unknown Attribute FifoQueue. A standard queue cannot become a FIFO queue; FIFO queues are not available yet."),
+                QueueAttributeNames.ContentBasedDeduplication => throw new BrokerException(BrokerErrorCodes.InvalidAttributeName, "Unknown Attribute ContentBasedDeduplication. It applies to FIFO queues only."),
+                QueueAttributeNames.DeduplicationScope or QueueAttributeNames.FifoThroughputLimit => throw new BrokerException(
+                    BrokerErrorCodes.InvalidAttributeName, $"You can specify the {name} only when FifoQueue is set to true."),
+                QueueAttributeNames.ApproximateNumberOfMessages or QueueAttributeNames.ApproximateNumberOfMessagesNotVisible
+                    or QueueAttributeNames.ApproximateNumberOfMessagesDelayed or QueueAttributeNames.CreatedTimestamp
+                    or QueueAttributeNames.LastModifiedTimestamp or QueueAttributeNames.QueueArn => throw new BrokerException(
+                    BrokerErrorCodes.InvalidAttributeName, $"Unknown Attribute {name}. It is read-only."),
+                _ => throw new BrokerException(BrokerErrorCodes.InvalidAttributeName, $"Unknown Attribute {name}."),
+            };
+        }
+
+        return options;
+    }
+
+    /// <summary>The name of the first setting in which <paramref name="a"/> and <paramref name="b"/> differ, or null.</summary>
+    public static string? FirstDifference(QueueOptions a, QueueOptions b) =>
+        a.VisibilityTimeout != b.VisibilityTimeout ? QueueAttributeNames.VisibilityTimeout
+        : a.Delay != b.Delay ? QueueAttributeNames.DelaySeconds
+        : a.MessageRetentionPeriod != b.MessageRetentionPeriod ? QueueAttributeNames.MessageRetentionPeriod
+        : a.MaximumMessageSize != b.MaximumMessageSize ? QueueAttributeNames.MaximumMessageSize
+        : a.ReceiveMessageWaitTime != b.ReceiveMessageWaitTime ? QueueAttributeNames.ReceiveMessageWaitTimeSeconds
+        : a.MaximumDepth != b.MaximumDepth ? nameof(QueueOptions.MaximumDepth)
+        : a.MaximumBytes != b.MaximumBytes ? nameof(QueueOptions.MaximumBytes)
+        : a.FullMode != b.FullMode ? nameof(QueueOptions.FullMode)
+        : null;
+
+    public static string Seconds(TimeSpan value) => ((long)value.TotalSeconds).ToString(CultureInfo.InvariantCulture);
+
+    private static TimeSpan ParseSeconds(string name, string value) =>
+        long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var seconds) && seconds <= int.MaxValue
+            ? TimeSpan.FromSeconds(seconds)
+            : throw InvalidValue(name, $"must be a whole number of seconds; got '{value}'");
+
+    private static int ParseInt(string name, string value) =>
+        int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var number)
+            ? number
+            : throw InvalidValue(name, $"must be a whole number; got '{value}'");
+
+    private static void CheckSeconds(string name, TimeSpan value, TimeSpan min, TimeSpan max)
+    {
+        if (value < min || value > max || value.Ticks % TimeSpan.TicksPerSecond != 0)
+        {
+            throw InvalidValue(name, $"must be whole seconds from {(long)min.TotalSeconds} to {(long)max.TotalSeconds}; got {value.TotalSeconds.ToString(CultureInfo.InvariantCulture)}");
+        }
+    }
+
+    private static BrokerException InvalidValue(string name, string reason) =>
+        new(BrokerErrorCodes.InvalidAttributeValue, $"Invalid value for the parameter {name}. Reason: {reason}.");
+}

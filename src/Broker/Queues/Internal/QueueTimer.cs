@@ -1,0 +1,198 @@
+using System.Collections.Concurrent;
+
+namespace Broker.Queues.Internal;
+
+/// <summary>What a timer ticket is for.</summary>
+internal enum TicketKind : byte
+{
+    /// <summary>A receipt's visibility timeout ends.</summary>
+    Visibility,
+
+    /// <summary>A delayed message's delay ends.</summary>
+    Delay,
+
+    /// <summary>A tracked message's retention period ends.</summary>
+    Retention,
+
+    /// <summary>The oldest never-received messages at the head of the visible queue may have expired.</summary>
+    Sweep,
+}
+
+/// <summary>
+/// A deadline for one slot's receipt. Holds no reference, so a ticket of a deleted message keeps nothing alive;
+/// when due, the queue checks it against the slot and ignores it if the slot moved on.
+/// </summary>
+internal readonly record struct TimerTicket(long Deadline, int Slot, int ReceiveCount, TicketKind Kind);
+
+/// <summary>Receives due tickets. Called by one thread at a time.</summary>
+internal interface ITicketHandler
+{
+    long Now();
+
+    void OnDue(in TimerTicket ticket, long now);
+
+    bool IsStale(in TimerTicket ticket);
+}
+
+/// <summary>
+/// The one timer mechanism of a queue: delays, visibility timeouts and retention all become tickets here, and one
+/// <see cref="ITimer"/> from the broker's <see cref="TimeProvider"/> fires at the earliest deadline.
+/// <para>
+/// Lock-free: schedulers only enqueue to <see cref="incoming"/> (a <see cref="ConcurrentQueue{T}"/>) and, when their
+/// deadline is earlier than the armed one, ask for a run. A run is serialised by <see cref="running"/>: whoever wins the
+/// flag drains <see cref="incoming"/> into a private heap (dropping stale tickets), fires what is due, and re-arms the
+/// timer. A request that arrives while a run is active sets <see cref="runRequested"/>, and the active run goes round
+/// again, so no request is lost and nobody blocks. Runs are also requested every <see cref="DrainEvery"/> tickets, which
+/// keeps the tickets of messages deleted long before their deadline from piling up.
+/// </para>
+/// </summary>
+internal sealed class QueueTimer : IDisposable
+{
+    private const int DrainEvery = 4096;
+    private const int MinCompactSize = 1024;
+    private const int MaxRoundsPerCall = 4;
+
+    private readonly ITicketHandler handler;
+    private readonly ITimer timer;
+    private readonly ConcurrentQueue<TimerTicket> incoming = new();
+
+    /// <summary>Only the thread holding <see cref="running"/> touches the heap.</summary>
+    private PriorityQueue<TimerTicket, long> heap = new();
+    private int compactAt = MinCompactSize;
+
+    /// <summary>The deadline the timer is armed for; <see cref="long.MaxValue"/> when idle. Written by the runner only.</summary>
+    private long armedAt = long.MaxValue;
+    private int running;
+    private int runRequested;
+    private int scheduledSinceDrain;
+    private volatile bool disposed;
+
+    public QueueTimer(ITicketHandler handler, TimeProvider timeProvider)
+    {
+        this.handler = handler;
+        timer = timeProvider.CreateTimer(static state => ((QueueTimer)state!).RequestRun(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+    }
+
+    /// <summary>Tickets waiting in the heap and the incoming queue (for tests and diagnostics).</summary>
+    public int PendingCount => incoming.Count + Volatile.Read(ref heapCount);
+
+    private int heapCount;
+
+    public void Schedule(in TimerTicket ticket)
+    {
+        incoming.Enqueue(ticket);
+        AfterSchedule(ticket.Deadline, 1);
+    }
+
+    public void AfterSchedule(long earliestDeadline, int count)
+    {
+        var sinceDrain = Interlocked.Add(ref scheduledSinceDrain, count);
+        if (earliestDeadline < Volatile.Read(ref armedAt) || sinceDrain >= DrainEvery)
+        {
+            RequestRun();
+        }
+    }
+
+    public void Enqueue(in TimerTicket ticket) => incoming.Enqueue(ticket);
+
+    /// <summary>Runs now on this thread, or makes the active run go round again.</summary>
+    public void RequestRun()
+    {
+        Interlocked.Exchange(ref runRequested, 1);
+        while (Interlocked.CompareExchange(ref running, 1, 0) == 0)
+        {
+            try
+            {
+                // Bounded: a stream of schedulers must not keep one caller here forever. Past the bound the timer is
+                // armed to fire at once, and a pool thread takes over.
+                for (var rounds = 0; Interlocked.Exchange(ref runRequested, 0) == 1; rounds++)
+                {
+                    RunOnce(handOff: rounds >= MaxRoundsPerCall);
+                }
+            }
+            finally
+            {
+                Interlocked.Exchange(ref running, 0);
+            }
+
+            // A request that came after our last check but before we released the flag is ours to serve.
+            if (Volatile.Read(ref runRequested) == 0)
+            {
+                return;
+            }
+        }
+    }
+
+    private void RunOnce(bool handOff)
+    {
+        if (disposed)
+        {
+            return;
+        }
+
+        Interlocked.Exchange(ref scheduledSinceDrain, 0);
+        while (incoming.TryDequeue(out var ticket))
+        {
+            if (!handler.IsStale(ticket))
+            {
+                heap.Enqueue(ticket, ticket.Deadline);
+            }
+        }
+
+        var now = handler.Now();
+        while (heap.TryPeek(out var due, out var deadline) && deadline <= now)
+        {
+            heap.Dequeue();
+            handler.OnDue(due, now);
+        }
+
+        if (heap.Count > compactAt)
+        {
+            Compact();
+        }
+
+        Volatile.Write(ref heapCount, heap.Count);
+        var next = heap.TryPeek(out _, out var nextDeadline) ? nextDeadline : long.MaxValue;
+        Interlocked.Exchange(ref armedAt, next);
+        if (!disposed)
+        {
+            timer.Change(next == long.MaxValue ? Timeout.InfiniteTimeSpan : TimeSpan.FromTicks(next - now), Timeout.InfiniteTimeSpan);
+        }
+
+        // A ticket enqueued after the drain may be earlier than what we armed for: go round again, or hand off.
+        if (!incoming.IsEmpty && !disposed)
+        {
+            if (handOff)
+            {
+                Interlocked.Exchange(ref armedAt, now);
+                timer.Change(TimeSpan.FromTicks(1), Timeout.InfiniteTimeSpan);
+            }
+            else
+            {
+                Interlocked.Exchange(ref runRequested, 1);
+            }
+        }
+    }
+
+    /// <summary>Drops stale tickets from the heap once it has doubled since the last compaction.</summary>
+    private void Compact()
+    {
+        var live = new List<(TimerTicket, long)>(heap.Count / 2);
+        foreach (var (ticket, deadline) in heap.UnorderedItems)
+        {
+            if (!handler.IsStale(ticket))
+            {
+                live.Add((ticket, deadline));
+            }
+        }
+
+        heap = new PriorityQueue<TimerTicket, long>(live);
+        compactAt = Math.Max(MinCompactSize, live.Count * 2);
+    }
+
+    public void Dispose()
+    {
+        disposed = true;
+        timer.Dispose();
+    }
+}

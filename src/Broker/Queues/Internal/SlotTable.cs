@@ -1,0 +1,125 @@
+using System.Diagnostics;
+using System.Numerics;
+
+namespace Broker.Queues.Internal;
+
+/// <summary>One tracked message: its current receipt's deadline and its first receive time.</summary>
+internal struct Slot
+{
+    /// <summary>The occupant; published last (volatile) by the owner, cleared on free.</summary>
+    public QueueMessage? Message;
+
+    /// <summary>When the current visibility timeout or delay ends, UTC ticks. Written by the receipt's owner (volatile).</summary>
+    public long Deadline;
+
+    /// <summary>When the occupant was first received, UTC ticks; 0 before the first receive.</summary>
+    public long FirstReceiveAt;
+
+    /// <summary>Next free slot + 1 while this slot is on the free list.</summary>
+    public int NextFree;
+}
+
+/// <summary>
+/// A lock-free, growable table of slots for messages that were received or delayed. A receipt handle names its slot,
+/// which turns a delete or visibility change into an array index instead of a dictionary lookup, and lets timer tickets
+/// name a message without holding a reference to it (a deleted message can be collected at once).
+/// <para>
+/// Chunks double in size (1024, 2048, ...) and are never moved, so a slot's address is stable. Free slots form a
+/// Treiber stack whose head carries a tag to defeat ABA. A slot is written only by the thread that allocated it until it
+/// publishes <see cref="Slot.Message"/>; afterwards readers validate what they read against the message's state.
+/// </para>
+/// </summary>
+internal sealed class SlotTable
+{
+    private const int FirstChunkSize = 1024;
+    private const int ChunkCount = 21; // 1024 * (2^21 - 1) slots: more than int.MaxValue / 2
+
+    private readonly Slot[]?[] chunks = new Slot[]?[ChunkCount];
+
+    /// <summary>(tag &lt;&lt; 32) | (index + 1) of the top free slot; 0 in the low half when the stack is empty.</summary>
+    private long freeHead;
+
+    /// <summary>Slots handed out at least once: indices 0 .. HighWater - 1 exist.</summary>
+    private int highWater;
+
+    public int HighWater => Volatile.Read(ref highWater);
+
+    public ref Slot this[int index]
+    {
+        get
+        {
+            var (chunk, offset) = Locate(index);
+            return ref chunks[chunk]![offset];
+        }
+    }
+
+    public bool Exists(int index) => (uint)index < (uint)HighWater && chunks[Locate(index).Chunk] is not null;
+
+    public int Allocate()
+    {
+        while (true)
+        {
+            var head = Volatile.Read(ref freeHead);
+            var top = (int)(uint)head - 1;
+            if (top < 0)
+            {
+                return AllocateNew();
+            }
+
+            var next = Volatile.Read(ref this[top].NextFree);
+            var newHead = (((head >> 32) + 1) << 32) | (uint)next;
+            if (Interlocked.CompareExchange(ref freeHead, newHead, head) == head)
+            {
+                return top;
+            }
+        }
+    }
+
+    /// <summary>Clears the slot if <paramref name="occupant"/> still holds it and returns it to the free list.</summary>
+    public void Free(int index, QueueMessage occupant)
+    {
+        ref var slot = ref this[index];
+        if (Interlocked.CompareExchange(ref slot.Message, null, occupant) != occupant)
+        {
+            return;
+        }
+
+        Release(index);
+    }
+
+    /// <summary>Returns a slot that was allocated but never published.</summary>
+    public void Release(int index)
+    {
+        ref var slot = ref this[index];
+        while (true)
+        {
+            var head = Volatile.Read(ref freeHead);
+            Volatile.Write(ref slot.NextFree, (int)(uint)head);
+            var newHead = (((head >> 32) + 1) << 32) | (uint)(index + 1);
+            if (Interlocked.CompareExchange(ref freeHead, newHead, head) == head)
+            {
+                return;
+            }
+        }
+    }
+
+    private int AllocateNew()
+    {
+        var index = Interlocked.Increment(ref highWater) - 1;
+        var (chunk, _) = Locate(index);
+        if (Volatile.Read(ref chunks[chunk]) is null)
+        {
+            Interlocked.CompareExchange(ref chunks[chunk], new Slot[FirstChunkSize << chunk], null);
+        }
+
+        return index;
+    }
+
+    private static (int Chunk, int Offset) Locate(int index)
+    {
+        Debug.Assert(index >= 0);
+        var chunk = BitOperations.Log2((uint)(index / FirstChunkSize) + 1);
+        var offset = index - (FirstChunkSize * ((1 << chunk) - 1));
+        return (chunk, offset);
+    }
+}

@@ -1,0 +1,52 @@
+namespace Broker.Queues;
+
+/// <summary>
+/// The settings of a standard queue, with SQS's defaults and ranges. Durations are whole seconds, as in SQS.
+/// Pass to <see cref="MessageBroker.CreateQueue(string, QueueOptions)"/>, read back from
+/// <see cref="QueueAttributes.Options"/>, and change with <see cref="IMessageQueue.SetAttributes(QueueOptions)"/>
+/// (for example <c>queue.SetAttributes(queue.GetAttributes().Options with { VisibilityTimeout = ... })</c>).
+/// </summary>
+public sealed record QueueOptions
+{
+    /// <summary>How long a received message stays hidden from other receivers. Default 30 s; 0 to 12 h (43,200 s). SQS: <c>VisibilityTimeout</c>.</summary>
+    public TimeSpan VisibilityTimeout { get; init; } = QueueDefaults.VisibilityTimeout;
+
+    /// <summary>
+    /// How long a new message stays invisible after it is sent. Default 0; 0 to 15 min (900 s). SQS: <c>DelaySeconds</c>.
+    /// A change applies to messages sent afterwards, not to those already queued (standard-queue behaviour).
+    /// </summary>
+    public TimeSpan Delay { get; init; } = QueueDefaults.Delay;
+
+    /// <summary>
+    /// How long a message is kept, counted from when it was sent, whether or not it is in flight. Default 4 days;
+    /// 60 s to 14 days. SQS: <c>MessageRetentionPeriod</c>. Lowering it expires older messages at once.
+    /// </summary>
+    public TimeSpan MessageRetentionPeriod { get; init; } = QueueDefaults.MessageRetentionPeriod;
+
+    /// <summary>
+    /// The largest message accepted, in bytes, counting the body and every part of every message attribute.
+    /// Default and maximum 1,048,576 (1 MiB); minimum 1,024. SQS: <c>MaximumMessageSize</c>.
+    /// </summary>
+    public int MaximumMessageSize { get; init; } = QueueDefaults.MaximumMessageSize;
+
+    /// <summary>
+    /// How long a receive that does not name its own wait time long-polls. Default 0 (short polling); 0 to 20 s.
+    /// SQS: <c>ReceiveMessageWaitTimeSeconds</c>.
+    /// </summary>
+    public TimeSpan ReceiveMessageWaitTime { get; init; } = QueueDefaults.ReceiveMessageWaitTime;
+
+    /// <summary>
+    /// In-process only: the most messages (visible, in flight and delayed) the queue holds before senders are pushed
+    /// back as <see cref="FullMode"/> says. Default <see langword="null"/>: no cap, as on SQS. At least 1 when set.
+    /// </summary>
+    public int? MaximumDepth { get; init; }
+
+    /// <summary>
+    /// In-process only: the most message bytes (bodies and attributes) the queue holds before senders are pushed back
+    /// as <see cref="FullMode"/> says. Default <see langword="null"/>: no cap. At least 1,024 when set.
+    /// </summary>
+    public long? MaximumBytes { get; init; }
+
+    /// <summary>In-process only: what a send does when <see cref="MaximumDepth"/> or <see cref="MaximumBytes"/> is reached. Default <see cref="QueueFullMode.Wait"/>.</summary>
+    public QueueFullMode FullMode { get; init; } = QueueFullMode.Wait;
+}

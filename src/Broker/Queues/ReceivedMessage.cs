@@ -1,0 +1,89 @@
+using System.Text;
+using Broker.Queues.Internal;
+
+namespace Broker.Queues;
+
+/// <summary>
+/// A message as a receive returns it. Identifiers, digests and attribute maps are computed when first read, so a
+/// consumer that only needs the body and the receipt handle pays for nothing else.
+/// </summary>
+public sealed class ReceivedMessage
+{
+    private readonly MessageQueue queue;
+    private readonly QueueMessage message;
+    private readonly ReceiptHandleData receipt;
+    private readonly long firstReceiveAtTicks;
+    private readonly AttributeSelection selection;
+    private string? messageId;
+    private string? receiptHandle;
+    private IReadOnlyDictionary<string, string>? systemAttributes;
+    private IReadOnlyDictionary<string, MessageAttributeValue>? messageAttributes;
+
+    internal ReceivedMessage(MessageQueue queue, QueueMessage message, ReceiptHandleData receipt, long firstReceiveAtTicks, AttributeSelection selection)
+    {
+        this.queue = queue;
+        this.message = message;
+        this.receipt = receipt;
+        this.firstReceiveAtTicks = firstReceiveAtTicks;
+        this.selection = selection;
+    }
+
+    /// <summary>The message's id, the same on every receive.</summary>
+    public string MessageId => messageId ??= queue.FormatMessageId(message.Sequence);
+
+    /// <summary>The handle for deleting this message or changing its visibility; new on every receive.</summary>
+    public string ReceiptHandle => receiptHandle ??= queue.FormatReceiptHandle(receipt);
+
+    /// <summary>The body, UTF-8. The bytes are the broker's and never change.</summary>
+    public ReadOnlyMemory<byte> Body => message.Body;
+
+    /// <summary>The body decoded from UTF-8.</summary>
+    /// <returns>The body text.</returns>
+    public string GetBodyAsString() => Encoding.UTF8.GetString(message.Body);
+
+    /// <summary>The MD5 digest of the body, as lowercase hex.</summary>
+    public string MD5OfBody => MessageDigests.Md5Hex(message.Body);
+
+    /// <summary>
+    /// The MD5 digest, by SQS's algorithm, of the message attributes this receive returned (see
+    /// <see cref="MessageAttributes"/>), or <see langword="null"/> when it returned none.
+    /// </summary>
+    public string? MD5OfMessageAttributes => MessageAttributes.Count == 0 ? null : MessageDigests.Md5OfAttributes(SelectedAttributes());
+
+    /// <summary>Times this message has been received, this receive included.</summary>
+    public int ApproximateReceiveCount => receipt.ReceiveCount;
+
+    /// <summary>When the message was sent.</summary>
+    public DateTimeOffset SentTimestamp => new(message.SentAt, TimeSpan.Zero);
+
+    /// <summary>When the message was first received.</summary>
+    public DateTimeOffset ApproximateFirstReceiveTimestamp => new(firstReceiveAtTicks, TimeSpan.Zero);
+
+    /// <summary>
+    /// The system attributes the receive asked for in <see cref="ReceiveRequest.MessageSystemAttributeNames"/>, as SQS
+    /// returns them (timestamps in epoch milliseconds). Empty when none were asked for.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> Attributes => systemAttributes ??= selection.BuildSystemAttributes(queue, message, receipt.ReceiveCount, firstReceiveAtTicks);
+
+    /// <summary>The message attributes the receive asked for in <see cref="ReceiveRequest.MessageAttributeNames"/>. Empty when none were asked for.</summary>
+    public IReadOnlyDictionary<string, MessageAttributeValue> MessageAttributes => messageAttributes ??= BuildMessageAttributes();
+
+    private IReadOnlyDictionary<string, MessageAttributeValue> BuildMessageAttributes()
+    {
+        var selected = SelectedAttributes();
+        if (selected.Count == 0)
+        {
+            return AttributeSelection.NoMessageAttributes;
+        }
+
+        var map = new Dictionary<string, MessageAttributeValue>(selected.Count, StringComparer.Ordinal);
+        foreach (var (name, value) in selected)
+        {
+            map.Add(name, value);
+        }
+
+        return map;
+    }
+
+    private List<KeyValuePair<string, MessageAttributeValue>> SelectedAttributes() => selection.SelectMessageAttributes(message.Extras);
+}

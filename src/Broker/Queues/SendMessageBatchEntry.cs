@@ -1,0 +1,44 @@
+using System.Text;
+
+namespace Broker.Queues;
+
+/// <summary>One entry of a send batch: an id unique within the batch and the message, as in SQS's SendMessageBatch.</summary>
+public sealed class SendMessageBatchEntry
+{
+    /// <summary>An entry whose body is <paramref name="body"/> encoded as UTF-8.</summary>
+    /// <param name="id">Unique within the batch; up to 80 letters, digits, '-' and '_'.</param>
+    /// <param name="body">The body.</param>
+    public SendMessageBatchEntry(string id, string body)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        Id = id;
+        Body = Encoding.UTF8.GetBytes(body);
+        OwnsBody = true;
+    }
+
+    /// <summary>An entry whose body is the UTF-8 text <paramref name="body"/>, copied on send.</summary>
+    /// <param name="id">Unique within the batch; up to 80 letters, digits, '-' and '_'.</param>
+    /// <param name="body">The body.</param>
+    public SendMessageBatchEntry(string id, ReadOnlyMemory<byte> body)
+    {
+        Id = id;
+        Body = body;
+    }
+
+    /// <summary>The entry id, echoed in the result.</summary>
+    public string Id { get; }
+
+    /// <summary>The body, UTF-8.</summary>
+    public ReadOnlyMemory<byte> Body { get; }
+
+    internal bool OwnsBody { get; }
+
+    /// <summary>Seconds (0 to 900) of delay; <see langword="null"/> takes the queue's delay.</summary>
+    public int? DelaySeconds { get; init; }
+
+    /// <summary>Up to 10 message attributes.</summary>
+    public IReadOnlyDictionary<string, MessageAttributeValue>? MessageAttributes { get; init; }
+
+    /// <summary>The fair-queue tenant on a standard queue. Optional.</summary>
+    public string? MessageGroupId { get; init; }
+}

@@ -1,0 +1,41 @@
+using System.Text;
+
+namespace Broker.Queues;
+
+/// <summary>A message to send, as SQS's SendMessage takes it.</summary>
+public sealed class SendMessageRequest
+{
+    /// <summary>A message whose body is <paramref name="body"/> encoded as UTF-8.</summary>
+    /// <param name="body">The body; at least one character, only the characters SQS allows.</param>
+    public SendMessageRequest(string body)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        Body = Encoding.UTF8.GetBytes(body);
+        OwnsBody = true;
+    }
+
+    /// <summary>A message whose body is <paramref name="body"/>, which must be UTF-8 text SQS accepts. The broker copies it on send.</summary>
+    /// <param name="body">The body.</param>
+    public SendMessageRequest(ReadOnlyMemory<byte> body) => Body = body;
+
+    /// <summary>The body, UTF-8.</summary>
+    public ReadOnlyMemory<byte> Body { get; }
+
+    /// <summary>True when <see cref="Body"/> is an array this request made and nobody else can write.</summary>
+    internal bool OwnsBody { get; }
+
+    /// <summary>
+    /// Seconds (0 to 900) the message stays invisible after the send; <see langword="null"/> (the default) takes the
+    /// queue's <see cref="QueueOptions.Delay"/>. SQS: <c>DelaySeconds</c>.
+    /// </summary>
+    public int? DelaySeconds { get; init; }
+
+    /// <summary>Up to 10 message attributes. Every part of every attribute counts toward the size limit.</summary>
+    public IReadOnlyDictionary<string, MessageAttributeValue>? MessageAttributes { get; init; }
+
+    /// <summary>
+    /// On a standard queue, the tenant for SQS fair queues: validated (1 to 128 letters, digits and punctuation) and
+    /// returned as the <c>MessageGroupId</c> system attribute. Optional.
+    /// </summary>
+    public string? MessageGroupId { get; init; }
+}
