@@ -1,4 +1,4 @@
-using System.Collections.Concurrent;
+using Broker.Internal;
 using System.Security.Cryptography;
 
 namespace Broker.Queues.Internal;
@@ -22,7 +22,7 @@ internal sealed partial class MessageQueue : IMessageQueue, ITicketHandler, IDis
 {
     private readonly MessageBroker broker;
     private readonly TimeProvider time;
-    private readonly ConcurrentQueue<QueueMessage> visible = new();
+    private readonly SegmentedQueue<QueueMessage> visible = new();
     private readonly SlotTable slots = new();
     private readonly QueueTimer timer;
     private readonly WaiterList receivers = new();

@@ -1,0 +1,134 @@
+using System.Threading.Channels;
+using BenchmarkDotNet.Attributes;
+using Broker.Queues;
+
+namespace Broker.Benchmarks;
+
+/// <summary>
+/// Moves <see cref="MessageCount"/> messages from producers to consumers. The broker sends one message at a time,
+/// receives in batches of 10 (long polling) and deletes in batches of 10; the baseline is an unbounded
+/// <see cref="Channel{T}"/> with default options moving the same messages with WriteAsync and WaitToReadAsync/TryRead.
+/// Each operation is one message.
+/// </summary>
+[Config(typeof(BenchmarkConfig))]
+public class QueueThroughputBenchmarks
+{
+    public const int MessageCount = 100_000;
+
+    private static readonly string[] EntryIds = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"];
+    private static readonly ReceiveRequest Receive = new() { MaxNumberOfMessages = 10, WaitTime = TimeSpan.FromSeconds(20) };
+
+    private readonly byte[] payload = new byte[64];
+    private MessageBroker broker = null!;
+    private IMessageQueue queue = null!;
+
+    /// <summary>Producers, and as many consumers.</summary>
+    [Params(1, 2)]
+    public int Pairs { get; set; }
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        payload.AsSpan().Fill((byte)'x');
+        broker = new MessageBroker(new BrokerOptions(), TimeProvider.System);
+        queue = broker.CreateQueue("bench");
+    }
+
+    [GlobalCleanup]
+    public void Cleanup() => broker.Dispose();
+
+    [Benchmark(Baseline = true, OperationsPerInvoke = MessageCount)]
+    public async Task Channel()
+    {
+        var channel = System.Threading.Channels.Channel.CreateUnbounded<byte[]>();
+        var producers = new Task[Pairs];
+        var consumers = new Task<int>[Pairs];
+        for (var p = 0; p < Pairs; p++)
+        {
+            producers[p] = Task.Run(async () =>
+            {
+                for (var i = 0; i < MessageCount / Pairs; i++)
+                {
+                    await channel.Writer.WriteAsync(payload).ConfigureAwait(false);
+                }
+            });
+            consumers[p] = Task.Run(async () =>
+            {
+                var count = 0;
+                while (await channel.Reader.WaitToReadAsync().ConfigureAwait(false))
+                {
+                    while (channel.Reader.TryRead(out _))
+                    {
+                        count++;
+                    }
+                }
+
+                return count;
+            });
+        }
+
+        await Task.WhenAll(producers).ConfigureAwait(false);
+        channel.Writer.Complete();
+        var moved = (await Task.WhenAll(consumers).ConfigureAwait(false)).Sum();
+        Check(moved);
+    }
+
+    [Benchmark(OperationsPerInvoke = MessageCount)]
+    public async Task BrokerQueue()
+    {
+        using var done = new CancellationTokenSource();
+        var consumed = 0;
+        var producers = new Task[Pairs];
+        var consumers = new Task[Pairs];
+        ReadOnlyMemory<byte> body = payload;
+        for (var p = 0; p < Pairs; p++)
+        {
+            producers[p] = Task.Run(async () =>
+            {
+                for (var i = 0; i < MessageCount / Pairs; i++)
+                {
+                    await queue.SendAsync(new SendMessageRequest(body)).ConfigureAwait(false);
+                }
+            });
+            consumers[p] = Task.Run(async () =>
+            {
+                var entries = new List<DeleteMessageBatchEntry>(10);
+                try
+                {
+                    while (true)
+                    {
+                        var got = await queue.ReceiveAsync(Receive, done.Token).ConfigureAwait(false);
+                        entries.Clear();
+                        for (var i = 0; i < got.Count; i++)
+                        {
+                            entries.Add(new DeleteMessageBatchEntry(EntryIds[i], got[i].ReceiptHandle));
+                        }
+
+                        await queue.DeleteBatchAsync(entries).ConfigureAwait(false);
+                        if (Interlocked.Add(ref consumed, got.Count) >= MessageCount)
+                        {
+                            await done.CancelAsync().ConfigureAwait(false);
+                        }
+                    }
+                }
+                catch (OperationCanceledException) when (done.IsCancellationRequested)
+                {
+                }
+            });
+        }
+
+        await Task.WhenAll(producers).ConfigureAwait(false);
+        await Task.WhenAll(consumers).ConfigureAwait(false);
+        Check(consumed);
+        var left = queue.GetAttributes();
+        Check(MessageCount - (int)(left.ApproximateNumberOfMessages + left.ApproximateNumberOfMessagesNotVisible));
+    }
+
+    private static void Check(int moved)
+    {
+        if (moved != MessageCount)
+        {
+            throw new InvalidOperationException($"Moved {moved} messages instead of {MessageCount}.");
+        }
+    }
+}
