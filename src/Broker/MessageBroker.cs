@@ -21,6 +21,7 @@ public sealed class MessageBroker : IDisposable
     private readonly ConcurrentDictionary<string, MessageQueue> queues = new(StringComparer.Ordinal);
     private readonly Dictionary<string, long> recentlyDeleted = new(StringComparer.Ordinal);
     private readonly Lock lifecycleLock = new();
+    private readonly ulong tokenKey = BitConverter.ToUInt64(System.Security.Cryptography.RandomNumberGenerator.GetBytes(8));
     private bool disposed;
 
     /// <summary>A broker with AWS's defaults on the system clock.</summary>
@@ -153,7 +154,7 @@ public sealed class MessageBroker : IDisposable
         if (names.Count > request.MaxResults)
         {
             names.RemoveAt(names.Count - 1);
-            next = Convert.ToBase64String(Encoding.UTF8.GetBytes(names[^1]));
+            next = EncodeToken(names[^1]);
         }
 
         return new ListQueuesResult(names, next);
@@ -212,15 +213,37 @@ public sealed class MessageBroker : IDisposable
         }
     }
 
-    private static string DecodeToken(string token)
+    /// <summary>A page token: the last name returned and a tag keyed by this broker, so a token it did not issue is refused.</summary>
+    private string EncodeToken(string lastName)
     {
-        try
+        var name = Encoding.UTF8.GetBytes(lastName);
+        var bytes = new byte[name.Length + 8];
+        name.CopyTo(bytes, 0);
+        BitConverter.TryWriteBytes(bytes.AsSpan(name.Length), TokenTag(name));
+        return System.Buffers.Text.Base64Url.EncodeToString(bytes);
+    }
+
+    private string DecodeToken(string token)
+    {
+        var bytes = new byte[System.Buffers.Text.Base64Url.GetMaxDecodedLength(token.Length)];
+        if (System.Buffers.Text.Base64Url.DecodeFromChars(token, bytes, out var consumed, out var written) == System.Buffers.OperationStatus.Done
+            && consumed == token.Length && written >= 8
+            && BitConverter.ToUInt64(bytes, written - 8) == TokenTag(bytes.AsSpan(0, written - 8)))
         {
-            return Encoding.UTF8.GetString(Convert.FromBase64String(token));
+            return Encoding.UTF8.GetString(bytes, 0, written - 8);
         }
-        catch (FormatException)
+
+        throw new BrokerException(BrokerErrorCodes.InvalidParameterValue, $"Invalid NextToken value '{token}'. Pass the NextToken of a previous ListQueues result of this broker.");
+    }
+
+    private ulong TokenTag(ReadOnlySpan<byte> name)
+    {
+        var tag = tokenKey;
+        foreach (var b in name)
         {
-            throw new BrokerException(BrokerErrorCodes.InvalidParameterValue, $"Invalid NextToken '{token}'. Pass the NextToken of a previous ListQueues result.");
+            tag = ReceiptHandleCodec.Mix(tag ^ b);
         }
+
+        return tag;
     }
 }

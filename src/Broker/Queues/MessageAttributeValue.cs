@@ -25,7 +25,19 @@ public sealed class MessageAttributeValue : IEquatable<MessageAttributeValue>
     public string? StringValue { get; }
 
     /// <summary>The value of a <c>Binary</c> attribute; <see langword="null"/> for the other types.</summary>
-    public ReadOnlyMemory<byte>? BinaryValue => binaryValue;
+    public ReadOnlyMemory<byte>? BinaryValue
+    {
+        get
+        {
+            // Not a conditional expression: null would convert to an empty ReadOnlyMemory through the array conversion.
+            if (binaryValue is null)
+            {
+                return null;
+            }
+
+            return binaryValue;
+        }
+    }
 
     internal byte[]? BinaryBytes => binaryValue;
 

@@ -3,6 +3,7 @@ using Broker.Queues;
 namespace Broker.Tests.Queues;
 
 /// <summary>The memory bar: at most 100 bytes of managed memory per queued message beyond its body.</summary>
+[Collection(nameof(MeasuresTheWholeHeap))]
 public sealed class MemoryFootprintTests : QueueFixture
 {
     [Fact]
@@ -32,4 +33,10 @@ public sealed class MemoryFootprintTests : QueueFixture
         Assert.True(beyondBody <= 100, $"{beyondBody:F1} bytes per queued message beyond its {BodyLength}-byte body");
         GC.KeepAlive(queue);
     }
+}
+
+/// <summary>Runs alone: the measurement reads the whole process's heap, which parallel tests would disturb.</summary>
+[CollectionDefinition(nameof(MeasuresTheWholeHeap), DisableParallelization = true)]
+public sealed class MeasuresTheWholeHeap
+{
 }

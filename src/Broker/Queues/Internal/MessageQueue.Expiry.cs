@@ -5,6 +5,9 @@ internal sealed partial class MessageQueue
     /// <summary>Bumped when retention changes, which retires the sweep chain scheduled under the old period.</summary>
     private int sweepGeneration;
 
+    /// <summary>True while a purge runs: removals then leave waiting senders asleep until it ends.</summary>
+    private bool purging;
+
     public bool IsStale(in TimerTicket ticket)
     {
         if (ticket.Kind == TicketKind.Sweep)
@@ -72,6 +75,13 @@ internal sealed partial class MessageQueue
                 return;
             }
 
+            if (ticket.Kind == TicketKind.Delay && now < Volatile.Read(ref slots[ticket.Slot].Deadline))
+            {
+                // Scheduled for the old retention end, which a raised retention moved past: wait for the delay's end.
+                timer.Enqueue(ticket with { Deadline = Math.Min(Volatile.Read(ref slots[ticket.Slot].Deadline), message.SentAt + retentionTicks) });
+                return;
+            }
+
             var from = MessageState.Status(state);
             var visibleState = MessageState.Next(state, ticket.Slot, ticket.ReceiveCount, MessageStatus.Visible);
             if (Interlocked.CompareExchange(ref message.State, visibleState, state) != state)
@@ -132,7 +142,12 @@ internal sealed partial class MessageQueue
                 Interlocked.Decrement(ref visibleCount.Value);
                 break;
             case MessageStatus.InFlight:
-                Interlocked.Decrement(ref inFlightCount.Value);
+                if (Interlocked.Decrement(ref inFlightCount.Value) == QueueDefaults.MaxInFlightMessages - 1)
+                {
+                    // Below the in-flight limit again: a long poll parked there can take a visible message now.
+                    receivers.Wake(1);
+                }
+
                 break;
             default:
                 Interlocked.Decrement(ref delayedCount.Value);
@@ -201,7 +216,9 @@ internal sealed partial class MessageQueue
             throw PurgeInProgress();
         }
 
-        // Cold path. Messages sent while the purge runs may or may not survive it, as on SQS.
+        // Cold path. Messages sent while the purge runs may or may not survive it, as on SQS. Senders waiting for
+        // room are woken once it is done, so that what they send is not purged with the rest.
+        Volatile.Write(ref purging, true);
         while (visible.TryDequeue(out var message))
         {
             var state = Volatile.Read(ref message.State);
@@ -212,6 +229,8 @@ internal sealed partial class MessageQueue
         }
 
         ForEachTrackedMessage(static (queue, message, state, _) => queue.Expire(message, state), 0L);
+        Volatile.Write(ref purging, false);
+        senders.WakeAll();
         return default;
     }
 

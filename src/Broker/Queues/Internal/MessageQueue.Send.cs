@@ -192,7 +192,10 @@ internal sealed partial class MessageQueue
 
         Interlocked.Decrement(ref storedCount.Value);
         Interlocked.Add(ref storedBytes.Value, -message.Size);
-        senders.Wake(1);
+        if (!Volatile.Read(ref purging))
+        {
+            senders.Wake(1);
+        }
     }
 
     private void EnsureSweep(long deadline)
