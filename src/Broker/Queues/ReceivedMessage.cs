@@ -9,30 +9,31 @@ namespace Broker.Queues;
 /// </summary>
 public sealed class ReceivedMessage
 {
+    // Kept to 72 bytes: a receive allocates one of these per message and nothing else per message.
     private readonly MessageQueue queue;
     private readonly QueueMessage message;
-    private readonly ReceiptHandleData receipt;
-    private readonly long firstReceiveAtTicks;
     private readonly AttributeSelection selection;
-    private string? messageId;
+    private readonly long firstReceiveAtTicks;
+    private readonly int slot;
+    private readonly int receiveCount;
     private string? receiptHandle;
-    private IReadOnlyDictionary<string, string>? systemAttributes;
-    private IReadOnlyDictionary<string, MessageAttributeValue>? messageAttributes;
+    private Details? details;
 
-    internal ReceivedMessage(MessageQueue queue, QueueMessage message, ReceiptHandleData receipt, long firstReceiveAtTicks, AttributeSelection selection)
+    internal ReceivedMessage(MessageQueue queue, QueueMessage message, int slot, int receiveCount, long firstReceiveAtTicks, AttributeSelection selection)
     {
         this.queue = queue;
         this.message = message;
-        this.receipt = receipt;
+        this.slot = slot;
+        this.receiveCount = receiveCount;
         this.firstReceiveAtTicks = firstReceiveAtTicks;
         this.selection = selection;
     }
 
     /// <summary>The message's id, the same on every receive.</summary>
-    public string MessageId => messageId ??= queue.FormatMessageId(message.Sequence);
+    public string MessageId => (details ??= new Details()).MessageId ??= queue.FormatMessageId(message.Sequence);
 
     /// <summary>The handle for deleting this message or changing its visibility; new on every receive.</summary>
-    public string ReceiptHandle => receiptHandle ??= queue.FormatReceiptHandle(receipt);
+    public string ReceiptHandle => receiptHandle ??= queue.FormatReceiptHandle(new ReceiptHandleData(slot, receiveCount, (uint)message.Sequence));
 
     /// <summary>The body, UTF-8. The bytes are the broker's and never change.</summary>
     public ReadOnlyMemory<byte> Body => message.Body;
@@ -51,7 +52,7 @@ public sealed class ReceivedMessage
     public string? MD5OfMessageAttributes => MessageAttributes.Count == 0 ? null : MessageDigests.Md5OfAttributes(SelectedAttributes());
 
     /// <summary>Times this message has been received, this receive included.</summary>
-    public int ApproximateReceiveCount => receipt.ReceiveCount;
+    public int ApproximateReceiveCount => receiveCount;
 
     /// <summary>When the message was sent.</summary>
     public DateTimeOffset SentTimestamp => new(message.SentAt, TimeSpan.Zero);
@@ -63,10 +64,12 @@ public sealed class ReceivedMessage
     /// The system attributes the receive asked for in <see cref="ReceiveRequest.MessageSystemAttributeNames"/>, as SQS
     /// returns them (timestamps in epoch milliseconds). Empty when none were asked for.
     /// </summary>
-    public IReadOnlyDictionary<string, string> Attributes => systemAttributes ??= selection.BuildSystemAttributes(queue, message, receipt.ReceiveCount, firstReceiveAtTicks);
+    public IReadOnlyDictionary<string, string> Attributes =>
+        (details ??= new Details()).SystemAttributes ??= selection.BuildSystemAttributes(queue, message, receiveCount, firstReceiveAtTicks);
 
     /// <summary>The message attributes the receive asked for in <see cref="ReceiveRequest.MessageAttributeNames"/>. Empty when none were asked for.</summary>
-    public IReadOnlyDictionary<string, MessageAttributeValue> MessageAttributes => messageAttributes ??= BuildMessageAttributes();
+    public IReadOnlyDictionary<string, MessageAttributeValue> MessageAttributes =>
+        (details ??= new Details()).MessageAttributes ??= BuildMessageAttributes();
 
     private IReadOnlyDictionary<string, MessageAttributeValue> BuildMessageAttributes()
     {
@@ -86,4 +89,12 @@ public sealed class ReceivedMessage
     }
 
     private List<KeyValuePair<string, MessageAttributeValue>> SelectedAttributes() => selection.SelectMessageAttributes(message.Extras);
+
+    /// <summary>What is computed on first read, kept apart so that a consumer who reads none of it allocates none of it.</summary>
+    private sealed class Details
+    {
+        public string? MessageId;
+        public IReadOnlyDictionary<string, string>? SystemAttributes;
+        public IReadOnlyDictionary<string, MessageAttributeValue>? MessageAttributes;
+    }
 }

@@ -2,8 +2,11 @@ using Broker.Queues.Internal;
 
 namespace Broker.Queues;
 
-/// <summary>What SQS's SendMessage returns. The digests are computed when first read.</summary>
-public sealed class SendMessageResult
+/// <summary>
+/// What SQS's SendMessage returns. A struct, so that a send allocates nothing beyond the message it stores; the id and
+/// digests are computed each time they are read.
+/// </summary>
+public readonly struct SendMessageResult : IEquatable<SendMessageResult>
 {
     private readonly QueueMessage message;
     private readonly MessageQueue queue;
@@ -16,6 +19,27 @@ public sealed class SendMessageResult
 
     /// <summary>The message's id, a UUID.</summary>
     public string MessageId => queue.FormatMessageId(message.Sequence);
+
+    /// <summary>Compares by the message sent.</summary>
+    /// <param name="left">One result.</param>
+    /// <param name="right">The other.</param>
+    /// <returns>Whether both describe the same send.</returns>
+    public static bool operator ==(SendMessageResult left, SendMessageResult right) => left.Equals(right);
+
+    /// <summary>Compares by the message sent.</summary>
+    /// <param name="left">One result.</param>
+    /// <param name="right">The other.</param>
+    /// <returns>Whether they describe different sends.</returns>
+    public static bool operator !=(SendMessageResult left, SendMessageResult right) => !left.Equals(right);
+
+    /// <inheritdoc/>
+    public bool Equals(SendMessageResult other) => ReferenceEquals(message, other.message);
+
+    /// <inheritdoc/>
+    public override bool Equals(object? obj) => obj is SendMessageResult other && Equals(other);
+
+    /// <inheritdoc/>
+    public override int GetHashCode() => message?.GetHashCode() ?? 0;
 
     /// <summary>The MD5 digest of the body, as lowercase hex.</summary>
     public string MD5OfMessageBody => MessageDigests.Md5Hex(message.Body);

@@ -83,8 +83,8 @@ public sealed class DeleteTests : QueueFixture
     [Theory]
     [InlineData(0)]
     [InlineData(10)]
-    [InlineData(30)]
-    [InlineData(43)]
+    [InlineData(18)]
+    [InlineData(24)]
     public async Task Handle_with_one_character_changed_fails_with_ReceiptHandleIsInvalid_and_changes_nothing(int position)
     {
         var queue = CreateJobs();

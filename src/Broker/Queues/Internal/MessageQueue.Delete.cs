@@ -81,7 +81,7 @@ internal sealed partial class MessageQueue
     {
         ref var slot = ref slots[receipt.Slot];
         var message = Volatile.Read(ref slot.Message);
-        if (message is null || message.Sequence != receipt.Sequence)
+        if (message is null || !receipt.Matches(message))
         {
             return;
         }
@@ -107,7 +107,7 @@ internal sealed partial class MessageQueue
         var state = message is null ? 0 : Volatile.Read(ref message.State);
         while (true)
         {
-            if (message is null || message.Sequence != receipt.Sequence || MessageState.Slot(state) != receipt.Slot
+            if (message is null || !receipt.Matches(message) || MessageState.Slot(state) != receipt.Slot
                 || MessageState.ReceiveCount(state) != receipt.ReceiveCount || !MessageState.IsLive(state))
             {
                 throw new BrokerException(
@@ -121,7 +121,7 @@ internal sealed partial class MessageQueue
             }
 
             var now = Now();
-            if (now + visibilityTicks > receipt.ReceivedAt + QueueDefaults.MaxVisibilityTimeout.Ticks)
+            if (now + visibilityTicks > Volatile.Read(ref slot.ReceivedAt) + QueueDefaults.MaxVisibilityTimeout.Ticks)
             {
                 throw new BrokerException(
                     BrokerErrorCodes.InvalidParameterValue,

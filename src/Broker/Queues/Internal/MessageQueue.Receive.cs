@@ -108,6 +108,7 @@ internal sealed partial class MessageQueue
                 ref var slot = ref slots[slotIndex];
                 var firstReceiveAt = previousSlot >= 0 && slots[previousSlot].FirstReceiveAt != 0 ? slots[previousSlot].FirstReceiveAt : now;
                 slot.FirstReceiveAt = firstReceiveAt;
+                slot.ReceivedAt = now;
                 Volatile.Write(ref slot.Deadline, visibleUntil);
                 Volatile.Write(ref slot.Message, message);
                 var inFlight = MessageState.Next(state, slotIndex, count, MessageStatus.InFlight);
@@ -140,7 +141,7 @@ internal sealed partial class MessageQueue
                     Array.Resize(ref result, max);
                 }
 
-                result[taken++] = new ReceivedMessage(this, message, new ReceiptHandleData(slotIndex, count, message.Sequence, now), firstReceiveAt, selection);
+                result[taken++] = new ReceivedMessage(this, message, slotIndex, count, firstReceiveAt, selection);
                 break;
             }
         }

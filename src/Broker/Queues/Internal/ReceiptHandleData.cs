@@ -3,29 +3,31 @@ using System.Buffers.Text;
 
 namespace Broker.Queues.Internal;
 
-/// <summary>What a receipt handle names: the slot, the receive it came from, the message, and when it was received.</summary>
-internal readonly record struct ReceiptHandleData(int Slot, int ReceiveCount, long Sequence, long ReceivedAt);
+/// <summary>
+/// What a receipt handle names: the slot, the receive it came from, and the low half of the message's sequence (which
+/// tells a slot's later occupant from the message the handle was issued for).
+/// </summary>
+internal readonly record struct ReceiptHandleData(int Slot, int ReceiveCount, uint SequenceLow)
+{
+    public bool Matches(QueueMessage message) => (uint)message.Sequence == SequenceLow;
+}
 
 /// <summary>
-/// Encodes receipt handles as 44 URL-safe base64 characters: a version byte, the <see cref="ReceiptHandleData"/>
-/// fields, and a 64-bit keyed tag. The key is the queue's own random secret, so a handle from another queue (or another
-/// incarnation of this one) and any edited or invented handle fail the tag check and are rejected before they touch state.
+/// Encodes receipt handles as 26 URL-safe base64 characters: the <see cref="ReceiptHandleData"/> fields (slot, 24-bit
+/// receive count, sequence low half) and a 64-bit keyed tag. The key is the queue's own random secret, so a handle from
+/// another queue (or another incarnation of this one) and any edited or invented handle fail the tag check and are
+/// rejected before they touch state.
 /// </summary>
 internal static class ReceiptHandleCodec
 {
-    private const byte Version = 1;
-    private const int ByteLength = 1 + 4 + 4 + 8 + 8 + 8;
-    public const int EncodedLength = 44;
+    private const int ByteLength = 4 + 3 + 4 + 8;
+    public const int EncodedLength = 26;
 
     public static string Format(in ReceiptHandleData data, ulong key)
     {
         Span<byte> bytes = stackalloc byte[ByteLength];
-        bytes[0] = Version;
-        BinaryPrimitives.WriteInt32LittleEndian(bytes[1..], data.Slot);
-        BinaryPrimitives.WriteInt32LittleEndian(bytes[5..], data.ReceiveCount);
-        BinaryPrimitives.WriteInt64LittleEndian(bytes[9..], data.Sequence);
-        BinaryPrimitives.WriteInt64LittleEndian(bytes[17..], data.ReceivedAt);
-        BinaryPrimitives.WriteUInt64LittleEndian(bytes[25..], Tag(data, key));
+        Write(data, bytes);
+        BinaryPrimitives.WriteUInt64LittleEndian(bytes[11..], Tag(bytes[..11], key));
         return Base64Url.EncodeToString(bytes);
     }
 
@@ -38,26 +40,32 @@ internal static class ReceiptHandleCodec
         }
 
         Span<byte> bytes = stackalloc byte[ByteLength];
-        if (!Base64Url.TryDecodeFromChars(handle, bytes, out var written) || written != ByteLength || bytes[0] != Version)
+        if (!Base64Url.TryDecodeFromChars(handle, bytes, out var written) || written != ByteLength
+            || BinaryPrimitives.ReadUInt64LittleEndian(bytes[11..]) != Tag(bytes[..11], key))
         {
             return false;
         }
 
         data = new ReceiptHandleData(
-            BinaryPrimitives.ReadInt32LittleEndian(bytes[1..]),
-            BinaryPrimitives.ReadInt32LittleEndian(bytes[5..]),
-            BinaryPrimitives.ReadInt64LittleEndian(bytes[9..]),
-            BinaryPrimitives.ReadInt64LittleEndian(bytes[17..]));
-        return data.Slot >= 0 && data.ReceiveCount > 0 && BinaryPrimitives.ReadUInt64LittleEndian(bytes[25..]) == Tag(data, key);
+            BinaryPrimitives.ReadInt32LittleEndian(bytes),
+            bytes[4] | (bytes[5] << 8) | (bytes[6] << 16),
+            BinaryPrimitives.ReadUInt32LittleEndian(bytes[7..]));
+        return data.Slot >= 0 && data.ReceiveCount > 0;
     }
 
-    private static ulong Tag(in ReceiptHandleData data, ulong key)
+    private static void Write(in ReceiptHandleData data, Span<byte> bytes)
     {
-        var h = key;
-        h = Mix(h ^ (uint)data.Slot ^ ((ulong)(uint)data.ReceiveCount << 32));
-        h = Mix(h ^ (ulong)data.Sequence);
-        h = Mix(h ^ (ulong)data.ReceivedAt);
-        return h;
+        BinaryPrimitives.WriteInt32LittleEndian(bytes, data.Slot);
+        bytes[4] = (byte)data.ReceiveCount;
+        bytes[5] = (byte)(data.ReceiveCount >> 8);
+        bytes[6] = (byte)(data.ReceiveCount >> 16);
+        BinaryPrimitives.WriteUInt32LittleEndian(bytes[7..], data.SequenceLow);
+    }
+
+    private static ulong Tag(ReadOnlySpan<byte> payload, ulong key)
+    {
+        var h = Mix(key ^ BinaryPrimitives.ReadUInt64LittleEndian(payload));
+        return Mix(h ^ (BinaryPrimitives.ReadUInt32LittleEndian(payload[7..]) | ((ulong)payload[6] << 32)));
     }
 
     /// <summary>A 64-bit finaliser (splitmix64): every input bit affects every output bit.</summary>

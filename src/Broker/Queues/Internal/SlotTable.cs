@@ -15,6 +15,9 @@ internal struct Slot
     /// <summary>When the occupant was first received, UTC ticks; 0 before the first receive.</summary>
     public long FirstReceiveAt;
 
+    /// <summary>When the receive that took this slot happened, UTC ticks: the 12-hour visibility budget counts from it.</summary>
+    public long ReceivedAt;
+
     /// <summary>Next free slot + 1 while this slot is on the free list.</summary>
     public int NextFree;
 }
