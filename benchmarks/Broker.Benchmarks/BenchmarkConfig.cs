@@ -9,7 +9,7 @@ namespace Broker.Benchmarks;
 
 /// <summary>
 /// One config for every class: a short job (this machine is noisy and has two cores), medians and ratios beside the
-/// baseline, allocations, and a GitHub-markdown report for benchmarks/results/.
+/// baseline, allocations, and BenchmarkDotNet's default exporters (GitHub markdown among them) for benchmarks/results/.
 /// </summary>
 public sealed class BenchmarkConfig : ManualConfig
 {
@@ -18,7 +18,6 @@ public sealed class BenchmarkConfig : ManualConfig
         AddJob(Job.Default.WithWarmupCount(3).WithIterationCount(15).WithLaunchCount(1));
         AddDiagnoser(MemoryDiagnoser.Default);
         AddColumn(StatisticColumn.Median, BaselineRatioColumn.RatioMean, BaselineAllocationRatioColumn.RatioMean);
-        AddExporter(MarkdownExporter.GitHub);
         WithSummaryStyle(SummaryStyle.Default.WithRatioStyle(RatioStyle.Trend));
     }
 }

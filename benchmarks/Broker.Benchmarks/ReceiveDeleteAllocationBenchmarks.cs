@@ -63,7 +63,7 @@ public class ReceiveDeleteAllocationBenchmarks
     public async Task<int> SendBatch()
     {
         var result = await sink.SendBatchAsync(sends).ConfigureAwait(false);
-        if (++sendsSincePurge == 10_000)
+        if (++sendsSincePurge == 100)
         {
             sendsSincePurge = 0;
             await sink.PurgeAsync().ConfigureAwait(false);

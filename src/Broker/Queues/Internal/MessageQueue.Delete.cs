@@ -139,7 +139,7 @@ internal sealed partial class MessageQueue
                     continue;
                 }
 
-                Interlocked.Decrement(ref inFlightCount.Value);
+                inFlightCount.Decrement();
                 MakeVisible(message, receipt.Slot, receipt.ReceiveCount);
                 return;
             }

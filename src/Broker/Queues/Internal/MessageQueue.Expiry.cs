@@ -91,11 +91,11 @@ internal sealed partial class MessageQueue
 
             if (from == MessageStatus.Delayed)
             {
-                Interlocked.Decrement(ref delayedCount.Value);
+                delayedCount.Decrement();
             }
             else
             {
-                Interlocked.Decrement(ref inFlightCount.Value);
+                inFlightCount.Decrement();
             }
 
             MakeVisible(message, ticket.Slot, ticket.ReceiveCount);
@@ -109,7 +109,7 @@ internal sealed partial class MessageQueue
     /// </summary>
     private void MakeVisible(QueueMessage message, int slotIndex, int receiveCount)
     {
-        Interlocked.Increment(ref visibleCount.Value);
+        visibleCount.Increment();
         visible.Enqueue(message);
         timer.Schedule(new TimerTicket(message.SentAt + Settings.RetentionTicks, slotIndex, receiveCount, TicketKind.Retention));
         receivers.Wake(1);
@@ -139,18 +139,20 @@ internal sealed partial class MessageQueue
         switch (MessageState.Status(previousState))
         {
             case MessageStatus.Visible:
-                Interlocked.Decrement(ref visibleCount.Value);
+                visibleCount.Decrement();
                 break;
             case MessageStatus.InFlight:
-                if (Interlocked.Decrement(ref inFlightCount.Value) == QueueDefaults.MaxInFlightMessages - 1)
+                inFlightCount.Decrement();
+                if (inFlightLimitHit)
                 {
                     // Below the in-flight limit again: a long poll parked there can take a visible message now.
+                    inFlightLimitHit = false;
                     receivers.Wake(1);
                 }
 
                 break;
             default:
-                Interlocked.Decrement(ref delayedCount.Value);
+                delayedCount.Decrement();
                 break;
         }
 

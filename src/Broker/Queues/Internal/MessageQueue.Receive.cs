@@ -73,6 +73,7 @@ internal sealed partial class MessageQueue
     {
         if (inFlightCount.Read() >= QueueDefaults.MaxInFlightMessages)
         {
+            inFlightLimitHit = true;
             return shortPoll
                 ? throw new BrokerException(
                     BrokerErrorCodes.OverLimit,
@@ -135,11 +136,7 @@ internal sealed partial class MessageQueue
                     timer.Enqueue(new TimerTicket(message.SentAt + retentionTicks, slotIndex, count, TicketKind.Retention));
                 }
 
-                result ??= new ReceivedMessage[Math.Clamp((int)visibleCount.Read(), 1, max)];
-                if (taken == result.Length)
-                {
-                    Array.Resize(ref result, max);
-                }
+                result ??= new ReceivedMessage[max];
 
                 result[taken++] = new ReceivedMessage(this, message, slotIndex, count, firstReceiveAt, selection);
                 break;
@@ -151,8 +148,8 @@ internal sealed partial class MessageQueue
             return NoMessages;
         }
 
-        Interlocked.Add(ref visibleCount.Value, -taken);
-        Interlocked.Add(ref inFlightCount.Value, taken);
+        visibleCount.Add(-taken);
+        inFlightCount.Add(taken);
         timer.AfterSchedule(earliestDeadline, taken);
         if (taken < result!.Length)
         {

@@ -120,7 +120,7 @@ internal sealed partial class MessageQueue
         if (prepared.DelayTicks == 0)
         {
             message.State = MessageState.Make(-1, 0, MessageStatus.Visible) | flags;
-            Interlocked.Increment(ref visibleCount.Value);
+            visibleCount.Increment();
             visible.Enqueue(message);
             EnsureSweep(now + current.RetentionTicks);
             receivers.Wake(1);
@@ -134,7 +134,7 @@ internal sealed partial class MessageQueue
         Volatile.Write(ref slot.Deadline, deadline);
         message.State = MessageState.Make(slotIndex, 0, MessageStatus.Delayed) | flags;
         Volatile.Write(ref slot.Message, message);
-        Interlocked.Increment(ref delayedCount.Value);
+        delayedCount.Increment();
         timer.Schedule(new TimerTicket(Math.Min(deadline, now + current.RetentionTicks), slotIndex, 0, TicketKind.Delay));
         return message;
     }

@@ -32,9 +32,12 @@ internal sealed partial class MessageQueue : IMessageQueue, ITicketHandler, IDis
 
     private QueueSettings settings;
     private long nextSequence;
-    private PaddedCounter visibleCount;
-    private PaddedCounter inFlightCount;
-    private PaddedCounter delayedCount;
+    private readonly StripedCounter visibleCount = new();
+    private readonly StripedCounter inFlightCount = new();
+    private readonly StripedCounter delayedCount = new();
+
+    /// <summary>Set by a receive that found the in-flight limit reached; the next in-flight removal clears it and wakes a long poll.</summary>
+    private volatile bool inFlightLimitHit;
     private PaddedCounter storedCount;
     private PaddedCounter storedBytes;
     private int sweepScheduled;

@@ -1,0 +1,41 @@
+using System.Numerics;
+
+namespace Broker.Internal;
+
+/// <summary>
+/// A counter spread over cache lines by thread, so that producers adding and consumers subtracting do not fight over
+/// one line on every message. Each change is atomic; <see cref="Read"/> sums the cells, which is exact whenever no
+/// change is under way and otherwise off by at most the changes in progress.
+/// </summary>
+internal sealed class StripedCounter
+{
+    /// <summary>Cells sit 128 bytes (16 longs) apart, and the first one 128 bytes past the array header.</summary>
+    private const int Stride = 16;
+
+    private readonly long[] cells;
+    private readonly int mask;
+
+    public StripedCounter()
+    {
+        var stripes = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(4, Environment.ProcessorCount * 2));
+        cells = new long[(stripes + 1) * Stride];
+        mask = stripes - 1;
+    }
+
+    public void Add(long delta) => Interlocked.Add(ref cells[((Environment.CurrentManagedThreadId & mask) + 1) * Stride], delta);
+
+    public void Increment() => Add(1);
+
+    public void Decrement() => Add(-1);
+
+    public long Read()
+    {
+        var sum = 0L;
+        for (var i = Stride; i < cells.Length; i += Stride)
+        {
+            sum += Volatile.Read(ref cells[i]);
+        }
+
+        return sum;
+    }
+}
