@@ -35,21 +35,27 @@ public sealed class SegmentedQueueTests
         var seen = new int[Producers * PerProducer];
         var taken = 0;
 
-        var producers = Enumerable.Range(0, Producers).Select(p => Task.Run(() =>
+        // Dedicated threads: spinning consumers must not occupy thread-pool threads other tests need.
+        var producers = Enumerable.Range(0, Producers).Select(p => Dedicated(() =>
         {
             for (var i = 0; i < PerProducer; i++)
             {
                 queue.Enqueue((p * PerProducer) + i);
             }
         }));
-        var consumers = Enumerable.Range(0, 4).Select(_ => Task.Run(() =>
+        var consumers = Enumerable.Range(0, 4).Select(_ => Dedicated(() =>
         {
+            var spin = default(SpinWait);
             while (Volatile.Read(ref taken) < seen.Length)
             {
                 if (queue.TryDequeue(out var item))
                 {
                     Interlocked.Increment(ref seen[(int)item]);
                     Interlocked.Increment(ref taken);
+                }
+                else
+                {
+                    spin.SpinOnce();
                 }
             }
         }));
@@ -58,4 +64,7 @@ public sealed class SegmentedQueueTests
         Assert.All(seen, count => Assert.Equal(1, count));
         Assert.True(queue.IsEmpty);
     }
+
+    private static Task Dedicated(Action action) =>
+        Task.Factory.StartNew(action, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 }

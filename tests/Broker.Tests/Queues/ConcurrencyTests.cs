@@ -120,15 +120,19 @@ public sealed class ConcurrencyTests : QueueFixture
             }
         })).ToList();
 
-        // The clock moves on its own thread while consumers work, firing visibility expiries and long-poll timeouts.
-        var clock = Task.Run(async () =>
-        {
-            while (!done.IsCancellationRequested)
+        // The clock moves on a thread of its own (not the pool's) while consumers work, firing visibility expiries and long-poll timeouts.
+        var clock = Task.Factory.StartNew(
+            () =>
             {
-                Time.Advance(TimeSpan.FromMilliseconds(250));
-                await Task.Yield();
-            }
-        });
+                while (!done.IsCancellationRequested)
+                {
+                    Time.Advance(TimeSpan.FromMilliseconds(250));
+                    Thread.Yield();
+                }
+            },
+            CancellationToken.None,
+            TaskCreationOptions.LongRunning,
+            TaskScheduler.Default);
 
         await Task.WhenAll(consumers).WaitAsync(Bound);
         await clock.WaitAsync(Bound);

@@ -5,7 +5,7 @@ namespace Broker.Tests.Queues;
 public sealed class LimitsTests : QueueFixture
 {
     /// <summary>A safety bound on waits for an operation that should already be finishing; never a timing assumption.</summary>
-    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(60);
 
     private const int InFlightLimit = 120_000;
 
