@@ -53,6 +53,17 @@ public interface IMessageQueue
     /// <exception cref="BrokerException">The handle is malformed or from another queue (<c>ReceiptHandleIsInvalid</c>).</exception>
     ValueTask DeleteAsync(string receiptHandle, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Deletes a received message, named by the message itself rather than its handle: the same as
+    /// <see cref="DeleteAsync(string, CancellationToken)"/> with <see cref="ReceivedMessage.ReceiptHandle"/>, without
+    /// formatting and parsing the handle.
+    /// </summary>
+    /// <param name="message">The message from a receive of this queue.</param>
+    /// <param name="cancellationToken">Not used by the in-process engine; part of the contract.</param>
+    /// <returns>A task that completes when the message is deleted.</returns>
+    /// <exception cref="BrokerException">The message came from another queue (<c>ReceiptHandleIsInvalid</c>).</exception>
+    ValueTask DeleteAsync(ReceivedMessage message, CancellationToken cancellationToken = default);
+
     /// <summary>Deletes up to 10 received messages (SQS: DeleteMessageBatch); each entry succeeds or fails alone.</summary>
     /// <param name="entries">1 to 10 entries with distinct ids.</param>
     /// <param name="cancellationToken">Not used by the in-process engine; part of the contract.</param>
@@ -71,6 +82,17 @@ public interface IMessageQueue
     /// <exception cref="BrokerException">The handle is invalid (<c>ReceiptHandleIsInvalid</c>), the message was deleted or
     /// the timeout is out of range (<c>InvalidParameterValue</c>).</exception>
     ValueTask ChangeVisibilityAsync(string receiptHandle, TimeSpan visibilityTimeout, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Changes the visibility of a received message, named by the message itself: the same as
+    /// <see cref="ChangeVisibilityAsync(string, TimeSpan, CancellationToken)"/> with its receipt handle.
+    /// </summary>
+    /// <param name="message">The message from a receive of this queue.</param>
+    /// <param name="visibilityTimeout">0 to 12 h, whole seconds.</param>
+    /// <param name="cancellationToken">Not used by the in-process engine; part of the contract.</param>
+    /// <returns>A task that completes when the change is made.</returns>
+    /// <exception cref="BrokerException">As the handle overload.</exception>
+    ValueTask ChangeVisibilityAsync(ReceivedMessage message, TimeSpan visibilityTimeout, CancellationToken cancellationToken = default);
 
     /// <summary>Changes the visibility of up to 10 received messages (SQS: ChangeMessageVisibilityBatch); each entry succeeds or fails alone.</summary>
     /// <param name="entries">1 to 10 entries with distinct ids.</param>

@@ -29,11 +29,17 @@ public sealed class ReceivedMessage
         this.selection = selection;
     }
 
+    /// <summary>The queue this message was received from.</summary>
+    internal MessageQueue Queue => queue;
+
+    /// <summary>What this message's receipt handle encodes.</summary>
+    internal ReceiptHandleData Receipt => new(slot, receiveCount, (uint)message.Sequence);
+
     /// <summary>The message's id, the same on every receive.</summary>
     public string MessageId => (details ??= new Details()).MessageId ??= queue.FormatMessageId(message.Sequence);
 
     /// <summary>The handle for deleting this message or changing its visibility; new on every receive.</summary>
-    public string ReceiptHandle => receiptHandle ??= queue.FormatReceiptHandle(new ReceiptHandleData(slot, receiveCount, (uint)message.Sequence));
+    public string ReceiptHandle => receiptHandle ??= queue.FormatReceiptHandle(Receipt);
 
     /// <summary>The body, UTF-8. The bytes are the broker's and never change.</summary>
     public ReadOnlyMemory<byte> Body => message.Body;

@@ -11,6 +11,23 @@ internal sealed partial class MessageQueue
         return default;
     }
 
+    public ValueTask DeleteAsync(ReceivedMessage message, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        ThrowIfDeleted();
+        Delete(Resolve(message));
+        return default;
+    }
+
+    public ValueTask ChangeVisibilityAsync(ReceivedMessage message, TimeSpan visibilityTimeout, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        ThrowIfDeleted();
+        var ticks = CheckVisibilityTimeout(visibilityTimeout);
+        ChangeVisibility(Resolve(message), message, ticks);
+        return default;
+    }
+
     public ValueTask<BatchResult> DeleteBatchAsync(IReadOnlyList<DeleteMessageBatchEntry> entries, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(entries);
@@ -21,7 +38,7 @@ internal sealed partial class MessageQueue
         List<BatchResultErrorEntry>? failed = null;
         foreach (var entry in entries)
         {
-            if (ReceiptHandleCodec.TryParse(entry.ReceiptHandle, handleKey, out var receipt) && slots.Exists(receipt.Slot))
+            if (entry.Message is { } message ? TryResolve(message, null, out var receipt) : TryResolve(null, entry.ReceiptHandle, out receipt))
             {
                 Delete(receipt);
                 successful[succeeded++] = entry.Id;
@@ -60,7 +77,15 @@ internal sealed partial class MessageQueue
             try
             {
                 var ticks = CheckVisibilityTimeout(entry.VisibilityTimeout);
-                ChangeVisibility(ParseHandle(entry.ReceiptHandle), entry.ReceiptHandle, ticks);
+                if (entry.Message is { } message)
+                {
+                    ChangeVisibility(Resolve(message), message, ticks);
+                }
+                else
+                {
+                    ChangeVisibility(ParseHandle(entry.ReceiptHandle), entry.ReceiptHandle, ticks);
+                }
+
                 successful.Add(entry.Id);
             }
             catch (BrokerException error)
@@ -100,7 +125,10 @@ internal sealed partial class MessageQueue
         }
     }
 
-    private void ChangeVisibility(in ReceiptHandleData receipt, string receiptHandle, long visibilityTicks)
+    /// <param name="receipt">The receipt to change.</param>
+    /// <param name="handleSource">The handle string or the received message, for the error message only (formatted only on error).</param>
+    /// <param name="visibilityTicks">The new timeout.</param>
+    private void ChangeVisibility(in ReceiptHandleData receipt, object handleSource, long visibilityTicks)
     {
         ref var slot = ref slots[receipt.Slot];
         var message = Volatile.Read(ref slot.Message);
@@ -112,7 +140,7 @@ internal sealed partial class MessageQueue
             {
                 throw new BrokerException(
                     BrokerErrorCodes.InvalidParameterValue,
-                    $"Value {receiptHandle} for parameter ReceiptHandle is invalid. Reason: Message does not exist or is not available for visibility timeout change.");
+                    $"Value {(handleSource as ReceivedMessage)?.ReceiptHandle ?? handleSource} for parameter ReceiptHandle is invalid. Reason: Message does not exist or is not available for visibility timeout change.");
             }
 
             if (MessageState.Status(state) != MessageStatus.InFlight)
@@ -155,6 +183,21 @@ internal sealed partial class MessageQueue
 
             return;
         }
+    }
+
+    /// <summary>The receipt of a message this queue handed out; a message of another queue is refused like a foreign handle.</summary>
+    private ReceiptHandleData Resolve(ReceivedMessage message) =>
+        TryResolve(message, null, out var receipt) ? receipt : throw InvalidHandle(message.ReceiptHandle);
+
+    private bool TryResolve(ReceivedMessage? message, string? receiptHandle, out ReceiptHandleData receipt)
+    {
+        if (message is not null)
+        {
+            receipt = message.Receipt;
+            return ReferenceEquals(message.Queue, this);
+        }
+
+        return ReceiptHandleCodec.TryParse(receiptHandle, handleKey, out receipt) && slots.Exists(receipt.Slot);
     }
 
     private ReceiptHandleData ParseHandle(string receiptHandle)
