@@ -64,7 +64,7 @@ public sealed class MessageBroker : IDisposable
     public IMessageQueue CreateQueue(string name, QueueOptions options)
     {
         ValidateName(name);
-        var settings = QueueSettings.Create(options);
+        var settings = QueueSettings.Create(options, Options);
         lock (lifecycleLock)
         {
             ObjectDisposedException.ThrowIf(disposed, this);
@@ -93,6 +93,7 @@ public sealed class MessageBroker : IDisposable
                 recentlyDeleted.Remove(name);
             }
 
+            CheckRedrive(name, settings);
             var queue = new MessageQueue(this, name, settings);
             queues[name] = queue;
             return queue;
@@ -136,22 +137,27 @@ public sealed class MessageBroker : IDisposable
     public ListQueuesResult ListQueues(ListQueuesRequest? request = null)
     {
         request ??= new ListQueuesRequest();
-        if (request.MaxResults is < 1 or > QueueDefaults.MaxListQueuesResults)
+        var prefix = request.QueueNamePrefix ?? string.Empty;
+        return Page(queues.Keys.Where(n => n.StartsWith(prefix, StringComparison.Ordinal)), request.MaxResults, request.NextToken);
+    }
+
+    private ListQueuesResult Page(IEnumerable<string> candidates, int maxResults, string? nextToken)
+    {
+        if (maxResults is < 1 or > QueueDefaults.MaxListQueuesResults)
         {
             throw new BrokerException(
                 BrokerErrorCodes.InvalidParameterValue,
-                $"Value {request.MaxResults} for parameter MaxResults is invalid. Reason: MaxResults must be an integer between 1 and 1000.");
+                $"Value {maxResults} for parameter MaxResults is invalid. Reason: MaxResults must be an integer between 1 and 1000.");
         }
 
-        var after = request.NextToken is null ? null : DecodeToken(request.NextToken);
-        var prefix = request.QueueNamePrefix ?? string.Empty;
-        var names = queues.Keys
-            .Where(n => n.StartsWith(prefix, StringComparison.Ordinal) && (after is null || string.CompareOrdinal(n, after) > 0))
+        var after = nextToken is null ? null : DecodeToken(nextToken);
+        var names = candidates
+            .Where(n => after is null || string.CompareOrdinal(n, after) > 0)
             .Order(StringComparer.Ordinal)
-            .Take(request.MaxResults + 1)
+            .Take(maxResults + 1)
             .ToList();
         string? next = null;
-        if (names.Count > request.MaxResults)
+        if (names.Count > maxResults)
         {
             names.RemoveAt(names.Count - 1);
             next = EncodeToken(names[^1]);
@@ -201,6 +207,69 @@ public sealed class MessageBroker : IDisposable
             queues.Clear();
         }
     }
+
+    /// <summary>
+    /// The queues whose redrive policy names <paramref name="queueName"/> as their dead-letter queue, in ordinal order
+    /// (SQS: ListDeadLetterSourceQueues).
+    /// </summary>
+    /// <param name="queueName">The dead-letter queue.</param>
+    /// <param name="maxResults">The most names to return, 1 to 1,000.</param>
+    /// <param name="nextToken">The <see cref="ListQueuesResult.NextToken"/> of the previous page, or <see langword="null"/>.</param>
+    /// <returns>The names and the token for the next page.</returns>
+    /// <exception cref="BrokerException">The queue does not exist (<c>QueueDoesNotExist</c>), or a paging argument is invalid (<c>InvalidParameterValue</c>).</exception>
+    public ListQueuesResult ListDeadLetterSourceQueues(string queueName, int maxResults = 1000, string? nextToken = null)
+    {
+        GetQueue(queueName);
+        var sources = queues.Values.Where(q => q.Settings.DeadLetterQueueName == queueName).Select(q => q.Name);
+        return Page(sources, maxResults, nextToken);
+    }
+
+    /// <summary>Under the lifecycle lock: a new or changed redrive policy must name an existing queue that allows this one.</summary>
+    private void CheckRedrive(string sourceName, QueueSettings settings)
+    {
+        if (settings.Options.RedrivePolicy is not { } redrive)
+        {
+            return;
+        }
+
+        var targetName = settings.DeadLetterQueueName!;
+        if (targetName == sourceName)
+        {
+            throw RedriveSettings.InvalidRedrive(redrive, "A queue cannot be its own dead-letter queue.");
+        }
+
+        if (!queues.TryGetValue(targetName, out var target))
+        {
+            throw RedriveSettings.InvalidRedrive(redrive, "Dead letter target does not exist. Create the dead-letter queue first.");
+        }
+
+        var allow = target.Settings.Options.RedriveAllowPolicy;
+        var allowed = allow.RedrivePermission switch
+        {
+            RedrivePermission.DenyAll => false,
+            RedrivePermission.ByQueue => allow.SourceQueueArns.Any(a => RedriveSettings.ResolveName(a, Options) == sourceName),
+            _ => true,
+        };
+        if (!allowed)
+        {
+            throw RedriveSettings.InvalidRedrive(
+                redrive,
+                $"The RedriveAllowPolicy of {target.Arn} does not allow queue '{sourceName}' to use it as a dead-letter queue.");
+        }
+    }
+
+    /// <summary>Replaces a queue's settings after checking its redrive policy against the other queues (cold path, under the lock).</summary>
+    internal void ReplaceSettings(MessageQueue queue, QueueSettings settings)
+    {
+        lock (lifecycleLock)
+        {
+            CheckRedrive(queue.Name, settings);
+            queue.ReplaceSettings(settings);
+        }
+    }
+
+    /// <summary>The live queue of that name, for a dead-letter move (a lock-free read).</summary>
+    internal MessageQueue? FindQueue(string name) => queues.TryGetValue(name, out var queue) ? queue : null;
 
     private static void ValidateName(string name)
     {

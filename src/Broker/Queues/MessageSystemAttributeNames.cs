@@ -20,4 +20,7 @@ public static class MessageSystemAttributeNames
 
     /// <summary>The message's group (fair-queue tenant on a standard queue), when it has one.</summary>
     public const string MessageGroupId = "MessageGroupId";
+
+    /// <summary>On a dead-lettered message, the ARN of the queue it was moved from.</summary>
+    public const string DeadLetterQueueSourceArn = "DeadLetterQueueSourceArn";
 }

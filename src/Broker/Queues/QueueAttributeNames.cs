@@ -39,6 +39,12 @@ public static class QueueAttributeNames
     /// <summary>The queue's ARN (read-only).</summary>
     public const string QueueArn = "QueueArn";
 
+    /// <summary>The dead-letter policy, as JSON <c>{"deadLetterTargetArn": "...", "maxReceiveCount": "10"}</c>; empty removes it.</summary>
+    public const string RedrivePolicy = "RedrivePolicy";
+
+    /// <summary>Who may use this queue as a dead-letter queue, as JSON <c>{"redrivePermission": "byQueue", "sourceQueueArns": [...]}</c>.</summary>
+    public const string RedriveAllowPolicy = "RedriveAllowPolicy";
+
     /// <summary>FIFO only; refused on a standard queue.</summary>
     public const string FifoQueue = "FifoQueue";
 

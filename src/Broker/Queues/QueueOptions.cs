@@ -36,6 +36,15 @@ public sealed record QueueOptions
     public TimeSpan ReceiveMessageWaitTime { get; init; } = QueueDefaults.ReceiveMessageWaitTime;
 
     /// <summary>
+    /// Where messages go after too many receives; <see langword="null"/> (the default) keeps them here until retention
+    /// ends. SQS: <c>RedrivePolicy</c>.
+    /// </summary>
+    public RedrivePolicy? RedrivePolicy { get; init; }
+
+    /// <summary>Which queues may use this one as their dead-letter queue. Default: any. SQS: <c>RedriveAllowPolicy</c>.</summary>
+    public RedriveAllowPolicy RedriveAllowPolicy { get; init; } = RedriveAllowPolicy.AllowAll;
+
+    /// <summary>
     /// In-process only: the most messages (visible, in flight and delayed) the queue holds before senders are pushed
     /// back as <see cref="FullMode"/> says. Default <see langword="null"/>: no cap, as on SQS. At least 1 when set.
     /// </summary>

@@ -36,7 +36,7 @@ public sealed class ReceivedMessage
     internal ReceiptHandleData Receipt => new(slot, receiveCount, (uint)message.Sequence);
 
     /// <summary>The message's id, the same on every receive.</summary>
-    public string MessageId => (details ??= new Details()).MessageId ??= queue.FormatMessageId(message.Sequence);
+    public string MessageId => (details ??= new Details()).MessageId ??= queue.MessageIdOf(message);
 
     /// <summary>The handle for deleting this message or changing its visibility; new on every receive.</summary>
     public string ReceiptHandle => receiptHandle ??= queue.FormatReceiptHandle(Receipt);

@@ -18,7 +18,7 @@ public readonly struct SendMessageResult : IEquatable<SendMessageResult>
     }
 
     /// <summary>The message's id, a UUID.</summary>
-    public string MessageId => queue.FormatMessageId(message.Sequence);
+    public string MessageId => queue.MessageIdOf(message);
 
     /// <summary>Compares by the message sent.</summary>
     /// <param name="left">One result.</param>

@@ -38,7 +38,8 @@ internal sealed class AttributeSelection
         SentTimestamp = 4,
         SenderId = 8,
         MessageGroupId = 16,
-        All = ApproximateReceiveCount | ApproximateFirstReceiveTimestamp | SentTimestamp | SenderId | MessageGroupId,
+        DeadLetterQueueSourceArn = 32,
+        All = ApproximateReceiveCount | ApproximateFirstReceiveTimestamp | SentTimestamp | SenderId | MessageGroupId | DeadLetterQueueSourceArn,
     }
 
     public static AttributeSelection Parse(IReadOnlyList<string>? messageAttributeNames, IReadOnlyList<string>? systemAttributeNames)
@@ -59,9 +60,10 @@ internal sealed class AttributeSelection
                 MessageSystemAttributeNames.SentTimestamp => SystemAttributes.SentTimestamp,
                 MessageSystemAttributeNames.SenderId => SystemAttributes.SenderId,
                 MessageSystemAttributeNames.MessageGroupId => SystemAttributes.MessageGroupId,
+                MessageSystemAttributeNames.DeadLetterQueueSourceArn => SystemAttributes.DeadLetterQueueSourceArn,
                 _ => throw new BrokerException(
                     BrokerErrorCodes.InvalidAttributeName,
-                    $"Unknown Attribute {name}. Ask for All or one of ApproximateReceiveCount, ApproximateFirstReceiveTimestamp, SentTimestamp, SenderId, MessageGroupId."),
+                    $"Unknown Attribute {name}. Ask for All or one of ApproximateReceiveCount, ApproximateFirstReceiveTimestamp, SentTimestamp, SenderId, MessageGroupId, DeadLetterQueueSourceArn."),
             };
         }
 
@@ -140,6 +142,11 @@ internal sealed class AttributeSelection
         if (system.HasFlag(SystemAttributes.MessageGroupId) && message.Extras?.MessageGroupId is { } groupId)
         {
             map[MessageSystemAttributeNames.MessageGroupId] = groupId;
+        }
+
+        if (system.HasFlag(SystemAttributes.DeadLetterQueueSourceArn) && message.Extras?.DeadLetterSourceArn is { } sourceArn)
+        {
+            map[MessageSystemAttributeNames.DeadLetterQueueSourceArn] = sourceArn;
         }
 
         return map;

@@ -1,6 +1,9 @@
 namespace Broker.Queues.Internal;
 
-/// <summary>The validated, name-sorted message attributes of a message, with their size, and its group id.</summary>
+/// <summary>
+/// What only some messages carry: validated, name-sorted message attributes with their size, a group id, and for a
+/// dead-lettered message where it came from. Immutable.
+/// </summary>
 internal sealed class MessageExtras(KeyValuePair<string, MessageAttributeValue>[] attributes, int attributesSize, string? messageGroupId)
 {
     /// <summary>Sorted by name, ordinal, as SQS's digest wants them.</summary>
@@ -10,4 +13,23 @@ internal sealed class MessageExtras(KeyValuePair<string, MessageAttributeValue>[
 
     public readonly string? MessageGroupId = messageGroupId;
 
+    /// <summary>A dead-lettered message keeps the id it had in its source queue.</summary>
+    public string? OriginalMessageId { get; private init; }
+
+    /// <summary>The ARN of the queue a dead-lettered message was moved from.</summary>
+    public string? DeadLetterSourceArn { get; private init; }
+
+    /// <summary>When a dead-lettered message was first received, in its source queue (UTC ticks).</summary>
+    public long FirstReceiveAt { get; private init; }
+
+    public MessageExtras DeadLettered(string messageId, string sourceArn, long firstReceiveAt) =>
+        new(Attributes, AttributesSize, MessageGroupId)
+        {
+            OriginalMessageId = messageId,
+            DeadLetterSourceArn = sourceArn,
+            FirstReceiveAt = firstReceiveAt,
+        };
+
+    public static MessageExtras DeadLettered(MessageExtras? extras, string messageId, string sourceArn, long firstReceiveAt) =>
+        (extras ?? new MessageExtras([], 0, null)).DeadLettered(messageId, sourceArn, firstReceiveAt);
 }

@@ -11,6 +11,7 @@ internal sealed partial class MessageQueue
         QueueAttributeNames.ApproximateNumberOfMessages, QueueAttributeNames.ApproximateNumberOfMessagesNotVisible,
         QueueAttributeNames.ApproximateNumberOfMessagesDelayed, QueueAttributeNames.CreatedTimestamp,
         QueueAttributeNames.LastModifiedTimestamp, QueueAttributeNames.QueueArn,
+        QueueAttributeNames.RedrivePolicy, QueueAttributeNames.RedriveAllowPolicy,
     ];
 
     public QueueAttributes GetAttributes()
@@ -39,12 +40,18 @@ internal sealed partial class MessageQueue
             {
                 foreach (var each in AllAttributeNames)
                 {
-                    result[each] = Format(snapshot, each);
+                    if (Format(snapshot, each) is { } value)
+                    {
+                        result[each] = value;
+                    }
                 }
             }
             else if (Array.IndexOf(AllAttributeNames, name) >= 0)
             {
-                result[name] = Format(snapshot, name);
+                if (Format(snapshot, name) is { } value)
+                {
+                    result[name] = value;
+                }
             }
             else
             {
@@ -58,7 +65,12 @@ internal sealed partial class MessageQueue
     public void SetAttributes(QueueOptions options)
     {
         ThrowIfDeleted();
-        var next = QueueSettings.Create(options);
+        broker.ReplaceSettings(this, QueueSettings.Create(options, broker.Options));
+    }
+
+    /// <summary>Called by the broker under its lifecycle lock once the new settings passed every check.</summary>
+    internal void ReplaceSettings(QueueSettings next)
+    {
         var previous = Interlocked.Exchange(ref settings, next);
         Volatile.Write(ref lastModifiedAt, Now());
         if (next.RetentionTicks != previous.RetentionTicks)
@@ -76,7 +88,8 @@ internal sealed partial class MessageQueue
         SetAttributes(QueueSettings.Apply(Settings.Options, attributes));
     }
 
-    private static string Format(QueueAttributes snapshot, string name) => name switch
+    /// <summary>An attribute as SQS formats it; null for a policy that is not set (SQS leaves it out).</summary>
+    private string? Format(QueueAttributes snapshot, string name) => name switch
     {
         QueueAttributeNames.VisibilityTimeout => QueueSettings.Seconds(snapshot.Options.VisibilityTimeout),
         QueueAttributeNames.DelaySeconds => QueueSettings.Seconds(snapshot.Options.Delay),
@@ -88,6 +101,8 @@ internal sealed partial class MessageQueue
         QueueAttributeNames.ApproximateNumberOfMessagesDelayed => snapshot.ApproximateNumberOfMessagesDelayed.ToString(CultureInfo.InvariantCulture),
         QueueAttributeNames.CreatedTimestamp => snapshot.CreatedTimestamp.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture),
         QueueAttributeNames.LastModifiedTimestamp => snapshot.LastModifiedTimestamp.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture),
+        QueueAttributeNames.RedrivePolicy => snapshot.Options.RedrivePolicy is { } redrive ? RedriveSettings.Format(redrive, broker.Options) : null,
+        QueueAttributeNames.RedriveAllowPolicy => snapshot.Options.RedriveAllowPolicy == RedriveAllowPolicy.AllowAll ? null : RedriveSettings.Format(snapshot.Options.RedriveAllowPolicy),
         _ => snapshot.QueueArn,
     };
 }

@@ -87,7 +87,12 @@ internal sealed partial class MessageQueue
         }
 
         var now = Now();
-        var retentionTicks = Settings.RetentionTicks;
+        var current = Settings;
+        var retentionTicks = current.RetentionTicks;
+
+        // A redrive policy whose queue is gone (or not there yet) moves nothing: the message stays and is delivered.
+        var deadLetterQueue = current.DeadLetterQueueName is { } dlqName ? broker.FindQueue(dlqName) : null;
+        var maxReceiveCount = current.Options.RedrivePolicy?.MaxReceiveCount ?? int.MaxValue;
         var visibleUntil = now + visibilityTicks;
         var earliestDeadline = visibleUntil;
         ReceivedMessage[]? result = null;
@@ -103,8 +108,20 @@ internal sealed partial class MessageQueue
                     break;
                 }
 
-                var count = MessageState.ReceiveCount(state) + 1;
                 var previousSlot = MessageState.Slot(state);
+                if (deadLetterQueue is not null && MessageState.ReceiveCount(state) >= maxReceiveCount)
+                {
+                    // The receive that would deliver it for the (maxReceiveCount + 1)th time moves it instead.
+                    if (!TryMoveToDeadLetterQueue(message, state, deadLetterQueue))
+                    {
+                        state = Volatile.Read(ref message.State);
+                        continue;
+                    }
+
+                    break;
+                }
+
+                var count = MessageState.ReceiveCount(state) + 1;
                 var slotIndex = slots.Allocate();
                 ref var slot = ref slots[slotIndex];
                 var firstReceiveAt = previousSlot >= 0 && slots[previousSlot].FirstReceiveAt != 0 ? slots[previousSlot].FirstReceiveAt : now;
@@ -157,6 +174,53 @@ internal sealed partial class MessageQueue
         }
 
         return result;
+    }
+
+    /// <summary>
+    /// Moves a message that used up its receives to the dead-letter queue: it leaves this queue (a CAS to Deleted, so
+    /// nobody else can take it) and enters the other with its id, body, attributes, sent time and receive count.
+    /// False when the CAS lost (the caller looks at the message again).
+    /// </summary>
+    private bool TryMoveToDeadLetterQueue(QueueMessage message, long state, MessageQueue deadLetterQueue)
+    {
+        var slotIndex = MessageState.Slot(state);
+        var firstReceiveAt = slotIndex >= 0 ? slots[slotIndex].FirstReceiveAt : message.Extras?.FirstReceiveAt ?? 0;
+        var gone = MessageState.Next(state, slotIndex, MessageState.ReceiveCount(state), MessageStatus.Deleted);
+        if (Interlocked.CompareExchange(ref message.State, gone, state) != state)
+        {
+            return false;
+        }
+
+        Removed(message, state);
+        var extras = MessageExtras.DeadLettered(message.Extras, MessageIdOf(message), Arn, firstReceiveAt);
+        if (!deadLetterQueue.AcceptDeadLetter(message.Body, extras, message.SentAt, MessageState.ReceiveCount(state), firstReceiveAt))
+        {
+            // The dead-letter queue was deleted under us: never lose the message, keep it here.
+            AcceptDeadLetter(message.Body, message.Extras, message.SentAt, MessageState.ReceiveCount(state), firstReceiveAt);
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// Takes in a message from elsewhere (a dead-letter move) as visible, keeping its sent time and receive count. It
+    /// gets a slot, so that its retention, which counts from its original send, has a ticket of its own.
+    /// </summary>
+    internal bool AcceptDeadLetter(byte[] body, MessageExtras? extras, long sentAt, int receiveCount, long firstReceiveAt)
+    {
+        if (deleted)
+        {
+            return false;
+        }
+
+        var message = new QueueMessage(body, extras, Interlocked.Increment(ref nextSequence), sentAt);
+        var slotIndex = slots.Allocate();
+        ref var slot = ref slots[slotIndex];
+        slot.FirstReceiveAt = firstReceiveAt;
+        message.State = MessageState.Make(slotIndex, receiveCount, MessageStatus.Visible);
+        Volatile.Write(ref slot.Message, message);
+        MakeVisible(message, slotIndex, receiveCount);
+        return true;
     }
 
     private static long CheckVisibilityTimeout(TimeSpan value)

@@ -76,6 +76,9 @@ internal sealed partial class MessageQueue : IMessageQueue, ITicketHandler, IDis
 
     public long Now() => time.GetUtcNow().UtcTicks;
 
+    /// <summary>The message's id: its own, or for a dead-lettered message the one it had in its source queue.</summary>
+    public string MessageIdOf(QueueMessage message) => message.Extras?.OriginalMessageId ?? FormatMessageId(message.Sequence);
+
     public string FormatMessageId(long sequence)
     {
         // The low half is a bijection of the sequence, so ids are unique per queue yet look random, like SQS's.

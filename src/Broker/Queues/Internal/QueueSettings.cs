@@ -8,9 +8,10 @@ namespace Broker.Queues.Internal;
 /// </summary>
 internal sealed class QueueSettings
 {
-    private QueueSettings(QueueOptions options)
+    private QueueSettings(QueueOptions options, string? deadLetterQueueName)
     {
         Options = options;
+        DeadLetterQueueName = deadLetterQueueName;
         VisibilityTimeoutTicks = options.VisibilityTimeout.Ticks;
         DelayTicks = options.Delay.Ticks;
         RetentionTicks = options.MessageRetentionPeriod.Ticks;
@@ -30,7 +31,10 @@ internal sealed class QueueSettings
 
     public bool HasCaps { get; }
 
-    public static QueueSettings Create(QueueOptions options)
+    /// <summary>The name of the dead-letter queue the redrive policy names (resolved from an ARN), or null.</summary>
+    public string? DeadLetterQueueName { get; }
+
+    public static QueueSettings Create(QueueOptions options, BrokerOptions brokerOptions)
     {
         ArgumentNullException.ThrowIfNull(options);
         CheckSeconds(QueueAttributeNames.VisibilityTimeout, options.VisibilityTimeout, TimeSpan.Zero, QueueDefaults.MaxVisibilityTimeout);
@@ -52,12 +56,20 @@ internal sealed class QueueSettings
             throw InvalidValue(nameof(QueueOptions.MaximumBytes), $"must be at least 1024 when set; got {options.MaximumBytes}");
         }
 
+        RedriveSettings.CheckShape(options);
         if (!Enum.IsDefined(options.FullMode))
         {
             throw InvalidValue(nameof(QueueOptions.FullMode), $"must be Wait or Fail; got {options.FullMode}");
         }
 
-        return new QueueSettings(options);
+        string? deadLetterQueueName = null;
+        if (options.RedrivePolicy is { } redrive)
+        {
+            deadLetterQueueName = RedriveSettings.ResolveName(redrive.DeadLetterTarget, brokerOptions)
+                ?? throw RedriveSettings.InvalidRedrive(redrive, "The dead-letter queue must be in the same account and Region as the source queue.");
+        }
+
+        return new QueueSettings(options, deadLetterQueueName);
     }
 
     /// <summary>Applies SQS-named attributes over <paramref name="current"/>.</summary>
@@ -74,6 +86,8 @@ internal sealed class QueueSettings
                 QueueAttributeNames.MessageRetentionPeriod => options with { MessageRetentionPeriod = ParseSeconds(name, value) },
                 QueueAttributeNames.ReceiveMessageWaitTimeSeconds => options with { ReceiveMessageWaitTime = ParseSeconds(name, value) },
                 QueueAttributeNames.MaximumMessageSize => options with { MaximumMessageSize = ParseInt(name, value) },
+                QueueAttributeNames.RedrivePolicy => options with { RedrivePolicy = RedriveSettings.ParseRedrivePolicy(value) },
+                QueueAttributeNames.RedriveAllowPolicy => options with { RedriveAllowPolicy = RedriveSettings.ParseRedriveAllowPolicy(value) },
                 QueueAttributeNames.FifoQueue when string.Equals(value, "false", StringComparison.OrdinalIgnoreCase) => options,
                 QueueAttributeNames.FifoQueue => throw new BrokerException(BrokerErrorCodes.InvalidAttributeName, "Unknown Attribute FifoQueue. A standard queue cannot become a FIFO queue; FIFO queues are not available yet."),
                 QueueAttributeNames.ContentBasedDeduplication => throw new BrokerException(BrokerErrorCodes.InvalidAttributeName, "Unknown Attribute ContentBasedDeduplication. It applies to FIFO queues only."),
@@ -97,6 +111,8 @@ internal sealed class QueueSettings
         : a.MessageRetentionPeriod != b.MessageRetentionPeriod ? QueueAttributeNames.MessageRetentionPeriod
         : a.MaximumMessageSize != b.MaximumMessageSize ? QueueAttributeNames.MaximumMessageSize
         : a.ReceiveMessageWaitTime != b.ReceiveMessageWaitTime ? QueueAttributeNames.ReceiveMessageWaitTimeSeconds
+        : a.RedrivePolicy != b.RedrivePolicy ? QueueAttributeNames.RedrivePolicy
+        : a.RedriveAllowPolicy != b.RedriveAllowPolicy ? QueueAttributeNames.RedriveAllowPolicy
         : a.MaximumDepth != b.MaximumDepth ? nameof(QueueOptions.MaximumDepth)
         : a.MaximumBytes != b.MaximumBytes ? nameof(QueueOptions.MaximumBytes)
         : a.FullMode != b.FullMode ? nameof(QueueOptions.FullMode)
