@@ -54,6 +54,12 @@ public static class BrokerErrorCodes
     /// <summary>A batch entry id is empty, longer than 80 characters, or has characters other than letters, digits, '-' and '_'.</summary>
     public const string InvalidBatchEntryId = "InvalidBatchEntryId";
 
+    /// <summary>A message move task, its source or its destination does not exist.</summary>
+    public const string ResourceNotFoundException = "ResourceNotFoundException";
+
+    /// <summary>The operation is not possible in the resource's current state (for example a second move task on one source).</summary>
+    public const string UnsupportedOperation = "UnsupportedOperation";
+
     /// <summary>The messages of a send batch add up to more than 1 MiB.</summary>
     public const string BatchRequestTooLong = "BatchRequestTooLong";
 }

@@ -16,7 +16,7 @@ namespace Broker;
 /// Creating and deleting queues takes a lock (a cold path); sending, receiving, deleting messages and changing their
 /// visibility take none.
 /// </remarks>
-public sealed class MessageBroker : IDisposable
+public sealed partial class MessageBroker : IDisposable
 {
     private readonly ConcurrentDictionary<string, MessageQueue> queues = new(StringComparer.Ordinal);
     private readonly Dictionary<string, long> recentlyDeleted = new(StringComparer.Ordinal);
@@ -199,6 +199,7 @@ public sealed class MessageBroker : IDisposable
             }
 
             disposed = true;
+            DisposeMoveTasks();
             foreach (var queue in queues.Values)
             {
                 queue.Dispose();

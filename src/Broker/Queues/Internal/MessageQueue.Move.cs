@@ -1,0 +1,66 @@
+using System.Diagnostics.CodeAnalysis;
+
+namespace Broker.Queues.Internal;
+
+internal sealed partial class MessageQueue
+{
+    /// <summary>
+    /// Takes the next visible message out of the queue for a move task (cold path): it leaves the queue as a delete
+    /// would. Messages past their retention are expired on the way.
+    /// </summary>
+    internal bool TryTakeForMove([NotNullWhen(true)] out QueueMessage? message, out int receiveCount, out long firstReceiveAt)
+    {
+        var now = Now();
+        var retentionTicks = Settings.RetentionTicks;
+        while (visible.TryDequeue(out var candidate))
+        {
+            var state = Volatile.Read(ref candidate.State);
+            while (MessageState.Status(state) == MessageStatus.Visible)
+            {
+                if (now - candidate.SentAt >= retentionTicks)
+                {
+                    Expire(candidate, state);
+                    break;
+                }
+
+                var slotIndex = MessageState.Slot(state);
+                var firstReceive = slotIndex >= 0 ? slots[slotIndex].FirstReceiveAt : candidate.Extras?.FirstReceiveAt ?? 0;
+                var gone = MessageState.Next(state, slotIndex, MessageState.ReceiveCount(state), MessageStatus.Deleted);
+                var seen = Interlocked.CompareExchange(ref candidate.State, gone, state);
+                if (seen == state)
+                {
+                    Removed(candidate, state);
+                    message = candidate;
+                    receiveCount = MessageState.ReceiveCount(state);
+                    firstReceiveAt = firstReceive;
+                    return true;
+                }
+
+                state = seen;
+            }
+        }
+
+        message = null;
+        receiveCount = 0;
+        firstReceiveAt = 0;
+        return false;
+    }
+
+    /// <summary>
+    /// Takes in a message a move task redrove out of a dead-letter queue: a new message, with a new id, sent time and
+    /// retention and a receive count of zero, that keeps the body and message attributes.
+    /// </summary>
+    internal bool AcceptRedriven(QueueMessage message)
+    {
+        if (deleted)
+        {
+            return false;
+        }
+
+        var extras = message.Extras is { } old && (old.Attributes.Length > 0 || old.MessageGroupId is not null)
+            ? new MessageExtras(old.Attributes, old.AttributesSize, old.MessageGroupId)
+            : null;
+        Enqueue(new PreparedMessage(message.Body, extras, 0), counted: false);
+        return true;
+    }
+}
