@@ -63,7 +63,8 @@ public sealed partial class MessageBroker : IDisposable
     /// the first that differs), or one was deleted within <see cref="BrokerOptions.QueueDeletionCooldown"/> (<c>QueueDeletedRecently</c>).</exception>
     public IMessageQueue CreateQueue(string name, QueueOptions options)
     {
-        ValidateName(name);
+        ArgumentNullException.ThrowIfNull(options);
+        ValidateName(name, options.FifoQueue);
         var settings = QueueSettings.Create(options, Options);
         lock (lifecycleLock)
         {
@@ -107,8 +108,8 @@ public sealed partial class MessageBroker : IDisposable
     /// <exception cref="BrokerException">As <see cref="CreateQueue(string, QueueOptions)"/>, and <c>InvalidAttributeName</c> for an unknown or FIFO-only attribute.</exception>
     public IMessageQueue CreateQueue(string name, IReadOnlyDictionary<string, string> attributes)
     {
-        ValidateName(name);
-        return CreateQueue(name, QueueSettings.Apply(new QueueOptions(), attributes));
+        ArgumentNullException.ThrowIfNull(name);
+        return CreateQueue(name, QueueSettings.Apply(new QueueOptions(), attributes, creating: true));
     }
 
     /// <summary>The queue of that name.</summary>
@@ -244,6 +245,11 @@ public sealed partial class MessageBroker : IDisposable
             throw RedriveSettings.InvalidRedrive(redrive, "Dead letter target does not exist. Create the dead-letter queue first.");
         }
 
+        if (target.IsFifo != settings.Options.FifoQueue)
+        {
+            throw RedriveSettings.InvalidRedrive(redrive, "The dead-letter queue must be of the same type as the source queue: FIFO for a FIFO queue, standard for a standard queue.");
+        }
+
         var allow = target.Settings.Options.RedriveAllowPolicy;
         var allowed = allow.RedrivePermission switch
         {
@@ -272,14 +278,24 @@ public sealed partial class MessageBroker : IDisposable
     /// <summary>The live queue of that name, for a dead-letter move (a lock-free read).</summary>
     internal MessageQueue? FindQueue(string name) => queues.TryGetValue(name, out var queue) ? queue : null;
 
-    private static void ValidateName(string name)
+    private static void ValidateName(string name, bool fifo)
     {
         ArgumentNullException.ThrowIfNull(name);
-        if (!MessageValidation.IsValidQueueName(name))
+        const string Suffix = ".fifo";
+        var hasSuffix = name.EndsWith(Suffix, StringComparison.Ordinal);
+        var baseName = hasSuffix ? name[..^Suffix.Length] : name;
+        if (fifo && (!hasSuffix || baseName.Length == 0 || name.Length > QueueDefaults.MaxQueueNameLength || !MessageValidation.IsValidQueueName(baseName)))
         {
             throw new BrokerException(
                 BrokerErrorCodes.InvalidParameterValue,
-                $"Invalid queue name '{name}'. Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length.");
+                $"Invalid queue name '{name}'. The name of a FIFO queue can only include alphanumeric characters, hyphens, or underscores, must end with .fifo suffix and be 1 to 80 in length.");
+        }
+
+        if (!fifo && !MessageValidation.IsValidQueueName(name))
+        {
+            throw new BrokerException(
+                BrokerErrorCodes.InvalidParameterValue,
+                $"Invalid queue name '{name}'. Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length. Only FIFO queues (FifoQueue = true) end in .fifo.");
         }
     }
 

@@ -21,6 +21,12 @@ public static class MessageSystemAttributeNames
     /// <summary>The message's group (fair-queue tenant on a standard queue), when it has one.</summary>
     public const string MessageGroupId = "MessageGroupId";
 
+    /// <summary>FIFO: the message's deduplication id.</summary>
+    public const string MessageDeduplicationId = "MessageDeduplicationId";
+
+    /// <summary>FIFO: the message's sequence number, increasing within its group.</summary>
+    public const string SequenceNumber = "SequenceNumber";
+
     /// <summary>On a dead-lettered message, the ARN of the queue it was moved from.</summary>
     public const string DeadLetterQueueSourceArn = "DeadLetterQueueSourceArn";
 }

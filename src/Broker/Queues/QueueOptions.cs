@@ -1,19 +1,36 @@
 namespace Broker.Queues;
 
 /// <summary>
-/// The settings of a standard queue, with SQS's defaults and ranges. Durations are whole seconds, as in SQS.
+/// The settings of a queue, standard or FIFO, with SQS's defaults and ranges. Durations are whole seconds, as in SQS.
 /// Pass to <see cref="MessageBroker.CreateQueue(string, QueueOptions)"/>, read back from
 /// <see cref="QueueAttributes.Options"/>, and change with <see cref="IMessageQueue.SetAttributes(QueueOptions)"/>
 /// (for example <c>queue.SetAttributes(queue.GetAttributes().Options with { VisibilityTimeout = ... })</c>).
 /// </summary>
 public sealed record QueueOptions
 {
+    /// <summary>
+    /// A FIFO queue: strict order within each message group, deduplication for 5 minutes, a group locked while any of its
+    /// received messages is in flight. Fixed at creation; the name must end in <c>.fifo</c>. Default <see langword="false"/>.
+    /// SQS: <c>FifoQueue</c>.
+    /// </summary>
+    public bool FifoQueue { get; init; }
+
+    /// <summary>FIFO only: a send without a deduplication id is deduplicated by the SHA-256 of its body. Default <see langword="false"/>.</summary>
+    public bool ContentBasedDeduplication { get; init; }
+
+    /// <summary>FIFO only: whether deduplication ids are unique per queue (the default) or per message group.</summary>
+    public DeduplicationScope DeduplicationScope { get; init; }
+
+    /// <summary>FIFO only: <see cref="Queues.FifoThroughputLimit.PerMessageGroupId"/> needs <see cref="Queues.DeduplicationScope.MessageGroup"/>. Default per queue.</summary>
+    public FifoThroughputLimit FifoThroughputLimit { get; init; }
+
     /// <summary>How long a received message stays hidden from other receivers. Default 30 s; 0 to 12 h (43,200 s). SQS: <c>VisibilityTimeout</c>.</summary>
     public TimeSpan VisibilityTimeout { get; init; } = QueueDefaults.VisibilityTimeout;
 
     /// <summary>
     /// How long a new message stays invisible after it is sent. Default 0; 0 to 15 min (900 s). SQS: <c>DelaySeconds</c>.
-    /// A change applies to messages sent afterwards, not to those already queued (standard-queue behaviour).
+    /// On a standard queue a change applies to messages sent afterwards; on a FIFO queue it also applies to messages
+    /// still inside their delay, as on SQS.
     /// </summary>
     public TimeSpan Delay { get; init; } = QueueDefaults.Delay;
 

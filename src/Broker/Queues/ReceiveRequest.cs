@@ -23,6 +23,12 @@ public sealed class ReceiveRequest
     public IReadOnlyList<string>? MessageAttributeNames { get; init; }
 
     /// <summary>
+    /// FIFO only: a retry of a receive with the same id within 5 minutes returns the same messages and receipt handles,
+    /// as long as none of them was deleted or had its visibility changed. 1 to 128 letters, digits and punctuation.
+    /// </summary>
+    public string? ReceiveRequestAttemptId { get; init; }
+
+    /// <summary>
     /// The system attributes to return, from <see cref="MessageSystemAttributeNames"/>, or <c>All</c>. Default none, as in SQS.
     /// </summary>
     public IReadOnlyList<string>? MessageSystemAttributeNames { get; init; }

@@ -39,6 +39,12 @@ public sealed class SendMessageBatchEntry
     /// <summary>Up to 10 message attributes.</summary>
     public IReadOnlyDictionary<string, MessageAttributeValue>? MessageAttributes { get; init; }
 
-    /// <summary>The fair-queue tenant on a standard queue. Optional.</summary>
+    /// <summary>The message group: required on a FIFO queue, the fair-queue tenant (optional) on a standard queue.</summary>
     public string? MessageGroupId { get; init; }
+
+    /// <summary>
+    /// FIFO only: a send with the same id within 5 minutes is accepted but not delivered again. 1 to 128 letters, digits
+    /// and punctuation. Required unless the queue has <see cref="QueueOptions.ContentBasedDeduplication"/>.
+    /// </summary>
+    public string? MessageDeduplicationId { get; init; }
 }

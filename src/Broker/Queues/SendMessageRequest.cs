@@ -34,8 +34,14 @@ public sealed class SendMessageRequest
     public IReadOnlyDictionary<string, MessageAttributeValue>? MessageAttributes { get; init; }
 
     /// <summary>
-    /// On a standard queue, the tenant for SQS fair queues: validated (1 to 128 letters, digits and punctuation) and
-    /// returned as the <c>MessageGroupId</c> system attribute. Optional.
+    /// The message group: required on a FIFO queue (order is kept within a group); on a standard queue the tenant for
+    /// SQS fair queues, optional. 1 to 128 letters, digits and punctuation; returned as the <c>MessageGroupId</c> system attribute.
     /// </summary>
     public string? MessageGroupId { get; init; }
+
+    /// <summary>
+    /// FIFO only: a send with the same id within 5 minutes is accepted but not delivered again. 1 to 128 letters, digits
+    /// and punctuation. Required unless the queue has <see cref="QueueOptions.ContentBasedDeduplication"/>.
+    /// </summary>
+    public string? MessageDeduplicationId { get; init; }
 }

@@ -47,8 +47,6 @@ public readonly struct SendMessageResult : IEquatable<SendMessageResult>
     /// <summary>The MD5 digest of the message attributes by SQS's algorithm, or <see langword="null"/> when there are none.</summary>
     public string? MD5OfMessageAttributes => message.Extras is { Attributes.Length: > 0 } extras ? MessageDigests.Md5OfAttributes(extras.Attributes) : null;
 
-    /// <summary>FIFO queues only; always <see langword="null"/> on a standard queue, as in SQS.</summary>
-#pragma warning disable CA1822 // Part of the shape FIFO queues fill in.
-    public string? SequenceNumber => null;
-#pragma warning restore CA1822
+    /// <summary>FIFO queues: the message's sequence number, increasing within its group. <see langword="null"/> on a standard queue, as in SQS.</summary>
+    public string? SequenceNumber => queue.FormatSequenceNumber(message);
 }

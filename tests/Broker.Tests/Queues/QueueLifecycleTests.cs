@@ -871,8 +871,9 @@ public sealed class QueueLifecycleTests : QueueFixture
         var set = ThrowsBroker(BrokerErrorCodes.InvalidAttributeName, () => queue.SetAttributes(new Dictionary<string, string> { [QueueAttributeNames.FifoQueue] = value }));
         Assert.Contains("FifoQueue", set.Message, StringComparison.Ordinal);
 
-        var created = ThrowsBroker(BrokerErrorCodes.InvalidAttributeName, () => Broker.CreateQueue("other", new Dictionary<string, string> { [QueueAttributeNames.FifoQueue] = value }));
-        Assert.Contains("FifoQueue", created.Message, StringComparison.Ordinal);
+        // At creation FifoQueue makes a FIFO queue, whose name must end in .fifo.
+        var created = ThrowsBroker(BrokerErrorCodes.InvalidParameterValue, () => Broker.CreateQueue("other", new Dictionary<string, string> { [QueueAttributeNames.FifoQueue] = value }));
+        Assert.Contains(".fifo", created.Message, StringComparison.Ordinal);
         Assert.False(Broker.TryGetQueue("other", out _));
     }
 

@@ -39,7 +39,10 @@ internal sealed class AttributeSelection
         SenderId = 8,
         MessageGroupId = 16,
         DeadLetterQueueSourceArn = 32,
-        All = ApproximateReceiveCount | ApproximateFirstReceiveTimestamp | SentTimestamp | SenderId | MessageGroupId | DeadLetterQueueSourceArn,
+        MessageDeduplicationId = 64,
+        SequenceNumber = 128,
+        All = ApproximateReceiveCount | ApproximateFirstReceiveTimestamp | SentTimestamp | SenderId | MessageGroupId | DeadLetterQueueSourceArn
+            | MessageDeduplicationId | SequenceNumber,
     }
 
     public static AttributeSelection Parse(IReadOnlyList<string>? messageAttributeNames, IReadOnlyList<string>? systemAttributeNames)
@@ -61,9 +64,11 @@ internal sealed class AttributeSelection
                 MessageSystemAttributeNames.SenderId => SystemAttributes.SenderId,
                 MessageSystemAttributeNames.MessageGroupId => SystemAttributes.MessageGroupId,
                 MessageSystemAttributeNames.DeadLetterQueueSourceArn => SystemAttributes.DeadLetterQueueSourceArn,
+                MessageSystemAttributeNames.MessageDeduplicationId => SystemAttributes.MessageDeduplicationId,
+                MessageSystemAttributeNames.SequenceNumber => SystemAttributes.SequenceNumber,
                 _ => throw new BrokerException(
                     BrokerErrorCodes.InvalidAttributeName,
-                    $"Unknown Attribute {name}. Ask for All or one of ApproximateReceiveCount, ApproximateFirstReceiveTimestamp, SentTimestamp, SenderId, MessageGroupId, DeadLetterQueueSourceArn."),
+                    $"Unknown Attribute {name}. Ask for All or one of ApproximateReceiveCount, ApproximateFirstReceiveTimestamp, SentTimestamp, SenderId, MessageGroupId, DeadLetterQueueSourceArn, MessageDeduplicationId, SequenceNumber."),
             };
         }
 
@@ -147,6 +152,16 @@ internal sealed class AttributeSelection
         if (system.HasFlag(SystemAttributes.DeadLetterQueueSourceArn) && message.Extras?.DeadLetterSourceArn is { } sourceArn)
         {
             map[MessageSystemAttributeNames.DeadLetterQueueSourceArn] = sourceArn;
+        }
+
+        if (system.HasFlag(SystemAttributes.MessageDeduplicationId) && message.Extras?.DeduplicationId is { } deduplicationId)
+        {
+            map[MessageSystemAttributeNames.MessageDeduplicationId] = deduplicationId;
+        }
+
+        if (system.HasFlag(SystemAttributes.SequenceNumber) && queue.FormatSequenceNumber(message) is { } sequenceNumber)
+        {
+            map[MessageSystemAttributeNames.SequenceNumber] = sequenceNumber;
         }
 
         return map;

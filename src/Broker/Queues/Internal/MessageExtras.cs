@@ -13,6 +13,15 @@ internal sealed class MessageExtras(KeyValuePair<string, MessageAttributeValue>[
 
     public readonly string? MessageGroupId = messageGroupId;
 
+    /// <summary>FIFO: the deduplication id (explicit, or the SHA-256 of the body).</summary>
+    public string? DeduplicationId { get; init; }
+
+    /// <summary>
+    /// FIFO: the sequence number within the group. Written by the sending thread before the message is published to its
+    /// group (the publishing CAS is the fence), never afterwards.
+    /// </summary>
+    public long SequenceNumber;
+
     /// <summary>A dead-lettered message keeps the id it had in its source queue.</summary>
     public string? OriginalMessageId { get; private init; }
 
@@ -22,14 +31,20 @@ internal sealed class MessageExtras(KeyValuePair<string, MessageAttributeValue>[
     /// <summary>When a dead-lettered message was first received, in its source queue (UTC ticks).</summary>
     public long FirstReceiveAt { get; private init; }
 
-    public MessageExtras DeadLettered(string messageId, string sourceArn, long firstReceiveAt) =>
+    public MessageExtras DeadLettered(string messageId, string sourceArn, long firstReceiveAt, bool fifo) =>
         new(Attributes, AttributesSize, MessageGroupId)
         {
             OriginalMessageId = messageId,
             DeadLetterSourceArn = sourceArn,
             FirstReceiveAt = firstReceiveAt,
+
+            // In a FIFO dead-letter queue the deduplication id becomes the message id.
+            DeduplicationId = fifo ? messageId : DeduplicationId,
         };
 
-    public static MessageExtras DeadLettered(MessageExtras? extras, string messageId, string sourceArn, long firstReceiveAt) =>
-        (extras ?? new MessageExtras([], 0, null)).DeadLettered(messageId, sourceArn, firstReceiveAt);
+    public MessageExtras WithDeduplicationId(string deduplicationId) =>
+        new(Attributes, AttributesSize, MessageGroupId) { DeduplicationId = deduplicationId };
+
+    public static MessageExtras DeadLettered(MessageExtras? extras, string messageId, string sourceArn, long firstReceiveAt, bool fifo) =>
+        (extras ?? new MessageExtras([], 0, null)).DeadLettered(messageId, sourceArn, firstReceiveAt, fifo);
 }

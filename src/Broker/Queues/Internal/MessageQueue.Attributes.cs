@@ -12,6 +12,8 @@ internal sealed partial class MessageQueue
         QueueAttributeNames.ApproximateNumberOfMessagesDelayed, QueueAttributeNames.CreatedTimestamp,
         QueueAttributeNames.LastModifiedTimestamp, QueueAttributeNames.QueueArn,
         QueueAttributeNames.RedrivePolicy, QueueAttributeNames.RedriveAllowPolicy,
+        QueueAttributeNames.FifoQueue, QueueAttributeNames.ContentBasedDeduplication,
+        QueueAttributeNames.DeduplicationScope, QueueAttributeNames.FifoThroughputLimit,
     ];
 
     public QueueAttributes GetAttributes()
@@ -46,7 +48,7 @@ internal sealed partial class MessageQueue
                     }
                 }
             }
-            else if (Array.IndexOf(AllAttributeNames, name) >= 0)
+            else if (Array.IndexOf(AllAttributeNames, name) >= 0 && (isFifo || !IsFifoOnly(name)))
             {
                 if (Format(snapshot, name) is { } value)
                 {
@@ -65,6 +67,14 @@ internal sealed partial class MessageQueue
     public void SetAttributes(QueueOptions options)
     {
         ThrowIfDeleted();
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.FifoQueue != isFifo)
+        {
+            throw isFifo
+                ? new BrokerException(BrokerErrorCodes.InvalidAttributeValue, "Invalid value for the parameter FifoQueue. Reason: Modifying queue type is not supported.")
+                : new BrokerException(BrokerErrorCodes.InvalidAttributeName, "Unknown Attribute FifoQueue. A queue's type is fixed when it is created.");
+        }
+
         broker.ReplaceSettings(this, QueueSettings.Create(options, broker.Options));
     }
 
@@ -78,6 +88,11 @@ internal sealed partial class MessageQueue
             RescheduleRetention();
         }
 
+        if (isFifo && next.DelayTicks != previous.DelayTicks)
+        {
+            RescheduleDelays(next.DelayTicks);
+        }
+
         // A cap raised or removed makes room for waiting senders.
         senders.WakeAll();
     }
@@ -87,6 +102,10 @@ internal sealed partial class MessageQueue
         ThrowIfDeleted();
         SetAttributes(QueueSettings.Apply(Settings.Options, attributes));
     }
+
+    private static bool IsFifoOnly(string name) =>
+        name is QueueAttributeNames.FifoQueue or QueueAttributeNames.ContentBasedDeduplication
+            or QueueAttributeNames.DeduplicationScope or QueueAttributeNames.FifoThroughputLimit;
 
     /// <summary>An attribute as SQS formats it; null for a policy that is not set (SQS leaves it out).</summary>
     private string? Format(QueueAttributes snapshot, string name) => name switch
@@ -103,6 +122,10 @@ internal sealed partial class MessageQueue
         QueueAttributeNames.LastModifiedTimestamp => snapshot.LastModifiedTimestamp.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture),
         QueueAttributeNames.RedrivePolicy => snapshot.Options.RedrivePolicy is { } redrive ? RedriveSettings.Format(redrive, broker.Options) : null,
         QueueAttributeNames.RedriveAllowPolicy => snapshot.Options.RedriveAllowPolicy == RedriveAllowPolicy.AllowAll ? null : RedriveSettings.Format(snapshot.Options.RedriveAllowPolicy),
+        QueueAttributeNames.FifoQueue => isFifo ? "true" : null,
+        QueueAttributeNames.ContentBasedDeduplication => isFifo ? (snapshot.Options.ContentBasedDeduplication ? "true" : "false") : null,
+        QueueAttributeNames.DeduplicationScope => isFifo ? (snapshot.Options.DeduplicationScope == DeduplicationScope.Queue ? "queue" : "messageGroup") : null,
+        QueueAttributeNames.FifoThroughputLimit => isFifo ? (snapshot.Options.FifoThroughputLimit == FifoThroughputLimit.PerQueue ? "perQueue" : "perMessageGroupId") : null,
         _ => snapshot.QueueArn,
     };
 }

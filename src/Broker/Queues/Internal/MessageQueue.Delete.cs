@@ -7,7 +7,7 @@ internal sealed partial class MessageQueue
     public ValueTask DeleteAsync(string receiptHandle, CancellationToken cancellationToken = default)
     {
         ThrowIfDeleted();
-        Delete(ParseHandle(receiptHandle));
+        Delete(ParseHandle(receiptHandle), receiptHandle);
         return default;
     }
 
@@ -15,7 +15,7 @@ internal sealed partial class MessageQueue
     {
         ArgumentNullException.ThrowIfNull(message);
         ThrowIfDeleted();
-        Delete(Resolve(message));
+        Delete(Resolve(message), message);
         return default;
     }
 
@@ -40,8 +40,15 @@ internal sealed partial class MessageQueue
         {
             if (entry.Message is { } message ? TryResolve(message, null, out var receipt) : TryResolve(null, entry.ReceiptHandle, out receipt))
             {
-                Delete(receipt);
-                successful[succeeded++] = entry.Id;
+                try
+                {
+                    Delete(receipt, (object?)entry.Message ?? entry.ReceiptHandle);
+                    successful[succeeded++] = entry.Id;
+                }
+                catch (BrokerException error)
+                {
+                    (failed ??= []).Add(new BatchResultErrorEntry(entry.Id, error));
+                }
             }
             else
             {
@@ -102,7 +109,7 @@ internal sealed partial class MessageQueue
     /// received again since, deletes nothing and is not an error; a handle whose visibility expired but whose message
     /// nobody received since still deletes it.
     /// </summary>
-    private void Delete(in ReceiptHandleData receipt)
+    private void Delete(in ReceiptHandleData receipt, object handleSource)
     {
         ref var slot = ref slots[receipt.Slot];
         var message = Volatile.Read(ref slot.Message);
@@ -114,6 +121,14 @@ internal sealed partial class MessageQueue
         var state = Volatile.Read(ref message.State);
         while (MessageState.Slot(state) == receipt.Slot && MessageState.ReceiveCount(state) == receipt.ReceiveCount && MessageState.IsLive(state))
         {
+            if (isFifo && MessageState.Status(state) != MessageStatus.InFlight)
+            {
+                // FIFO queues are strict where standard queues are lenient: the handle's visibility ran out.
+                throw new BrokerException(
+                    BrokerErrorCodes.InvalidParameterValue,
+                    $"Value {(handleSource as ReceivedMessage)?.ReceiptHandle ?? handleSource} for parameter ReceiptHandle is invalid. Reason: The receipt handle has expired.");
+            }
+
             var seen = Interlocked.CompareExchange(ref message.State, MessageState.Next(state, receipt.Slot, receipt.ReceiveCount, MessageStatus.Deleted), state);
             if (seen == state)
             {
@@ -168,7 +183,7 @@ internal sealed partial class MessageQueue
                 }
 
                 inFlightCount.Decrement();
-                MakeVisible(message, receipt.Slot, receipt.ReceiveCount);
+                MakeVisible(message, receipt.Slot, receipt.ReceiveCount, fromInFlight: true);
                 return;
             }
 

@@ -98,7 +98,7 @@ internal sealed partial class MessageQueue
                 inFlightCount.Decrement();
             }
 
-            MakeVisible(message, ticket.Slot, ticket.ReceiveCount);
+            MakeVisible(message, ticket.Slot, ticket.ReceiveCount, fromInFlight: from == MessageStatus.InFlight);
             return;
         }
     }
@@ -107,10 +107,18 @@ internal sealed partial class MessageQueue
     /// Finishes a transition to Visible that the caller won: counts the message, queues it, arms its own retention
     /// ticket (it now sits out of send order) and wakes one receiver.
     /// </summary>
-    private void MakeVisible(QueueMessage message, int slotIndex, int receiveCount)
+    private void MakeVisible(QueueMessage message, int slotIndex, int receiveCount, bool fromInFlight)
     {
         visibleCount.Increment();
-        visible.Enqueue(message);
+        if (isFifo)
+        {
+            FifoVisible(message, fromInFlight);
+        }
+        else
+        {
+            visible.Enqueue(message);
+        }
+
         timer.Schedule(new TimerTicket(message.SentAt + Settings.RetentionTicks, slotIndex, receiveCount, TicketKind.Retention));
         receivers.Wake(1);
     }
@@ -143,6 +151,11 @@ internal sealed partial class MessageQueue
                 break;
             case MessageStatus.InFlight:
                 inFlightCount.Decrement();
+                if (isFifo)
+                {
+                    FifoInFlightEnded(message);
+                }
+
                 if (inFlightLimitHit)
                 {
                     // Below the in-flight limit again: a long poll parked there can take a visible message now.
@@ -231,6 +244,11 @@ internal sealed partial class MessageQueue
         }
 
         ForEachTrackedMessage(static (queue, message, state, _) => queue.Expire(message, state), 0L);
+        if (isFifo)
+        {
+            ClearDeduplication(); // SQS: a purge clears the deduplication history
+        }
+
         Volatile.Write(ref purging, false);
         senders.WakeAll();
         return default;

@@ -12,6 +12,11 @@ internal sealed partial class MessageQueue
     {
         var now = Now();
         var retentionTicks = Settings.RetentionTicks;
+        if (isFifo)
+        {
+            return TryTakeFifoForMove(out message, out receiveCount, out firstReceiveAt);
+        }
+
         while (visible.TryDequeue(out var candidate))
         {
             var state = Volatile.Read(ref candidate.State);
@@ -46,6 +51,40 @@ internal sealed partial class MessageQueue
         return false;
     }
 
+    /// <summary>FIFO: takes the visible message of lowest id from the slot table (cold path: move tasks only).</summary>
+    private bool TryTakeFifoForMove([NotNullWhen(true)] out QueueMessage? message, out int receiveCount, out long firstReceiveAt)
+    {
+        for (var i = 0; i < slots.HighWater; i++)
+        {
+            if (!slots.Exists(i) || Volatile.Read(ref slots[i].Message) is not { } candidate)
+            {
+                continue;
+            }
+
+            var state = Volatile.Read(ref candidate.State);
+            if (MessageState.Slot(state) != i || MessageState.Status(state) != MessageStatus.Visible)
+            {
+                continue;
+            }
+
+            var firstReceive = slots[i].FirstReceiveAt;
+            var gone = MessageState.Next(state, i, MessageState.ReceiveCount(state), MessageStatus.Deleted);
+            if (Interlocked.CompareExchange(ref candidate.State, gone, state) == state)
+            {
+                Removed(candidate, state);
+                message = candidate;
+                receiveCount = MessageState.ReceiveCount(state);
+                firstReceiveAt = firstReceive;
+                return true;
+            }
+        }
+
+        message = null;
+        receiveCount = 0;
+        firstReceiveAt = 0;
+        return false;
+    }
+
     /// <summary>
     /// Takes in a message a move task redrove out of a dead-letter queue: a new message, with a new id, sent time and
     /// retention and a receive count of zero, that keeps the body and message attributes.
@@ -60,6 +99,19 @@ internal sealed partial class MessageQueue
         var extras = message.Extras is { } old && (old.Attributes.Length > 0 || old.MessageGroupId is not null)
             ? new MessageExtras(old.Attributes, old.AttributesSize, old.MessageGroupId)
             : null;
+        if (isFifo)
+        {
+            if (extras?.MessageGroupId is null)
+            {
+                return false; // a FIFO queue takes only messages with a group
+            }
+
+            // Redriven into a FIFO queue: deduplicated by the id the message had, as a new message.
+            var redriven = new QueueMessage(message.Body, extras.WithDeduplicationId(MessageIdOf(message)), Interlocked.Increment(ref nextSequence), Now());
+            EnqueueFifo(redriven, delayTicks: 0, counted: false, firstReceiveAt: 0, receiveCount: 0);
+            return true;
+        }
+
         Enqueue(new PreparedMessage(message.Body, extras, 0), counted: false);
         return true;
     }

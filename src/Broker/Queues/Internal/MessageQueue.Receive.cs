@@ -28,6 +28,19 @@ internal sealed partial class MessageQueue
 
         var visibilityTicks = request.VisibilityTimeout is { } requested ? CheckVisibilityTimeout(requested) : current.VisibilityTimeoutTicks;
         var selection = AttributeSelection.Parse(request.MessageAttributeNames, request.MessageSystemAttributeNames);
+        if (isFifo && request.ReceiveRequestAttemptId is { } attemptId)
+        {
+            MessageValidation.ValidateGroupId(attemptId, "ReceiveRequestAttemptId");
+            if (TryRepeatAttempt(attemptId, visibilityTicks, out var repeated))
+            {
+                return new ValueTask<IReadOnlyList<ReceivedMessage>>(repeated);
+            }
+
+            var attempt = TryReceive(max, visibilityTicks, selection, shortPoll: wait == TimeSpan.Zero);
+            RememberAttempt(attemptId, attempt);
+            return new ValueTask<IReadOnlyList<ReceivedMessage>>(attempt);
+        }
+
         var received = TryReceive(max, visibilityTicks, selection, shortPoll: wait == TimeSpan.Zero);
         if (received.Count > 0 || wait == TimeSpan.Zero)
         {
@@ -53,7 +66,7 @@ internal sealed partial class MessageQueue
             var waiter = receivers.Register();
 
             // Re-check after registering: a message published before we registered would not wake us.
-            if (!visible.IsEmpty && inFlightCount.Read() < QueueDefaults.MaxInFlightMessages)
+            if (!(isFifo ? ready.IsEmpty : visible.IsEmpty) && inFlightCount.Read() < QueueDefaults.MaxInFlightMessages)
             {
                 waiter.TryComplete(true);
             }
@@ -81,85 +94,39 @@ internal sealed partial class MessageQueue
                 : NoMessages;
         }
 
-        if (visible.IsEmpty)
+        if (isFifo ? ready.IsEmpty : visible.IsEmpty)
         {
             return NoMessages;
         }
 
-        var now = Now();
         var current = Settings;
-        var retentionTicks = current.RetentionTicks;
-
-        // A redrive policy whose queue is gone (or not there yet) moves nothing: the message stays and is delivered.
-        var deadLetterQueue = current.DeadLetterQueueName is { } dlqName ? broker.FindQueue(dlqName) : null;
-        var maxReceiveCount = current.Options.RedrivePolicy?.MaxReceiveCount ?? int.MaxValue;
-        var visibleUntil = now + visibilityTicks;
-        var earliestDeadline = visibleUntil;
-        ReceivedMessage[]? result = null;
-        var taken = 0;
-        while (taken < max && visible.TryDequeue(out var message))
+        var batch = new ReceiveBatch
         {
-            var state = Volatile.Read(ref message.State);
-            while (MessageState.Status(state) == MessageStatus.Visible)
+            Now = Now(),
+            RetentionTicks = current.RetentionTicks,
+
+            // A redrive policy whose queue is gone (or not there yet) moves nothing: the message stays and is delivered.
+            DeadLetterQueue = current.DeadLetterQueueName is { } dlqName ? broker.FindQueue(dlqName) : null,
+            MaxReceiveCount = current.Options.RedrivePolicy?.MaxReceiveCount ?? int.MaxValue,
+            Max = max,
+            Selection = selection,
+        };
+        batch.VisibleUntil = batch.Now + visibilityTicks;
+        batch.EarliestDeadline = batch.VisibleUntil;
+        if (isFifo)
+        {
+            TakeFromGroups(ref batch);
+        }
+        else
+        {
+            while (batch.Taken < max && visible.TryDequeue(out var message))
             {
-                if (now - message.SentAt >= retentionTicks)
-                {
-                    Expire(message, state);
-                    break;
-                }
-
-                var previousSlot = MessageState.Slot(state);
-                if (deadLetterQueue is not null && MessageState.ReceiveCount(state) >= maxReceiveCount)
-                {
-                    // The receive that would deliver it for the (maxReceiveCount + 1)th time moves it instead.
-                    if (!TryMoveToDeadLetterQueue(message, state, deadLetterQueue))
-                    {
-                        state = Volatile.Read(ref message.State);
-                        continue;
-                    }
-
-                    break;
-                }
-
-                var count = MessageState.ReceiveCount(state) + 1;
-                var slotIndex = slots.Allocate();
-                ref var slot = ref slots[slotIndex];
-                var firstReceiveAt = previousSlot >= 0 && slots[previousSlot].FirstReceiveAt != 0 ? slots[previousSlot].FirstReceiveAt : now;
-                slot.FirstReceiveAt = firstReceiveAt;
-                slot.ReceivedAt = now;
-                Volatile.Write(ref slot.Deadline, visibleUntil);
-                Volatile.Write(ref slot.Message, message);
-                var inFlight = MessageState.Next(state, slotIndex, count, MessageStatus.InFlight);
-                var seen = Interlocked.CompareExchange(ref message.State, inFlight, state);
-                if (seen != state)
-                {
-                    // Deleted or expired under us: give the slot back and look again.
-                    Volatile.Write(ref slot.Message, null);
-                    slots.Release(slotIndex);
-                    state = seen;
-                    continue;
-                }
-
-                if (previousSlot >= 0)
-                {
-                    slots.Free(previousSlot, message);
-                }
-
-                timer.Enqueue(new TimerTicket(visibleUntil, slotIndex, count, TicketKind.Visibility));
-                if (message.SentAt + retentionTicks < visibleUntil)
-                {
-                    // Retention ends while the message is in flight: it expires then, handle or no handle.
-                    earliestDeadline = Math.Min(earliestDeadline, message.SentAt + retentionTicks);
-                    timer.Enqueue(new TimerTicket(message.SentAt + retentionTicks, slotIndex, count, TicketKind.Retention));
-                }
-
-                result ??= new ReceivedMessage[max];
-
-                result[taken++] = new ReceivedMessage(this, message, slotIndex, count, firstReceiveAt, selection);
-                break;
+                TryTake(message, ref batch, group: null);
             }
         }
 
+        var taken = batch.Taken;
+        var result = batch.Result;
         if (taken == 0)
         {
             return NoMessages;
@@ -167,13 +134,129 @@ internal sealed partial class MessageQueue
 
         visibleCount.Add(-taken);
         inFlightCount.Add(taken);
-        timer.AfterSchedule(earliestDeadline, taken);
+        timer.AfterSchedule(batch.EarliestDeadline, taken);
         if (taken < result!.Length)
         {
             Array.Resize(ref result, taken);
         }
 
         return result;
+    }
+
+    /// <summary>What one receive call carries from message to message.</summary>
+    private struct ReceiveBatch
+    {
+        public long Now;
+        public long RetentionTicks;
+        public long VisibleUntil;
+        public long EarliestDeadline;
+        public MessageQueue? DeadLetterQueue;
+        public int MaxReceiveCount;
+        public int Max;
+        public int Taken;
+        public AttributeSelection Selection;
+        public ReceivedMessage[]? Result;
+    }
+
+    private enum TakeResult
+    {
+        /// <summary>Put in flight and added to the batch.</summary>
+        Taken,
+
+        /// <summary>Deleted, expired or dead-lettered: never to be delivered from here.</summary>
+        Gone,
+
+        /// <summary>Still inside its delay (FIFO: nothing behind it in its group may go first).</summary>
+        Blocked,
+    }
+
+    /// <summary>
+    /// Puts one visible message in flight: a new slot and receive count, one CAS on its state, a visibility ticket.
+    /// A message past its retention expires instead, and one that used up its receives moves to the dead-letter queue.
+    /// For a FIFO message, <paramref name="group"/>'s in-flight count goes up before the CAS, so that a visibility
+    /// timeout of zero, which may return the message at once, never takes it below zero.
+    /// </summary>
+    private TakeResult TryTake(QueueMessage message, ref ReceiveBatch batch, FifoGroup? group)
+    {
+        var state = Volatile.Read(ref message.State);
+        while (true)
+        {
+            var status = MessageState.Status(state);
+            if (status != MessageStatus.Visible)
+            {
+                return status == MessageStatus.Delayed ? TakeResult.Blocked : TakeResult.Gone;
+            }
+
+            if (batch.Now - message.SentAt >= batch.RetentionTicks)
+            {
+                if (Expire(message, state))
+                {
+                    return TakeResult.Gone;
+                }
+
+                state = Volatile.Read(ref message.State);
+                continue;
+            }
+
+            var previousSlot = MessageState.Slot(state);
+            if (batch.DeadLetterQueue is { } deadLetterQueue && MessageState.ReceiveCount(state) >= batch.MaxReceiveCount)
+            {
+                // The receive that would deliver it for the (maxReceiveCount + 1)th time moves it instead.
+                if (TryMoveToDeadLetterQueue(message, state, deadLetterQueue))
+                {
+                    return TakeResult.Gone;
+                }
+
+                state = Volatile.Read(ref message.State);
+                continue;
+            }
+
+            var count = MessageState.ReceiveCount(state) + 1;
+            var slotIndex = slots.Allocate();
+            ref var slot = ref slots[slotIndex];
+            var firstReceiveAt = previousSlot >= 0 && slots[previousSlot].FirstReceiveAt != 0 ? slots[previousSlot].FirstReceiveAt : batch.Now;
+            slot.FirstReceiveAt = firstReceiveAt;
+            slot.ReceivedAt = batch.Now;
+            Volatile.Write(ref slot.Deadline, batch.VisibleUntil);
+            Volatile.Write(ref slot.Message, message);
+            if (group is not null)
+            {
+                Interlocked.Increment(ref group.InFlight);
+            }
+
+            var inFlight = MessageState.Next(state, slotIndex, count, MessageStatus.InFlight);
+            var seen = Interlocked.CompareExchange(ref message.State, inFlight, state);
+            if (seen != state)
+            {
+                // Deleted or expired under us: give the slot back and look again.
+                if (group is not null)
+                {
+                    Interlocked.Decrement(ref group.InFlight);
+                }
+
+                Volatile.Write(ref slot.Message, null);
+                slots.Release(slotIndex);
+                state = seen;
+                continue;
+            }
+
+            if (previousSlot >= 0)
+            {
+                slots.Free(previousSlot, message);
+            }
+
+            timer.Enqueue(new TimerTicket(batch.VisibleUntil, slotIndex, count, TicketKind.Visibility));
+            if (message.SentAt + batch.RetentionTicks < batch.VisibleUntil)
+            {
+                // Retention ends while the message is in flight: it expires then, handle or no handle.
+                batch.EarliestDeadline = Math.Min(batch.EarliestDeadline, message.SentAt + batch.RetentionTicks);
+                timer.Enqueue(new TimerTicket(message.SentAt + batch.RetentionTicks, slotIndex, count, TicketKind.Retention));
+            }
+
+            batch.Result ??= new ReceivedMessage[batch.Max];
+            batch.Result[batch.Taken++] = new ReceivedMessage(this, message, slotIndex, count, firstReceiveAt, batch.Selection);
+            return TakeResult.Taken;
+        }
     }
 
     /// <summary>
@@ -192,7 +275,7 @@ internal sealed partial class MessageQueue
         }
 
         Removed(message, state);
-        var extras = MessageExtras.DeadLettered(message.Extras, MessageIdOf(message), Arn, firstReceiveAt);
+        var extras = MessageExtras.DeadLettered(message.Extras, MessageIdOf(message), Arn, firstReceiveAt, deadLetterQueue.isFifo);
         if (!deadLetterQueue.AcceptDeadLetter(message.Body, extras, message.SentAt, MessageState.ReceiveCount(state), firstReceiveAt))
         {
             // The dead-letter queue was deleted under us: never lose the message, keep it here.
@@ -213,13 +296,21 @@ internal sealed partial class MessageQueue
             return false;
         }
 
+        if (isFifo)
+        {
+            // Retention restarts in a FIFO dead-letter queue; the message joins the tail of its group here.
+            var moved = new QueueMessage(body, extras, Interlocked.Increment(ref nextSequence), Now());
+            EnqueueFifo(moved, delayTicks: 0, counted: false, firstReceiveAt, receiveCount);
+            return true;
+        }
+
         var message = new QueueMessage(body, extras, Interlocked.Increment(ref nextSequence), sentAt);
         var slotIndex = slots.Allocate();
         ref var slot = ref slots[slotIndex];
         slot.FirstReceiveAt = firstReceiveAt;
         message.State = MessageState.Make(slotIndex, receiveCount, MessageStatus.Visible);
         Volatile.Write(ref slot.Message, message);
-        MakeVisible(message, slotIndex, receiveCount);
+        MakeVisible(message, slotIndex, receiveCount, fromInFlight: false);
         return true;
     }
 

@@ -7,6 +7,11 @@ internal sealed partial class MessageQueue
         ArgumentNullException.ThrowIfNull(request);
         ThrowIfDeleted();
         var current = Settings;
+        if (isFifo)
+        {
+            return SendFifo(request.Body, request.OwnsBody, request.DelaySeconds, request.MessageAttributes, request.MessageGroupId, request.MessageDeduplicationId, current);
+        }
+
         var prepared = Prepare(request.Body, request.OwnsBody, request.DelaySeconds, request.MessageAttributes, request.MessageGroupId, current);
         if (current.HasCaps && !TryReserve(prepared.Size, current))
         {
@@ -37,6 +42,26 @@ internal sealed partial class MessageQueue
         var current = Settings;
         var prepared = new PreparedMessage?[entries.Count];
         List<BatchResultErrorEntry>? failed = null;
+        if (isFifo)
+        {
+            // FIFO: entries go in entry order, each validated, deduplicated and sent on its own.
+            var sent = new List<SendMessageBatchResultEntry>(entries.Count);
+            foreach (var entry in entries)
+            {
+                try
+                {
+                    var result = await SendFifo(entry.Body, entry.OwnsBody, entry.DelaySeconds, entry.MessageAttributes, entry.MessageGroupId, entry.MessageDeduplicationId, current).ConfigureAwait(false);
+                    sent.Add(new SendMessageBatchResultEntry(entry.Id, result));
+                }
+                catch (BrokerException error)
+                {
+                    (failed ??= []).Add(new BatchResultErrorEntry(entry.Id, error));
+                }
+            }
+
+            return new SendMessageBatchResult(sent, failed is null ? [] : failed);
+        }
+
         for (var i = 0; i < entries.Count; i++)
         {
             var entry = entries[i];

@@ -49,6 +49,7 @@ internal sealed partial class MessageQueue : IMessageQueue, ITicketHandler, IDis
     {
         this.broker = broker;
         this.settings = settings;
+        isFifo = settings.Options.FifoQueue;
         time = broker.TimeProvider;
         Name = name;
         Arn = $"arn:aws:sqs:{broker.Options.Region}:{broker.Options.AccountId}:{name}";

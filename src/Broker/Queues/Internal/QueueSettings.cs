@@ -57,6 +57,7 @@ internal sealed class QueueSettings
         }
 
         RedriveSettings.CheckShape(options);
+        CheckFifo(options);
         if (!Enum.IsDefined(options.FullMode))
         {
             throw InvalidValue(nameof(QueueOptions.FullMode), $"must be Wait or Fail; got {options.FullMode}");
@@ -72,13 +73,62 @@ internal sealed class QueueSettings
         return new QueueSettings(options, deadLetterQueueName);
     }
 
-    /// <summary>Applies SQS-named attributes over <paramref name="current"/>.</summary>
-    public static QueueOptions Apply(QueueOptions current, IReadOnlyDictionary<string, string> attributes)
+    private static void CheckFifo(QueueOptions options)
+    {
+        if (!options.FifoQueue)
+        {
+            if (options.ContentBasedDeduplication)
+            {
+                throw new BrokerException(BrokerErrorCodes.InvalidAttributeName, "Unknown Attribute ContentBasedDeduplication. It applies to FIFO queues only.");
+            }
+
+            if (options.DeduplicationScope != DeduplicationScope.Queue)
+            {
+                throw new BrokerException(BrokerErrorCodes.InvalidAttributeName, "You can specify the DeduplicationScope only when FifoQueue is set to true.");
+            }
+
+            if (options.FifoThroughputLimit != FifoThroughputLimit.PerQueue)
+            {
+                throw new BrokerException(BrokerErrorCodes.InvalidAttributeName, "You can specify the FifoThroughputLimit only when FifoQueue is set to true.");
+            }
+
+            return;
+        }
+
+        if (!Enum.IsDefined(options.DeduplicationScope) || !Enum.IsDefined(options.FifoThroughputLimit))
+        {
+            throw InvalidValue(nameof(QueueOptions.DeduplicationScope), "DeduplicationScope must be queue or messageGroup, FifoThroughputLimit perQueue or perMessageGroupId");
+        }
+
+        if (options.FifoThroughputLimit == FifoThroughputLimit.PerMessageGroupId && options.DeduplicationScope != DeduplicationScope.MessageGroup)
+        {
+            throw InvalidValue(QueueAttributeNames.FifoThroughputLimit, "perMessageGroupId is allowed only with DeduplicationScope messageGroup");
+        }
+    }
+
+    /// <summary>Applies SQS-named attributes over <paramref name="current"/>; <paramref name="creating"/> allows FifoQueue to be set.</summary>
+    public static QueueOptions Apply(QueueOptions current, IReadOnlyDictionary<string, string> attributes, bool creating = false)
     {
         ArgumentNullException.ThrowIfNull(attributes);
         var options = current;
+
+        // The type first: FIFO-only attributes are refused on a standard queue whatever their value, as SQS does.
+        if (attributes.TryGetValue(QueueAttributeNames.FifoQueue, out var fifoValue))
+        {
+            options = ApplyFifoQueue(options, ParseBool(QueueAttributeNames.FifoQueue, fifoValue), creating);
+        }
+
         foreach (var (name, value) in attributes)
         {
+            if (!options.FifoQueue && name is QueueAttributeNames.ContentBasedDeduplication or QueueAttributeNames.DeduplicationScope or QueueAttributeNames.FifoThroughputLimit)
+            {
+                throw new BrokerException(
+                    BrokerErrorCodes.InvalidAttributeName,
+                    name == QueueAttributeNames.ContentBasedDeduplication
+                        ? "Unknown Attribute ContentBasedDeduplication. It applies to FIFO queues only."
+                        : $"You can specify the {name} only when FifoQueue is set to true.");
+            }
+
             options = name switch
             {
                 QueueAttributeNames.VisibilityTimeout => options with { VisibilityTimeout = ParseSeconds(name, value) },
@@ -88,11 +138,26 @@ internal sealed class QueueSettings
                 QueueAttributeNames.MaximumMessageSize => options with { MaximumMessageSize = ParseInt(name, value) },
                 QueueAttributeNames.RedrivePolicy => options with { RedrivePolicy = RedriveSettings.ParseRedrivePolicy(value) },
                 QueueAttributeNames.RedriveAllowPolicy => options with { RedriveAllowPolicy = RedriveSettings.ParseRedriveAllowPolicy(value) },
-                QueueAttributeNames.FifoQueue when string.Equals(value, "false", StringComparison.OrdinalIgnoreCase) => options,
-                QueueAttributeNames.FifoQueue => throw new BrokerException(BrokerErrorCodes.InvalidAttributeName, "Unknown Attribute FifoQueue. A standard queue cannot become a FIFO queue; FIFO queues are not available yet."),
-                QueueAttributeNames.ContentBasedDeduplication => throw new BrokerException(BrokerErrorCodes.InvalidAttributeName, "Unknown Attribute ContentBasedDeduplication. It applies to FIFO queues only."),
-                QueueAttributeNames.DeduplicationScope or QueueAttributeNames.FifoThroughputLimit => throw new BrokerException(
-                    BrokerErrorCodes.InvalidAttributeName, $"You can specify the {name} only when FifoQueue is set to true."),
+                QueueAttributeNames.FifoQueue => options,
+                QueueAttributeNames.ContentBasedDeduplication => options with { ContentBasedDeduplication = ParseBool(name, value) },
+                QueueAttributeNames.DeduplicationScope => options with
+                {
+                    DeduplicationScope = value switch
+                    {
+                        "queue" => DeduplicationScope.Queue,
+                        "messageGroup" => DeduplicationScope.MessageGroup,
+                        _ => throw InvalidValue(name, $"must be queue or messageGroup; got '{value}'"),
+                    },
+                },
+                QueueAttributeNames.FifoThroughputLimit => options with
+                {
+                    FifoThroughputLimit = value switch
+                    {
+                        "perQueue" => FifoThroughputLimit.PerQueue,
+                        "perMessageGroupId" => FifoThroughputLimit.PerMessageGroupId,
+                        _ => throw InvalidValue(name, $"must be perQueue or perMessageGroupId; got '{value}'"),
+                    },
+                },
                 QueueAttributeNames.ApproximateNumberOfMessages or QueueAttributeNames.ApproximateNumberOfMessagesNotVisible
                     or QueueAttributeNames.ApproximateNumberOfMessagesDelayed or QueueAttributeNames.CreatedTimestamp
                     or QueueAttributeNames.LastModifiedTimestamp or QueueAttributeNames.QueueArn => throw new BrokerException(
@@ -104,9 +169,28 @@ internal sealed class QueueSettings
         return options;
     }
 
+    private static QueueOptions ApplyFifoQueue(QueueOptions options, bool fifo, bool creating)
+    {
+        if (creating || fifo == options.FifoQueue)
+        {
+            return options with { FifoQueue = fifo };
+        }
+
+        return options.FifoQueue
+            ? throw new BrokerException(BrokerErrorCodes.InvalidAttributeValue, "Invalid value for the parameter FifoQueue. Reason: Modifying queue type is not supported.")
+            : throw new BrokerException(BrokerErrorCodes.InvalidAttributeName, "Unknown Attribute FifoQueue. A queue's type is fixed when it is created.");
+    }
+
+    private static bool ParseBool(string name, string value) =>
+        bool.TryParse(value, out var result) ? result : throw InvalidValue(name, $"must be true or false; got '{value}'");
+
     /// <summary>The name of the first setting in which <paramref name="a"/> and <paramref name="b"/> differ, or null.</summary>
     public static string? FirstDifference(QueueOptions a, QueueOptions b) =>
-        a.VisibilityTimeout != b.VisibilityTimeout ? QueueAttributeNames.VisibilityTimeout
+        a.FifoQueue != b.FifoQueue ? QueueAttributeNames.FifoQueue
+        : a.ContentBasedDeduplication != b.ContentBasedDeduplication ? QueueAttributeNames.ContentBasedDeduplication
+        : a.DeduplicationScope != b.DeduplicationScope ? QueueAttributeNames.DeduplicationScope
+        : a.FifoThroughputLimit != b.FifoThroughputLimit ? QueueAttributeNames.FifoThroughputLimit
+        : a.VisibilityTimeout != b.VisibilityTimeout ? QueueAttributeNames.VisibilityTimeout
         : a.Delay != b.Delay ? QueueAttributeNames.DelaySeconds
         : a.MessageRetentionPeriod != b.MessageRetentionPeriod ? QueueAttributeNames.MessageRetentionPeriod
         : a.MaximumMessageSize != b.MaximumMessageSize ? QueueAttributeNames.MaximumMessageSize

@@ -1,0 +1,141 @@
+namespace Broker.Queues.Internal;
+
+/// <summary>
+/// One message group of a FIFO queue.
+/// <para>
+/// Senders push onto <see cref="incoming"/>, a Treiber stack whose nodes carry the group's sequence numbers: a node's
+/// number is its predecessor's plus one, fixed in the same CAS that publishes it, so numbers increase in exactly the order
+/// messages enter the group. A drain swaps in a sentinel node that carries the last number, never null.
+/// </para>
+/// <para>
+/// Receivers claim the group with a CAS on <see cref="Claimed"/> (no lock); only the claimer touches
+/// <see cref="ordered"/>. A claimer takes nothing while <see cref="InFlight"/> is above zero: the group stays locked
+/// while any of its received messages is in flight. Messages whose visibility ends go to <see cref="returned"/>
+/// (an immutable array swapped by CAS, sorted by sequence) and come back before everything behind them.
+/// </para>
+/// </summary>
+internal sealed class FifoGroup(string id)
+{
+    private Node incoming = new(null, 0);
+    private QueueMessage[] returned = [];
+    private readonly List<QueueMessage> ordered = [];
+    private int head;
+
+    public string Id { get; } = id;
+
+    /// <summary>1 while a receiver holds the group.</summary>
+    public int Claimed;
+
+    /// <summary>Received messages of the group not yet deleted or returned.</summary>
+    public int InFlight;
+
+    /// <summary>1 while the group sits in the queue's ready list.</summary>
+    public int Queued;
+
+    /// <summary>Publishes <paramref name="message"/> at the tail of the group and gives it the next sequence number.</summary>
+    public void Push(QueueMessage message)
+    {
+        var node = new Node(message, 0);
+        while (true)
+        {
+            var top = Volatile.Read(ref incoming);
+            node.Next = top;
+            node.Sequence = top.Sequence + 1;
+            message.Extras!.SequenceNumber = node.Sequence;
+            if (Interlocked.CompareExchange(ref incoming, node, top) == top)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>Puts a message whose visibility ended back in front of later messages.</summary>
+    public void Return(QueueMessage message)
+    {
+        while (true)
+        {
+            var current = Volatile.Read(ref returned);
+            var next = new QueueMessage[current.Length + 1];
+            var at = 0;
+            while (at < current.Length && current[at].Extras!.SequenceNumber < message.Extras!.SequenceNumber)
+            {
+                at++;
+            }
+
+            Array.Copy(current, next, at);
+            next[at] = message;
+            Array.Copy(current, at, next, at + 1, current.Length - at);
+            if (Interlocked.CompareExchange(ref returned, next, current) == current)
+            {
+                return;
+            }
+        }
+    }
+
+    public bool TryClaim() => Interlocked.CompareExchange(ref Claimed, 1, 0) == 0;
+
+    /// <summary>Claimer only: the messages in group order, returned ones first, starting at the head.</summary>
+    public List<QueueMessage> Collect(out int start)
+    {
+        var back = Interlocked.Exchange(ref returned, []);
+        var top = Volatile.Read(ref incoming);
+        if (top.Message is not null)
+        {
+            var sentinel = new Node(null, 0);
+            while (true)
+            {
+                sentinel.Sequence = top.Sequence;
+                if (Interlocked.CompareExchange(ref incoming, sentinel, top) == top)
+                {
+                    break;
+                }
+
+                top = Volatile.Read(ref incoming);
+            }
+
+            var fresh = new List<QueueMessage>();
+            for (var node = top; node.Message is not null; node = node.Next!)
+            {
+                fresh.Add(node.Message);
+            }
+
+            fresh.Reverse();
+            ordered.AddRange(fresh);
+        }
+
+        if (back.Length > 0)
+        {
+            // Returned messages come before everything still waiting (they were received before it).
+            ordered.RemoveRange(0, head);
+            head = 0;
+            ordered.InsertRange(0, back);
+        }
+
+        start = head;
+        return ordered;
+    }
+
+    /// <summary>Claimer only: everything before <paramref name="newHead"/> is taken or dead.</summary>
+    public void Advance(int newHead)
+    {
+        head = newHead;
+        if (head > 64 && head * 2 > ordered.Count)
+        {
+            ordered.RemoveRange(0, head);
+            head = 0;
+        }
+    }
+
+    /// <summary>Whether messages arrived or came back since the last collect (safe from any thread).</summary>
+    public bool MayHaveMessages() =>
+        Volatile.Read(ref returned).Length > 0 || Volatile.Read(ref incoming).Message is not null;
+
+    public void Release() => Interlocked.Exchange(ref Claimed, 0);
+
+    private sealed class Node(QueueMessage? message, long sequence)
+    {
+        public readonly QueueMessage? Message = message;
+        public long Sequence = sequence;
+        public Node? Next;
+    }
+}

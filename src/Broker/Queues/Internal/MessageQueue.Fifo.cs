@@ -1,0 +1,322 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Security.Cryptography;
+using Broker.Internal;
+
+namespace Broker.Queues.Internal;
+
+/// <summary>
+/// FIFO queues. Every FIFO message holds a slot from its send (so retention is a ticket of its own) and sits in its
+/// <see cref="FifoGroup"/>; groups that may have something to deliver wait in <see cref="ready"/>.
+/// <para>
+/// Known deviation, said here and in the changelog: the group directory and the deduplication records are
+/// <see cref="ConcurrentDictionary{TKey, TValue}"/>s, whose reads are lock-free but whose inserts and removals take one
+/// of its internal striped locks (once per new group, once per deduplication id). Claiming a group, sending into an
+/// existing group, receiving, deleting and changing visibility take no lock.
+/// </para>
+/// </summary>
+internal sealed partial class MessageQueue
+{
+    private static readonly TimeSpan DeduplicationInterval = TimeSpan.FromMinutes(5);
+
+    private readonly bool isFifo;
+    private readonly ConcurrentDictionary<string, FifoGroup> groups = new(StringComparer.Ordinal);
+    private readonly SegmentedQueue<FifoGroup> ready = new();
+    private readonly ConcurrentDictionary<string, DeduplicationRecord> deduplication = new(StringComparer.Ordinal);
+    private readonly SegmentedQueue<DeduplicationRecord> deduplicationLog = new();
+
+    public bool IsFifo => isFifo;
+
+    private ValueTask<SendMessageResult> SendFifo(
+        ReadOnlyMemory<byte> body,
+        bool ownsBody,
+        int? delaySeconds,
+        IReadOnlyDictionary<string, MessageAttributeValue>? attributes,
+        string? groupId,
+        string? deduplicationId,
+        QueueSettings current)
+    {
+        if (groupId is null)
+        {
+            throw new BrokerException(BrokerErrorCodes.MissingParameter, "The request must contain the parameter MessageGroupId.");
+        }
+
+        if (delaySeconds is { } delay && delay != 0)
+        {
+            throw new BrokerException(
+                BrokerErrorCodes.InvalidParameterValue,
+                $"Value {delay} for parameter DelaySeconds is invalid. Reason: The request include parameter that is not valid for this queue type. FIFO queues take the queue's delay only.");
+        }
+
+        MessageValidation.ValidateGroupId(deduplicationId, "MessageDeduplicationId");
+        var prepared = Prepare(body, ownsBody, delaySeconds: null, attributes, groupId, current);
+        if (deduplicationId is null)
+        {
+            deduplicationId = current.Options.ContentBasedDeduplication
+                ? Convert.ToHexStringLower(SHA256.HashData(prepared.Body))
+                : throw new BrokerException(
+                    BrokerErrorCodes.InvalidParameterValue,
+                    "The queue should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly.");
+        }
+
+        if (current.HasCaps && !TryReserve(prepared.Size, current))
+        {
+            throw new BrokerException(
+                BrokerErrorCodes.OverLimit,
+                $"FIFO queue '{Name}' is full under its MaximumDepth or MaximumBytes. Consume and delete messages, or raise the caps.");
+        }
+
+        var extras = prepared.Extras!.WithDeduplicationId(deduplicationId);
+        var now = Now();
+        TrimDeduplication(now);
+        var key = current.Options.DeduplicationScope == DeduplicationScope.Queue ? deduplicationId : string.Concat(groupId, "\u0000", deduplicationId);
+        var message = new QueueMessage(prepared.Body, extras, Interlocked.Increment(ref nextSequence), now);
+        var record = new DeduplicationRecord(key, now + DeduplicationInterval.Ticks, message);
+        while (!deduplication.TryAdd(key, record))
+        {
+            if (deduplication.TryGetValue(key, out var existing))
+            {
+                if (existing.ExpiresAt > now)
+                {
+                    // A duplicate: accepted, not delivered again; the answer names the original.
+                    ReleaseReservation(prepared.Size, current);
+                    return new ValueTask<SendMessageResult>(new SendMessageResult(this, existing.Message));
+                }
+
+                if (deduplication.TryUpdate(key, record, existing))
+                {
+                    break;
+                }
+            }
+        }
+
+        deduplicationLog.Enqueue(record);
+        EnqueueFifo(message, prepared.DelayTicks, current.HasCaps, firstReceiveAt: 0, receiveCount: 0);
+        return new ValueTask<SendMessageResult>(new SendMessageResult(this, message));
+    }
+
+    /// <summary>Publishes a FIFO message into its group: a slot, a state, its retention ticket, and the group made ready.</summary>
+    private void EnqueueFifo(QueueMessage message, long delayTicks, bool counted, long firstReceiveAt, int receiveCount)
+    {
+        var current = Settings;
+        var group = groups.GetOrAdd(message.Extras!.MessageGroupId!, static id => new FifoGroup(id));
+        var slotIndex = slots.Allocate();
+        ref var slot = ref slots[slotIndex];
+        slot.FirstReceiveAt = firstReceiveAt;
+        var flags = counted ? MessageState.CountedFlag : 0;
+        var retentionEnd = message.SentAt + current.RetentionTicks;
+        if (delayTicks > 0)
+        {
+            Volatile.Write(ref slot.Deadline, message.SentAt + delayTicks);
+            message.State = MessageState.Make(slotIndex, receiveCount, MessageStatus.Delayed) | flags;
+            Volatile.Write(ref slot.Message, message);
+            delayedCount.Increment();
+            group.Push(message);
+            timer.Schedule(new TimerTicket(Math.Min(message.SentAt + delayTicks, retentionEnd), slotIndex, receiveCount, TicketKind.Delay));
+            return;
+        }
+
+        message.State = MessageState.Make(slotIndex, receiveCount, MessageStatus.Visible) | flags;
+        Volatile.Write(ref slot.Message, message);
+        visibleCount.Increment();
+        group.Push(message);
+        timer.Schedule(new TimerTicket(retentionEnd, slotIndex, receiveCount, TicketKind.Retention));
+        MarkReady(group);
+        receivers.Wake(1);
+    }
+
+    /// <summary>Fills the batch group by group: as many of one group's messages, in order, as fit, then the next group.</summary>
+    private void TakeFromGroups(ref ReceiveBatch batch)
+    {
+        while (batch.Taken < batch.Max && ready.TryDequeue(out var group))
+        {
+            Interlocked.Exchange(ref group.Queued, 0);
+            if (!group.TryClaim())
+            {
+                continue; // its holder looks at it again as it lets go
+            }
+
+            var more = false;
+            try
+            {
+                if (Volatile.Read(ref group.InFlight) > 0)
+                {
+                    continue; // locked: a message of the group is in flight
+                }
+
+                var messages = group.Collect(out var index);
+                var blocked = false;
+                while (index < messages.Count && batch.Taken < batch.Max)
+                {
+                    if (TryTake(messages[index], ref batch, group) == TakeResult.Blocked)
+                    {
+                        blocked = true; // still delayed: nothing behind it may go first; its delay's end makes the group ready
+                        break;
+                    }
+
+                    index++;
+                }
+
+                group.Advance(index);
+                more = !blocked && index < messages.Count;
+            }
+            finally
+            {
+                group.Release();
+                if (more || group.MayHaveMessages())
+                {
+                    MarkReady(group);
+                }
+            }
+        }
+    }
+
+    /// <summary>Queues the group for receivers unless it is locked or already queued.</summary>
+    private void MarkReady(FifoGroup group)
+    {
+        if (Volatile.Read(ref group.InFlight) == 0 && Interlocked.CompareExchange(ref group.Queued, 1, 0) == 0)
+        {
+            ready.Enqueue(group);
+        }
+    }
+
+    private FifoGroup GroupOf(QueueMessage message) => groups[message.Extras!.MessageGroupId!];
+
+    /// <summary>A FIFO message left flight (deleted, expired or moved): when its group has none left in flight, it unlocks.</summary>
+    private void FifoInFlightEnded(QueueMessage message)
+    {
+        var group = GroupOf(message);
+        if (Interlocked.Decrement(ref group.InFlight) == 0)
+        {
+            MarkReady(group);
+            receivers.Wake(1);
+        }
+    }
+
+    /// <summary>A FIFO message is visible again: back in front of its group, or (after its delay) the group becomes ready.</summary>
+    private void FifoVisible(QueueMessage message, bool fromInFlight)
+    {
+        var group = GroupOf(message);
+        if (fromInFlight)
+        {
+            group.Return(message);
+            if (Interlocked.Decrement(ref group.InFlight) == 0)
+            {
+                MarkReady(group);
+            }
+        }
+        else
+        {
+            MarkReady(group);
+        }
+    }
+
+    /// <summary>Drops deduplication records older than five minutes, oldest first.</summary>
+    private void TrimDeduplication(long now)
+    {
+        while (deduplicationLog.TryPeek(out var oldest) && oldest.ExpiresAt <= now && deduplicationLog.TryDequeue(out var expired))
+        {
+            deduplication.TryRemove(new KeyValuePair<string, DeduplicationRecord>(expired.Key, expired));
+        }
+    }
+
+    private void ClearDeduplication()
+    {
+        deduplication.Clear();
+        while (deduplicationLog.TryDequeue(out _))
+        {
+        }
+    }
+
+    private void ReleaseReservation(int size, QueueSettings current)
+    {
+        if (current.HasCaps)
+        {
+            Interlocked.Decrement(ref storedCount.Value);
+            Interlocked.Add(ref storedBytes.Value, -size);
+        }
+    }
+
+    /// <summary>FIFO: a queue delay change also applies to messages still inside their delay.</summary>
+    private void RescheduleDelays(long delayTicks)
+    {
+        var retentionTicks = Settings.RetentionTicks;
+        ForEachTrackedMessage(
+            (queue, message, state, _) =>
+            {
+                if (MessageState.Status(state) == MessageStatus.Delayed)
+                {
+                    var slotIndex = MessageState.Slot(state);
+                    var deadline = message.SentAt + delayTicks;
+                    Volatile.Write(ref queue.slots[slotIndex].Deadline, deadline);
+                    queue.timer.Schedule(new TimerTicket(Math.Min(deadline, message.SentAt + retentionTicks), slotIndex, MessageState.ReceiveCount(state), TicketKind.Delay));
+                }
+
+                return true;
+            },
+            0);
+    }
+
+    private readonly ConcurrentDictionary<string, ReceiveAttempt> attempts = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// A retried receive (same ReceiveRequestAttemptId within 5 minutes) gets the same messages and handles, as long as
+    /// none of them was deleted or changed; their visibility timeout starts again.
+    /// </summary>
+    private bool TryRepeatAttempt(string attemptId, long visibilityTicks, out IReadOnlyList<ReceivedMessage> messages)
+    {
+        messages = NoMessages;
+        var now = Now();
+        if (!attempts.TryGetValue(attemptId, out var attempt) || attempt.ExpiresAt <= now)
+        {
+            return false;
+        }
+
+        foreach (var received in attempt.Messages)
+        {
+            var receipt = received.Receipt;
+            ref var slot = ref slots[receipt.Slot];
+            var message = Volatile.Read(ref slot.Message);
+            if (message is null || !receipt.Matches(message) || Volatile.Read(ref message.State) is var state
+                && (MessageState.Status(state) != MessageStatus.InFlight || MessageState.Slot(state) != receipt.Slot || MessageState.ReceiveCount(state) != receipt.ReceiveCount))
+            {
+                return false;
+            }
+        }
+
+        foreach (var received in attempt.Messages)
+        {
+            var receipt = received.Receipt;
+            var deadline = now + visibilityTicks;
+            Volatile.Write(ref slots[receipt.Slot].Deadline, deadline);
+            timer.Schedule(new TimerTicket(deadline, receipt.Slot, receipt.ReceiveCount, TicketKind.Visibility));
+        }
+
+        messages = attempt.Messages;
+        return true;
+    }
+
+    private void RememberAttempt(string attemptId, IReadOnlyList<ReceivedMessage> messages)
+    {
+        var now = Now();
+        if (attempts.Count > 1024)
+        {
+            foreach (var (id, old) in attempts)
+            {
+                if (old.ExpiresAt <= now)
+                {
+                    attempts.TryRemove(id, out _);
+                }
+            }
+        }
+
+        attempts[attemptId] = new ReceiveAttempt(now + DeduplicationInterval.Ticks, messages);
+    }
+
+    private sealed record ReceiveAttempt(long ExpiresAt, IReadOnlyList<ReceivedMessage> Messages);
+
+    public string? FormatSequenceNumber(QueueMessage message) =>
+        isFifo && message.Extras is { } extras ? extras.SequenceNumber.ToString("D20", CultureInfo.InvariantCulture) : null;
+
+    private sealed record DeduplicationRecord(string Key, long ExpiresAt, QueueMessage Message);
+}
