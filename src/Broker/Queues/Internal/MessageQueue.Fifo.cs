@@ -71,7 +71,9 @@ internal sealed partial class MessageQueue
         TrimDeduplication(now);
         var key = current.Options.DeduplicationScope == DeduplicationScope.Queue ? deduplicationId : string.Concat(groupId, "\u0000", deduplicationId);
         var message = new QueueMessage(prepared.Body, extras, Interlocked.Increment(ref nextSequence), now);
-        var record = new DeduplicationRecord(key, now + DeduplicationInterval.Ticks, message);
+
+        // The record keeps numbers, not the message: a delivered and deleted message must not live on for 5 minutes.
+        var record = new DeduplicationRecord(key, now + DeduplicationInterval.Ticks, message.Sequence, extras);
         while (!deduplication.TryAdd(key, record))
         {
             if (deduplication.TryGetValue(key, out var existing))
@@ -80,7 +82,8 @@ internal sealed partial class MessageQueue
                 {
                     // A duplicate: accepted, not delivered again; the answer names the original.
                     ReleaseReservation(prepared.Size, current);
-                    return new ValueTask<SendMessageResult>(new SendMessageResult(this, existing.Message));
+                    var original = new QueueMessage([], existing.Extras, existing.Sequence, now);
+                    return new ValueTask<SendMessageResult>(new SendMessageResult(this, original));
                 }
 
                 if (deduplication.TryUpdate(key, record, existing))
@@ -318,5 +321,6 @@ internal sealed partial class MessageQueue
     public string? FormatSequenceNumber(QueueMessage message) =>
         isFifo && message.Extras is { } extras ? extras.SequenceNumber.ToString("D20", CultureInfo.InvariantCulture) : null;
 
-    private sealed record DeduplicationRecord(string Key, long ExpiresAt, QueueMessage Message);
+    /// <summary>A deduplication id's record: when it lapses, and the original's sequence and extras (for its id and sequence number).</summary>
+    private sealed record DeduplicationRecord(string Key, long ExpiresAt, long Sequence, MessageExtras Extras);
 }
