@@ -796,4 +796,33 @@ public sealed class FifoQueueTests : QueueFixture
         Assert.Empty(third);
         Assert.Equal((0, 2, 0), Counts(queue));
     }
+    [Fact]
+    public async Task A_queue_delay_change_applies_to_messages_still_inside_their_delay()
+    {
+        var queue = Broker.CreateQueue("slow.fifo", new QueueOptions { FifoQueue = true, ContentBasedDeduplication = true, Delay = TimeSpan.FromSeconds(60) });
+        await queue.SendAsync(new SendMessageRequest("late") { MessageGroupId = "g" });
+        Time.Advance(TimeSpan.FromSeconds(10));
+        Assert.Equal((0, 0, 1), Counts(queue));
+
+        queue.SetAttributes(queue.GetAttributes().Options with { Delay = TimeSpan.FromSeconds(20) });
+
+        Time.Advance(TimeSpan.FromSeconds(10) - TimeSpan.FromTicks(1));
+        Assert.Equal((0, 0, 1), Counts(queue));
+        Time.Advance(TimeSpan.FromTicks(1));
+        Assert.Equal((1, 0, 0), Counts(queue));
+        Assert.Equal("late", (await ReceiveOne(queue)).GetBodyAsString());
+    }
+
+    [Fact]
+    public async Task A_queue_delay_cut_to_zero_releases_delayed_messages_in_group_order()
+    {
+        var queue = Broker.CreateQueue("slow.fifo", new QueueOptions { FifoQueue = true, ContentBasedDeduplication = true, Delay = TimeSpan.FromSeconds(60) });
+        await queue.SendAsync(new SendMessageRequest("first") { MessageGroupId = "g" });
+        await queue.SendAsync(new SendMessageRequest("second") { MessageGroupId = "g" });
+
+        queue.SetAttributes(queue.GetAttributes().Options with { Delay = TimeSpan.Zero });
+
+        var got = await queue.ReceiveAsync(Take(10));
+        Assert.Equal(["first", "second"], got.Select(m => m.GetBodyAsString()));
+    }
 }
