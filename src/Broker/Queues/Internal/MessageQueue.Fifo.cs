@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Globalization;
-using System.Security.Cryptography;
 using Broker.Internal;
 
 namespace Broker.Queues.Internal;
@@ -24,6 +23,9 @@ internal sealed partial class MessageQueue
     private readonly SegmentedQueue<FifoGroup> ready = new();
     private readonly ConcurrentDictionary<string, DeduplicationRecord> deduplication = new(StringComparer.Ordinal);
     private readonly SegmentedQueue<DeduplicationRecord> deduplicationLog = new();
+
+    /// <summary>Stands for "hash the body" in <see cref="Prepare"/>, which owns the validated copy of the body.</summary>
+    private const string ContentDeduplicationId = "\u0000content";
 
     public bool IsFifo => isFifo;
 
@@ -49,15 +51,14 @@ internal sealed partial class MessageQueue
         }
 
         MessageValidation.ValidateGroupId(deduplicationId, "MessageDeduplicationId");
-        var prepared = Prepare(body, ownsBody, delaySeconds: null, attributes, groupId, current);
-        if (deduplicationId is null)
+        if (deduplicationId is null && !current.Options.ContentBasedDeduplication)
         {
-            deduplicationId = current.Options.ContentBasedDeduplication
-                ? Convert.ToHexStringLower(SHA256.HashData(prepared.Body))
-                : throw new BrokerException(
-                    BrokerErrorCodes.InvalidParameterValue,
-                    "The queue should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly.");
+            throw new BrokerException(
+                BrokerErrorCodes.InvalidParameterValue,
+                "The queue should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly.");
         }
+
+        var prepared = Prepare(body, ownsBody, delaySeconds: null, attributes, groupId, current, deduplicationId ?? ContentDeduplicationId);
 
         if (current.HasCaps && !TryReserve(prepared.Size, current))
         {
@@ -66,7 +67,8 @@ internal sealed partial class MessageQueue
                 $"FIFO queue '{Name}' is full under its MaximumDepth or MaximumBytes. Consume and delete messages, or raise the caps.");
         }
 
-        var extras = prepared.Extras!.WithDeduplicationId(deduplicationId);
+        var extras = prepared.Extras!;
+        deduplicationId = extras.DeduplicationId!;
         var now = Now();
         TrimDeduplication(now);
         var key = current.Options.DeduplicationScope == DeduplicationScope.Queue ? deduplicationId : string.Concat(groupId, "\u0000", deduplicationId);

@@ -110,7 +110,8 @@ internal sealed partial class MessageQueue
         int? delaySeconds,
         IReadOnlyDictionary<string, MessageAttributeValue>? attributes,
         string? groupId,
-        QueueSettings current)
+        QueueSettings current,
+        string? deduplicationId = null)
     {
         MessageValidation.ValidateBody(body.Span);
         if (delaySeconds is < 0 or > 900)
@@ -120,7 +121,7 @@ internal sealed partial class MessageQueue
                 $"Value {delaySeconds} for parameter DelaySeconds is invalid. Reason: must be between 0 and 900, if provided.");
         }
 
-        var extras = MessageValidation.BuildExtras(attributes, groupId);
+        var extras = MessageValidation.BuildExtras(attributes, groupId, deduplicationId);
         var size = body.Length + (extras?.AttributesSize ?? 0);
         var max = current.Options.MaximumMessageSize;
         if (size > max)
@@ -132,6 +133,12 @@ internal sealed partial class MessageQueue
 
         // A body the request encoded itself is an array nobody else can write; any other body is copied.
         var bytes = ownsBody && MemoryMarshalHelpers.TryGetWholeArray(body, out var array) ? array : body.ToArray();
+        if (deduplicationId == ContentDeduplicationId)
+        {
+            // FIFO content-based deduplication: the SHA-256 of the body only, as SQS computes it.
+            extras = extras!.WithDeduplicationId(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes)));
+        }
+
         var delayTicks = delaySeconds is { } seconds ? seconds * TimeSpan.TicksPerSecond : current.DelayTicks;
         return new PreparedMessage(bytes, extras, delayTicks);
     }

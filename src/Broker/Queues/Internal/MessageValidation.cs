@@ -117,12 +117,12 @@ internal static class MessageValidation
     }
 
     /// <summary>Validates attributes by SQS's rules and returns them sorted with their size, or null when there are none.</summary>
-    public static MessageExtras? BuildExtras(IReadOnlyDictionary<string, MessageAttributeValue>? attributes, string? groupId)
+    public static MessageExtras? BuildExtras(IReadOnlyDictionary<string, MessageAttributeValue>? attributes, string? groupId, string? deduplicationId = null)
     {
         ValidateGroupId(groupId, "MessageGroupId");
         if (attributes is null || attributes.Count == 0)
         {
-            return groupId is null ? null : new MessageExtras([], 0, groupId);
+            return groupId is null ? null : new MessageExtras([], 0, groupId) { DeduplicationId = deduplicationId };
         }
 
         if (attributes.Count > QueueDefaults.MaxMessageAttributes)
@@ -142,7 +142,7 @@ internal static class MessageValidation
         }
 
         Array.Sort(sorted, static (a, b) => string.CompareOrdinal(a.Key, b.Key));
-        return new MessageExtras(sorted, size, groupId);
+        return new MessageExtras(sorted, size, groupId) { DeduplicationId = deduplicationId };
     }
 
     public static void ValidateAttributeName(string? name, string what)
