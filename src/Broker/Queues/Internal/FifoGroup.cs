@@ -19,6 +19,8 @@ internal sealed class FifoGroup(string id)
     private Node incoming = new(null, 0);
     private QueueMessage[] returned = [];
     private readonly List<QueueMessage> ordered = [];
+
+    /// <summary>Taken and dead messages before <see cref="head"/> are cleared at once, so nothing deleted stays reachable.</summary>
     private int head;
 
     public string Id { get; } = id;
@@ -31,6 +33,9 @@ internal sealed class FifoGroup(string id)
 
     /// <summary>1 while the group sits in the queue's ready list.</summary>
     public int Queued;
+
+    /// <summary>Set by a receiver that found the group held: the holder makes it ready again as it lets go.</summary>
+    public int Recheck;
 
     /// <summary>Publishes <paramref name="message"/> at the tail of the group and gives it the next sequence number.</summary>
     public void Push(QueueMessage message)
@@ -118,6 +123,18 @@ internal sealed class FifoGroup(string id)
     /// <summary>Claimer only: everything before <paramref name="newHead"/> is taken or dead.</summary>
     public void Advance(int newHead)
     {
+        if (newHead >= ordered.Count)
+        {
+            ordered.Clear();
+            head = 0;
+            return;
+        }
+
+        for (var i = head; i < newHead; i++)
+        {
+            ordered[i] = null!; // taken or dead: let it go now, not at the next compaction
+        }
+
         head = newHead;
         if (head > 64 && head * 2 > ordered.Count)
         {

@@ -42,6 +42,18 @@ internal sealed class MessageExtras(KeyValuePair<string, MessageAttributeValue>[
             DeduplicationId = fifo ? messageId : DeduplicationId,
         };
 
+    /// <summary>A copy that keeps <paramref name="messageId"/> as the message's id wherever it is stored next.</summary>
+    public static MessageExtras KeepingId(MessageExtras? extras, string messageId) =>
+        extras is null
+            ? new MessageExtras([], 0, null) { OriginalMessageId = messageId }
+            : new MessageExtras(extras.Attributes, extras.AttributesSize, extras.MessageGroupId)
+            {
+                OriginalMessageId = messageId,
+                DeduplicationId = extras.DeduplicationId,
+                DeadLetterSourceArn = extras.DeadLetterSourceArn,
+                FirstReceiveAt = extras.FirstReceiveAt,
+            };
+
     public MessageExtras WithDeduplicationId(string deduplicationId) =>
         new(Attributes, AttributesSize, MessageGroupId) { DeduplicationId = deduplicationId };
 

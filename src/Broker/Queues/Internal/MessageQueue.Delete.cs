@@ -188,7 +188,18 @@ internal sealed partial class MessageQueue
             }
 
             var deadline = now + visibilityTicks;
-            Volatile.Write(ref slot.Deadline, deadline);
+            var previousDeadline = Volatile.Read(ref slot.Deadline);
+            if (previousDeadline == ExpiredDeadline)
+            {
+                return; // the timer is ending this timeout right now: as with a stale handle, nothing to change
+            }
+
+            if (Interlocked.CompareExchange(ref slot.Deadline, deadline, previousDeadline) != previousDeadline)
+            {
+                state = Volatile.Read(ref message.State);
+                continue;
+            }
+
             timer.Schedule(new TimerTicket(deadline, receipt.Slot, receipt.ReceiveCount, TicketKind.Visibility));
             var retentionEnd = message.SentAt + Settings.RetentionTicks;
             if (retentionEnd < deadline)

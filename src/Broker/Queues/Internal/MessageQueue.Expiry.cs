@@ -2,6 +2,12 @@ namespace Broker.Queues.Internal;
 
 internal sealed partial class MessageQueue
 {
+    /// <summary>
+    /// Written into a slot's deadline by the timer as it ends a visibility timeout: a visibility change that finds it
+    /// knows it came too late, and one that gets in first makes the timer's compare-and-swap fail.
+    /// </summary>
+    private const long ExpiredDeadline = long.MinValue;
+
     /// <summary>Bumped when retention changes, which retires the sweep chain scheduled under the old period.</summary>
     private int sweepGeneration;
 
@@ -83,6 +89,13 @@ internal sealed partial class MessageQueue
             }
 
             var from = MessageState.Status(state);
+            if (ticket.Kind == TicketKind.Visibility
+                && Interlocked.CompareExchange(ref slots[ticket.Slot].Deadline, ExpiredDeadline, ticket.Deadline) != ticket.Deadline)
+            {
+                // A visibility change won the deadline first: its own ticket ends the new timeout.
+                return;
+            }
+
             var visibleState = MessageState.Next(state, ticket.Slot, ticket.ReceiveCount, MessageStatus.Visible);
             if (Interlocked.CompareExchange(ref message.State, visibleState, state) != state)
             {

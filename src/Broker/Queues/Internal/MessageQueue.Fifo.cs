@@ -138,7 +138,13 @@ internal sealed partial class MessageQueue
             Interlocked.Exchange(ref group.Queued, 0);
             if (!group.TryClaim())
             {
-                continue; // its holder looks at it again as it lets go
+                // Held by another receiver: ask it to look again as it lets go, then try once more in case it just
+                // did (the flag and the claim are both interlocked, so one of the two sees the other).
+                Interlocked.Exchange(ref group.Recheck, 1);
+                if (!group.TryClaim())
+                {
+                    continue;
+                }
             }
 
             var more = false;
@@ -168,7 +174,7 @@ internal sealed partial class MessageQueue
             finally
             {
                 group.Release();
-                if (more || group.MayHaveMessages())
+                if (more | Interlocked.Exchange(ref group.Recheck, 0) == 1 || group.MayHaveMessages())
                 {
                     MarkReady(group);
                 }
@@ -263,6 +269,7 @@ internal sealed partial class MessageQueue
     }
 
     private readonly ConcurrentDictionary<string, ReceiveAttempt> attempts = new(StringComparer.Ordinal);
+    private int attemptsSinceTrim;
 
     /// <summary>
     /// A retried receive (same ReceiveRequestAttemptId within 5 minutes) gets the same messages and handles, as long as
@@ -293,7 +300,13 @@ internal sealed partial class MessageQueue
         {
             var receipt = received.Receipt;
             var deadline = now + visibilityTicks;
-            Volatile.Write(ref slots[receipt.Slot].Deadline, deadline);
+            ref var slot = ref slots[receipt.Slot];
+            var previousDeadline = Volatile.Read(ref slot.Deadline);
+            if (previousDeadline == ExpiredDeadline || Interlocked.CompareExchange(ref slot.Deadline, deadline, previousDeadline) != previousDeadline)
+            {
+                return false; // its timeout is ending right now: the retry receives afresh
+            }
+
             timer.Schedule(new TimerTicket(deadline, receipt.Slot, receipt.ReceiveCount, TicketKind.Visibility));
         }
 
@@ -304,7 +317,7 @@ internal sealed partial class MessageQueue
     private void RememberAttempt(string attemptId, IReadOnlyList<ReceivedMessage> messages)
     {
         var now = Now();
-        if (attempts.Count > 1024)
+        if (Interlocked.Increment(ref attemptsSinceTrim) % 1024 == 0)
         {
             foreach (var (id, old) in attempts)
             {

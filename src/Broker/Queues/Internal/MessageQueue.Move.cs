@@ -51,38 +51,52 @@ internal sealed partial class MessageQueue
         return false;
     }
 
-    /// <summary>FIFO: takes the visible message of lowest id from the slot table (cold path: move tasks only).</summary>
+    /// <summary>
+    /// FIFO: takes the visible message sent first, so that a redrive keeps each group's order. Cold path (move tasks
+    /// only): one scan of the slot table per message.
+    /// </summary>
     private bool TryTakeFifoForMove([NotNullWhen(true)] out QueueMessage? message, out int receiveCount, out long firstReceiveAt)
     {
-        for (var i = 0; i < slots.HighWater; i++)
+        while (true)
         {
-            if (!slots.Exists(i) || Volatile.Read(ref slots[i].Message) is not { } candidate)
+            QueueMessage? first = null;
+            var firstState = 0L;
+            for (var i = 0; i < slots.HighWater; i++)
             {
-                continue;
+                if (!slots.Exists(i) || Volatile.Read(ref slots[i].Message) is not { } candidate)
+                {
+                    continue;
+                }
+
+                var state = Volatile.Read(ref candidate.State);
+                if (MessageState.Slot(state) == i && MessageState.Status(state) == MessageStatus.Visible
+                    && (first is null || candidate.Sequence < first.Sequence))
+                {
+                    first = candidate;
+                    firstState = state;
+                }
             }
 
-            var state = Volatile.Read(ref candidate.State);
-            if (MessageState.Slot(state) != i || MessageState.Status(state) != MessageStatus.Visible)
+            if (first is null)
             {
-                continue;
+                message = null;
+                receiveCount = 0;
+                firstReceiveAt = 0;
+                return false;
             }
 
-            var firstReceive = slots[i].FirstReceiveAt;
-            var gone = MessageState.Next(state, i, MessageState.ReceiveCount(state), MessageStatus.Deleted);
-            if (Interlocked.CompareExchange(ref candidate.State, gone, state) == state)
+            var slotIndex = MessageState.Slot(firstState);
+            var firstReceive = slots[slotIndex].FirstReceiveAt;
+            var gone = MessageState.Next(firstState, slotIndex, MessageState.ReceiveCount(firstState), MessageStatus.Deleted);
+            if (Interlocked.CompareExchange(ref first.State, gone, firstState) == firstState)
             {
-                Removed(candidate, state);
-                message = candidate;
-                receiveCount = MessageState.ReceiveCount(state);
+                Removed(first, firstState);
+                message = first;
+                receiveCount = MessageState.ReceiveCount(firstState);
                 firstReceiveAt = firstReceive;
                 return true;
             }
         }
-
-        message = null;
-        receiveCount = 0;
-        firstReceiveAt = 0;
-        return false;
     }
 
     /// <summary>

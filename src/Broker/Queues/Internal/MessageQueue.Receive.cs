@@ -87,7 +87,9 @@ internal sealed partial class MessageQueue
         if (inFlightCount.Read() >= QueueDefaults.MaxInFlightMessages)
         {
             inFlightLimitHit = true;
-            return shortPoll
+
+            // SQS answers a short poll at the limit with OverLimit on standard queues, and with nothing on FIFO queues.
+            return shortPoll && !isFifo
                 ? throw new BrokerException(
                     BrokerErrorCodes.OverLimit,
                     $"Queue '{Name}' has {QueueDefaults.MaxInFlightMessages} messages in flight, the most SQS allows. Delete the messages you have processed, or let their visibility time out.")
@@ -201,9 +203,21 @@ internal sealed partial class MessageQueue
             var previousSlot = MessageState.Slot(state);
             if (batch.DeadLetterQueue is { } deadLetterQueue && MessageState.ReceiveCount(state) >= batch.MaxReceiveCount)
             {
-                // The receive that would deliver it for the (maxReceiveCount + 1)th time moves it instead.
-                if (TryMoveToDeadLetterQueue(message, state, deadLetterQueue))
+                if (deadLetterQueue.IsDeleted)
                 {
+                    // The dead-letter queue went away: nothing moves, the message is delivered.
+                    batch.DeadLetterQueue = null;
+                    continue;
+                }
+
+                // The receive that would deliver it for the (maxReceiveCount + 1)th time moves it instead.
+                if (TryMoveToDeadLetterQueue(message, state, deadLetterQueue, out var keptHere))
+                {
+                    if (keptHere)
+                    {
+                        batch.DeadLetterQueue = null; // never move the copy kept here again in this receive
+                    }
+
                     return TakeResult.Gone;
                 }
 
@@ -264,8 +278,9 @@ internal sealed partial class MessageQueue
     /// nobody else can take it) and enters the other with its id, body, attributes, sent time and receive count.
     /// False when the CAS lost (the caller looks at the message again).
     /// </summary>
-    private bool TryMoveToDeadLetterQueue(QueueMessage message, long state, MessageQueue deadLetterQueue)
+    private bool TryMoveToDeadLetterQueue(QueueMessage message, long state, MessageQueue deadLetterQueue, out bool keptHere)
     {
+        keptHere = false;
         var slotIndex = MessageState.Slot(state);
         var firstReceiveAt = slotIndex >= 0 ? slots[slotIndex].FirstReceiveAt : message.Extras?.FirstReceiveAt ?? 0;
         var gone = MessageState.Next(state, slotIndex, MessageState.ReceiveCount(state), MessageStatus.Deleted);
@@ -275,11 +290,14 @@ internal sealed partial class MessageQueue
         }
 
         Removed(message, state);
-        var extras = MessageExtras.DeadLettered(message.Extras, MessageIdOf(message), Arn, firstReceiveAt, deadLetterQueue.isFifo);
+        var messageId = MessageIdOf(message);
+        var extras = MessageExtras.DeadLettered(message.Extras, messageId, Arn, firstReceiveAt, deadLetterQueue.isFifo);
         if (!deadLetterQueue.AcceptDeadLetter(message.Body, extras, message.SentAt, MessageState.ReceiveCount(state), firstReceiveAt))
         {
-            // The dead-letter queue was deleted under us: never lose the message, keep it here.
-            AcceptDeadLetter(message.Body, message.Extras, message.SentAt, MessageState.ReceiveCount(state), firstReceiveAt);
+            // The dead-letter queue was deleted between our check and the move: never lose the message, keep it here
+            // under its own id.
+            keptHere = true;
+            AcceptDeadLetter(message.Body, MessageExtras.KeepingId(message.Extras, messageId), message.SentAt, MessageState.ReceiveCount(state), firstReceiveAt);
         }
 
         return true;
