@@ -7,6 +7,7 @@ public sealed partial class MessageBroker
 {
     private const int MaxMoveTasksListed = 10;
     private const int MaxActiveMoveTasks = 100;
+    /// <summary>Guarded by the lifecycle lock: move tasks are administration, a cold path.</summary>
     private readonly Dictionary<string, List<MessageMoveTask>> moveTasksBySource = new(StringComparer.Ordinal);
 
     /// <summary>

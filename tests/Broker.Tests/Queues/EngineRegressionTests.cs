@@ -103,6 +103,24 @@ public sealed class EngineRegressionTests : QueueFixture
         Assert.Equal(["m1", "m2", "m3"], (await source.ReceiveAsync(Take())).Select(m => m.GetBodyAsString()));
     }
 
+    [Fact]
+    public async Task Deleted_messages_leave_no_timer_tickets_behind_once_the_timer_runs()
+    {
+        var queue = Broker.CreateQueue("busy", new QueueOptions { VisibilityTimeout = TimeSpan.FromSeconds(30) });
+        for (var i = 0; i < 10_000; i += 10)
+        {
+            await queue.SendBatchAsync([.. Enumerable.Range(0, 10).Select(j => new SendMessageBatchEntry($"e{j}", "m"))]);
+            var got = await queue.ReceiveAsync(Take(10));
+            await queue.DeleteBatchAsync([.. got.Select((m, j) => new DeleteMessageBatchEntry($"d{j}", m))]);
+        }
+
+        Time.Advance(TimeSpan.FromSeconds(30));
+
+        // Only the queue's retention sweep may wait (once per queue); none of the 20,000 visibility tickets remain.
+        Assert.InRange(((MessageQueue)queue).PendingTimerTickets, 0, 1);
+        Assert.Equal((0, 0, 0), Counts(queue));
+    }
+
     private static FifoGroup Group(IMessageQueue queue, string id)
     {
         var groups = (System.Collections.IDictionary)typeof(MessageQueue).GetField("groups", BindingFlags.NonPublic | BindingFlags.Instance)!.GetValue(queue)!;

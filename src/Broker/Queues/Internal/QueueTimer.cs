@@ -73,10 +73,11 @@ internal sealed class QueueTimer : IDisposable
         timer = timeProvider.CreateTimer(static state => ((QueueTimer)state!).RequestRun(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
 
+    /// <summary>Heap size as of the last run, readable from any thread.</summary>
+    private int heapCount;
+
     /// <summary>Tickets waiting in the heap and the incoming queue (for tests and diagnostics).</summary>
     public int PendingCount => incoming.Count + Volatile.Read(ref heapCount);
-
-    private int heapCount;
 
     public void Schedule(in TimerTicket ticket)
     {
