@@ -116,10 +116,36 @@ public sealed class EngineRegressionTests : QueueFixture
 
         Time.Advance(TimeSpan.FromSeconds(30));
 
-        // Only the queue's retention sweep may wait (once per queue); none of the 20,000 visibility tickets remain.
+        // Only the queue's retention sweep may wait (once per queue); none of the 1,000 batches' visibility tickets remain.
         Assert.InRange(((MessageQueue)queue).PendingTimerTickets, 0, 1);
         Assert.Equal((0, 0, 0), Counts(queue));
     }
+
+    [Fact]
+    public async Task Fifo_groups_that_empty_leave_the_directory_so_distinct_group_ids_do_not_accumulate()
+    {
+        var queue = Broker.CreateQueue("orders.fifo", new QueueOptions { FifoQueue = true, ContentBasedDeduplication = true });
+        for (var i = 0; i < 500; i++)
+        {
+            await queue.SendAsync(InGroup($"order {i}", $"order-{i}"));
+        }
+
+        foreach (var message in await ReceiveAll(queue))
+        {
+            await queue.DeleteAsync(message);
+        }
+
+        Assert.Empty(await queue.ReceiveAsync(Take())); // receivers look at the unlocked groups once more and retire them
+        Assert.Equal(0, GroupCount(queue));
+
+        // A group id used again after its group retired gets a fresh group, in order.
+        await queue.SendAsync(InGroup("again 1", "order-7"));
+        await queue.SendAsync(InGroup("again 2", "order-7"));
+        Assert.Equal(["again 1", "again 2"], (await queue.ReceiveAsync(Take())).Select(m => m.GetBodyAsString()));
+    }
+
+    private static int GroupCount(IMessageQueue queue) =>
+        ((System.Collections.ICollection)typeof(MessageQueue).GetField("groups", BindingFlags.NonPublic | BindingFlags.Instance)!.GetValue(queue)!).Count;
 
     private static FifoGroup Group(IMessageQueue queue, string id)
     {

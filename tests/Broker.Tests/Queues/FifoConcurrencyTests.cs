@@ -9,12 +9,13 @@ namespace Broker.Tests.Queues;
 /// </summary>
 public sealed class FifoConcurrencyTests : QueueFixture
 {
-    [Fact]
-    public async Task Concurrent_producers_and_consumers_keep_order_within_groups_and_lose_nothing()
+    [Theory]
+    [InlineData(8)]
+    [InlineData(3_000)] // groups empty and retire all the time, and come back as new groups
+    public async Task Concurrent_producers_and_consumers_keep_order_within_groups_and_lose_nothing(int groupCount)
     {
         const int Producers = 2;
         const int Consumers = 3;
-        const int Groups = 8;
         const int PerProducer = 4_000;
         var queue = Broker.CreateQueue("orders.fifo", new QueueOptions { FifoQueue = true, VisibilityTimeout = TimeSpan.FromHours(1) });
         var deliveries = new ConcurrentQueue<(long Order, string Group, int Producer, int Number)>();
@@ -26,7 +27,7 @@ public sealed class FifoConcurrencyTests : QueueFixture
         {
             for (var n = 0; n < PerProducer; n++)
             {
-                await queue.SendAsync(new SendMessageRequest($"{p}:{n}") { MessageGroupId = $"g{n % Groups}", MessageDeduplicationId = $"{p}-{n}" });
+                await queue.SendAsync(new SendMessageRequest($"{p}:{n}") { MessageGroupId = $"g{n % groupCount}", MessageDeduplicationId = $"{p}-{n}" });
             }
         }));
 

@@ -37,8 +37,70 @@ internal sealed class FifoGroup(string id)
     /// <summary>Set by a receiver that found the group held: the holder makes it ready again as it lets go.</summary>
     public int Recheck;
 
+    /// <summary>Senders between checking <see cref="lifecycle"/> and publishing their message.</summary>
+    private int pins;
+
+    /// <summary>0 active, 1 retiring (a holder is checking that the group is empty), 2 retired (removed from the directory).</summary>
+    private int lifecycle;
+
+    /// <summary>
+    /// Sender: publishes <paramref name="message"/> unless the group is leaving the directory. False means "look the
+    /// group up again": a retiring group is kept (this call cancels the retirement), a retired one is gone.
+    /// <para>
+    /// The pin and the holder's retirement are a Dekker pair: the sender pins (interlocked) and then reads the
+    /// lifecycle; the holder sets the lifecycle (interlocked) and then reads the pins. Either the sender sees the group
+    /// retiring, or the holder sees the pin; and a message published before the holder looks is seen by
+    /// <see cref="MayHaveMessages"/>.
+    /// </para>
+    /// </summary>
+    public bool TryPush(QueueMessage message)
+    {
+        Interlocked.Increment(ref pins);
+        try
+        {
+            switch (Volatile.Read(ref lifecycle))
+            {
+                case 0:
+                    Push(message);
+                    return true;
+                case 1:
+                    Interlocked.CompareExchange(ref lifecycle, 0, 1); // keep it: it is about to get a message
+                    return false;
+                default:
+                    return false;
+            }
+        }
+        finally
+        {
+            Interlocked.Decrement(ref pins);
+        }
+    }
+
+    public bool IsRetired => Volatile.Read(ref lifecycle) == 2;
+
+    /// <summary>
+    /// Holder only (it has the claim): retires the group when nothing is in it, in flight, or on its way, so that a
+    /// queue whose group ids are all distinct does not keep one group per id forever. True when the caller should
+    /// remove it from the directory.
+    /// </summary>
+    public bool TryRetire()
+    {
+        if (Volatile.Read(ref InFlight) != 0 || head < ordered.Count || Interlocked.CompareExchange(ref lifecycle, 1, 0) != 0)
+        {
+            return false;
+        }
+
+        if (Volatile.Read(ref pins) != 0 || MayHaveMessages() || Volatile.Read(ref InFlight) != 0 || Volatile.Read(ref Recheck) != 0)
+        {
+            Interlocked.CompareExchange(ref lifecycle, 0, 1);
+            return false;
+        }
+
+        return Interlocked.CompareExchange(ref lifecycle, 2, 1) == 1;
+    }
+
     /// <summary>Publishes <paramref name="message"/> at the tail of the group and gives it the next sequence number.</summary>
-    public void Push(QueueMessage message)
+    private void Push(QueueMessage message)
     {
         var node = new Node(message, 0);
         while (true)

@@ -104,7 +104,6 @@ internal sealed partial class MessageQueue
     private void EnqueueFifo(QueueMessage message, long delayTicks, bool counted, long firstReceiveAt, int receiveCount)
     {
         var current = Settings;
-        var group = groups.GetOrAdd(message.Extras!.MessageGroupId!, static id => new FifoGroup(id));
         var slotIndex = slots.Allocate();
         ref var slot = ref slots[slotIndex];
         slot.FirstReceiveAt = firstReceiveAt;
@@ -116,7 +115,7 @@ internal sealed partial class MessageQueue
             message.State = MessageState.Make(slotIndex, receiveCount, MessageStatus.Delayed) | flags;
             Volatile.Write(ref slot.Message, message);
             delayedCount.Increment();
-            group.Push(message);
+            PushIntoGroup(message);
             timer.Schedule(new TimerTicket(Math.Min(message.SentAt + delayTicks, retentionEnd), slotIndex, receiveCount, TicketKind.Delay));
             return;
         }
@@ -124,10 +123,30 @@ internal sealed partial class MessageQueue
         message.State = MessageState.Make(slotIndex, receiveCount, MessageStatus.Visible) | flags;
         Volatile.Write(ref slot.Message, message);
         visibleCount.Increment();
-        group.Push(message);
+        var group = PushIntoGroup(message);
         timer.Schedule(new TimerTicket(retentionEnd, slotIndex, receiveCount, TicketKind.Retention));
         MarkReady(group);
         receivers.Wake(1);
+    }
+
+    /// <summary>Publishes a message into its group, creating the group, or a new one if the last was just retired.</summary>
+    private FifoGroup PushIntoGroup(QueueMessage message)
+    {
+        var id = message.Extras!.MessageGroupId!;
+        while (true)
+        {
+            var group = groups.GetOrAdd(id, static key => new FifoGroup(key));
+            if (group.TryPush(message))
+            {
+                return group;
+            }
+
+            if (group.IsRetired)
+            {
+                // Help its holder take it out of the directory, then the next lookup creates a fresh group.
+                groups.TryRemove(new KeyValuePair<string, FifoGroup>(id, group));
+            }
+        }
     }
 
     /// <summary>Fills the batch group by group: as many of one group's messages, in order, as fit, then the next group.</summary>
@@ -170,6 +189,10 @@ internal sealed partial class MessageQueue
 
                 group.Advance(index);
                 more = !blocked && index < messages.Count;
+                if (!more && group.TryRetire())
+                {
+                    groups.TryRemove(new KeyValuePair<string, FifoGroup>(group.Id, group));
+                }
             }
             finally
             {
