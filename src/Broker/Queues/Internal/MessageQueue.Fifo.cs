@@ -10,8 +10,8 @@ namespace Broker.Queues.Internal;
 /// <para>
 /// Known deviation, said here and in the changelog: the group directory and the deduplication records are
 /// <see cref="ConcurrentDictionary{TKey, TValue}"/>s, whose reads are lock-free but whose inserts and removals take one
-/// of its internal striped locks (once per new group, once per deduplication id). Claiming a group, sending into an
-/// existing group, receiving, deleting and changing visibility take no lock.
+/// of its internal striped locks (once per deduplication id, once per group as it appears and as it retires). Claiming a
+/// group, sending into an existing group, receiving, deleting and changing visibility take no other lock.
 /// </para>
 /// </summary>
 internal sealed partial class MessageQueue
