@@ -23,6 +23,7 @@ internal sealed partial class MessageQueue
     private readonly SegmentedQueue<FifoGroup> ready = new();
     private readonly ConcurrentDictionary<string, DeduplicationRecord> deduplication = new(StringComparer.Ordinal);
     private readonly SegmentedQueue<DeduplicationRecord> deduplicationLog = new();
+    private long nextDeduplicationExpiry;
 
     /// <summary>Stands for "hash the body" in <see cref="Prepare"/>, which owns the validated copy of the body.</summary>
     private const string ContentDeduplicationId = "\u0000content";
@@ -245,17 +246,38 @@ internal sealed partial class MessageQueue
         }
     }
 
-    /// <summary>Drops deduplication records older than five minutes, oldest first.</summary>
+    /// <summary>
+    /// Drops deduplication records older than five minutes, oldest first. The oldest record's expiry is cached in
+    /// <see cref="nextDeduplicationExpiry"/>, so that a send does not touch (and miss the cache on) an old record.
+    /// </summary>
     private void TrimDeduplication(long now)
     {
-        while (deduplicationLog.TryPeek(out var oldest) && oldest.ExpiresAt <= now && deduplicationLog.TryDequeue(out var expired))
+        if (now < Volatile.Read(ref nextDeduplicationExpiry))
         {
-            deduplication.TryRemove(new KeyValuePair<string, DeduplicationRecord>(expired.Key, expired));
+            return;
         }
+
+        while (deduplicationLog.TryPeek(out var oldest))
+        {
+            if (oldest.ExpiresAt > now)
+            {
+                Volatile.Write(ref nextDeduplicationExpiry, oldest.ExpiresAt);
+                return;
+            }
+
+            if (deduplicationLog.TryDequeue(out var expired))
+            {
+                deduplication.TryRemove(new KeyValuePair<string, DeduplicationRecord>(expired.Key, expired));
+            }
+        }
+
+        // Nothing left: the next record, not yet written, expires at the earliest five minutes from now.
+        Volatile.Write(ref nextDeduplicationExpiry, now + DeduplicationInterval.Ticks);
     }
 
     private void ClearDeduplication()
     {
+        Volatile.Write(ref nextDeduplicationExpiry, 0);
         deduplication.Clear();
         while (deduplicationLog.TryDequeue(out _))
         {
