@@ -22,6 +22,19 @@ internal sealed class MessageExtras(KeyValuePair<string, MessageAttributeValue>[
     /// </summary>
     public long SequenceNumber;
 
+    /// <summary>
+    /// FIFO: the deduplication record is the extras object itself (one object fewer per message): its key in the
+    /// queue's deduplication table, when it lapses, and the sequence the message id comes from. Written by the sending
+    /// thread before the record is published to the table, never afterwards.
+    /// </summary>
+    public string? DeduplicationKey;
+
+    /// <summary>FIFO: when the deduplication record lapses, UTC ticks.</summary>
+    public long DeduplicationExpiresAt;
+
+    /// <summary>FIFO: the queue sequence of the message this record stands for (its message id).</summary>
+    public long MessageSequence;
+
     /// <summary>A dead-lettered message keeps the id it had in its source queue.</summary>
     public string? OriginalMessageId { get; private init; }
 

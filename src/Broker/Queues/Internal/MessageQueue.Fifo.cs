@@ -21,8 +21,8 @@ internal sealed partial class MessageQueue
     private readonly bool isFifo;
     private readonly ConcurrentDictionary<string, FifoGroup> groups = new(StringComparer.Ordinal);
     private readonly SegmentedQueue<FifoGroup> ready = new();
-    private readonly ConcurrentDictionary<string, DeduplicationRecord> deduplication = new(StringComparer.Ordinal);
-    private readonly SegmentedQueue<DeduplicationRecord> deduplicationLog = new();
+    private readonly ConcurrentDictionary<string, MessageExtras> deduplication = new(StringComparer.Ordinal);
+    private readonly SegmentedQueue<MessageExtras> deduplicationLog = new();
     private long nextDeduplicationExpiry;
 
     /// <summary>Stands for "hash the body" in <see cref="Prepare"/>, which owns the validated copy of the body.</summary>
@@ -75,17 +75,21 @@ internal sealed partial class MessageQueue
         var key = current.Options.DeduplicationScope == DeduplicationScope.Queue ? deduplicationId : string.Concat(groupId, "\u0000", deduplicationId);
         var message = new QueueMessage(prepared.Body, extras, Interlocked.Increment(ref nextSequence), now);
 
-        // The record keeps numbers, not the message: a delivered and deleted message must not live on for 5 minutes.
-        var record = new DeduplicationRecord(key, now + DeduplicationInterval.Ticks, message.Sequence, extras);
+        // The message's extras are its deduplication record: numbers and ids, not the message, so that a delivered and
+        // deleted message does not live on for 5 minutes.
+        extras.DeduplicationKey = key;
+        extras.DeduplicationExpiresAt = now + DeduplicationInterval.Ticks;
+        extras.MessageSequence = message.Sequence;
+        var record = extras;
         while (!deduplication.TryAdd(key, record))
         {
             if (deduplication.TryGetValue(key, out var existing))
             {
-                if (existing.ExpiresAt > now)
+                if (existing.DeduplicationExpiresAt > now)
                 {
                     // A duplicate: accepted, not delivered again; the answer names the original.
                     ReleaseReservation(prepared.Size, current);
-                    var original = new QueueMessage([], existing.Extras, existing.Sequence, now);
+                    var original = new QueueMessage([], existing, existing.MessageSequence, now);
                     return new ValueTask<SendMessageResult>(new SendMessageResult(this, original));
                 }
 
@@ -259,15 +263,15 @@ internal sealed partial class MessageQueue
 
         while (deduplicationLog.TryPeek(out var oldest))
         {
-            if (oldest.ExpiresAt > now)
+            if (oldest.DeduplicationExpiresAt > now)
             {
-                Volatile.Write(ref nextDeduplicationExpiry, oldest.ExpiresAt);
+                Volatile.Write(ref nextDeduplicationExpiry, oldest.DeduplicationExpiresAt);
                 return;
             }
 
             if (deduplicationLog.TryDequeue(out var expired))
             {
-                deduplication.TryRemove(new KeyValuePair<string, DeduplicationRecord>(expired.Key, expired));
+                deduplication.TryRemove(new KeyValuePair<string, MessageExtras>(expired.DeduplicationKey!, expired));
             }
         }
 
@@ -381,6 +385,4 @@ internal sealed partial class MessageQueue
     public string? FormatSequenceNumber(QueueMessage message) =>
         isFifo && message.Extras is { } extras ? extras.SequenceNumber.ToString("D20", CultureInfo.InvariantCulture) : null;
 
-    /// <summary>A deduplication id's record: when it lapses, and the original's sequence and extras (for its id and sequence number).</summary>
-    private sealed record DeduplicationRecord(string Key, long ExpiresAt, long Sequence, MessageExtras Extras);
 }
