@@ -825,4 +825,17 @@ public sealed class FifoQueueTests : QueueFixture
         var got = await queue.ReceiveAsync(Take(10));
         Assert.Equal(["first", "second"], got.Select(m => m.GetBodyAsString()));
     }
+    [Fact]
+    public async Task A_receive_with_an_attempt_id_long_polls_like_any_other()
+    {
+        var queue = Broker.CreateQueue("poll.fifo", new QueueOptions { FifoQueue = true, ContentBasedDeduplication = true });
+        var pending = queue.ReceiveAsync(new ReceiveRequest { WaitTime = TimeSpan.FromSeconds(20), ReceiveRequestAttemptId = "attempt-1" }).AsTask();
+        Assert.False(pending.IsCompleted);
+
+        await queue.SendAsync(new SendMessageRequest("m") { MessageGroupId = "g" });
+
+        var got = Assert.Single(await pending.WaitAsync(TimeSpan.FromSeconds(60)));
+        var retried = await queue.ReceiveAsync(new ReceiveRequest { WaitTime = TimeSpan.Zero, ReceiveRequestAttemptId = "attempt-1" });
+        Assert.Equal(got.ReceiptHandle, Assert.Single(retried).ReceiptHandle);
+    }
 }

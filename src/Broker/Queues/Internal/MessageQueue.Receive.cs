@@ -37,8 +37,13 @@ internal sealed partial class MessageQueue
             }
 
             var attempt = TryReceive(max, visibilityTicks, selection, shortPoll: wait == TimeSpan.Zero);
-            RememberAttempt(attemptId, attempt);
-            return new ValueTask<IReadOnlyList<ReceivedMessage>>(attempt);
+            if (attempt.Count > 0 || wait == TimeSpan.Zero)
+            {
+                RememberAttempt(attemptId, attempt);
+                return new ValueTask<IReadOnlyList<ReceivedMessage>>(attempt);
+            }
+
+            return RememberedLongPollAsync(attemptId, max, visibilityTicks, selection, wait, cancellationToken);
         }
 
         var received = TryReceive(max, visibilityTicks, selection, shortPoll: wait == TimeSpan.Zero);
@@ -48,6 +53,14 @@ internal sealed partial class MessageQueue
         }
 
         return LongPollAsync(max, visibilityTicks, selection, wait, cancellationToken);
+    }
+
+    private async ValueTask<IReadOnlyList<ReceivedMessage>> RememberedLongPollAsync(
+        string attemptId, int max, long visibilityTicks, AttributeSelection selection, TimeSpan wait, CancellationToken cancellationToken)
+    {
+        var received = await LongPollAsync(max, visibilityTicks, selection, wait, cancellationToken).ConfigureAwait(false);
+        RememberAttempt(attemptId, received);
+        return received;
     }
 
     private async ValueTask<IReadOnlyList<ReceivedMessage>> LongPollAsync(
