@@ -144,6 +144,25 @@ public sealed class EngineRegressionTests : QueueFixture
         Assert.Equal(["again 1", "again 2"], (await queue.ReceiveAsync(Take())).Select(m => m.GetBodyAsString()));
     }
 
+    [Fact]
+    public async Task A_fifo_short_poll_at_the_in_flight_limit_returns_nothing_instead_of_failing()
+    {
+        var queue = Broker.CreateQueue("busy.fifo", new QueueOptions { FifoQueue = true, ContentBasedDeduplication = true, VisibilityTimeout = TimeSpan.FromHours(1) });
+        for (var i = 0; i < 120_000; i += 10)
+        {
+            await queue.SendBatchAsync([.. Enumerable.Range(i, 10).Select(n => new SendMessageBatchEntry($"e{n % 10}", $"m{n}") { MessageGroupId = $"g{n}" })]);
+        }
+
+        while ((await queue.ReceiveAsync(Take(10))).Count > 0)
+        {
+        }
+
+        await queue.SendAsync(InGroup("one more", "fresh"));
+        Assert.Equal((1, 120_000, 0), Counts(queue));
+
+        Assert.Empty(await queue.ReceiveAsync(Take(10)));
+    }
+
     private static int GroupCount(IMessageQueue queue) =>
         ((System.Collections.ICollection)typeof(MessageQueue).GetField("groups", BindingFlags.NonPublic | BindingFlags.Instance)!.GetValue(queue)!).Count;
 
