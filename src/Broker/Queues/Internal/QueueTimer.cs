@@ -157,7 +157,7 @@ internal sealed class QueueTimer : IDisposable
         Interlocked.Exchange(ref armedAt, next);
         if (!disposed)
         {
-            timer.Change(next == long.MaxValue ? Timeout.InfiniteTimeSpan : TimeSpan.FromTicks(next - now), Timeout.InfiniteTimeSpan);
+            Arm(next == long.MaxValue ? Timeout.InfiniteTimeSpan : TimeSpan.FromTicks(next - now));
         }
 
         // A ticket enqueued after the drain may be earlier than what we armed for: go round again, or hand off.
@@ -166,12 +166,24 @@ internal sealed class QueueTimer : IDisposable
             if (handOff)
             {
                 Interlocked.Exchange(ref armedAt, now);
-                timer.Change(TimeSpan.FromTicks(1), Timeout.InfiniteTimeSpan);
+                Arm(TimeSpan.FromTicks(1));
             }
             else
             {
                 Interlocked.Exchange(ref runRequested, 1);
             }
+        }
+    }
+
+    /// <summary>Re-arms the timer; a queue deleted at this very moment has disposed it, which is fine to ignore.</summary>
+    private void Arm(TimeSpan dueTime)
+    {
+        try
+        {
+            timer.Change(dueTime, Timeout.InfiniteTimeSpan);
+        }
+        catch (ObjectDisposedException)
+        {
         }
     }
 
