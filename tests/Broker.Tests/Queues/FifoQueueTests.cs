@@ -838,4 +838,29 @@ public sealed class FifoQueueTests : QueueFixture
         var retried = await queue.ReceiveAsync(new ReceiveRequest { WaitTime = TimeSpan.Zero, ReceiveRequestAttemptId = "attempt-1" });
         Assert.Equal(got.ReceiptHandle, Assert.Single(retried).ReceiptHandle);
     }
+    [Fact]
+    public async Task A_full_fifo_queue_makes_senders_wait_for_room_and_keeps_their_order()
+    {
+        var queue = Broker.CreateQueue("capped.fifo", new QueueOptions { FifoQueue = true, ContentBasedDeduplication = true, MaximumDepth = 1 });
+        await queue.SendAsync(new SendMessageRequest("first") { MessageGroupId = "g" });
+
+        var waiting = queue.SendAsync(new SendMessageRequest("second") { MessageGroupId = "g" }).AsTask();
+        Assert.False(waiting.IsCompleted);
+        Assert.Equal((1, 0, 0), Counts(queue));
+
+        await queue.DeleteAsync(await ReceiveOne(queue));
+        await waiting.WaitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.Equal("second", (await ReceiveOne(queue)).GetBodyAsString());
+    }
+
+    [Fact]
+    public async Task A_full_fifo_queue_in_fail_mode_refuses_with_OverLimit()
+    {
+        var queue = Broker.CreateQueue("capped.fifo", new QueueOptions { FifoQueue = true, ContentBasedDeduplication = true, MaximumDepth = 1, FullMode = QueueFullMode.Fail });
+        await queue.SendAsync(new SendMessageRequest("first") { MessageGroupId = "g" });
+
+        await ThrowsBroker(BrokerErrorCodes.OverLimit, () => queue.SendAsync(new SendMessageRequest("second") { MessageGroupId = "g" }).AsTask());
+        Assert.Equal((1, 0, 0), Counts(queue));
+    }
 }

@@ -37,7 +37,8 @@ internal sealed partial class MessageQueue
         IReadOnlyDictionary<string, MessageAttributeValue>? attributes,
         string? groupId,
         string? deduplicationId,
-        QueueSettings current)
+        QueueSettings current,
+        CancellationToken cancellationToken)
     {
         if (groupId is null)
         {
@@ -63,13 +64,24 @@ internal sealed partial class MessageQueue
 
         if (current.HasCaps && !TryReserve(prepared.Size, current))
         {
-            throw new BrokerException(
-                BrokerErrorCodes.OverLimit,
-                $"FIFO queue '{Name}' is full under its MaximumDepth or MaximumBytes. Consume and delete messages, or raise the caps.");
+            return SendFifoWhenRoomAsync(prepared, current, cancellationToken);
         }
 
+        return new ValueTask<SendMessageResult>(CompleteFifoSend(prepared, current));
+    }
+
+    private async ValueTask<SendMessageResult> SendFifoWhenRoomAsync(PreparedMessage prepared, QueueSettings current, CancellationToken cancellationToken)
+    {
+        await WaitForRoomAsync(prepared.Size, cancellationToken).ConfigureAwait(false);
+        return CompleteFifoSend(prepared, current);
+    }
+
+    /// <summary>Deduplicates and publishes a validated FIFO message whose room under the caps (if any) is reserved.</summary>
+    private SendMessageResult CompleteFifoSend(PreparedMessage prepared, QueueSettings current)
+    {
+        var groupId = prepared.Extras!.MessageGroupId!;
         var extras = prepared.Extras!;
-        deduplicationId = extras.DeduplicationId!;
+        var deduplicationId = extras.DeduplicationId!;
         var now = Now();
         TrimDeduplication(now);
         var key = current.Options.DeduplicationScope == DeduplicationScope.Queue ? deduplicationId : string.Concat(groupId, "\u0000", deduplicationId);
@@ -90,7 +102,7 @@ internal sealed partial class MessageQueue
                     // A duplicate: accepted, not delivered again; the answer names the original.
                     ReleaseReservation(prepared.Size, current);
                     var original = new QueueMessage([], existing, existing.MessageSequence, now);
-                    return new ValueTask<SendMessageResult>(new SendMessageResult(this, original));
+                    return new SendMessageResult(this, original);
                 }
 
                 if (deduplication.TryUpdate(key, record, existing))
@@ -102,7 +114,7 @@ internal sealed partial class MessageQueue
 
         deduplicationLog.Enqueue(record);
         EnqueueFifo(message, prepared.DelayTicks, current.HasCaps, firstReceiveAt: 0, receiveCount: 0);
-        return new ValueTask<SendMessageResult>(new SendMessageResult(this, message));
+        return new SendMessageResult(this, message);
     }
 
     /// <summary>Publishes a FIFO message into its group: a slot, a state, its retention ticket, and the group made ready.</summary>

@@ -9,7 +9,7 @@ internal sealed partial class MessageQueue
         var current = Settings;
         if (isFifo)
         {
-            return SendFifo(request.Body, request.OwnsBody, request.DelaySeconds, request.MessageAttributes, request.MessageGroupId, request.MessageDeduplicationId, current);
+            return SendFifo(request.Body, request.OwnsBody, request.DelaySeconds, request.MessageAttributes, request.MessageGroupId, request.MessageDeduplicationId, current, cancellationToken);
         }
 
         var prepared = Prepare(request.Body, request.OwnsBody, request.DelaySeconds, request.MessageAttributes, request.MessageGroupId, current);
@@ -50,7 +50,7 @@ internal sealed partial class MessageQueue
             {
                 try
                 {
-                    var result = await SendFifo(entry.Body, entry.OwnsBody, entry.DelaySeconds, entry.MessageAttributes, entry.MessageGroupId, entry.MessageDeduplicationId, current).ConfigureAwait(false);
+                    var result = await SendFifo(entry.Body, entry.OwnsBody, entry.DelaySeconds, entry.MessageAttributes, entry.MessageGroupId, entry.MessageDeduplicationId, current, cancellationToken).ConfigureAwait(false);
                     sent.Add(new SendMessageBatchResultEntry(entry.Id, result));
                 }
                 catch (BrokerException error)
@@ -173,8 +173,18 @@ internal sealed partial class MessageQueue
 
     private async ValueTask<SendMessageResult> SendWhenRoomAsync(PreparedMessage prepared, CancellationToken cancellationToken)
     {
+        await WaitForRoomAsync(prepared.Size, cancellationToken).ConfigureAwait(false);
+        return new SendMessageResult(this, Enqueue(prepared, counted: true));
+    }
+
+    /// <summary>
+    /// A send that found the queue at its caps: fails at once in <see cref="QueueFullMode.Fail"/> (or when the message
+    /// could never fit), otherwise waits until deletes, expiries or a purge make room, and reserves it.
+    /// </summary>
+    private async ValueTask WaitForRoomAsync(int size, CancellationToken cancellationToken)
+    {
         var current = Settings;
-        if (current.Options.FullMode == QueueFullMode.Fail || prepared.Size > (current.Options.MaximumBytes ?? long.MaxValue))
+        if (current.Options.FullMode == QueueFullMode.Fail || size > (current.Options.MaximumBytes ?? long.MaxValue))
         {
             throw new BrokerException(
                 BrokerErrorCodes.OverLimit,
@@ -187,17 +197,15 @@ internal sealed partial class MessageQueue
         while (true)
         {
             var waiter = senders.Register();
-            if (TryReserve(prepared.Size, Settings))
+            if (TryReserve(size, Settings))
             {
                 waiter.TryComplete(true);
-                break;
+                return;
             }
 
             await waiter.WaitAsync(Timeout.InfiniteTimeSpan, time, cancellationToken).ConfigureAwait(false);
             ThrowIfDeleted();
         }
-
-        return new SendMessageResult(this, Enqueue(prepared, counted: true));
     }
 
     private bool TryReserve(int size, QueueSettings current)
