@@ -12,6 +12,7 @@ internal sealed class MessageMoveTask : IDisposable
     private readonly MessageBroker broker;
     private readonly string sourceName;
     private readonly string? destinationName;
+    /// <summary>Serialises a task's steps, cancel and snapshot: move tasks are administration, a cold path.</summary>
     private readonly Lock gate = new();
     private readonly ITimer timer;
     private MessageMoveTaskStatus status = MessageMoveTaskStatus.Running;

@@ -136,7 +136,10 @@ internal sealed partial class MessageQueue
         receivers.Wake(1);
     }
 
-    /// <summary>Moves a live message to Deleted because its retention ended or the queue was purged. False if the state moved first.</summary>
+    /// <summary>
+    /// Moves a live message to Deleted: its retention ended, the queue was purged, or it is leaving for another queue
+    /// (a dead-letter move, a move task). False if the state moved first.
+    /// </summary>
     private bool Expire(QueueMessage message, long state)
     {
         if (!MessageState.IsLive(state))
@@ -153,6 +156,10 @@ internal sealed partial class MessageQueue
         Removed(message, state);
         return true;
     }
+
+    /// <summary>When a message was first received, wherever that is kept for its state; 0 if never.</summary>
+    private long FirstReceiveAtOf(QueueMessage message, long state) =>
+        MessageState.Slot(state) is var slotIndex and >= 0 ? slots[slotIndex].FirstReceiveAt : message.Extras?.FirstReceiveAt ?? 0;
 
     /// <summary>Bookkeeping after the caller moved a message from <paramref name="previousState"/> to Deleted.</summary>
     private void Removed(QueueMessage message, long previousState)

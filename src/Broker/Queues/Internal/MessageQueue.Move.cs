@@ -28,20 +28,16 @@ internal sealed partial class MessageQueue
                     break;
                 }
 
-                var slotIndex = MessageState.Slot(state);
-                var firstReceive = slotIndex >= 0 ? slots[slotIndex].FirstReceiveAt : candidate.Extras?.FirstReceiveAt ?? 0;
-                var gone = MessageState.Next(state, slotIndex, MessageState.ReceiveCount(state), MessageStatus.Deleted);
-                var seen = Interlocked.CompareExchange(ref candidate.State, gone, state);
-                if (seen == state)
+                var firstReceive = FirstReceiveAtOf(candidate, state);
+                if (Expire(candidate, state))
                 {
-                    Removed(candidate, state);
                     message = candidate;
                     receiveCount = MessageState.ReceiveCount(state);
                     firstReceiveAt = firstReceive;
                     return true;
                 }
 
-                state = seen;
+                state = Volatile.Read(ref candidate.State);
             }
         }
 
@@ -85,12 +81,9 @@ internal sealed partial class MessageQueue
                 return false;
             }
 
-            var slotIndex = MessageState.Slot(firstState);
-            var firstReceive = slots[slotIndex].FirstReceiveAt;
-            var gone = MessageState.Next(firstState, slotIndex, MessageState.ReceiveCount(firstState), MessageStatus.Deleted);
-            if (Interlocked.CompareExchange(ref first.State, gone, firstState) == firstState)
+            var firstReceive = FirstReceiveAtOf(first, firstState);
+            if (Expire(first, firstState))
             {
-                Removed(first, firstState);
                 message = first;
                 receiveCount = MessageState.ReceiveCount(firstState);
                 firstReceiveAt = firstReceive;

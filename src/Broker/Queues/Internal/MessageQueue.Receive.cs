@@ -294,15 +294,12 @@ internal sealed partial class MessageQueue
     private bool TryMoveToDeadLetterQueue(QueueMessage message, long state, MessageQueue deadLetterQueue, out bool keptHere)
     {
         keptHere = false;
-        var slotIndex = MessageState.Slot(state);
-        var firstReceiveAt = slotIndex >= 0 ? slots[slotIndex].FirstReceiveAt : message.Extras?.FirstReceiveAt ?? 0;
-        var gone = MessageState.Next(state, slotIndex, MessageState.ReceiveCount(state), MessageStatus.Deleted);
-        if (Interlocked.CompareExchange(ref message.State, gone, state) != state)
+        var firstReceiveAt = FirstReceiveAtOf(message, state);
+        if (!Expire(message, state))
         {
             return false;
         }
 
-        Removed(message, state);
         var messageId = MessageIdOf(message);
         var extras = MessageExtras.DeadLettered(message.Extras, messageId, Arn, firstReceiveAt, deadLetterQueue.isFifo);
         if (!deadLetterQueue.AcceptDeadLetter(message.Body, extras, message.SentAt, MessageState.ReceiveCount(state), firstReceiveAt))
