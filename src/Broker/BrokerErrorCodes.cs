@@ -62,4 +62,14 @@ public static class BrokerErrorCodes
 
     /// <summary>The messages of a send batch add up to more than 1 MiB.</summary>
     public const string BatchRequestTooLong = "BatchRequestTooLong";
+
+    /// <summary>SNS: a parameter of a topic, subscription or publish call is invalid; the message says which and why
+    /// (SNS's messages start <c>Invalid parameter:</c>).</summary>
+    public const string InvalidParameter = "InvalidParameter";
+
+    /// <summary>SNS: the topic or subscription does not exist, or was deleted.</summary>
+    public const string NotFound = "NotFound";
+
+    /// <summary>EventBridge: an event pattern is invalid; the message starts <c>Event pattern is not valid. Reason:</c>.</summary>
+    public const string InvalidEventPatternException = "InvalidEventPatternException";
 }
