@@ -72,4 +72,7 @@ public static class BrokerErrorCodes
 
     /// <summary>EventBridge: an event pattern is invalid; the message starts <c>Event pattern is not valid. Reason:</c>.</summary>
     public const string InvalidEventPatternException = "InvalidEventPatternException";
+
+    /// <summary>SNS: a message attribute is invalid (its name, type or value); the message says which and why.</summary>
+    public const string ParameterValueInvalid = "ParameterValueInvalid";
 }

@@ -201,6 +201,7 @@ public sealed partial class MessageBroker : IDisposable
 
             disposed = true;
             DisposeMoveTasks();
+            DeleteAllTopics();
             foreach (var queue in queues.Values)
             {
                 queue.Dispose();

@@ -18,6 +18,13 @@ public sealed class SendMessageRequest
     /// <param name="body">The body.</param>
     public SendMessageRequest(ReadOnlyMemory<byte> body) => Body = body;
 
+    /// <summary>A request whose body array nobody will write again (a topic's delivery), so the queue keeps it without a copy.</summary>
+    internal SendMessageRequest(byte[] ownedBody, bool owned)
+    {
+        Body = ownedBody;
+        OwnsBody = owned;
+    }
+
     /// <summary>The body, UTF-8.</summary>
     public ReadOnlyMemory<byte> Body { get; }
 

@@ -264,7 +264,7 @@ internal sealed partial class MessageQueue
 
     private static readonly Dictionary<string, MessageAttributeValue> EmptyAttributes = [];
 
-    private static void ValidateBatchIds<T>(IReadOnlyList<T> entries, Func<T, string?> id)
+    internal static void ValidateBatchIds<T>(IReadOnlyList<T> entries, Func<T, string?> id)
     {
         if (entries.Count == 0)
         {

@@ -70,6 +70,9 @@ internal sealed partial class MessageQueue : IMessageQueue, ITicketHandler, IDis
 
     public bool IsDeleted => deleted;
 
+    /// <summary>The broker that owns the queue.</summary>
+    internal MessageBroker Broker => broker;
+
     internal QueueSettings Settings => Volatile.Read(ref settings);
 
     /// <summary>Timer tickets not yet fired or dropped (tests use it to check that deleted messages leave nothing behind).</summary>

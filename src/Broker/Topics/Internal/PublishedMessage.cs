@@ -1,0 +1,52 @@
+using Broker.Queues;
+
+namespace Broker.Topics.Internal;
+
+/// <summary>
+/// One accepted publish, immutable once built and shared by every subscription and every retry: its id, body, attributes
+/// (copied, so the publisher can reuse its dictionary) and FIFO identity.
+/// </summary>
+internal sealed class PublishedMessage
+{
+    public PublishedMessage(string messageId, string message, byte[] utf8Body, string? subject, IReadOnlyDictionary<string, MessageAttributeValue> attributes, DateTimeOffset timestamp)
+    {
+        MessageId = messageId;
+        Message = message;
+        Utf8Body = utf8Body;
+        Subject = subject;
+        Attributes = attributes;
+        Timestamp = timestamp;
+    }
+
+    public string MessageId { get; }
+
+    /// <summary>The default body.</summary>
+    public string Message { get; }
+
+    /// <summary>The default body as UTF-8; never written after construction, so queues may keep it without a copy.</summary>
+    public byte[] Utf8Body { get; }
+
+    public string? Subject { get; }
+
+    public IReadOnlyDictionary<string, MessageAttributeValue> Attributes { get; }
+
+    public DateTimeOffset Timestamp { get; }
+
+    /// <summary>With <c>MessageStructure</c> <c>json</c>: the body for queue subscribers, when it differs from the default.</summary>
+    public string? SqsMessage { get; init; }
+
+    /// <summary>With <c>MessageStructure</c> <c>json</c>: the body for handler subscribers, when it differs from the default.</summary>
+    public string? LambdaMessage { get; init; }
+
+    public string? MessageGroupId { get; init; }
+
+    public string? DeduplicationId { get; init; }
+
+    /// <summary>FIFO: the position in the topic's delivery order; 0 on standard topics.</summary>
+    public long Sequence { get; init; }
+
+    /// <summary>FIFO: the sequence number as SNS formats it (20 digits).</summary>
+    public string? SequenceNumber => Sequence == 0 ? null : FormatSequence(Sequence);
+
+    public static string FormatSequence(long sequence) => "1" + sequence.ToString("D19", System.Globalization.CultureInfo.InvariantCulture);
+}

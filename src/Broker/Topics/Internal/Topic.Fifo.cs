@@ -1,0 +1,123 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using Broker.Internal;
+
+namespace Broker.Topics.Internal;
+
+/// <summary>
+/// FIFO topics. A publish takes a sequence number with one Interlocked increment, and messages are delivered strictly in
+/// sequence order, so every subscriber sees each group (indeed the whole topic) in the order the numbers were taken.
+/// <para>
+/// Ordering without a lock: each publisher puts its sequenced message in <see cref="sequenced"/> and then tries to become
+/// the single drainer (<see cref="draining"/> 0 → 1). The drainer moves messages into its private reorder heap and
+/// delivers while the heap's smallest number is the next one due; a number whose publisher has not enqueued yet stops it,
+/// and that publisher drains when it arrives. Every number taken is enqueued (a duplicate enqueues a skip), so none is
+/// ever missing for long. Nobody waits: a publisher that finds another draining leaves its message to it.
+/// </para>
+/// </summary>
+internal sealed partial class Topic
+{
+    /// <summary>Deduplication ids seen in the last 5 minutes, with what their first publish returned. FIFO only.</summary>
+    private readonly ConcurrentDictionary<string, DeduplicationRecord>? deduplication;
+
+    /// <summary>Sequenced messages (or skips) not yet taken by a drainer.</summary>
+    private readonly SegmentedQueue<Sequenced> sequenced = new();
+
+    /// <summary>Only the drainer touches this: messages that arrived ahead of the next number due.</summary>
+    private readonly PriorityQueue<Sequenced, long> reorder = new();
+
+    /// <summary>The last sequence number handed out.</summary>
+    private long lastSequence;
+
+    /// <summary>Only the drainer touches this: the next sequence number to deliver.</summary>
+    private long nextToDeliver = 1;
+
+    /// <summary>1 while a publisher is draining.</summary>
+    private int draining;
+
+    private int publishesSinceSweep;
+
+    private PublishResult PublishFifo(PublishedMessage accepted, string groupId, string? deduplicationId)
+    {
+        deduplicationId ??= Convert.ToHexStringLower(SHA256.HashData(accepted.Utf8Body));
+        var key = Options.FifoThroughputScope == FifoThroughputScope.MessageGroup ? groupId + "\u0000" + deduplicationId : deduplicationId;
+        var now = Broker.TimeProvider.GetUtcNow().UtcTicks;
+        SweepDeduplicationNowAndThen(now);
+
+        // No exception may be thrown between taking a number and enqueuing it: a missing number would stall delivery.
+        var sequence = Interlocked.Increment(ref lastSequence);
+        var message = WithGroup(accepted, groupId, deduplicationId, sequence);
+        var record = new DeduplicationRecord(message.MessageId, sequence, now + TopicDefaults.DeduplicationInterval.Ticks);
+        var winner = deduplication!.AddOrUpdate(
+            key,
+            static (_, fresh) => fresh.Record,
+            static (_, existing, fresh) => existing.ExpiresAt <= fresh.Now ? fresh.Record : existing,
+            (Record: record, Now: now));
+        if (winner != record)
+        {
+            // A duplicate within 5 minutes: accepted, not delivered; the first publish's id and number are returned.
+            sequenced.Enqueue(new Sequenced(sequence, null));
+            Drain();
+            return new PublishResult(winner.MessageId, PublishedMessage.FormatSequence(winner.Sequence));
+        }
+
+        sequenced.Enqueue(new Sequenced(sequence, message));
+        Drain();
+        return new PublishResult(message.MessageId, message.SequenceNumber);
+    }
+
+    private void Drain()
+    {
+        while (Interlocked.CompareExchange(ref draining, 1, 0) == 0)
+        {
+            try
+            {
+                while (sequenced.TryDequeue(out var item))
+                {
+                    reorder.Enqueue(item, item.Sequence);
+                }
+
+                while (reorder.TryPeek(out var next, out var number) && number == nextToDeliver)
+                {
+                    reorder.Dequeue();
+                    nextToDeliver++;
+                    if (next.Message is { } message)
+                    {
+                        Deliver(message);
+                    }
+                }
+            }
+            finally
+            {
+                Volatile.Write(ref draining, 0);
+            }
+
+            // A publisher that enqueued while we drained saw draining = 1 and left its message to us.
+            if (sequenced.IsEmpty)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>Every 1,024 publishes, one publisher removes expired deduplication records, so the table stays bounded.</summary>
+    private void SweepDeduplicationNowAndThen(long now)
+    {
+        if ((Interlocked.Increment(ref publishesSinceSweep) & 1023) != 0)
+        {
+            return;
+        }
+
+        foreach (var pair in deduplication!)
+        {
+            if (pair.Value.ExpiresAt <= now)
+            {
+                deduplication.TryRemove(pair);
+            }
+        }
+    }
+
+    private sealed record DeduplicationRecord(string MessageId, long Sequence, long ExpiresAt);
+
+    private sealed record Sequenced(long Sequence, PublishedMessage? Message);
+}
