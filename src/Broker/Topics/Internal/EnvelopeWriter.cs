@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Globalization;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using Broker.Queues;
@@ -24,67 +23,123 @@ internal static class EnvelopeWriter
     [ThreadStatic]
     private static ArrayBufferWriter<byte>? buffer;
 
-    public static byte[] Write(PublishedMessage message, string text, string topicArn, string subscriptionArn, string region, bool fifo)
+    [ThreadStatic]
+    private static Utf8JsonWriter? reusableWriter;
+
+    /// <summary>The envelope for one subscription, as UTF-8 JSON in a new array the caller owns.</summary>
+    /// <param name="message">The published message.</param>
+    /// <param name="text">The body this protocol gets.</param>
+    /// <param name="names">The topic's and subscription's pre-encoded URLs and ARNs.</param>
+    /// <param name="fifo">Whether the topic is FIFO (sequence number, no signature).</param>
+    public static byte[] Write(PublishedMessage message, string text, EnvelopeNames names, bool fifo)
     {
         var output = buffer ??= new ArrayBufferWriter<byte>(1024);
         output.ResetWrittenCount();
-        using (var writer = new Utf8JsonWriter(output, WriterOptions))
+        var writer = reusableWriter;
+        if (writer is null)
         {
-            writer.WriteStartObject();
-            writer.WriteString("Type"u8, "Notification"u8);
-            writer.WriteString("MessageId"u8, message.MessageId);
-            if (fifo)
+            writer = reusableWriter = new Utf8JsonWriter(output, WriterOptions);
+        }
+        else
+        {
+            writer.Reset(output);
+        }
+
+        writer.WriteStartObject();
+        writer.WriteString("Type"u8, "Notification"u8);
+        writer.WriteString("MessageId"u8, message.MessageId);
+        if (fifo)
+        {
+            writer.WriteString("SequenceNumber"u8, message.SequenceNumber);
+        }
+
+        writer.WriteString("TopicArn"u8, names.TopicArn);
+        if (message.Subject is not null)
+        {
+            writer.WriteString("Subject"u8, message.Subject);
+        }
+
+        writer.WriteString("Message"u8, text);
+        Span<byte> timestamp = stackalloc byte[24];
+        writer.WriteString("Timestamp"u8, FormatTimestamp(message.Timestamp, timestamp));
+        if (!fifo)
+        {
+            writer.WriteString("SignatureVersion"u8, "1"u8);
+            writer.WriteString("Signature"u8, SignaturePlaceholder);
+            writer.WriteString("SigningCertURL"u8, names.SigningCertUrl);
+        }
+
+        writer.WriteString("UnsubscribeURL"u8, names.UnsubscribeUrl);
+        if (message.Attributes.Count > 0)
+        {
+            WriteAttributes(writer, message.Attributes);
+        }
+
+        writer.WriteEndObject();
+        writer.Flush();
+        return output.WrittenSpan.ToArray();
+    }
+
+    private static void WriteAttributes(Utf8JsonWriter writer, IReadOnlyDictionary<string, MessageAttributeValue> attributes)
+    {
+        var names = new string[attributes.Count];
+        var count = 0;
+        foreach (var name in attributes.Keys)
+        {
+            names[count++] = name;
+        }
+
+        Array.Sort(names, StringComparer.Ordinal);
+        writer.WriteStartObject("MessageAttributes"u8);
+        foreach (var name in names)
+        {
+            var value = attributes[name];
+            writer.WriteStartObject(name);
+            writer.WriteString("Type"u8, value.DataType);
+            if (value.BinaryBytes is { } bytes)
             {
-                writer.WriteString("SequenceNumber"u8, message.SequenceNumber);
+                writer.WriteBase64String("Value"u8, bytes);
             }
-
-            writer.WriteString("TopicArn"u8, topicArn);
-            if (message.Subject is not null)
+            else
             {
-                writer.WriteString("Subject"u8, message.Subject);
-            }
-
-            writer.WriteString("Message"u8, text);
-            writer.WriteString("Timestamp"u8, FormatTimestamp(message.Timestamp));
-            if (!fifo)
-            {
-                writer.WriteString("SignatureVersion"u8, "1"u8);
-                writer.WriteString("Signature"u8, SignaturePlaceholder);
-                writer.WriteString("SigningCertURL"u8, $"https://sns.{region}.amazonaws.com/SimpleNotificationService-0000000000000000000000000000000.pem");
-            }
-
-            writer.WriteString("UnsubscribeURL"u8, $"https://sns.{region}.amazonaws.com/?Action=Unsubscribe&SubscriptionArn={subscriptionArn}");
-            if (message.Attributes.Count > 0)
-            {
-                writer.WriteStartObject("MessageAttributes"u8);
-                foreach (var (name, value) in message.Attributes.OrderBy(static pair => pair.Key, StringComparer.Ordinal))
-                {
-                    writer.WriteStartObject(name);
-                    writer.WriteString("Type"u8, value.DataType);
-                    if (value.BinaryBytes is { } bytes)
-                    {
-                        writer.WriteBase64String("Value"u8, bytes);
-                    }
-                    else
-                    {
-                        writer.WriteString("Value"u8, value.StringValue);
-                    }
-
-                    writer.WriteEndObject();
-                }
-
-                writer.WriteEndObject();
+                writer.WriteString("Value"u8, value.StringValue);
             }
 
             writer.WriteEndObject();
         }
 
-        return output.WrittenSpan.ToArray();
+        writer.WriteEndObject();
     }
 
-    /// <summary>ISO-8601 UTC with milliseconds, as SNS writes it: <c>2012-05-02T00:54:06.655Z</c>.</summary>
-    public static string FormatTimestamp(DateTimeOffset timestamp) =>
-        timestamp.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+    /// <summary>ISO-8601 UTC with milliseconds, as SNS writes it: <c>2012-05-02T00:54:06.655Z</c> (24 bytes).</summary>
+    public static ReadOnlySpan<byte> FormatTimestamp(DateTimeOffset timestamp, Span<byte> destination)
+    {
+        var utc = timestamp.UtcDateTime;
+        Digits(destination[..4], utc.Year);
+        destination[4] = (byte)'-';
+        Digits(destination.Slice(5, 2), utc.Month);
+        destination[7] = (byte)'-';
+        Digits(destination.Slice(8, 2), utc.Day);
+        destination[10] = (byte)'T';
+        Digits(destination.Slice(11, 2), utc.Hour);
+        destination[13] = (byte)':';
+        Digits(destination.Slice(14, 2), utc.Minute);
+        destination[16] = (byte)':';
+        Digits(destination.Slice(17, 2), utc.Second);
+        destination[19] = (byte)'.';
+        Digits(destination.Slice(20, 3), utc.Millisecond);
+        destination[23] = (byte)'Z';
+        return destination[..24];
+
+        static void Digits(Span<byte> into, int value)
+        {
+            for (var i = into.Length - 1; i >= 0; i--)
+            {
+                into[i] = (byte)('0' + (value % 10));
+                value /= 10;
+            }
+        }
+    }
 
     /// <summary>The attributes a dead-lettered handler delivery carries, as SNS adds them for a failed Lambda endpoint.</summary>
     public static Dictionary<string, MessageAttributeValue> HandlerFailureAttributes(Exception? error) => new(StringComparer.Ordinal)
@@ -95,4 +150,21 @@ internal static class EnvelopeWriter
     };
 
     private static string Truncate(string text) => text.Length <= 1024 ? text : text[..1024];
+}
+
+/// <summary>A topic's and a subscription's envelope fields, JSON-encoded once instead of on every delivery.</summary>
+internal sealed class EnvelopeNames
+{
+    public EnvelopeNames(string topicArn, string subscriptionArn, string region)
+    {
+        TopicArn = JsonEncodedText.Encode(topicArn);
+        SigningCertUrl = JsonEncodedText.Encode($"https://sns.{region}.amazonaws.com/SimpleNotificationService-0000000000000000000000000000000.pem");
+        UnsubscribeUrl = JsonEncodedText.Encode($"https://sns.{region}.amazonaws.com/?Action=Unsubscribe&SubscriptionArn={subscriptionArn}");
+    }
+
+    public JsonEncodedText TopicArn { get; }
+
+    public JsonEncodedText SigningCertUrl { get; }
+
+    public JsonEncodedText UnsubscribeUrl { get; }
 }

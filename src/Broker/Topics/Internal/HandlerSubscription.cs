@@ -42,7 +42,7 @@ internal sealed class HandlerSubscription : Subscription
     internal override void Redeliver(PublishedMessage message, int attempt) => Deliver(message, attempt);
 
     protected override SendMessageRequest DeadLetterRequest(PublishedMessage message, Exception? error, bool fifoQueue) =>
-        new(EnvelopeWriter.Write(message, message.LambdaMessage ?? message.Message, Topic.Arn, Arn, Topic.Broker.Options.Region, Topic.IsFifo), owned: true)
+        new(EnvelopeWriter.Write(message, message.LambdaMessage ?? message.Message, EnvelopeNames, Topic.IsFifo), owned: true)
         {
             MessageAttributes = EnvelopeWriter.HandlerFailureAttributes(error),
             MessageGroupId = fifoQueue ? message.MessageGroupId : null,

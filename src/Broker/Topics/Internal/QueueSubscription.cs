@@ -83,7 +83,7 @@ internal sealed class QueueSubscription : Subscription
         var text = message.SqsMessage ?? message.Message;
         var body = raw
             ? (message.SqsMessage is null ? message.Utf8Body : System.Text.Encoding.UTF8.GetBytes(text))
-            : EnvelopeWriter.Write(message, text, Topic.Arn, Arn, Topic.Broker.Options.Region, Topic.IsFifo);
+            : EnvelopeWriter.Write(message, text, EnvelopeNames, Topic.IsFifo);
         return new SendMessageRequest(body, owned: true)
         {
             MessageAttributes = raw && message.Attributes.Count > 0 ? message.Attributes : null,

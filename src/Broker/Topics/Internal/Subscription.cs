@@ -23,7 +23,11 @@ internal abstract partial class Subscription : ISubscription
         Topic = topic;
         this.settings = settings;
         Arn = $"{topic.Arn}:{Guid.NewGuid()}";
+        EnvelopeNames = new EnvelopeNames(topic.Arn, Arn, topic.Broker.Options.Region);
     }
+
+    /// <summary>This subscription's envelope fields, encoded once.</summary>
+    internal EnvelopeNames EnvelopeNames { get; }
 
     public string Arn { get; }
 

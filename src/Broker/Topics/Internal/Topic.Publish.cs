@@ -71,7 +71,7 @@ internal sealed partial class Topic
     {
         ArgumentNullException.ThrowIfNull(message);
         PublishValidation.ValidateFifo(IsFifo, Options.ContentBasedDeduplication, groupId, deduplicationId);
-        var accepted = PublishValidation.Build(message, subject, attributes, messageStructure, Guid.NewGuid().ToString(), Broker.TimeProvider.GetUtcNow(), out _);
+        var accepted = PublishValidation.Build(message, subject, attributes, messageStructure, MessageIds.NewUuid(), Broker.TimeProvider.GetUtcNow(), out _);
         if (IsFifo)
         {
             return PublishFifo(accepted, groupId!, deduplicationId);
