@@ -1,3 +1,4 @@
+using Broker.Internal;
 namespace Broker.Queues.Internal;
 
 /// <summary>
@@ -5,6 +6,7 @@ namespace Broker.Queues.Internal;
 /// dead-lettered message where it came from. Immutable.
 /// </summary>
 internal sealed class MessageExtras(KeyValuePair<string, MessageAttributeValue>[] attributes, int attributesSize, string? messageGroupId)
+    : IDeduplicationRecord
 {
     /// <summary>Sorted by name, ordinal, as SQS's digest wants them.</summary>
     public readonly KeyValuePair<string, MessageAttributeValue>[] Attributes = attributes;
@@ -31,6 +33,10 @@ internal sealed class MessageExtras(KeyValuePair<string, MessageAttributeValue>[
 
     /// <summary>FIFO: when the deduplication record lapses, UTC ticks.</summary>
     public long DeduplicationExpiresAt;
+
+    string IDeduplicationRecord.DeduplicationKey => DeduplicationKey!;
+
+    long IDeduplicationRecord.DeduplicationExpiresAt => DeduplicationExpiresAt;
 
     /// <summary>FIFO: the queue sequence of the message this record stands for (its message id).</summary>
     public long MessageSequence;

@@ -21,9 +21,7 @@ internal sealed partial class MessageQueue
     private readonly bool isFifo;
     private readonly ConcurrentDictionary<string, FifoGroup> groups = new(StringComparer.Ordinal);
     private readonly SegmentedQueue<FifoGroup> ready = new();
-    private readonly ConcurrentDictionary<string, MessageExtras> deduplication = new(StringComparer.Ordinal);
-    private readonly SegmentedQueue<MessageExtras> deduplicationLog = new();
-    private long nextDeduplicationExpiry;
+    private readonly DeduplicationWindow<MessageExtras> deduplication = new(DeduplicationInterval);
 
     /// <summary>Stands for "hash the body" in <see cref="Prepare"/>, which owns the validated copy of the body.</summary>
     private const string ContentDeduplicationId = "\u0000content";
@@ -83,7 +81,6 @@ internal sealed partial class MessageQueue
         var extras = prepared.Extras!;
         var deduplicationId = extras.DeduplicationId!;
         var now = Now();
-        TrimDeduplication(now);
         var key = current.Options.DeduplicationScope == DeduplicationScope.Queue ? deduplicationId : string.Concat(groupId, "\u0000", deduplicationId);
         var message = new QueueMessage(prepared.Body, extras, Interlocked.Increment(ref nextSequence), now);
 
@@ -92,27 +89,14 @@ internal sealed partial class MessageQueue
         extras.DeduplicationKey = key;
         extras.DeduplicationExpiresAt = now + DeduplicationInterval.Ticks;
         extras.MessageSequence = message.Sequence;
-        var record = extras;
-        while (!deduplication.TryAdd(key, record))
+        var inForce = deduplication.AddOrGetOriginal(extras, now);
+        if (inForce != extras)
         {
-            if (deduplication.TryGetValue(key, out var existing))
-            {
-                if (existing.DeduplicationExpiresAt > now)
-                {
-                    // A duplicate: accepted, not delivered again; the answer names the original.
-                    ReleaseReservation(prepared.Size, current);
-                    var original = new QueueMessage([], existing, existing.MessageSequence, now);
-                    return new SendMessageResult(this, original);
-                }
-
-                if (deduplication.TryUpdate(key, record, existing))
-                {
-                    break;
-                }
-            }
+            // A duplicate: accepted, not delivered again; the answer names the original.
+            ReleaseReservation(prepared.Size, current);
+            return new SendMessageResult(this, new QueueMessage([], inForce, inForce.MessageSequence, now));
         }
 
-        deduplicationLog.Enqueue(record);
         EnqueueFifo(message, prepared.DelayTicks, current.HasCaps, firstReceiveAt: 0, receiveCount: 0);
         return new SendMessageResult(this, message);
     }
@@ -262,43 +246,7 @@ internal sealed partial class MessageQueue
         }
     }
 
-    /// <summary>
-    /// Drops deduplication records older than five minutes, oldest first. The oldest record's expiry is cached in
-    /// <see cref="nextDeduplicationExpiry"/>, so that a send does not touch (and miss the cache on) an old record.
-    /// </summary>
-    private void TrimDeduplication(long now)
-    {
-        if (now < Volatile.Read(ref nextDeduplicationExpiry))
-        {
-            return;
-        }
-
-        while (deduplicationLog.TryPeek(out var oldest))
-        {
-            if (oldest.DeduplicationExpiresAt > now)
-            {
-                Volatile.Write(ref nextDeduplicationExpiry, oldest.DeduplicationExpiresAt);
-                return;
-            }
-
-            if (deduplicationLog.TryDequeue(out var expired))
-            {
-                deduplication.TryRemove(new KeyValuePair<string, MessageExtras>(expired.DeduplicationKey!, expired));
-            }
-        }
-
-        // Nothing left: the next record, not yet written, expires at the earliest five minutes from now.
-        Volatile.Write(ref nextDeduplicationExpiry, now + DeduplicationInterval.Ticks);
-    }
-
-    private void ClearDeduplication()
-    {
-        Volatile.Write(ref nextDeduplicationExpiry, 0);
-        deduplication.Clear();
-        while (deduplicationLog.TryDequeue(out _))
-        {
-        }
-    }
+    private void ClearDeduplication() => deduplication.Clear();
 
     private void ReleaseReservation(int size, QueueSettings current)
     {

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using Broker.Internal;
 
@@ -18,7 +17,7 @@ namespace Broker.Topics.Internal;
 internal sealed partial class Topic
 {
     /// <summary>Deduplication ids seen in the last 5 minutes, with what their first publish returned. FIFO only.</summary>
-    private readonly ConcurrentDictionary<string, DeduplicationRecord>? deduplication;
+    private readonly DeduplicationWindow<DeduplicationRecord>? deduplication;
 
     /// <summary>Sequenced messages (or skips) not yet taken by a drainer.</summary>
     private readonly SegmentedQueue<Sequenced> sequenced = new();
@@ -35,24 +34,17 @@ internal sealed partial class Topic
     /// <summary>1 while a publisher is draining.</summary>
     private int draining;
 
-    private int publishesSinceSweep;
-
     private PublishResult PublishFifo(PublishedMessage accepted, string groupId, string? deduplicationId)
     {
         deduplicationId ??= Convert.ToHexStringLower(SHA256.HashData(accepted.Utf8Body));
         var key = Options.FifoThroughputScope == FifoThroughputScope.MessageGroup ? groupId + "\u0000" + deduplicationId : deduplicationId;
         var now = Broker.TimeProvider.GetUtcNow().UtcTicks;
-        SweepDeduplicationNowAndThen(now);
 
         // No exception may be thrown between taking a number and enqueuing it: a missing number would stall delivery.
         var sequence = Interlocked.Increment(ref lastSequence);
         var message = WithGroup(accepted, groupId, deduplicationId, sequence);
-        var record = new DeduplicationRecord(message.MessageId, sequence, now + TopicDefaults.DeduplicationInterval.Ticks);
-        var winner = deduplication!.AddOrUpdate(
-            key,
-            static (_, fresh) => fresh.Record,
-            static (_, existing, fresh) => existing.ExpiresAt <= fresh.Now ? fresh.Record : existing,
-            (Record: record, Now: now));
+        var record = new DeduplicationRecord(key, now + TopicDefaults.DeduplicationInterval.Ticks, message.MessageId, sequence);
+        var winner = deduplication!.AddOrGetOriginal(record, now);
         if (winner != record)
         {
             // A duplicate within 5 minutes: accepted, not delivered; the first publish's id and number are returned.
@@ -100,24 +92,7 @@ internal sealed partial class Topic
         }
     }
 
-    /// <summary>Every 1,024 publishes, one publisher removes expired deduplication records, so the table stays bounded.</summary>
-    private void SweepDeduplicationNowAndThen(long now)
-    {
-        if ((Interlocked.Increment(ref publishesSinceSweep) & 1023) != 0)
-        {
-            return;
-        }
-
-        foreach (var pair in deduplication!)
-        {
-            if (pair.Value.ExpiresAt <= now)
-            {
-                deduplication.TryRemove(pair);
-            }
-        }
-    }
-
-    private sealed record DeduplicationRecord(string MessageId, long Sequence, long ExpiresAt);
+    private sealed record DeduplicationRecord(string DeduplicationKey, long DeduplicationExpiresAt, string MessageId, long Sequence) : IDeduplicationRecord;
 
     private sealed record Sequenced(long Sequence, PublishedMessage? Message);
 }

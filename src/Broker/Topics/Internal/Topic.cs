@@ -39,7 +39,7 @@ internal sealed partial class Topic : ITopic
         Arn = $"arn:aws:sns:{broker.Options.Region}:{broker.Options.AccountId}:{name}";
         if (IsFifo)
         {
-            deduplication = new(StringComparer.Ordinal);
+            deduplication = new(TopicDefaults.DeduplicationInterval);
         }
     }
 
