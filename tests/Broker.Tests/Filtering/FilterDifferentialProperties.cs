@@ -77,20 +77,24 @@ public sealed class FilterDifferentialProperties
 
     // ----- properties ---------------------------------------------------------------------------------------------
 
-    [FsCheck.Xunit.Property(MaxTest = 3000)]
+    [FsCheck.Xunit.Property(MaxTest = 5000)]
     public Property Attribute_scope_matching_agrees_with_the_reference() =>
         Prop.ForAll(AttributeCases().ToArbitrary(), c =>
-            FilterPolicy.Parse(c.Policy).Matches(ToAttributes(c.Attributes)) == ReferenceFilter.Matches(c.Policy, ToAttributes(c.Attributes)));
+            Agree(FilterPolicy.Parse(c.Policy).Matches(ToAttributes(c.Attributes)), ReferenceFilter.Matches(c.Policy, ToAttributes(c.Attributes))));
 
     [FsCheck.Xunit.Property(MaxTest = 3000)]
     public Property Body_scope_matching_agrees_with_the_reference() =>
         Prop.ForAll(BodyCases(CommonConditions).ToArbitrary(), c =>
-            FilterPolicy.Parse(c.Policy, FilterPolicyScope.MessageBody).Matches(c.Body) == ReferenceFilter.Matches(c.Policy, c.Body));
+            Agree(FilterPolicy.Parse(c.Policy, FilterPolicyScope.MessageBody).Matches(c.Body), ReferenceFilter.Matches(c.Policy, c.Body)));
 
     [FsCheck.Xunit.Property(MaxTest = 3000)]
     public Property Event_pattern_matching_agrees_with_the_reference() =>
         Prop.ForAll(BodyCases(EventBridgeConditions).ToArbitrary(), c =>
-            FilterPolicy.Parse(c.Policy, FilterPolicyScope.MessageBody, FilterDialect.EventBridge).Matches(c.Body) == ReferenceFilter.Matches(c.Policy, c.Body));
+            Agree(FilterPolicy.Parse(c.Policy, FilterPolicyScope.MessageBody, FilterDialect.EventBridge).Matches(c.Body), ReferenceFilter.Matches(c.Policy, c.Body)));
+
+    /// <summary>Engine and reference agree; the run reports how many cases matched, to show both outcomes are exercised.</summary>
+    private static Property Agree(bool engine, bool reference) =>
+        (engine == reference).Label("engine " + engine + ", reference " + reference).Classify(reference, "matches").Classify(!reference, "does not match");
 
     [FsCheck.Xunit.Property(MaxTest = 300)]
     public Property The_index_returns_exactly_the_targets_the_reference_matches() =>
@@ -135,7 +139,7 @@ public sealed class FilterDifferentialProperties
     private static Gen<string> PolicyObject(string[] pool, string[] keys, bool nesting, int depth, int orDepth)
     {
         var members =
-            from count in Gen.Choose(1, Math.Min(3, keys.Length))
+            from count in Gen.Frequency((6, Gen.Constant(1)), (3, Gen.Constant(2)), (1, Gen.Constant(Math.Min(3, keys.Length))))
             from chosen in Gen.Shuffle(keys)
             from values in Gen.CollectToList(chosen.Take(count), key => Member(pool, key, nesting, depth, orDepth))
             select values;
@@ -161,25 +165,46 @@ public sealed class FilterDifferentialProperties
 
     /// <summary>Policies within the SNS limits: the generator, not the engine, decides validity.</summary>
     private static Gen<string> Policies(string[] pool, bool nesting) =>
-        PolicyObject(pool, TopKeys, nesting, depth: 0, orDepth: 0).Where(policy => Combinations(policy) <= 150);
+        PolicyObject(pool, TopKeys, nesting, depth: 0, orDepth: 0).Where(policy => Combinations(policy) <= 150 && MostTopLevelKeys(policy) <= 5);
+
+    /// <summary>The most distinct top-level keys any $or sub-rule has (the SNS 5-key limit, read strictly).</summary>
+    private static int MostTopLevelKeys(string policy)
+    {
+        using var document = JsonDocument.Parse(policy);
+        return TopLevelKeySets(document.RootElement).Max(keys => keys.Count);
+    }
+
+    private static List<HashSet<string>> TopLevelKeySets(JsonElement policyObject)
+    {
+        List<HashSet<string>> sets = [[]];
+        foreach (var member in policyObject.EnumerateObject())
+        {
+            List<HashSet<string>> alternatives = member.Name == "$or"
+                ? member.Value.EnumerateArray().SelectMany(TopLevelKeySets).ToList()
+                : [[member.Name]];
+            sets = sets.SelectMany(left => alternatives.Select(right => new HashSet<string>(left.Concat(right), StringComparer.Ordinal))).ToList();
+        }
+
+        return sets;
+    }
 
     /// <summary>Section 2.5: sum over $or sub-rules of the product over leaf keys of (values × depth).</summary>
-    private static long Combinations(string policy)
+    private static double Combinations(string policy)
     {
         using var document = JsonDocument.Parse(policy);
         return SubRuleProducts(document.RootElement, 1).Sum();
     }
 
-    private static List<long> SubRuleProducts(JsonElement policyObject, int depth)
+    private static List<double> SubRuleProducts(JsonElement policyObject, int depth)
     {
-        List<long> products = [1];
+        List<double> products = [1];
         foreach (var member in policyObject.EnumerateObject())
         {
-            List<long> factors = member.Name == "$or"
+            List<double> factors = member.Name == "$or"
                 ? member.Value.EnumerateArray().SelectMany(branch => SubRuleProducts(branch, depth)).ToList()
                 : member.Value.ValueKind == JsonValueKind.Object
                     ? SubRuleProducts(member.Value, depth + 1)
-                    : [(long)member.Value.GetArrayLength() * depth];
+                    : [(double)member.Value.GetArrayLength() * depth];
             products = products.SelectMany(p => factors.Select(f => p * f)).ToList();
         }
 
@@ -200,11 +225,13 @@ public sealed class FilterDifferentialProperties
         (4, Gen.Constant<(string, string, string)?>(null)),
         (3, Gen.Elements(StringValues).Select(v => ((string, string, string)?)(name, "String", v))),
         (2, Gen.Elements(NumberTexts).Select(v => ((string, string, string)?)(name, "Number", v))),
-        (2, Gen.Frequency(
-                (6, Gen.Elements(StringValues).Select(s => JsonSerializer.Serialize(s))),
-                (4, Gen.Elements(NumberTexts)),
-                (2, Gen.Elements("true", "false")))
-            .ListOf().Where(list => list.Count > 0).Select(list => ((string, string, string)?)(name, "String.Array", "[" + string.Join(",", list) + "]"))),
+        (2, Gen.Choose(1, 3)
+            .SelectMany(n => Gen.Frequency(
+                    (6, Gen.Elements(StringValues).Select(s => JsonSerializer.Serialize(s))),
+                    (4, Gen.Elements(NumberTexts)),
+                    (2, Gen.Elements("true", "false")))
+                .ListOf(n))
+            .Select(list => ((string, string, string)?)(name, "String.Array", "[" + string.Join(",", list) + "]"))),
         (1, Gen.Elements(StringValues).Select(v => ((string, string, string)?)(name, "Binary", v))));
 
     private static Gen<(string Name, string DataType, string Value)[]?> Attributes() =>
@@ -225,10 +252,10 @@ public sealed class FilterDifferentialProperties
             })));
 
     private static Gen<string> JsonValue(int depth) => depth >= 2
-        ? Gen.Frequency((6, JsonScalar()), (2, JsonScalar().ListOf().Select(Array)))
+        ? Gen.Frequency((6, JsonScalar()), (2, Gen.Choose(0, 3).SelectMany(n => JsonScalar().ListOf(n)).Select(Array)))
         : Gen.Frequency(
             (6, JsonScalar()),
-            (2, JsonScalar().ListOf().Select(Array)),
+            (2, Gen.Choose(0, 3).SelectMany(n => JsonScalar().ListOf(n)).Select(Array)),
             (2, JsonObject(["x", "y", "z", "d", "e", "f"], depth + 1)),
             (2, Gen.Choose(1, 3).SelectMany(n => JsonObject(["x", "y", "z", "d", "e", "f"], depth + 1).ListOf(n)).Select(Array)),
             (1, Gen.Choose(1, 2).SelectMany(n => JsonObject(["x", "y"], depth + 1).ListOf(n)).Select(o => "[" + Array(o) + "]")));
@@ -237,7 +264,7 @@ public sealed class FilterDifferentialProperties
 
     private static Gen<string> JsonObject(string[] keys, int depth) =>
         Gen.CollectToList(keys, key => Gen.Frequency(
-                (2, Gen.Constant("")),
+                (1, Gen.Constant("")),
                 (3, JsonValue(depth).Select(v => JsonSerializer.Serialize(key) + ":" + v))))
             .Select(members => "{" + string.Join(",", members.Where(m => m.Length > 0)) + "}");
 
