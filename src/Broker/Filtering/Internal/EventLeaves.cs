@@ -50,6 +50,14 @@ internal sealed partial class EventLeaves
         }
 
         lastLeafByPath.AsSpan(0, paths.Count).Fill(-1);
+
+        // Plain-text bodies are common on topics; rejecting them here spares a thrown and caught JsonException each.
+        var trimmed = utf8Json.TrimStart(" \t\r\n"u8);
+        if (trimmed.IsEmpty || trimmed[0] != (byte)'{')
+        {
+            return false;
+        }
+
         var reader = new Utf8JsonReader(utf8Json, new JsonReaderOptions { MaxDepth = 256 });
         try
         {

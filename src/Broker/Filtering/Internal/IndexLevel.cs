@@ -59,10 +59,7 @@ internal sealed class IndexLevel<T>
         AttributeAnchors = attributeAnchors.ToDictionary(p => p.Key, p => p.Value.Build(), StringComparer.Ordinal);
         AttributeAnchorList = [.. AttributeAnchors];
         BodyAnchors = Array.ConvertAll(bodyAnchors, b => b?.Build());
-        Entries = [.. entries];
     }
-
-    public IndexEntry<T>[] Entries { get; }
 
     /// <summary>Entries with no policy or an attribute-scope <c>{}</c>: they take every message.</summary>
     public IndexEntry<T>[] MatchAll { get; }

@@ -5,8 +5,12 @@ namespace Broker.Filtering.Internal;
 /// <summary>The operator objects of a key's array: <c>{"prefix":"a"}</c>, <c>{"numeric":[...]}</c> and the rest.</summary>
 internal sealed partial class PolicyParser
 {
-    /// <summary>Above this many simultaneously active wildcard states an EventBridge pattern is "too complex".</summary>
-    internal const int MaxWildcardComplexity = 5;
+    /// <summary>
+    /// Above this many simultaneously active wildcard prefixes an EventBridge pattern is "too complex". AWS does not publish
+    /// its cap; 6 accepts <c>arn:aws:events:us-east-1:*:event-bus/*</c> (3) and <c>a*b*c*d*e</c> (5) and rejects
+    /// <c>*:*:*:*:*:event-bus/*</c> (7), as AWS does.
+    /// </summary>
+    internal const int MaxWildcardComplexity = 6;
 
     private const string TooComplex =
         "Rule is too complex - try using fewer wildcard characters or fewer repeating character sequences after a wildcard character";
@@ -233,7 +237,7 @@ internal sealed partial class PolicyParser
     private WildcardPattern ParseWildcard(string text)
     {
         var pattern = WildcardPattern.TryParse(text, out var error) ?? throw Fail(error!);
-        if (pattern.StarCount > 1 && pattern.Complexity(MaxWildcardComplexity) > MaxWildcardComplexity)
+        if (pattern.StarCount > 0 && pattern.Complexity(MaxWildcardComplexity) > MaxWildcardComplexity)
         {
             throw Fail(TooComplex);
         }

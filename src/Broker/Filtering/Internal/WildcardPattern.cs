@@ -91,8 +91,8 @@ internal sealed class WildcardPattern
     }
 
     /// <summary>
-    /// Ruler's MachineComplexityEvaluator idea for one pattern: the most NFA positions a worst-case value keeps active at
-    /// once. Found by exploring the reachable position sets over the pattern's own characters plus one other character;
+    /// Ruler's MachineComplexityEvaluator idea for one pattern: the most NFA positions (a star counted with the position after
+    /// it) that a worst-case value keeps active at once. Found by exploring the reachable position sets over the pattern's own characters plus one other character;
     /// the exploration is capped, so the answer is a lower bound for huge patterns (which the cap rejects anyway).
     /// </summary>
     public int Complexity(int cap)
@@ -126,7 +126,7 @@ internal sealed class WildcardPattern
         var seen = new HashSet<string> { Key(start) };
         var queue = new Queue<SortedSet<int>>();
         queue.Enqueue(start);
-        var worst = start.Count;
+        var worst = Weight(tokens, start);
         while (queue.Count > 0 && seen.Count < 20_000 && worst <= cap)
         {
             var states = queue.Dequeue();
@@ -153,7 +153,7 @@ internal sealed class WildcardPattern
                 next = Closure(tokens, next);
                 if (next.Count > 0 && seen.Add(Key(next)))
                 {
-                    worst = Math.Max(worst, next.Count);
+                    worst = Math.Max(worst, Weight(tokens, next));
                     queue.Enqueue(next);
                 }
             }
@@ -177,6 +177,9 @@ internal sealed class WildcardPattern
 
         return result;
     }
+
+    // A star and the position after it (reached through the star matching nothing) are one wildcard prefix, not two.
+    private static int Weight(List<char?> tokens, SortedSet<int> states) => states.Count(p => p >= tokens.Count || tokens[p] is not null);
 
     private static string Key(SortedSet<int> states) => string.Join(',', states);
 }
