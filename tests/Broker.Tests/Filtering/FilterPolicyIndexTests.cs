@@ -1,0 +1,368 @@
+using System.Text;
+using Broker.Filtering;
+using Broker.Filtering.Internal;
+using Broker.Queues;
+using static Broker.Tests.Filtering.Filters;
+
+namespace Broker.Tests.Filtering;
+
+/// <summary>
+/// <see cref="FilterPolicyIndex{T}"/>: every subscriber whose policy matches, each once; null policies; removal and
+/// replacement; mixed scopes; agreement with matching each policy alone; and Match running concurrently with changes.
+/// </summary>
+public sealed class FilterPolicyIndexTests
+{
+    private static readonly byte[] NoBody = [];
+
+    private static FilterPolicy AttributePolicy(string policy) => FilterPolicy.Parse(J(policy));
+
+    private static FilterPolicy BodyPolicy(string policy) => FilterPolicy.Parse(J(policy), FilterPolicyScope.MessageBody);
+
+    private static List<Subscriber> Match(FilterPolicyIndex<Subscriber> index, IReadOnlyDictionary<string, MessageAttributeValue>? attributes, string? body = null)
+    {
+        var matches = new List<Subscriber>();
+        index.Match(attributes, body is null ? NoBody : Encoding.UTF8.GetBytes(J(body)), matches);
+        return matches;
+    }
+
+    [Fact]
+    public void Every_matching_target_is_returned_once()
+    {
+        var index = new FilterPolicyIndex<Subscriber>();
+        Subscriber exact = new("exact"), prefix = new("prefix"), other = new("other");
+        index.Add(exact, AttributePolicy("{'a':['x1']}"));
+        index.Add(prefix, AttributePolicy("{'a':[{'prefix':'x'}]}"));
+        index.Add(other, AttributePolicy("{'a':['y']}"));
+
+        var matches = Match(index, ToAttributes(("a", "String", "x1")));
+
+        Assert.Equal(2, matches.Count);
+        Assert.Contains(exact, matches);
+        Assert.Contains(prefix, matches);
+    }
+
+    [Fact]
+    public void A_target_that_matches_in_several_ways_is_returned_once()
+    {
+        var index = new FilterPolicyIndex<Subscriber>();
+        Subscriber orTarget = new("or"), listTarget = new("list");
+        index.Add(orTarget, AttributePolicy("{'$or':[{'a':['x']},{'b':['y']}]}"));
+        index.Add(listTarget, AttributePolicy("{'a':['x',{'prefix':'x'},{'exists':true}],'c':['z','z']}"));
+
+        var matches = Match(index, ToAttributes(("a", "String", "x"), ("b", "String", "y"), ("c", "String", "z")));
+
+        Assert.Equal(2, matches.Count);
+        Assert.Single(matches, orTarget);
+        Assert.Single(matches, listTarget);
+    }
+
+    [Fact]
+    public void A_string_array_with_several_matching_elements_returns_the_target_once()
+    {
+        var index = new FilterPolicyIndex<Subscriber>();
+        var target = new Subscriber("t");
+        index.Add(target, AttributePolicy("{'a':['x','y']}"));
+        Assert.Equal([target], Match(index, ToAttributes(("a", "String.Array", J("['x','y','x']")))));
+    }
+
+    [Fact]
+    public void A_target_without_a_policy_matches_every_message()
+    {
+        var index = new FilterPolicyIndex<Subscriber>();
+        Subscriber everything = new("all"), filtered = new("filtered");
+        index.Add(everything, null);
+        index.Add(filtered, AttributePolicy("{'a':['x']}"));
+
+        Assert.Equal([everything], Match(index, null));
+        Assert.Equal([everything], Match(index, ToAttributes()));
+        Assert.Equal([everything], Match(index, ToAttributes(("a", "String", "nope"))));
+        var matches = new List<Subscriber>();
+        index.Match(null, "not json"u8, matches);
+        Assert.Equal([everything], matches);
+    }
+
+    [Fact]
+    public void Removed_targets_are_no_longer_matched()
+    {
+        var index = new FilterPolicyIndex<Subscriber>();
+        Subscriber first = new("first"), second = new("second");
+        index.Add(first, AttributePolicy("{'a':['x']}"));
+        index.Add(second, null);
+        Assert.Equal(2, index.Count);
+
+        Assert.True(index.Remove(first));
+        Assert.False(index.Remove(first));
+        Assert.Equal(1, index.Count);
+        Assert.Equal([second], Match(index, ToAttributes(("a", "String", "x"))));
+
+        Assert.True(index.Remove(second));
+        Assert.Equal(0, index.Count);
+        Assert.Empty(Match(index, ToAttributes(("a", "String", "x"))));
+    }
+
+    [Fact]
+    public void Removing_an_unknown_target_returns_false() =>
+        Assert.False(new FilterPolicyIndex<Subscriber>().Remove(new Subscriber("ghost")));
+
+    [Fact]
+    public void Adding_a_target_again_replaces_its_policy()
+    {
+        var index = new FilterPolicyIndex<Subscriber>();
+        var target = new Subscriber("t");
+        index.Add(target, AttributePolicy("{'a':['x']}"));
+        index.Add(target, AttributePolicy("{'a':['y']}"));
+
+        Assert.Equal(1, index.Count);
+        Assert.Empty(Match(index, ToAttributes(("a", "String", "x"))));
+        Assert.Equal([target], Match(index, ToAttributes(("a", "String", "y"))));
+
+        index.Add(target, null);
+        Assert.Equal([target], Match(index, ToAttributes(("a", "String", "x"))));
+        index.Add(target, BodyPolicy("{'a':['z']}"));
+        Assert.Empty(Match(index, ToAttributes(("a", "String", "z")), "{'a':'x'}"));
+        Assert.Equal([target], Match(index, ToAttributes(("a", "String", "x")), "{'a':'z'}"));
+    }
+
+    [Fact]
+    public void Attribute_scope_policies_see_the_attributes_and_body_scope_policies_see_the_body()
+    {
+        var index = new FilterPolicyIndex<Subscriber>();
+        Subscriber byAttribute = new("attribute"), byBody = new("body");
+        index.Add(byAttribute, AttributePolicy("{'a':['x']}"));
+        index.Add(byBody, BodyPolicy("{'a':['x']}"));
+
+        var both = Match(index, ToAttributes(("a", "String", "x")), "{'a':'x'}");
+        Assert.Equal(2, both.Count);
+        Assert.Equal([byAttribute], Match(index, ToAttributes(("a", "String", "x")), "{'a':'y'}"));
+        Assert.Equal([byBody], Match(index, ToAttributes(("a", "String", "y")), "{'a':'x'}"));
+        Assert.Equal([byAttribute], Match(index, ToAttributes(("a", "String", "x"))));
+        var matches = new List<Subscriber>();
+        index.Match(ToAttributes(("a", "String", "x")), "not json"u8, matches);
+        Assert.Equal([byAttribute], matches);
+    }
+
+    [Fact]
+    public void Ten_thousand_policies_give_the_same_answers_as_each_policy_alone()
+    {
+        var random = new Random(20240611);
+        var index = new FilterPolicyIndex<Subscriber>();
+        var all = new List<(Subscriber Target, FilterPolicy? Policy)>();
+        for (var i = 0; i < 10_000; i++)
+        {
+            var policy = RandomPolicy(random, i % 3 == 0);
+            var target = new Subscriber("s" + i);
+            index.Add(target, policy);
+            all.Add((target, policy));
+        }
+
+        for (var m = 0; m < 200; m++)
+        {
+            var attributes = RandomAttributes(random);
+            var body = RandomBody(random);
+            var expected = all
+                .Where(entry => entry.Policy is null || (entry.Policy.Scope == FilterPolicyScope.MessageAttributes ? entry.Policy.Matches(attributes) : entry.Policy.Matches(body)))
+                .Select(entry => entry.Target.Name)
+                .Order(StringComparer.Ordinal)
+                .ToList();
+            var matches = new List<Subscriber>();
+            index.Match(attributes, Encoding.UTF8.GetBytes(body), matches);
+            Assert.Equal(expected, matches.Select(target => target.Name).Order(StringComparer.Ordinal).ToList());
+        }
+    }
+
+    [Fact]
+    public void Match_sees_a_consistent_index_while_targets_are_added_and_removed()
+    {
+        const int Readers = 3;
+        const int Changes = 3_000;
+        var index = new FilterPolicyIndex<Subscriber>();
+        var stable = Enumerable.Range(0, 20).Select(i => new Subscriber("stable" + i)).ToArray();
+        var never = Enumerable.Range(0, 20).Select(i => new Subscriber("never" + i)).ToArray();
+        var churn = Enumerable.Range(0, 50).Select(i => new Subscriber("churn" + i)).ToArray();
+        var matching = AttributePolicy("{'a':['x']}");
+        var notMatching = AttributePolicy("{'a':['y']}");
+        foreach (var target in stable)
+        {
+            index.Add(target, matching);
+        }
+
+        foreach (var target in never)
+        {
+            index.Add(target, notMatching);
+        }
+
+        var attributes = ToAttributes(("a", "String", "x"));
+        var failures = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        using var readersStarted = new CountdownEvent(Readers);
+        using var stop = new ManualResetEventSlim();
+        var matchCalls = new int[Readers];
+        var threads = Enumerable.Range(0, Readers).Select(reader => new Thread(() =>
+        {
+            var matches = new List<Subscriber>();
+            var signalled = false;
+            while (!stop.IsSet)
+            {
+                matches.Clear();
+                index.Match(attributes, NoBody, matches);
+                matchCalls[reader]++;
+                Check(matches, stable, never, failures);
+                if (!signalled)
+                {
+                    readersStarted.Signal();
+                    signalled = true;
+                }
+            }
+        })).ToArray();
+        foreach (var thread in threads)
+        {
+            thread.Start();
+        }
+
+        Assert.True(readersStarted.Wait(TimeSpan.FromSeconds(30)), "readers did not start");
+        var random = new Random(7);
+        var present = new bool[churn.Length];
+        for (var i = 0; i < Changes; i++)
+        {
+            var pick = random.Next(churn.Length);
+            switch (random.Next(3))
+            {
+                case 0:
+                    index.Add(churn[pick], matching);
+                    present[pick] = true;
+                    break;
+                case 1:
+                    index.Add(churn[pick], random.Next(2) == 0 ? notMatching : null);
+                    present[pick] = true;
+                    break;
+                default:
+                    Assert.Equal(present[pick], index.Remove(churn[pick]));
+                    present[pick] = false;
+                    break;
+            }
+        }
+
+        stop.Set();
+        foreach (var thread in threads)
+        {
+            Assert.True(thread.Join(TimeSpan.FromSeconds(30)), "a reader did not stop");
+        }
+
+        Assert.Empty(failures);
+        Assert.All(matchCalls, calls => Assert.True(calls > 0));
+        Assert.Equal(stable.Length + never.Length + present.Count(p => p), index.Count);
+    }
+
+    private static void Check(List<Subscriber> matches, Subscriber[] stable, Subscriber[] never, System.Collections.Concurrent.ConcurrentQueue<string> failures)
+    {
+        var seen = new HashSet<Subscriber>();
+        foreach (var target in matches)
+        {
+            if (!seen.Add(target))
+            {
+                failures.Enqueue("duplicate " + target.Name);
+            }
+        }
+
+        foreach (var target in stable)
+        {
+            if (!seen.Contains(target))
+            {
+                failures.Enqueue("missing " + target.Name);
+            }
+        }
+
+        foreach (var target in never)
+        {
+            if (seen.Contains(target))
+            {
+                failures.Enqueue("unexpected " + target.Name);
+            }
+        }
+    }
+
+    private static readonly string[] Keys = ["a", "b", "c", "d"];
+    private static readonly string[] Words = ["x", "y", "xy", "yx", "z"];
+
+    private static FilterPolicy? RandomPolicy(Random random, bool body)
+    {
+        if (random.Next(50) == 0)
+        {
+            return null;
+        }
+
+        var keys = Keys.OrderBy(_ => random.Next()).Take(random.Next(1, 4)).ToList();
+        var parts = keys.Select(key => "'" + key + "':[" + string.Join(",", Enumerable.Range(0, random.Next(1, 3)).Select(_ => RandomCondition(random))) + "]");
+        var json = "{" + string.Join(",", parts) + "}";
+        return body ? BodyPolicy(json) : AttributePolicy(json);
+    }
+
+    private static string RandomCondition(Random random)
+    {
+        var word = Words[random.Next(Words.Length)];
+        var number = random.Next(0, 5);
+        return random.Next(9) switch
+        {
+            0 => "'" + word + "'",
+            1 => number.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            2 => "{'prefix':'" + word[..1] + "'}",
+            3 => "{'suffix':'" + word[^1..] + "'}",
+            4 => "{'anything-but':'" + word + "'}",
+            5 => "{'numeric':['>='," + number + "]}",
+            6 => "{'exists':" + (random.Next(2) == 0 ? "true" : "false") + "}",
+            7 => "{'equals-ignore-case':'" + word.ToUpperInvariant() + "'}",
+            _ => "{'anything-but':[" + number + "]}",
+        };
+    }
+
+    private static Dictionary<string, MessageAttributeValue> RandomAttributes(Random random)
+    {
+        var attributes = new List<(string, string, string)>();
+        foreach (var key in Keys)
+        {
+            switch (random.Next(4))
+            {
+                case 0:
+                    attributes.Add((key, "String", Words[random.Next(Words.Length)]));
+                    break;
+                case 1:
+                    attributes.Add((key, "Number", random.Next(0, 5).ToString(System.Globalization.CultureInfo.InvariantCulture)));
+                    break;
+                case 2:
+                    attributes.Add((key, "String.Array", "[\"" + Words[random.Next(Words.Length)] + "\"," + random.Next(0, 5) + "]"));
+                    break;
+            }
+        }
+
+        return ToAttributes([.. attributes]);
+    }
+
+    private static string RandomBody(Random random)
+    {
+        var members = new List<string>();
+        foreach (var key in Keys)
+        {
+            switch (random.Next(4))
+            {
+                case 0:
+                    members.Add("\"" + key + "\":\"" + Words[random.Next(Words.Length)] + "\"");
+                    break;
+                case 1:
+                    members.Add("\"" + key + "\":" + random.Next(0, 5));
+                    break;
+                case 2:
+                    members.Add("\"" + key + "\":[\"" + Words[random.Next(Words.Length)] + "\"," + random.Next(0, 5) + "]");
+                    break;
+            }
+        }
+
+        return "{" + string.Join(",", members) + "}";
+    }
+
+    /// <summary>A subscriber identified by reference, with a name for readable failures.</summary>
+    internal sealed class Subscriber(string name)
+    {
+        public string Name { get; } = name;
+
+        public override string ToString() => Name;
+    }
+}
