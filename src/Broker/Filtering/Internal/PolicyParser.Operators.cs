@@ -200,9 +200,10 @@ internal sealed partial class PolicyParser
             case "equals-ignore-case":
                 return new AnythingBut
                 {
+                    // Ruler refuses a lone number, null or boolean here with its list message too.
                     ExcludedIgnoringCase = ReadStringOrList(
                         op.Value,
-                        "equals-ignore-case match pattern must be a string",
+                        "Inside anything-but/equals-ignore-case list, number|start|null|boolean is not supported.",
                         "Inside anything-but/equals-ignore-case list, number|start|null|boolean is not supported."),
                 };
             case "wildcard":
