@@ -131,7 +131,7 @@ internal sealed partial class Topic : ITopic
         }
     }
 
-    public IReadOnlyList<ISubscription> ListSubscriptions() => Volatile.Read(ref subscriptions);
+    public IReadOnlyList<ISubscription> ListSubscriptions() => [.. Volatile.Read(ref subscriptions)];
 
     public IReadOnlyDictionary<string, string> GetAttributes()
     {
