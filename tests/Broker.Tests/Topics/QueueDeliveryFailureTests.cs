@@ -102,6 +102,7 @@ public sealed class QueueDeliveryFailureTests : TopicFixture
 
         var envelope = Envelope(Assert.Single(await Drain(full)));
         Assert.Equal(result.MessageId, envelope.GetProperty("MessageId").GetString());
+        Assert.Equal("2000-01-01T00:00:00.000Z", envelope.GetProperty("Timestamp").GetString());
         Assert.Empty(await Drain(dlq));
         Assert.False(Time.HasUnreadRetry);
     }
