@@ -195,4 +195,19 @@ public sealed class FifoTopicTests : TopicFixture
 
         Assert.Equal(["a", "b", "c"], await DrainBodies(queue));
     }
+
+    [Fact]
+    public async Task Content_based_deduplication_hashes_the_whole_message_of_a_json_structure()
+    {
+        // TopicOptions.ContentBasedDeduplication: "deduplicated by the SHA-256 of its message body"; with MessageStructure json
+        // the body is the whole JSON document, so two publishes that differ only in their sqs entry are not duplicates.
+        var topic = CreateTopic(contentBased: true);
+        var queue = RawStandardSubscriber(topic);
+
+        var first = await topic.PublishAsync(new PublishRequest("{\"default\":\"same\",\"sqs\":\"first\"}") { MessageStructure = "json", MessageGroupId = "g" });
+        var second = await topic.PublishAsync(new PublishRequest("{\"default\":\"same\",\"sqs\":\"second\"}") { MessageStructure = "json", MessageGroupId = "g" });
+
+        Assert.NotEqual(first.MessageId, second.MessageId);
+        Assert.Equal(["first", "second"], (await DrainBodies(queue)).Order(StringComparer.Ordinal));
+    }
 }

@@ -337,4 +337,33 @@ public sealed class HandlerSubscriptionTests : TopicFixture
         Assert.True(received.IsCancellationRequested);
         gate.SetResult();
     }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task The_token_a_handler_receives_is_cancelled_when_its_topic_or_broker_goes_away(bool disposeBroker)
+    {
+        var topic = Broker.CreateTopic("t");
+        var token = new TaskCompletionSource<CancellationToken>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        topic.Subscribe(async (_, cancellation) =>
+        {
+            token.TrySetResult(cancellation);
+            await gate.Task;
+        });
+        await topic.PublishAsync(Message("m"));
+        var received = await token.Task.WaitAsync(Bound);
+
+        if (disposeBroker)
+        {
+            Broker.Dispose();
+        }
+        else
+        {
+            Broker.DeleteTopic("t");
+        }
+
+        Assert.True(received.IsCancellationRequested);
+        gate.SetResult();
+    }
 }
