@@ -39,6 +39,20 @@ public sealed class QueueDeliveryFailureTests : TopicFixture
     }
 
     [Fact]
+    public async Task A_queue_deleted_and_created_again_under_its_name_receives_again_as_sns_delivers_by_arn()
+    {
+        var topic = Broker.CreateTopic("t");
+        topic.Subscribe(Broker.CreateQueue("target"), new SubscriptionOptions { RawMessageDelivery = true });
+        Broker.DeleteQueue("target");
+        var recreated = Broker.CreateQueue("target");
+
+        await topic.PublishAsync(Message("after"));
+
+        Assert.Equal(["after"], await DrainBodies(recreated));
+        Assert.Equal(0, ((TopicEngine)topic).DroppedCount);
+    }
+
+    [Fact]
     public async Task A_message_for_a_deleted_queue_without_a_dead_letter_queue_is_dropped()
     {
         var topic = Broker.CreateTopic("t");

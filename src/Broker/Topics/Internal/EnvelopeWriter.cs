@@ -70,9 +70,9 @@ internal static class EnvelopeWriter
         }
 
         writer.WriteString("UnsubscribeURL"u8, names.UnsubscribeUrl);
-        if (message.Attributes.Count > 0)
+        if (message.DeliveredAttributes.Count > 0)
         {
-            WriteAttributes(writer, message.Attributes);
+            WriteAttributes(writer, message.DeliveredAttributes);
         }
 
         writer.WriteEndObject();

@@ -95,7 +95,7 @@ internal sealed class HandlerSubscription : Subscription
             message.Subject,
             message.LambdaMessage ?? message.Message,
             message.Timestamp,
-            message.Attributes,
+            message.DeliveredAttributes,
             message.MessageGroupId,
             message.SequenceNumber,
             delivery.Attempt);

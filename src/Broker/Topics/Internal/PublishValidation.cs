@@ -8,8 +8,6 @@ namespace Broker.Topics.Internal;
 /// <summary>SNS's checks on a publish, with SNS's messages; nothing here touches a topic's state.</summary>
 internal static class PublishValidation
 {
-    private static readonly IReadOnlyDictionary<string, MessageAttributeValue> NoAttributes = new Dictionary<string, MessageAttributeValue>();
-
     public static BrokerException Invalid(string message) => new(BrokerErrorCodes.InvalidParameter, "Invalid parameter: " + message);
 
     /// <summary>Checks one publish and returns it as an accepted message (not yet sequenced).</summary>
@@ -48,10 +46,12 @@ internal static class PublishValidation
             throw Invalid($"Message too long. The body and attributes are {size} bytes; the limit is {TopicDefaults.MaximumMessageSize} bytes.");
         }
 
-        return new PublishedMessage(messageId, defaultMessage, body, subject, Copy(attributes), timestamp)
+        var copied = Copy(attributes);
+        return new PublishedMessage(messageId, defaultMessage, body, subject, copied, timestamp)
         {
             SqsMessage = sqsMessage,
             LambdaMessage = lambdaMessage,
+            DeliveredAttributes = messageStructure is null ? copied : PublishedMessage.Empty,
         };
     }
 
@@ -281,5 +281,5 @@ internal static class PublishValidation
     }
 
     private static IReadOnlyDictionary<string, MessageAttributeValue> Copy(IReadOnlyDictionary<string, MessageAttributeValue>? attributes) =>
-        attributes is null || attributes.Count == 0 ? NoAttributes : new Dictionary<string, MessageAttributeValue>(attributes, StringComparer.Ordinal);
+        attributes is null || attributes.Count == 0 ? PublishedMessage.Empty : new Dictionary<string, MessageAttributeValue>(attributes, StringComparer.Ordinal);
 }

@@ -10,6 +10,7 @@ internal sealed class PublishedMessage
 {
     public PublishedMessage(string messageId, string message, byte[] utf8Body, string? subject, IReadOnlyDictionary<string, MessageAttributeValue> attributes, DateTimeOffset timestamp)
     {
+        DeliveredAttributes = attributes;
         MessageId = messageId;
         Message = message;
         Utf8Body = utf8Body;
@@ -28,7 +29,16 @@ internal sealed class PublishedMessage
 
     public string? Subject { get; }
 
+    /// <summary>The attributes as published: what attribute-scope filter policies see.</summary>
     public IReadOnlyDictionary<string, MessageAttributeValue> Attributes { get; }
+
+    /// <summary>
+    /// The attributes subscribers receive: the published ones, or none when the message structure is <c>json</c>
+    /// (SNS sends message attributes only with the String structure).
+    /// </summary>
+    public IReadOnlyDictionary<string, MessageAttributeValue> DeliveredAttributes { get; init; } = Empty;
+
+    public static IReadOnlyDictionary<string, MessageAttributeValue> Empty { get; } = new Dictionary<string, MessageAttributeValue>();
 
     public DateTimeOffset Timestamp { get; }
 

@@ -10,13 +10,16 @@ namespace Broker.Topics.Internal;
 /// </summary>
 internal sealed class QueueSubscription : Subscription
 {
+    /// <summary>The queue deliveries go to; replaced when it was deleted and a queue of the same name (so the same ARN) exists.</summary>
+    private MessageQueue queue;
+
     public QueueSubscription(Topic topic, MessageQueue queue, SubscriptionSettings settings)
         : base(topic, settings)
     {
-        Queue = queue;
+        this.queue = queue;
     }
 
-    public MessageQueue Queue { get; }
+    public MessageQueue Queue => Volatile.Read(ref queue);
 
     public override string Protocol => "sqs";
 
@@ -31,7 +34,7 @@ internal sealed class QueueSubscription : Subscription
 
         try
         {
-            var sent = Queue.SendAsync(Request(message, Settings.Options.RawMessageDelivery));
+            var sent = Target().SendAsync(Request(message, Settings.Options.RawMessageDelivery));
             if (sent.IsCompleted)
             {
                 sent.GetAwaiter().GetResult();
@@ -74,6 +77,22 @@ internal sealed class QueueSubscription : Subscription
         }
     }
 
+    /// <summary>
+    /// SNS subscribes a queue by its ARN: when the queue was deleted and one of the same name created since, deliveries
+    /// go to the new one. Otherwise the deleted queue, whose send fails with <c>QueueDoesNotExist</c>.
+    /// </summary>
+    private MessageQueue Target()
+    {
+        var current = Volatile.Read(ref queue);
+        if (current.IsDeleted && Topic.Broker.FindQueue(current.Name) is { IsDeleted: false } recreated)
+        {
+            Volatile.Write(ref queue, recreated);
+            return recreated;
+        }
+
+        return current;
+    }
+
     /// <summary>Only a full queue is worth retrying (SNS: a server-side error); the rest are the client's (SNS: not retried).</summary>
     private static bool Retryable(BrokerException error) => error.ErrorCode == BrokerErrorCodes.OverLimit;
 
@@ -86,7 +105,7 @@ internal sealed class QueueSubscription : Subscription
             : EnvelopeWriter.Write(message, text, EnvelopeNames, Topic.IsFifo);
         return new SendMessageRequest(body, owned: true)
         {
-            MessageAttributes = raw && message.Attributes.Count > 0 ? message.Attributes : null,
+            MessageAttributes = raw && message.DeliveredAttributes.Count > 0 ? message.DeliveredAttributes : null,
             MessageGroupId = fifo ? message.MessageGroupId : null,
             MessageDeduplicationId = fifo ? message.DeduplicationId : null,
         };

@@ -34,9 +34,11 @@ internal sealed partial class Topic
     /// <summary>1 while a publisher is draining.</summary>
     private int draining;
 
-    private PublishResult PublishFifo(PublishedMessage accepted, string groupId, string? deduplicationId)
+    private PublishResult PublishFifo(PublishedMessage accepted, string publishedMessage, string groupId, string? deduplicationId)
     {
-        deduplicationId ??= Convert.ToHexStringLower(SHA256.HashData(accepted.Utf8Body));
+        // Content-based: the SHA-256 of the message as published (with a json structure, the whole JSON), not its attributes.
+        deduplicationId ??= Convert.ToHexStringLower(SHA256.HashData(
+            ReferenceEquals(publishedMessage, accepted.Message) ? accepted.Utf8Body : System.Text.Encoding.UTF8.GetBytes(publishedMessage)));
         var key = Options.FifoThroughputScope == FifoThroughputScope.MessageGroup ? groupId + "\u0000" + deduplicationId : deduplicationId;
         var now = Broker.TimeProvider.GetUtcNow().UtcTicks;
 

@@ -22,6 +22,14 @@ internal sealed partial class Topic
         ArgumentNullException.ThrowIfNull(entries);
         cancellationToken.ThrowIfCancellationRequested();
         ThrowIfDeleted();
+        foreach (var entry in entries)
+        {
+            if (entry?.Id is { Length: > 80 } tooLong)
+            {
+                throw new BrokerException(BrokerErrorCodes.InvalidBatchEntryId, $"The Id of a batch entry in the batch request is too long: {tooLong}");
+            }
+        }
+
         MessageQueue.ValidateBatchIds(entries, static entry => entry?.Id);
         var total = 0L;
         foreach (var entry in entries)
@@ -74,7 +82,7 @@ internal sealed partial class Topic
         var accepted = PublishValidation.Build(message, subject, attributes, messageStructure, MessageIds.NewUuid(), Broker.TimeProvider.GetUtcNow(), out _);
         if (IsFifo)
         {
-            return PublishFifo(accepted, groupId!, deduplicationId);
+            return PublishFifo(accepted, message, groupId!, deduplicationId);
         }
 
         if (groupId is not null)
@@ -108,6 +116,7 @@ internal sealed partial class Topic
     private static PublishedMessage WithGroup(PublishedMessage message, string groupId, string? deduplicationId, long sequence) =>
         new(message.MessageId, message.Message, message.Utf8Body, message.Subject, message.Attributes, message.Timestamp)
         {
+            DeliveredAttributes = message.DeliveredAttributes,
             SqsMessage = message.SqsMessage,
             LambdaMessage = message.LambdaMessage,
             MessageGroupId = groupId,
