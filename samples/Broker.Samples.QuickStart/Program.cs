@@ -46,3 +46,25 @@ catch (OperationCanceledException)
 
 var attributes = jobs.GetAttributes();
 Console.WriteLine($"handled {handled} jobs; left: {attributes.ApproximateNumberOfMessages} visible, {attributes.ApproximateNumberOfMessagesNotVisible} in flight, {attributes.ApproximateNumberOfMessagesDelayed} delayed");
+
+// Fan-out: a topic delivers each upload to the queue whose filter policy matches, and to an in-process handler.
+var uploaded = broker.CreateTopic("video-uploaded");
+var hd = broker.CreateQueue("transcode-1080p");
+uploaded.Subscribe(hd, new Broker.Topics.SubscriptionOptions { FilterPolicy = """{"resolution":["1080p"]}""", RawMessageDelivery = true });
+var indexed = new TaskCompletionSource<string>();
+uploaded.Subscribe((notification, _) =>
+{
+    indexed.TrySetResult(notification.Message);
+    return ValueTask.CompletedTask;
+});
+foreach (var resolution in new[] { "720p", "1080p" })
+{
+    await uploaded.PublishAsync(new Broker.Topics.PublishRequest($"uploaded a {resolution} video")
+    {
+        MessageAttributes = new Dictionary<string, MessageAttributeValue> { ["resolution"] = MessageAttributeValue.FromString(resolution) },
+    });
+}
+
+var hdJobs = await hd.ReceiveAsync(new ReceiveRequest { MaxNumberOfMessages = 10 });
+Console.WriteLine($"transcode-1080p got: {string.Join(", ", hdJobs.Select(m => m.GetBodyAsString()))}");
+Console.WriteLine($"the handler got (first): {await indexed.Task.WaitAsync(TimeSpan.FromSeconds(5))}");
