@@ -78,7 +78,7 @@ internal sealed partial class DataStream
                 }
                 else
                 {
-                    results[i] = new PutRecordsResultEntry(shard.Id, SequenceNumbers.Format(shard.Index, position), null, null);
+                    results[i] = new PutRecordsResultEntry(shard.Id, shard.Index, position);
                 }
             }
 
