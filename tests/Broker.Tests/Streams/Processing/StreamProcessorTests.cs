@@ -112,6 +112,47 @@ public sealed class StreamProcessorTests : ProcessorFixture
     }
 
     [Fact]
+    public async Task AtTimestamp_starts_at_the_first_record_that_arrived_at_or_after_the_timestamp()
+    {
+        var stream = Broker.CreateStream("orders", new StreamOptions { ShardCount = 1 });
+        await Put(stream, "k", "old");
+        Time.Advance(TimeSpan.FromMinutes(1));
+        var from = Time.GetUtcNow();
+        await Put(stream, "k", "new");
+        var options = new StreamProcessorOptions
+        {
+            ApplicationName = App, WorkerId = "w1", LeaseStore = Store, InitialPosition = InitialPosition.AtTimestamp, InitialTimestamp = from,
+        };
+        await using var worker = new StreamProcessor(Broker, "orders", options, shard => new TestProcessor("w1", shard, Journal, Behaviour));
+        await worker.StartAsync();
+
+        for (var second = 0; second < 10 && Journal.Of("record").Count == 0; second++)
+        {
+            await worker.WhenIdleAsync().WaitAsync(TimeSpan.FromSeconds(10));
+            Time.Advance(TimeSpan.FromSeconds(1));
+        }
+
+        await worker.WhenIdleAsync().WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(["new"], Journal.Data());
+        Assert.Equal(SentinelCheckpoints.AtTimestamp, Journal.Of("init").Single().Data);
+    }
+
+    [Fact]
+    public async Task A_processor_that_throws_gives_up_its_lease_and_the_records_after_the_checkpoint_come_again()
+    {
+        var stream = Broker.CreateStream("orders", new StreamOptions { ShardCount = 1 });
+        await Put(stream, "k", "a1");
+        await StartWorker(stream, "w1");
+        await RunUntil(() => Journal.Of("checkpoint").Count == 1);
+        Behaviour.ThrowOn = "boom";
+        await Put(stream, "k", "boom");
+        await RunUntil(() => Journal.Data().Count(d => d == "boom") == 2);
+
+        Assert.Equal(2, Journal.Of("init").Count);
+        Assert.Equal(["a1", "boom", "boom"], Journal.Data());
+    }
+
+    [Fact]
     public async Task Options_are_validated_and_default_to_the_KCL_values()
     {
         var options = new StreamProcessorOptions { ApplicationName = App };

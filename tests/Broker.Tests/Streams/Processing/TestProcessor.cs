@@ -53,6 +53,9 @@ public sealed class Behaviour
     /// <summary>Whether a processor checkpoints SHARD_END when told its shard ended.</summary>
     public Func<string, bool> CheckpointAtShardEnd { get; set; } = _ => true;
 
+    /// <summary>The next processor handed a record with this data throws (once) when handed a record with this data.</summary>
+    public string? ThrowOn { get; set; }
+
     /// <summary>Whether a processor checkpoints its last record when asked to shut down.</summary>
     public bool CheckpointOnShutdown { get; set; }
 
@@ -94,6 +97,12 @@ public sealed class TestProcessor : IRecordProcessor
         foreach (var record in input.Records)
         {
             journal.Add(new Entry("record", worker, shardId, record.SequenceNumber, Encoding.UTF8.GetString(record.Data.Span)));
+        }
+
+        if (input.Records.Any(r => Encoding.UTF8.GetString(r.Data.Span) == behaviour.ThrowOn))
+        {
+            behaviour.ThrowOn = null;
+            throw new InvalidOperationException("processor failure");
         }
 
         var last = input.Records.LastOrDefault(r => !Encoding.UTF8.GetString(r.Data.Span).StartsWith("hold", StringComparison.Ordinal));
