@@ -7,7 +7,7 @@ using Broker.Queues.Internal;
 namespace Broker;
 
 /// <summary>
-/// An in-process message broker with the semantics of Amazon SQS and SNS (and, in a later release, Kinesis). Create one
+/// An in-process message broker with the semantics of Amazon SQS, SNS and Kinesis Data Streams. Create one
 /// per application (or per test), optionally with a <see cref="TimeProvider"/> such as <c>FakeTimeProvider</c>: every
 /// delay, visibility timeout and retention period is driven by it, so a test that advances a fake clock sees messages
 /// reappear and expire deterministically.
