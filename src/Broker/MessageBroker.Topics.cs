@@ -77,23 +77,29 @@ public sealed partial class MessageBroker
     public void DeleteTopic(string nameOrArn)
     {
         ArgumentNullException.ThrowIfNull(nameOrArn);
+        Subscription[] removed = [];
         lock (lifecycleLock)
         {
             if (TryGetTopic(nameOrArn, out var found) && topics.TryRemove(found.Name, out var topic))
             {
-                topic.Delete();
+                removed = topic.Delete();
             }
         }
+
+        Topic.CancelLifetimes(removed);
     }
 
-    private void DeleteAllTopics()
+    /// <summary>Under the lifecycle lock; returns the removed subscriptions, whose tokens the caller cancels after it.</summary>
+    private List<Subscription> DeleteAllTopics()
     {
+        var removed = new List<Subscription>();
         foreach (var topic in topics.Values)
         {
-            topic.Delete();
+            removed.AddRange(topic.Delete());
         }
 
         topics.Clear();
+        return removed;
     }
 
     private static void ValidateTopic(string name, TopicOptions options)

@@ -192,6 +192,7 @@ public sealed partial class MessageBroker : IDisposable
     /// <summary>Deletes every queue; calls on them fail afterwards and waiting receivers are released.</summary>
     public void Dispose()
     {
+        List<Topics.Internal.Subscription> removedSubscriptions;
         lock (lifecycleLock)
         {
             if (disposed)
@@ -201,7 +202,7 @@ public sealed partial class MessageBroker : IDisposable
 
             disposed = true;
             DisposeMoveTasks();
-            DeleteAllTopics();
+            removedSubscriptions = DeleteAllTopics();
             DeleteAllStreams();
             foreach (var queue in queues.Values)
             {
@@ -210,6 +211,9 @@ public sealed partial class MessageBroker : IDisposable
 
             queues.Clear();
         }
+
+        // Handler tokens are cancelled outside the lock: cancellation runs the handlers' callbacks.
+        Topics.Internal.Topic.CancelLifetimes(removedSubscriptions);
     }
 
     /// <summary>

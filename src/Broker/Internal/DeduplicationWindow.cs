@@ -30,6 +30,9 @@ internal sealed class DeduplicationWindow<TRecord>
     private readonly long intervalTicks;
     private long nextExpiry;
 
+    /// <summary>1 while a caller trims: two trimmers could each dequeue a record the other only peeked at.</summary>
+    private int trimming;
+
     public DeduplicationWindow(TimeSpan interval) => intervalTicks = interval.Ticks;
 
     public int Count => records.Count;
@@ -74,11 +77,24 @@ internal sealed class DeduplicationWindow<TRecord>
 
     private void Trim(long now)
     {
-        if (now < Volatile.Read(ref nextExpiry))
+        if (now < Volatile.Read(ref nextExpiry) || Interlocked.CompareExchange(ref trimming, 1, 0) != 0)
         {
             return;
         }
 
+        try
+        {
+            TrimExpired(now);
+        }
+        finally
+        {
+            Volatile.Write(ref trimming, 0);
+        }
+    }
+
+    /// <summary>Only the caller holding <see cref="trimming"/>: removes lapsed records, oldest first.</summary>
+    private void TrimExpired(long now)
+    {
         while (log.TryPeek(out var oldest))
         {
             if (oldest.DeduplicationExpiresAt > now)

@@ -69,7 +69,7 @@ internal sealed partial class EventLeaves
             ReadObject(ref reader, 0);
             return !reader.Read(); // throws on trailing content, so this only confirms the end
         }
-        catch (JsonException)
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
         {
             return false;
         }

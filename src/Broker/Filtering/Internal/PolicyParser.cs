@@ -44,7 +44,15 @@ internal sealed partial class PolicyParser
                 throw Fail("Filter is not an object");
             }
 
-            return ReadObject(document.RootElement, depth: 1, allowEmpty: true);
+            try
+            {
+                return ReadObject(document.RootElement, depth: 1, allowEmpty: true);
+            }
+            catch (InvalidOperationException e)
+            {
+                // Well-formed JSON whose escapes decode to invalid UTF-16 (a lone surrogate such as "\ud800").
+                throw PolicyErrors.NotJson(dialect, e);
+            }
         }
     }
 

@@ -26,7 +26,7 @@ internal ref struct StringArrayElements
         {
             done = !reader.Read() || reader.TokenType != JsonTokenType.StartArray;
         }
-        catch (JsonException)
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
         {
             done = true;
         }
@@ -74,7 +74,7 @@ internal ref struct StringArrayElements
                         break;
                 }
             }
-            catch (JsonException)
+            catch (Exception e) when (e is JsonException or InvalidOperationException)
             {
                 break;
             }

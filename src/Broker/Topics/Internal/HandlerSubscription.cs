@@ -36,6 +36,10 @@ internal sealed class HandlerSubscription : Subscription
         }
 
         pending.Enqueue(new Delivery(message, attempt));
+
+        // Full fence: the read of `running` in TryStartWorker must not move before the enqueue, or a worker that is
+        // finishing (decrement, then IsEmpty) and this producer could each see the other's old state and both leave.
+        Interlocked.MemoryBarrier();
         TryStartWorker();
     }
 
@@ -112,7 +116,10 @@ internal sealed class HandlerSubscription : Subscription
         catch (Exception error)
 #pragma warning restore CA1031
         {
-            OnFailed(message, delivery.Attempt, error, retryable: true);
+            if (OnFailed(message, delivery.Attempt, error, retryable: true))
+            {
+                Redeliver(message, delivery.Attempt + 1); // enqueued: this worker or another makes the attempt
+            }
         }
     }
 

@@ -27,38 +27,53 @@ internal sealed class QueueSubscription : Subscription
 
     public override void Deliver(PublishedMessage message, int attempt)
     {
-        if (!IsActive)
+        // Immediate retries (the policy's no-delay phase) loop here rather than recurse, however many there are.
+        while (IsActive)
         {
-            return;
-        }
-
-        try
-        {
-            var sent = Target().SendAsync(Request(message, Settings.Options.RawMessageDelivery));
-            if (sent.IsCompleted)
+            try
             {
-                sent.GetAwaiter().GetResult();
-                Topic.CountDelivered();
+                var target = Target();
+                var request = Request(message, Settings.Options.RawMessageDelivery);
+                try
+                {
+                    var sent = target.SendAsync(request);
+                    if (sent.IsCompleted)
+                    {
+                        sent.GetAwaiter().GetResult();
+                        Topic.CountDelivered();
+                        return;
+                    }
+
+                    // A queue in QueueFullMode.Wait: the publisher does not wait; the send completes when there is room.
+                    _ = CompleteAsync(sent.AsTask(), message, attempt);
+                    return;
+                }
+                catch (BrokerException error)
+                {
+                    if (!OnFailed(message, attempt, error, Retryable(error, target, request)))
+                    {
+                        return;
+                    }
+                }
+            }
+            catch (ObjectDisposedException)
+            {
+                // The broker is being disposed; nothing is delivered any more.
                 return;
             }
 
-            // A queue in QueueFullMode.Wait: the publisher does not wait; the send completes when there is room.
-            _ = CompleteAsync(sent.AsTask(), message, attempt);
-        }
-        catch (BrokerException error)
-        {
-            OnFailed(message, attempt, error, Retryable(error));
-        }
-        catch (ObjectDisposedException)
-        {
-            // The broker is being disposed; nothing is delivered any more.
+            attempt++;
         }
     }
 
     internal override void Redeliver(PublishedMessage message, int attempt) => Deliver(message, attempt);
 
+    /// <summary>
+    /// The copy for the dead-letter queue: as delivered, except that a raw message with more attributes than a queue
+    /// takes (the reason it failed) goes without them rather than failing again.
+    /// </summary>
     protected override SendMessageRequest DeadLetterRequest(PublishedMessage message, Exception? error, bool fifoQueue) =>
-        Request(message, Settings.Options.RawMessageDelivery, fifoQueue);
+        Request(message, Settings.Options.RawMessageDelivery, fifoQueue, withAttributes: message.DeliveredAttributes.Count <= TopicDefaults.MaxRawDeliveryAttributes);
 
     private async Task CompleteAsync(Task send, PublishedMessage message, int attempt)
     {
@@ -69,7 +84,10 @@ internal sealed class QueueSubscription : Subscription
         }
         catch (BrokerException error)
         {
-            OnFailed(message, attempt, error, Retryable(error));
+            if (OnFailed(message, attempt, error, Retryable(error, Queue, null)))
+            {
+                Deliver(message, attempt + 1);
+            }
         }
         catch (Exception error) when (error is ObjectDisposedException or OperationCanceledException)
         {
@@ -93,10 +111,15 @@ internal sealed class QueueSubscription : Subscription
         return current;
     }
 
-    /// <summary>Only a full queue is worth retrying (SNS: a server-side error); the rest are the client's (SNS: not retried).</summary>
-    private static bool Retryable(BrokerException error) => error.ErrorCode == BrokerErrorCodes.OverLimit;
+    /// <summary>
+    /// Only a full queue is worth retrying (SNS: a server-side error); the rest are the client's (SNS: not retried),
+    /// including a message larger than the queue's whole <see cref="QueueOptions.MaximumBytes"/>, which no wait can fit.
+    /// </summary>
+    private static bool Retryable(BrokerException error, MessageQueue queue, SendMessageRequest? request) =>
+        error.ErrorCode == BrokerErrorCodes.OverLimit
+        && (request is null || queue.Settings.Options.MaximumBytes is not { } maximumBytes || request.Body.Length <= maximumBytes);
 
-    private SendMessageRequest Request(PublishedMessage message, bool raw, bool? fifoQueue = null)
+    private SendMessageRequest Request(PublishedMessage message, bool raw, bool? fifoQueue = null, bool withAttributes = true)
     {
         var fifo = fifoQueue ?? Queue.IsFifo;
         var text = message.SqsMessage ?? message.Message;
@@ -105,7 +128,7 @@ internal sealed class QueueSubscription : Subscription
             : EnvelopeWriter.Write(message, text, EnvelopeNames, Topic.IsFifo);
         return new SendMessageRequest(body, owned: true)
         {
-            MessageAttributes = raw && message.DeliveredAttributes.Count > 0 ? message.DeliveredAttributes : null,
+            MessageAttributes = raw && withAttributes && message.DeliveredAttributes.Count > 0 ? message.DeliveredAttributes : null,
             MessageGroupId = fifo ? message.MessageGroupId : null,
             MessageDeduplicationId = fifo ? message.DeduplicationId : null,
         };

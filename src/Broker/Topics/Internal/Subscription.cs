@@ -63,37 +63,50 @@ internal abstract partial class Subscription : ISubscription
     internal void ReplaceSettings(SubscriptionSettings replacement) => Volatile.Write(ref settings, replacement);
 
     /// <summary>Under the topic's subscription lock: no delivery starts afterwards, scheduled retries are dropped.</summary>
-    internal void MarkUnsubscribed()
+    internal void MarkUnsubscribed() => unsubscribed = true;
+
+    /// <summary>
+    /// Outside every lock, after <see cref="MarkUnsubscribed"/>: cancels the handlers' token. Callbacks registered on it
+    /// run here; one that throws must not undo the unsubscribe, so its exception is ignored.
+    /// </summary>
+    internal void CancelLifetime()
     {
-        unsubscribed = true;
-        lifetime.Cancel();
+        try
+        {
+            lifetime.Cancel();
+        }
+        catch (AggregateException)
+        {
+            // A handler's cancellation callback threw; the subscription is gone regardless.
+        }
     }
 
     /// <summary>
     /// After a failed attempt: schedules the next one per the delivery policy, or dead-letters the message when the
-    /// error is one a retry cannot fix or the policy has no retries left.
+    /// error is one a retry cannot fix or the policy has no retries left. Returns <see langword="true"/> when the next
+    /// attempt is due at once (the no-delay phase): the caller makes it, in a loop, so retries never recurse.
     /// </summary>
-    protected void OnFailed(PublishedMessage message, int attempt, Exception? error, bool retryable)
+    protected bool OnFailed(PublishedMessage message, int attempt, Exception? error, bool retryable)
     {
         if (!IsActive)
         {
-            return;
+            return false;
         }
 
         var delay = retryable ? Settings.DeliveryPolicy.DelayBeforeRetry(attempt) : null;
         if (delay is null)
         {
             DeadLetter(message, error);
-            return;
+            return false;
         }
 
         if (delay.Value <= TimeSpan.Zero)
         {
-            Redeliver(message, attempt + 1);
-            return;
+            return true;
         }
 
         RetryTimer.Start(this, message, attempt + 1, delay.Value);
+        return false;
     }
 
     /// <summary>A retry whose time has come.</summary>

@@ -77,13 +77,15 @@ internal sealed partial class Topic
                     nextToDeliver++;
                     if (next.Message is { } message)
                     {
-                        Deliver(message);
+                        DeliverSafely(message);
                     }
                 }
             }
             finally
             {
-                Volatile.Write(ref draining, 0);
+                // A full fence, not a release: the read of `sequenced` below must not move before this write, or a
+                // publisher that enqueued meanwhile and saw draining = 1 would leave its message behind.
+                Interlocked.Exchange(ref draining, 0);
             }
 
             // A publisher that enqueued while we drained saw draining = 1 and left its message to us.

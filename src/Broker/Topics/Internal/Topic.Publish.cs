@@ -113,6 +113,24 @@ internal sealed partial class Topic
         }
     }
 
+    /// <summary>
+    /// <see cref="Deliver"/> for the FIFO drainer, which delivers other publishers' messages: a failure of one message
+    /// (none is expected; deliveries handle their own errors) is counted as dropped instead of stopping the drain.
+    /// </summary>
+    private void DeliverSafely(PublishedMessage message)
+    {
+        try
+        {
+            Deliver(message);
+        }
+#pragma warning disable CA1031 // The drainer must go on with the next publisher's message whatever went wrong with this one.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+            CountDropped();
+        }
+    }
+
     private static PublishedMessage WithGroup(PublishedMessage message, string groupId, string? deduplicationId, long sequence) =>
         new(message.MessageId, message.Message, message.Utf8Body, message.Subject, message.Attributes, message.Timestamp)
         {

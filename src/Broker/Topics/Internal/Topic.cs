@@ -95,7 +95,7 @@ internal sealed partial class Topic : ITopic
             ThrowIfDeleted();
             foreach (var existing in subscriptions)
             {
-                if (existing is QueueSubscription same && same.Queue == messageQueue)
+                if (existing is QueueSubscription same && same.Queue.Arn == messageQueue.Arn)
                 {
                     return SameOrThrow(same, options);
                 }
@@ -187,21 +187,40 @@ internal sealed partial class Topic : ITopic
             subscriptions = [.. subscriptions.Where(s => s != subscription)];
             subscriptionsDeleted++;
         }
+
+        subscription.CancelLifetime();
     }
 
-    /// <summary>Under the broker's lifecycle lock: every subscription goes, publishes fail from now on.</summary>
-    internal void Delete()
+    /// <summary>
+    /// Under the broker's lifecycle lock: every subscription goes, publishes fail from now on. The caller cancels the
+    /// returned subscriptions' handler tokens with <see cref="CancelLifetimes"/> once it holds no lock, because
+    /// cancellation runs user callbacks.
+    /// </summary>
+    internal Subscription[] Delete()
     {
+        Subscription[] removed;
         lock (subscriptionsLock)
         {
             deleted = true;
-            foreach (var subscription in subscriptions)
+            removed = subscriptions;
+            foreach (var subscription in removed)
             {
                 subscription.MarkUnsubscribed();
                 index.Remove(subscription);
             }
 
             subscriptions = [];
+        }
+
+        return removed;
+    }
+
+    /// <summary>Outside every lock: cancels the handler tokens of subscriptions a <see cref="Delete"/> removed.</summary>
+    internal static void CancelLifetimes(IEnumerable<Subscription> removed)
+    {
+        foreach (var subscription in removed)
+        {
+            subscription.CancelLifetime();
         }
     }
 
