@@ -4,9 +4,15 @@ namespace Broker.Topics;
 
 /// <summary>
 /// A topic with the semantics of Amazon SNS: each publish fans out to every subscription whose filter policy matches,
-/// queues and in-process handlers alike. Publishing takes no lock and never waits for a subscriber: queue deliveries are
-/// enqueued before it returns, handler invocations run on the thread pool.
+/// queues and in-process handlers alike. Publishing takes no lock and never waits for a subscriber: on a standard topic
+/// queue deliveries are enqueued before it returns; on a FIFO topic deliveries happen in sequence-number order, so a
+/// publish may return while a concurrent publisher is still delivering its message (it is never left behind); handler
+/// invocations run on the thread pool.
 /// </summary>
+/// <remarks>
+/// Known limit: a FIFO delivery that fails and is retried (its queue was full) does not hold back later messages of its
+/// group to that subscriber, so a retried message can arrive after a later one of its group.
+/// </remarks>
 public interface ITopic
 {
     /// <summary>The topic's name.</summary>
