@@ -131,10 +131,12 @@ internal sealed partial class DataStream
             throw StreamErrors.Invalid($"Must specify StartingSequenceNumber for iterator of type {name} ({operation}).");
         }
 
+        // A number is issued once its position is below Reserved. AT also takes position 0 of an empty shard: that is
+        // the shard's StartingSequenceNumber, which ListShards reports before any record arrives.
         var after = type == ShardIteratorType.AfterSequenceNumber;
         var reserved = shard.Log.Reserved;
         if (!SequenceNumbers.TryParse(sequenceNumber, out var index, out var position) || index != shard.Index
-            || (after ? position >= reserved : position > reserved))
+            || (after ? position >= reserved : position > reserved || (position == reserved && position != 0)))
         {
             throw StreamErrors.Invalid($"StartingSequenceNumber {sequenceNumber} used in {operation} on shard {shard.Id} in stream {Name} under account {account} is invalid because it did not come from this stream.");
         }
