@@ -249,8 +249,9 @@ public sealed class ShardIteratorTests : StreamFixture
         var (stream, _) = await OneShardWith("a");
         var iterator = stream.GetShardIterator(ShardId(0), ShardIteratorType.TrimHorizon);
 
-        // Every position, so that a forger cannot move the position, shard or issue time of a genuine iterator.
-        for (var i = 0; i < iterator.Length; i++)
+        // Every position, so that a forger cannot move the position, shard or issue time of a genuine iterator. The last
+        // three characters are left out: in base64 the final character may carry bits the decoder ignores.
+        for (var i = 0; i < iterator.Length - 3; i++)
         {
             var chars = iterator.ToCharArray();
             chars[i] = chars[i] == 'A' ? 'B' : 'A';
