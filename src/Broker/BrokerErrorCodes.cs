@@ -54,8 +54,29 @@ public static class BrokerErrorCodes
     /// <summary>A batch entry id is empty, longer than 80 characters, or has characters other than letters, digits, '-' and '_'.</summary>
     public const string InvalidBatchEntryId = "InvalidBatchEntryId";
 
-    /// <summary>A message move task, its source or its destination does not exist.</summary>
+    /// <summary>A message move task, its source or its destination does not exist; Kinesis: the stream, shard or consumer does not exist.</summary>
     public const string ResourceNotFoundException = "ResourceNotFoundException";
+
+    /// <summary>Kinesis: the resource is in use: a stream of that name exists, a stream being deleted has consumers, a
+    /// shard to split or merge is already closed, a consumer name is taken, or a shard was subscribed to less than 5 seconds ago.</summary>
+    public const string ResourceInUseException = "ResourceInUseException";
+
+    /// <summary>Kinesis: an argument is invalid (a hash key, a sequence number, an iterator, a limit, a retention period, a
+    /// split key, a non-adjacent merge); the message says which and why.</summary>
+    public const string InvalidArgumentException = "InvalidArgumentException";
+
+    /// <summary>Kinesis: a value breaks the API's constraints (for example a maximum record size outside 1,024 to 10,240 KiB, or a malformed name).</summary>
+    public const string ValidationException = "ValidationException";
+
+    /// <summary>Kinesis: a limit was reached (more than 10,000 open shards, more than 20 consumers, more than 10 scalings in 24 hours).</summary>
+    public const string LimitExceededException = "LimitExceededException";
+
+    /// <summary>Kinesis: a shard's provisioned throughput was exceeded (only with <see cref="Streams.StreamOptions.EnforceThroughputLimits"/>);
+    /// also a per-entry error code in PutRecords. Retry later.</summary>
+    public const string ProvisionedThroughputExceededException = "ProvisionedThroughputExceededException";
+
+    /// <summary>Kinesis: a shard iterator is older than 5 minutes; get a new one with GetShardIterator.</summary>
+    public const string ExpiredIteratorException = "ExpiredIteratorException";
 
     /// <summary>The operation is not possible in the resource's current state (for example a second move task on one source).</summary>
     public const string UnsupportedOperation = "UnsupportedOperation";

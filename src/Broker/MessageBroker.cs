@@ -202,6 +202,7 @@ public sealed partial class MessageBroker : IDisposable
             disposed = true;
             DisposeMoveTasks();
             DeleteAllTopics();
+            DeleteAllStreams();
             foreach (var queue in queues.Values)
             {
                 queue.Dispose();

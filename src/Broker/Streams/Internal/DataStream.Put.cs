@@ -1,0 +1,146 @@
+using System.Buffers;
+
+namespace Broker.Streams.Internal;
+
+/// <summary>PutRecord and PutRecords: validate, route by hash key over the current shard snapshot, append lock-free.</summary>
+internal sealed partial class DataStream
+{
+    public ValueTask<PutRecordResult> PutRecordAsync(PutRecordRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        cancellationToken.ThrowIfCancellationRequested();
+        ThrowIfDeleted();
+        var key = PartitionKey(request.PartitionKey);
+        var hash = request.ExplicitHashKey is { } explicitKey ? ExplicitHash(explicitKey) : key.Hash;
+        var size = CheckSize(request.Data.Length, key);
+        if (request.SequenceNumberForOrdering is { } ordering && !SequenceNumbers.IsWellFormed(ordering))
+        {
+            throw StreamErrors.Invalid($"SequenceNumberForOrdering '{ordering}' is not a sequence number: it must match 0|([1-9]\\d{{0,128}}). Pass the SequenceNumber of the previous PutRecord result.");
+        }
+
+        var nowMs = NowMs();
+        var data = Copy(request.Data);
+        var (shard, position) = Append(hash, data, key, size, nowMs);
+        return shard is null
+            ? throw StreamErrors.Throughput(Shards.Route(hash).Id, Name, account)
+            : new ValueTask<PutRecordResult>(new PutRecordResult(shard.Id, SequenceNumbers.Format(shard.Index, position)));
+    }
+
+    public ValueTask<PutRecordsResult> PutRecordsAsync(IReadOnlyList<PutRecordsRequestEntry> records, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(records);
+        cancellationToken.ThrowIfCancellationRequested();
+        ThrowIfDeleted();
+        var count = records.Count;
+        if (count is 0 or > StreamDefaults.MaxPutRecordsEntries)
+        {
+            throw StreamErrors.Invalid($"1 validation error detected: Value at 'records' failed to satisfy constraint: Member must have length between 1 and 500 (got {count}). Send at most 500 records per PutRecords call.");
+        }
+
+        // Validate every entry before writing any: a bad entry fails the whole request, as AWS validates requests.
+        var keys = ArrayPool<PartitionKeyInfo>.Shared.Rent(count);
+        var hashes = ArrayPool<UInt128>.Shared.Rent(count);
+        var sizes = ArrayPool<int>.Shared.Rent(count);
+        try
+        {
+            long total = 0;
+            for (var i = 0; i < count; i++)
+            {
+                var entry = records[i] ?? throw StreamErrors.Invalid($"Record {i} of the PutRecords request is null.");
+                var key = PartitionKey(entry.PartitionKey);
+                keys[i] = key;
+                hashes[i] = entry.ExplicitHashKey is { } explicitKey ? ExplicitHash(explicitKey) : key.Hash;
+                sizes[i] = CheckSize(entry.Data.Length, key);
+                total += sizes[i];
+            }
+
+            if (total > StreamDefaults.MaxRequestBytes)
+            {
+                throw StreamErrors.Invalid($"The PutRecords request is {total} bytes of data and partition keys; the limit is 10 MiB ({StreamDefaults.MaxRequestBytes} bytes). Split it into smaller requests.");
+            }
+
+            var nowMs = NowMs();
+            var results = new PutRecordsResultEntry[count];
+            var failed = 0;
+            for (var i = 0; i < count; i++)
+            {
+                var (shard, position) = Append(hashes[i], Copy(records[i].Data), keys[i], sizes[i], nowMs);
+                if (shard is null)
+                {
+                    failed++;
+                    results[i] = new PutRecordsResultEntry(
+                        null,
+                        null,
+                        BrokerErrorCodes.ProvisionedThroughputExceededException,
+                        StreamErrors.ThroughputMessage(Shards.Route(hashes[i]).Id, Name, account));
+                }
+                else
+                {
+                    results[i] = new PutRecordsResultEntry(shard.Id, SequenceNumbers.Format(shard.Index, position), null, null);
+                }
+            }
+
+            return new ValueTask<PutRecordsResult>(new PutRecordsResult(failed, results));
+        }
+        finally
+        {
+            ArrayPool<PartitionKeyInfo>.Shared.Return(keys, clearArray: true);
+            ArrayPool<UInt128>.Shared.Return(hashes);
+            ArrayPool<int>.Shared.Return(sizes);
+        }
+    }
+
+    /// <summary>
+    /// Appends to the open shard owning the hash key, routing again if a reshard closed it meanwhile. Returns a null
+    /// shard when throughput limits are on and the shard's write budget for this second is spent.
+    /// </summary>
+    private (StreamShard? Shard, long Position) Append(UInt128 hash, byte[] data, PartitionKeyInfo key, int size, long nowMs)
+    {
+        while (true)
+        {
+            ThrowIfDeleted();
+            var shard = Shards.Route(hash);
+            if (EnforceThroughputLimits
+                && !shard.WriteWindow.TryTake(nowMs, 1, size, StreamDefaults.WriteRecordsPerSecond, StreamDefaults.WriteBytesPerSecond))
+            {
+                return (null, -1);
+            }
+
+            var position = shard.Log.TryAppend(data, key, nowMs);
+            if (position >= 0)
+            {
+                shard.Log.Trim(nowMs, RetentionMs);
+                if (shard.Waiters.HasWaiters)
+                {
+                    shard.Waiters.WakeAll();
+                }
+
+                return (shard, position);
+            }
+        }
+    }
+
+    private PartitionKeyInfo PartitionKey(string partitionKey)
+    {
+        if (partitionKey is not { Length: > 0 and <= StreamDefaults.MaxPartitionKeyLength })
+        {
+            throw StreamErrors.Invalid($"1 validation error detected: Value at 'partitionKey' failed to satisfy constraint: Member must have length between 1 and 256 (got {partitionKey?.Length ?? 0}).");
+        }
+
+        return partitionKeys.Get(partitionKey);
+    }
+
+    private static UInt128 ExplicitHash(string explicitHashKey) =>
+        HashKeys.TryParse(explicitHashKey, out var hash)
+            ? hash
+            : throw StreamErrors.Invalid($"Invalid ExplicitHashKey '{explicitHashKey}'. ExplicitHashKey must be in the range: [0, 2^128-1], written in decimal without leading zeros.");
+
+    private int CheckSize(int dataLength, PartitionKeyInfo key)
+    {
+        var size = dataLength + key.ByteCount;
+        var limit = Volatile.Read(ref maxRecordBytes);
+        return size <= limit
+            ? size
+            : throw StreamErrors.Invalid($"Record size {size} bytes (data plus UTF-8 partition key) exceeds the stream's maximum record size of {limit / 1024} KiB. Send smaller records, or raise the limit with UpdateMaxRecordSize (up to 10,240 KiB).");
+    }
+}

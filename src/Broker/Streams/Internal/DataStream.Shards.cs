@@ -1,0 +1,103 @@
+namespace Broker.Streams.Internal;
+
+/// <summary>ListShards with every ShardFilter; retention and maximum record size changes (cold paths, under <see cref="coldLock"/>).</summary>
+internal sealed partial class DataStream
+{
+    public IReadOnlyList<Shard> ListShards(ShardFilter? filter = null)
+    {
+        ThrowIfDeleted();
+        var nowMs = NowMs();
+        var retention = RetentionMs;
+        var listed = new List<StreamShard>();
+        foreach (var shard in Shards.All)
+        {
+            shard.Log.Trim(nowMs, retention);
+            if (!shard.IsExpired(nowMs, retention))
+            {
+                listed.Add(shard);
+            }
+        }
+
+        // The trim horizon as a time; while nothing has aged out, it is the stream's creation.
+        var horizonMs = Math.Max(nowMs - retention, CreatedAtMs);
+        IEnumerable<StreamShard> selected = (filter?.Type ?? ShardFilterType.FromTrimHorizon) switch
+        {
+            ShardFilterType.FromTrimHorizon => listed,
+            ShardFilterType.AtLatest => listed.Where(static s => s.IsOpen),
+            ShardFilterType.AfterShardId => listed.Where(s => string.CompareOrdinal(s.Id, RequireShardId(filter!)) > 0),
+            ShardFilterType.AtTrimHorizon => OpenAt(listed, horizonMs),
+            ShardFilterType.AtTimestamp => OpenAt(listed, Math.Max(RequireTimestamp(filter!), horizonMs)),
+            ShardFilterType.FromTimestamp => FromTime(listed, Math.Max(RequireTimestamp(filter!), horizonMs)),
+            var other => throw StreamErrors.Invalid($"Unknown ShardFilter type {other}."),
+        };
+        return [.. selected.OrderBy(static s => s.Index).Select(static s => s.ToShard())];
+    }
+
+    public void IncreaseRetentionPeriod(TimeSpan retentionPeriod)
+    {
+        StreamErrors.CheckRetentionRange(retentionPeriod);
+        lock (coldLock)
+        {
+            ThrowIfDeleted();
+            var current = TimeSpan.FromMilliseconds(RetentionMs);
+            if (retentionPeriod < current)
+            {
+                throw StreamErrors.Retention(retentionPeriod, current, increasing: true);
+            }
+
+            // Trim with the old period first: records that expired under it stay gone (no resurrection).
+            var nowMs = NowMs();
+            foreach (var shard in Shards.All)
+            {
+                shard.Log.Trim(nowMs, RetentionMs);
+            }
+
+            Volatile.Write(ref retentionMs, (long)retentionPeriod.TotalMilliseconds);
+        }
+    }
+
+    public void DecreaseRetentionPeriod(TimeSpan retentionPeriod)
+    {
+        StreamErrors.CheckRetentionRange(retentionPeriod);
+        lock (coldLock)
+        {
+            ThrowIfDeleted();
+            var current = TimeSpan.FromMilliseconds(RetentionMs);
+            if (retentionPeriod > current)
+            {
+                throw StreamErrors.Retention(retentionPeriod, current, increasing: false);
+            }
+
+            // Every read trims first with the current period, so older records are hidden from the next call on.
+            Volatile.Write(ref retentionMs, (long)retentionPeriod.TotalMilliseconds);
+        }
+    }
+
+    public void UpdateMaxRecordSize(int maxRecordSizeInKiB)
+    {
+        StreamErrors.CheckMaxRecordSize(maxRecordSizeInKiB);
+        lock (coldLock)
+        {
+            ThrowIfDeleted();
+            Volatile.Write(ref maxRecordBytes, maxRecordSizeInKiB * 1024);
+        }
+    }
+
+    /// <summary>
+    /// Shards open at a time. At the stream's creation time (the earliest a caller can ask about) that is the original
+    /// shards, even when a reshard happened within the same millisecond.
+    /// </summary>
+    private IEnumerable<StreamShard> OpenAt(List<StreamShard> listed, long atMs) =>
+        atMs <= CreatedAtMs
+            ? listed.Where(static s => s.ParentShardId is null)
+            : listed.Where(s => s.CreatedAtMs <= atMs && (s.IsOpen || s.ClosedAtMs >= atMs));
+
+    private static IEnumerable<StreamShard> FromTime(List<StreamShard> listed, long fromMs) =>
+        listed.Where(s => s.IsOpen || s.ClosedAtMs >= fromMs);
+
+    private static string RequireShardId(ShardFilter filter) =>
+        filter.ShardId ?? throw StreamErrors.Invalid("ShardFilter of type AFTER_SHARD_ID requires a ShardId.");
+
+    private static long RequireTimestamp(ShardFilter filter) =>
+        filter.Timestamp?.ToUnixTimeMilliseconds() ?? throw StreamErrors.Invalid($"ShardFilter of type {(filter.Type == ShardFilterType.AtTimestamp ? "AT_TIMESTAMP" : "FROM_TIMESTAMP")} requires a Timestamp.");
+}

@@ -1,0 +1,255 @@
+using System.Diagnostics;
+using System.Numerics;
+
+namespace Broker.Streams.Internal;
+
+/// <summary>
+/// One shard's records: an append-only log in chunks of slots, written and read without locks.
+/// <para>
+/// Invariants. <see cref="reserved"/> counts positions handed to writers (a CAS loop, so that closing the log with
+/// <see cref="ClosedBit"/> stops further reservations exactly). A writer fills its slot and then writes its
+/// <see cref="Slot.Arrival"/> last (a release), which marks the slot complete. <see cref="published"/> is the length of
+/// the complete prefix: whoever completes a slot advances it over every complete slot after it (helping), so records
+/// become visible in position order and no writer ever waits for another. <see cref="trimHorizon"/> only grows and never
+/// passes <see cref="published"/>; slots below it have their data released, and chunks wholly below it are dropped from
+/// the <see cref="directory"/>, a snapshot replaced by CAS. Readers take <see cref="published"/>, then the directory,
+/// then the trim horizon, in that order, so every position they may read has its chunk in the snapshot they hold.
+/// </para>
+/// </summary>
+internal sealed class ShardLog
+{
+    private const long ClosedBit = 1L << 62;
+
+    /// <summary>Chunks 0 to 3 hold 64, 128, 256 and 512 slots, so an idle shard costs little; every later chunk holds 1,024.</summary>
+    private const int SmallChunks = 4;
+    private const int FirstChunkSize = 64;
+    private const int ChunkSize = 1024;
+    private const long SmallChunksTotal = FirstChunkSize * ((1 << SmallChunks) - 1);
+
+    private Directory directory = new([], 0);
+    private long reserved;
+    private long published;
+    private long trimHorizon;
+
+    /// <summary>One record: 24 bytes plus its data array, with no other per-record object.</summary>
+    internal struct Slot
+    {
+        public byte[]? Data;
+        public PartitionKeyInfo? Key;
+
+        /// <summary>Arrival in Unix milliseconds plus one; 0 while the writer has not finished the slot.</summary>
+        public long Arrival;
+    }
+
+    /// <summary>The chunks from <see cref="First"/> on; immutable, replaced whole.</summary>
+    internal sealed class Directory(Slot[][] chunks, int first)
+    {
+        public Slot[][] Chunks { get; } = chunks;
+
+        public int First { get; } = first;
+
+        public int End => First + Chunks.Length;
+    }
+
+    /// <summary>The number of complete records ever appended (positions 0 to this − 1 are readable unless trimmed).</summary>
+    public long Published => Volatile.Read(ref published);
+
+    /// <summary>The first position not yet trimmed by retention.</summary>
+    public long TrimHorizon => Volatile.Read(ref trimHorizon);
+
+    /// <summary>The number of positions handed to writers (some may not be published yet).</summary>
+    public long Reserved => Volatile.Read(ref reserved) & ~ClosedBit;
+
+    /// <summary>Whether <see cref="Close"/> was called.</summary>
+    public bool IsClosed => (Volatile.Read(ref reserved) & ClosedBit) != 0;
+
+    /// <summary>Appends a record; returns its position, or −1 when the log is closed (the caller routes again).</summary>
+    public long TryAppend(byte[] data, PartitionKeyInfo key, long arrivalMs)
+    {
+        long position;
+        do
+        {
+            position = Volatile.Read(ref reserved);
+            if ((position & ClosedBit) != 0)
+            {
+                return -1;
+            }
+        }
+        while (Interlocked.CompareExchange(ref reserved, position + 1, position) != position);
+
+        var dir = EnsureChunk(position);
+        ref var slot = ref SlotAt(dir, position);
+        slot.Data = data;
+        slot.Key = key;
+        Volatile.Write(ref slot.Arrival, arrivalMs + 1);
+        Publish();
+        return position;
+    }
+
+    /// <summary>Stops appends; returns the final record count, which <see cref="Published"/> reaches once writers under way finish.</summary>
+    public long Close() => Interlocked.Or(ref reserved, ClosedBit) & ~ClosedBit;
+
+    /// <summary>The final record count of a closed log, or −1 while it is open.</summary>
+    public long FinalCount
+    {
+        get
+        {
+            var r = Volatile.Read(ref reserved);
+            return (r & ClosedBit) != 0 ? r & ~ClosedBit : -1;
+        }
+    }
+
+    /// <summary>A consistent view for reading positions in [<see cref="View.Horizon"/>, <see cref="View.Published"/>).</summary>
+    public View Snapshot()
+    {
+        var pub = Volatile.Read(ref published);
+        var dir = Volatile.Read(ref directory);
+        var horizon = Math.Min(Volatile.Read(ref trimHorizon), pub);
+        return new View(dir, pub, horizon);
+    }
+
+    /// <summary>
+    /// Advances the trim horizon over every record no longer readable at <paramref name="nowMs"/> (readable while
+    /// now &lt; arrival + retention), releases their data and drops whole chunks. Costs one slot read when nothing expired.
+    /// </summary>
+    public void Trim(long nowMs, long retentionMs)
+    {
+        var view = Snapshot();
+        var start = view.Horizon;
+        if (start >= view.Published || view.ArrivalMs(start) + retentionMs > nowMs)
+        {
+            return;
+        }
+
+        var end = start + 1;
+        while (end < view.Published && view.ArrivalMs(end) + retentionMs <= nowMs)
+        {
+            end++;
+        }
+
+        var current = start;
+        while (current < end)
+        {
+            var seen = Interlocked.CompareExchange(ref trimHorizon, end, current);
+            if (seen == current)
+            {
+                break;
+            }
+
+            current = seen;
+        }
+
+        // Release the data of every trimmed slot this view still holds; racing trimmers do the same, idempotently.
+        for (var position = start; position < end; position++)
+        {
+            ref var slot = ref SlotAt(view.Directory, position);
+            slot.Data = null;
+            slot.Key = null;
+        }
+
+        DropChunksBelow(Volatile.Read(ref trimHorizon));
+    }
+
+    private void Publish()
+    {
+        while (true)
+        {
+            var position = Volatile.Read(ref published);
+            var limit = Volatile.Read(ref reserved) & ~ClosedBit;
+            if (position >= limit)
+            {
+                return;
+            }
+
+            var dir = Volatile.Read(ref directory);
+            var (chunk, _) = Locate(position);
+            if (chunk >= dir.End || Volatile.Read(ref SlotAt(dir, position).Arrival) == 0)
+            {
+                return; // The writer of that slot has not finished; it will publish when it does.
+            }
+
+            Interlocked.CompareExchange(ref published, position + 1, position);
+        }
+    }
+
+    private Directory EnsureChunk(long position)
+    {
+        var (chunk, _) = Locate(position);
+        while (true)
+        {
+            var dir = Volatile.Read(ref directory);
+            if (chunk < dir.End)
+            {
+                return dir;
+            }
+
+            var chunks = new Slot[dir.Chunks.Length + 1][];
+            dir.Chunks.CopyTo(chunks, 0);
+            chunks[^1] = new Slot[SizeOf(dir.End)];
+            Interlocked.CompareExchange(ref directory, new Directory(chunks, dir.First), dir);
+        }
+    }
+
+    private void DropChunksBelow(long horizon)
+    {
+        var (keep, _) = Locate(horizon);
+        while (true)
+        {
+            var dir = Volatile.Read(ref directory);
+            var drop = Math.Min(keep, dir.End) - dir.First;
+            if (drop <= 0)
+            {
+                return;
+            }
+
+            var next = new Directory(dir.Chunks[drop..], dir.First + drop);
+            if (Interlocked.CompareExchange(ref directory, next, dir) == dir)
+            {
+                return;
+            }
+        }
+    }
+
+    private static int SizeOf(int chunk) => chunk < SmallChunks ? FirstChunkSize << chunk : ChunkSize;
+
+    private static (int Chunk, int Offset) Locate(long position)
+    {
+        if (position < SmallChunksTotal)
+        {
+            var chunk = BitOperations.Log2((ulong)(position / FirstChunkSize) + 1);
+            return (chunk, (int)(position - (FirstChunkSize * ((1L << chunk) - 1))));
+        }
+
+        var rest = position - SmallChunksTotal;
+        return ((int)(SmallChunks + (rest / ChunkSize)), (int)(rest % ChunkSize));
+    }
+
+    private static ref Slot SlotAt(Directory dir, long position)
+    {
+        var (chunk, offset) = Locate(position);
+        Debug.Assert(chunk >= dir.First && chunk < dir.End, "The directory holds the chunk of every readable position.");
+        return ref dir.Chunks[chunk - dir.First][offset];
+    }
+
+    /// <summary>What a reader holds: a directory snapshot and the bounds it may read.</summary>
+    internal readonly struct View(Directory directory, long published, long horizon)
+    {
+        internal Directory Directory { get; } = directory;
+
+        public long Published { get; } = published;
+
+        public long Horizon { get; } = horizon;
+
+        public long ArrivalMs(long position) => Volatile.Read(ref SlotAt(Directory, position).Arrival) - 1;
+
+        /// <summary>The record at a position, or false when retention released it meanwhile.</summary>
+        public bool TryRead(long position, out byte[] data, out PartitionKeyInfo key, out long arrivalMs)
+        {
+            ref var slot = ref SlotAt(Directory, position);
+            arrivalMs = Volatile.Read(ref slot.Arrival) - 1;
+            data = Volatile.Read(ref slot.Data)!;
+            key = Volatile.Read(ref slot.Key)!;
+            return data is not null && key is not null;
+        }
+    }
+}
