@@ -175,13 +175,13 @@ public sealed class StreamLifecycleTests : StreamFixture
 
         var description = stream.Describe();
 
-        Assert.Equal("orders", description.Name);
-        Assert.Equal(stream.Arn, description.Arn);
-        Assert.Equal("ACTIVE", description.Status);
+        Assert.Equal("orders", description.StreamName);
+        Assert.Equal(stream.Arn, description.StreamArn);
+        Assert.Equal("ACTIVE", description.StreamStatus);
         Assert.Equal(TimeSpan.FromHours(48), description.RetentionPeriod);
         Assert.Equal(3, description.OpenShardCount);
         Assert.Equal(2048, description.MaxRecordSizeInKiB);
-        Assert.Equal(created, description.CreatedAt);
+        Assert.Equal(created, description.StreamCreationTimestamp);
         Assert.Equal(2, description.ConsumerCount);
     }
 

@@ -471,16 +471,18 @@ public sealed class StreamModelProperties
             scalings.Add(Now);
 
             // Uniform scaling's exact ranges are not documented: learn the new shards from the stream, then check coverage.
-            foreach (var listed in stream.ListShards())
+            // A shard it closed may be empty and so (by the contract) already expired and unlisted: AT_LATEST says what is open.
+            var openNow = stream.ListShards(new ShardFilter(ShardFilterType.AtLatest)).ToList();
+            foreach (var known in shards.Values.Where(s => s.Open && !openNow.Any(o => o.ShardId == s.Id)))
             {
-                if (shards.TryGetValue(listed.ShardId, out var known))
-                {
-                    if (known.Open && listed.SequenceNumberRange.EndingSequenceNumber is not null)
-                    {
-                        Close(known);
-                        known.Children = null;
-                    }
+                Close(known);
+                known.Children = null;
+            }
 
+            foreach (var listed in stream.ListShards().Concat(openNow).DistinctBy(s => s.ShardId))
+            {
+                if (shards.ContainsKey(listed.ShardId))
+                {
                     continue;
                 }
 
