@@ -223,6 +223,20 @@ public sealed class ShardIteratorTests : StreamFixture
     }
 
     [Fact]
+    public async Task The_sequence_number_the_shard_will_issue_next_is_InvalidArgumentException_until_it_is_issued()
+    {
+        var (stream, _) = await OneShardWith("a");
+        var other = Create("other", shards: 1);
+        await Put(other, "k", "x");
+
+        // The other stream's second number on its shard 0: this stream's shard 0 has issued one number so far.
+        var second = await Put(other, "k", "y");
+
+        ThrowsBroker(BrokerErrorCodes.InvalidArgumentException, () => stream.GetShardIterator(ShardId(0), ShardIteratorType.AtSequenceNumber, second.SequenceNumber));
+        ThrowsBroker(BrokerErrorCodes.InvalidArgumentException, () => stream.GetShardIterator(ShardId(0), ShardIteratorType.AfterSequenceNumber, second.SequenceNumber));
+    }
+
+    [Fact]
     public void GetShardIterator_of_an_unknown_shard_is_ResourceNotFoundException()
     {
         var stream = Create(shards: 2);
