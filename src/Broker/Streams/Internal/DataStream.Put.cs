@@ -5,6 +5,8 @@ namespace Broker.Streams.Internal;
 /// <summary>PutRecord and PutRecords: validate, route by hash key over the current shard snapshot, append lock-free.</summary>
 internal sealed partial class DataStream
 {
+    private const long TrimEvery = 63;
+
     public ValueTask<PutRecordResult> PutRecordAsync(PutRecordRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -109,7 +111,11 @@ internal sealed partial class DataStream
             var position = shard.Log.TryAppend(data, key, nowMs);
             if (position >= 0)
             {
-                shard.Log.Trim(nowMs, RetentionMs);
+                if ((position & TrimEvery) == 0)
+                {
+                    shard.Log.Trim(nowMs, RetentionMs); // lazily, on one put in 64; every read trims first anyway
+                }
+
                 if (shard.Waiters.HasWaiters)
                 {
                     shard.Waiters.WakeAll();

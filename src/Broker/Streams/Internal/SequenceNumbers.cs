@@ -15,8 +15,8 @@ internal static class SequenceNumbers
         string.Create(Length, (shardIndex, position), static (span, state) =>
         {
             span[0] = '4';
-            WriteDigits(span.Slice(1, IndexDigits), (ulong)state.shardIndex);
-            WriteDigits(span.Slice(1 + IndexDigits, PositionDigits), (ulong)state.position);
+            ((long)state.shardIndex).TryFormat(span.Slice(1, IndexDigits), out _, "D12", System.Globalization.CultureInfo.InvariantCulture);
+            state.position.TryFormat(span[(1 + IndexDigits)..], out _, "D20", System.Globalization.CultureInfo.InvariantCulture);
         });
 
     /// <summary>Reads a number this format produces; anything else (another length, non-digits) is refused.</summary>
@@ -40,13 +40,4 @@ internal static class SequenceNumbers
     /// <summary>Kinesis's pattern for a sequence number: <c>0|([1-9]\d{0,128})</c>.</summary>
     public static bool IsWellFormed(string text) =>
         text.Length is > 0 and <= 129 && !text.AsSpan().ContainsAnyExceptInRange('0', '9') && (text.Length == 1 || text[0] != '0');
-
-    private static void WriteDigits(Span<char> span, ulong value)
-    {
-        for (var i = span.Length - 1; i >= 0; i--)
-        {
-            span[i] = (char)('0' + (int)(value % 10));
-            value /= 10;
-        }
-    }
 }

@@ -217,4 +217,26 @@ public sealed class StreamEngineSmokeTests : IDisposable
             Assert.Equal(Enumerable.Range(0, 2000), numbers);
         }
     }
+
+    [Fact]
+    public async Task At_timestamp_starts_at_the_first_later_record_and_foreign_sequence_numbers_are_refused()
+    {
+        var stream = broker.CreateStream("s", new StreamOptions { ShardCount = 2 });
+        await stream.PutRecordAsync(new PutRecordRequest("a", Bytes("first")));
+        clock.Advance(TimeSpan.FromSeconds(1));
+        var middle = clock.GetUtcNow();
+        clock.Advance(TimeSpan.FromSeconds(1));
+        var second = await stream.PutRecordAsync(new PutRecordRequest("a", Bytes("second")));
+        var page = await stream.GetRecordsAsync(stream.GetShardIterator(second.ShardId, ShardIteratorType.AtTimestamp, timestamp: middle));
+        Assert.Equal(["second"], page.Records.Select(r => Encoding.UTF8.GetString(r.Data.Span)));
+        Assert.Equal(BrokerErrorCodes.InvalidArgumentException, Throws(() => stream.GetShardIterator("shardId-000000000001", ShardIteratorType.AtSequenceNumber, second.SequenceNumber)).ErrorCode);
+        Assert.Equal(BrokerErrorCodes.ResourceNotFoundException, Throws(() => stream.GetShardIterator("shardId-000000000009", ShardIteratorType.Latest)).ErrorCode);
+
+        stream.SplitShard("shardId-000000000000", "1000");
+        clock.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(["shardId-000000000001", "shardId-000000000002", "shardId-000000000003"], stream.ListShards(new ShardFilter(ShardFilterType.AfterShardId, "shardId-000000000000")).Select(s => s.ShardId));
+        Assert.Equal(["shardId-000000000000", "shardId-000000000001"], stream.ListShards(new ShardFilter(ShardFilterType.AtTrimHorizon)).Select(s => s.ShardId));
+        Assert.Equal(["shardId-000000000000", "shardId-000000000001"], stream.ListShards(new ShardFilter(ShardFilterType.AtTimestamp, Timestamp: middle)).Select(s => s.ShardId));
+        Assert.Equal(3, stream.ListShards(new ShardFilter(ShardFilterType.FromTimestamp, Timestamp: clock.GetUtcNow())).Count);
+    }
 }
