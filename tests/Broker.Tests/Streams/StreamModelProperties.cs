@@ -11,7 +11,7 @@ namespace Broker.Tests.Streams;
 
 /// <summary>
 /// Random sequences of puts (random partition keys and explicit hash keys), reads with every iterator type, splits,
-/// merges, UpdateShardCount and clock advances against a stream, checked after every step against a reference log written
+/// merges, UpdateShardCount, retention changes and clock advances against a stream, checked after every step against a reference log written
 /// here: per shard its records (sequence number, key, data, arrival), open or closed, its hash range and lineage.
 /// Every read must return exactly the model's live records from the model's start position, in order; every put must
 /// land on the open shard whose range holds its hash key; retention must hide exactly the expired records.
@@ -19,7 +19,7 @@ namespace Broker.Tests.Streams;
 public sealed class StreamModelProperties
 {
     private static readonly BigInteger HashSpace = BigInteger.One << 128;
-    private static readonly TimeSpan Retention = TimeSpan.FromHours(24);
+    private static readonly TimeSpan InitialRetention = TimeSpan.FromHours(24);
     private const int MaxOpenShards = 12;
 
     private static readonly string[] TableKeys = ["a", "b", "user-42", "hello", "bar", "foo", "0", "user-7", "\u00FC"];
@@ -50,9 +50,10 @@ public sealed class StreamModelProperties
                 from swap in Gen.Elements(true, false)
                 select (Op)new Merge(pair, adjacent > 0, swap)),
             (1, Gen.Choose(0, 1_000).Select(t => (Op)new UpdateCount(t))),
-            (3, Gen.Elements(1, 59, 3_600, 6 * 3_600, 23 * 3_600, 86_399, 86_400).Select(s => (Op)new Advance(s))));
+            (3, Gen.Elements(1, 59, 3_600, 6 * 3_600, 23 * 3_600, 86_399, 86_400).Select(s => (Op)new Advance(s))),
+            (1, Gen.Elements(24, 25, 30, 48, 72).Select(h => (Op)new ChangeRetention(h))));
 
-    [FsCheck.Xunit.Property(MaxTest = 250)]
+    [FsCheck.Xunit.Property(MaxTest = 300)]
     public Property Puts_reads_reshards_and_clock_advances_agree_with_a_reference_log() =>
         Prop.ForAll(
             Gen.Choose(1, 4).SelectMany(shards => Operations.ListOf(), (shards, ops) => (Shards: shards, Ops: ops)).ToArbitrary(),
@@ -82,6 +83,8 @@ public sealed class StreamModelProperties
     internal sealed record UpdateCount(int TargetPick) : Op;
 
     internal sealed record Advance(int Seconds) : Op;
+
+    internal sealed record ChangeRetention(int Hours) : Op;
 
     private sealed record ModelRecord(BigInteger Sequence, string SequenceText, string Key, string Data, DateTimeOffset Arrival);
 
@@ -117,6 +120,8 @@ public sealed class StreamModelProperties
         private readonly Dictionary<string, ModelShard> shards = new(StringComparer.Ordinal);
         private readonly HashSet<BigInteger> issued = [];
         private readonly List<DateTimeOffset> scalings = [];
+        private readonly HashSet<BigInteger> dead = [];
+        private TimeSpan retention = InitialRetention;
         private int nextShard;
         private int nextData;
         private int step;
@@ -124,7 +129,7 @@ public sealed class StreamModelProperties
         public Harness(int shardCount)
         {
             broker = new MessageBroker(new BrokerOptions(), time);
-            stream = broker.CreateStream("model", new StreamOptions { ShardCount = shardCount, RetentionPeriod = Retention });
+            stream = broker.CreateStream("model", new StreamOptions { ShardCount = shardCount, RetentionPeriod = InitialRetention });
             var width = HashSpace / shardCount;
             for (var i = 0; i < shardCount; i++)
             {
@@ -141,6 +146,11 @@ public sealed class StreamModelProperties
             {
                 step++;
                 Step(op);
+                foreach (var record in shards.Values.SelectMany(s => s.Records).Where(r => Now >= r.Arrival + retention))
+                {
+                    dead.Add(record.Sequence);
+                }
+
                 CheckListing(op.ToString());
             }
 
@@ -159,13 +169,15 @@ public sealed class StreamModelProperties
 
         private List<ModelShard> OpenByStart() => shards.Values.Where(s => s.Open).OrderBy(s => s.Start).ToList();
 
-        private bool Expired(ModelRecord record) => Now >= record.Arrival + Retention;
+        /// <summary>Once expired, a record stays gone: a later IncreaseRetentionPeriod does not resurrect it.</summary>
+        private bool Expired(ModelRecord record) => dead.Contains(record.Sequence) || Now >= record.Arrival + retention;
 
         private List<ModelRecord> Live(ModelShard shard) => shard.Records.Where(r => !Expired(r)).ToList();
 
         private bool MustBeListed(ModelShard shard) => shard.Open || Live(shard).Count > 0;
 
-        private bool MustNotBeListed(ModelShard shard) => shard.ClosedAt is { } closed && Now >= closed + Retention;
+        private bool MustNotBeListed(ModelShard shard) =>
+            shard.ClosedAt is { } closed && Now >= closed + retention && shard.Records.All(Expired);
 
         private void Step(Op op)
         {
@@ -191,6 +203,9 @@ public sealed class StreamModelProperties
                     break;
                 case Advance advance:
                     time.Advance(TimeSpan.FromSeconds(advance.Seconds));
+                    break;
+                case ChangeRetention change:
+                    DoChangeRetention(TimeSpan.FromHours(change.Hours));
                     break;
             }
         }
@@ -303,7 +318,7 @@ public sealed class StreamModelProperties
                 default:
                     // At or just around a record's arrival; or, with no records, before the trim horizon.
                     var at = live.Count == 0 || read.Type == 5
-                        ? Now - Retention - TimeSpan.FromHours(read.RecordPick % 3)
+                        ? Now - retention - TimeSpan.FromHours(read.RecordPick % 3)
                         : live[read.RecordPick % live.Count].Arrival + TimeSpan.FromMilliseconds(read.Nudge);
                     timestamp = at;
                     from = live.FindIndex(r => r.Arrival >= at) is var index and >= 0 ? index : live.Count;
@@ -509,6 +524,29 @@ public sealed class StreamModelProperties
         }
 
         private void Close(ModelShard shard) => shard.ClosedAt = Now;
+
+        private void DoChangeRetention(TimeSpan target)
+        {
+            if (target == retention)
+            {
+                return;
+            }
+
+            // The wrong direction is refused and changes nothing.
+            if (target > retention)
+            {
+                ExpectError(BrokerErrorCodes.InvalidArgumentException, () => stream.DecreaseRetentionPeriod(target), $"DecreaseRetentionPeriod({target.TotalHours} h) above {retention.TotalHours} h");
+                stream.IncreaseRetentionPeriod(target);
+            }
+            else
+            {
+                ExpectError(BrokerErrorCodes.InvalidArgumentException, () => stream.IncreaseRetentionPeriod(target), $"IncreaseRetentionPeriod({target.TotalHours} h) below {retention.TotalHours} h");
+                stream.DecreaseRetentionPeriod(target);
+            }
+
+            retention = target;
+            Expect(stream.Describe().RetentionPeriod == target, $"Describe shows the retention period {target.TotalHours} h");
+        }
 
         private void CheckListing(string after)
         {
