@@ -129,4 +129,74 @@ public sealed class StreamConcurrencyTests : StreamFixture
 
         Assert.Equal(Producers * PerProducer, readCount);
     }
+
+    [Fact]
+    public async Task Puts_racing_splits_and_merges_are_all_read_once_from_the_shard_that_acknowledged_them_and_in_key_order()
+    {
+        const int Producers = 3;
+        const int KeysPerProducer = 8;
+        const int Cycles = 40;
+        var stream = Create(shards: 2);
+        var acknowledged = new ConcurrentDictionary<string, (string ShardId, string Data)>();
+        var putOrder = new ConcurrentDictionary<string, List<string>>();
+        using var stop = new CancellationTokenSource();
+
+        var producers = Enumerable.Range(0, Producers).Select(p => Task.Run(async () =>
+        {
+            for (var n = 0; !stop.IsCancellationRequested || n < 200; n++)
+            {
+                // Each producer owns its keys, so a key's put order is the producer's order.
+                var key = $"p{p}-k{n % KeysPerProducer}";
+                var data = $"{key}#{n}";
+                var result = await stream.PutRecordAsync(new PutRecordRequest(key, Bytes(data)));
+                Assert.True(acknowledged.TryAdd(result.SequenceNumber, (result.ShardId, data)), "a sequence number was issued twice");
+                putOrder.GetOrAdd(key, _ => []).Add(data);
+            }
+        })).ToList();
+
+        var resharder = Task.Run(() =>
+        {
+            try
+            {
+                for (var cycle = 0; cycle < Cycles; cycle++)
+                {
+                    // Split the open shard that holds a moving hash key at its midpoint, then merge the halves back.
+                    var target = HashSpace / Cycles * cycle;
+                    var shard = stream.ListShards(new ShardFilter(ShardFilterType.AtLatest))
+                        .Single(s => Big(s.HashKeyRange.StartingHashKey) <= target && target <= Big(s.HashKeyRange.EndingHashKey));
+                    var start = Big(shard.HashKeyRange.StartingHashKey);
+                    var end = Big(shard.HashKeyRange.EndingHashKey);
+                    stream.SplitShard(shard.ShardId, Dec((start + end) / 2));
+                    var halves = stream.ListShards(new ShardFilter(ShardFilterType.AtLatest)).Where(s => s.ParentShardId == shard.ShardId).ToList();
+                    Assert.Equal(2, halves.Count);
+                    stream.MergeShards(halves[0].ShardId, halves[1].ShardId);
+                }
+            }
+            finally
+            {
+                stop.Cancel();
+            }
+        });
+
+        await resharder.WaitAsync(WorkBound);
+        await Task.WhenAll(producers).WaitAsync(WorkBound);
+
+        var read = await ReadByLineage(stream);
+
+        Assert.Equal(acknowledged.Count, read.Count);
+        Assert.Equal(acknowledged.Count, read.Select(r => r.Record.SequenceNumber).Distinct().Count());
+        foreach (var (shardId, record) in read)
+        {
+            Assert.True(acknowledged.TryGetValue(record.SequenceNumber, out var ack), $"{record.SequenceNumber} was never acknowledged");
+            Assert.Equal((ack.ShardId, ack.Data), (shardId, Text(record)));
+        }
+
+        var readOrder = read.GroupBy(r => r.Record.PartitionKey).ToDictionary(g => g.Key, g => g.Select(r => Text(r.Record)).ToList());
+        foreach (var (key, order) in putOrder)
+        {
+            Assert.Equal(order, readOrder[key]);
+        }
+
+        AssertOpenShardsCoverTheHashSpace(stream, 2);
+    }
 }

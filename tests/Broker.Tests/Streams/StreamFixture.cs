@@ -90,6 +90,47 @@ public abstract class StreamFixture : IDisposable
         return error;
     }
 
+    /// <summary>
+    /// Reads every shard as the KCL does: a shard only after each of its parents was read until its NextShardIterator was
+    /// null, children found through ChildShards. Returns (shard, record) in the order read.
+    /// </summary>
+    protected static async Task<List<(string ShardId, StreamRecord Record)>> ReadByLineage(IDataStream stream, int limit = 1_000)
+    {
+        var all = stream.ListShards().ToDictionary(s => s.ShardId);
+        var read = new List<(string, StreamRecord)>();
+        var drained = new HashSet<string>();
+        var pending = all.Values.Where(s => s.ParentShardId is null || !all.ContainsKey(s.ParentShardId)).Select(s => s.ShardId).ToList();
+        while (pending.Count > 0)
+        {
+            var ready = pending.First(id => new[] { all[id].ParentShardId, all[id].AdjacentParentShardId }.All(p => p is null || drained.Contains(p) || !all.ContainsKey(p)));
+            pending.Remove(ready);
+            var iterator = stream.GetShardIterator(ready, ShardIteratorType.TrimHorizon);
+            for (var calls = 0; ; calls++)
+            {
+                Assert.True(calls < 100_000, $"{ready} never ended");
+                var result = await stream.GetRecordsAsync(iterator, limit);
+                read.AddRange(result.Records.Select(r => (ready, r)));
+                if (result.NextShardIterator is null)
+                {
+                    pending.AddRange(result.ChildShards.Select(c => c.ShardId).Where(c => !drained.Contains(c) && !pending.Contains(c)));
+                    break;
+                }
+
+                if (result.Records.Count == 0 && all[ready].SequenceNumberRange.EndingSequenceNumber is null)
+                {
+                    break;
+                }
+
+                iterator = result.NextShardIterator;
+            }
+
+            drained.Add(ready);
+        }
+
+        Assert.Equal(all.Keys.Order(StringComparer.Ordinal), drained.Order(StringComparer.Ordinal));
+        return read;
+    }
+
     /// <summary>The open shards cover [0, 2^128−1] without gaps or overlaps.</summary>
     protected static void AssertOpenShardsCoverTheHashSpace(IDataStream stream, int expectedCount)
     {
