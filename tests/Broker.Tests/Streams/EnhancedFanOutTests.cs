@@ -345,6 +345,51 @@ public sealed class EnhancedFanOutTests : StreamFixture
     }
 
     [Fact]
+    public async Task Deleting_the_stream_ends_its_subscriptions()
+    {
+        var stream = Create(shards: 1);
+        stream.RegisterConsumer("reader");
+        await using var subscription = Subscription.Start(stream, "reader", ShardId(0), new StartingPosition(ShardIteratorType.Latest));
+
+        Broker.DeleteStream(stream.Name, enforceConsumerDeletion: true);
+
+        Assert.True(await subscription.EndsWithoutRecords(tolerateAnyBrokerError: true), "the subscription outlived its stream");
+    }
+
+    [Fact]
+    public async Task SubscribeToShard_with_a_sequence_number_of_another_shard_is_InvalidArgumentException()
+    {
+        var stream = Create(shards: 2);
+        stream.RegisterConsumer("reader");
+        var onZero = await PutAt(stream, 0, "a");
+
+        await Subscription.Fails(BrokerErrorCodes.InvalidArgumentException, stream, "reader", ShardId(1), new StartingPosition(ShardIteratorType.AtSequenceNumber, onZero.SequenceNumber));
+    }
+
+    [Fact]
+    public async Task An_event_behind_the_newest_record_reports_MillisBehindLatest_from_the_broker_clock()
+    {
+        var stream = Create(shards: 1);
+        stream.RegisterConsumer("reader");
+        var start = Now;
+        await Put(stream, "k", "a");
+        Time.Advance(TimeSpan.FromSeconds(3));
+        await Put(stream, "k", "b");
+
+        await using var subscription = Subscription.Start(stream, "reader", ShardId(0), new StartingPosition(ShardIteratorType.TrimHorizon));
+        var records = await subscription.Records(2);
+
+        // Whether both records come in one event (0 behind) or one each (3,000 then 0), the last event is caught up.
+        Assert.Equal(["a", "b"], records.Select(Text));
+        var withRecords = subscription.Events.Where(e => e.Records.Count > 0).ToList();
+        Assert.Equal(0, withRecords[^1].MillisBehindLatest);
+        foreach (var e in withRecords)
+        {
+            Assert.Equal((long)(start.AddSeconds(3) - e.Records[^1].ApproximateArrivalTimestamp).TotalMilliseconds, e.MillisBehindLatest);
+        }
+    }
+
+    [Fact]
     public async Task SubscribeToShard_of_an_unknown_consumer_or_shard_is_ResourceNotFoundException()
     {
         var stream = Create(shards: 1);

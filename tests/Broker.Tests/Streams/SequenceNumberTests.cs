@@ -197,7 +197,7 @@ public sealed partial class SequenceNumberTests : StreamFixture
     [Fact]
     public async Task PutRecords_over_the_write_limit_fails_only_the_throttled_entries_and_counts_them()
     {
-        var stream = Broker.CreateStream("s", new StreamOptions { ShardCount = 2, EnforceThroughputLimits = true });
+        var stream = Broker.CreateStream("throttled-stream", new StreamOptions { ShardCount = 2, EnforceThroughputLimits = true });
         var upper = Dec(MaxHashKey);
 
         // 1,000 records per second per shard: fill shard 0's second, leave shard 1 idle.
@@ -227,7 +227,8 @@ public sealed partial class SequenceNumberTests : StreamFixture
             else if (entry.ErrorCode is not null)
             {
                 Assert.Equal(BrokerErrorCodes.ProvisionedThroughputExceededException, entry.ErrorCode);
-                Assert.False(string.IsNullOrEmpty(entry.ErrorMessage));
+                Assert.Contains("throttled-stream", entry.ErrorMessage!, StringComparison.Ordinal);
+                Assert.Contains(ShardId(0), entry.ErrorMessage!, StringComparison.Ordinal);
                 Assert.Null(entry.ShardId);
                 Assert.Null(entry.SequenceNumber);
             }

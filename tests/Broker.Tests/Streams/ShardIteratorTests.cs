@@ -288,6 +288,20 @@ public sealed class ShardIteratorTests : StreamFixture
     }
 
     [Fact]
+    public async Task An_iterator_of_a_deleted_stream_is_refused_by_a_new_stream_of_the_same_name()
+    {
+        var old = Create("orders", shards: 1);
+        await Put(old, "k", "old");
+        var iterator = old.GetShardIterator(ShardId(0), ShardIteratorType.TrimHorizon);
+        Broker.DeleteStream("orders");
+
+        var fresh = Create("orders", shards: 1);
+        await Put(fresh, "k", "new");
+
+        await ThrowsBroker(BrokerErrorCodes.InvalidArgumentException, () => fresh.GetRecordsAsync(iterator).AsTask());
+    }
+
+    [Fact]
     public async Task An_iterator_is_valid_until_5_minutes_after_issue_then_ExpiredIteratorException()
     {
         var (stream, _) = await OneShardWith("a");
