@@ -401,6 +401,43 @@ public sealed class ReshardingTests : StreamFixture
     }
 
     [Fact]
+    public void ListShards_AtTrimHorizon_lists_the_shards_open_retention_ago_and_moves_with_the_clock()
+    {
+        var stream = Create(shards: 4);
+        var created = Now;
+        Time.Advance(TimeSpan.FromHours(2));
+        stream.SplitShard(ShardId(0), TwoTo125);                      // 000 closes at +2 h; 004, 005 open
+        static IEnumerable<string> Ids(IReadOnlyList<Shard> shards) => shards.Select(s => s.ShardId).Order(StringComparer.Ordinal);
+
+        // At +25 h the trim horizon is +1 h: 000 was still open then.
+        Time.Advance(created.AddHours(25) - Now);
+        Assert.Equal([ShardId(0), ShardId(1), ShardId(2), ShardId(3)], Ids(stream.ListShards(new ShardFilter(ShardFilterType.AtTrimHorizon))));
+
+        // At +25 h 30 min the trim horizon is +1 h 30 min: still before the split.
+        Time.Advance(TimeSpan.FromMinutes(30));
+        Assert.Equal([ShardId(0), ShardId(1), ShardId(2), ShardId(3)], Ids(stream.ListShards(new ShardFilter(ShardFilterType.AtTrimHorizon))));
+
+        // At +27 h the trim horizon is +3 h: the children had replaced 000, which has expired.
+        Time.Advance(created.AddHours(27) - Now);
+        Assert.Equal([ShardId(1), ShardId(2), ShardId(3), ShardId(4), ShardId(5)], Ids(stream.ListShards(new ShardFilter(ShardFilterType.AtTrimHorizon))));
+        Assert.DoesNotContain(ShardId(0), Ids(stream.ListShards()));
+    }
+
+    [Fact]
+    public void ListShards_FromTimestamp_before_the_trim_horizon_is_clamped_to_it()
+    {
+        var stream = Create(shards: 4);
+        var created = Now;
+        Time.Advance(TimeSpan.FromHours(2));
+        stream.SplitShard(ShardId(0), TwoTo125);
+        Time.Advance(TimeSpan.FromHours(23));                          // now +25 h, trim horizon +1 h; 000 closed at +2 h
+
+        var ids = stream.ListShards(new ShardFilter(ShardFilterType.FromTimestamp, Timestamp: created.AddDays(-3))).Select(s => s.ShardId).Order(StringComparer.Ordinal);
+
+        Assert.Equal(Enumerable.Range(0, 6).Select(ShardId), ids);
+    }
+
+    [Fact]
     public void ListShards_lists_in_shard_id_order()
     {
         var stream = Create(shards: 3);

@@ -97,6 +97,19 @@ public sealed class StreamLifecycleTests : StreamFixture
         Assert.Null(none);
     }
 
+    [Theory]
+    [InlineData("arn:aws:kinesis:eu-west-1:000000000000:stream/orders")]
+    [InlineData("arn:aws:kinesis:us-east-1:111111111111:stream/orders")]
+    [InlineData("arn:aws:sqs:us-east-1:000000000000:stream/orders")]
+    [InlineData("arn:aws:kinesis:us-east-1:000000000000:stream/orders/consumer/x:1")]
+    public void Get_by_an_arn_of_another_region_account_or_service_is_ResourceNotFoundException(string arn)
+    {
+        Broker.CreateStream("orders");
+
+        ThrowsBroker(BrokerErrorCodes.ResourceNotFoundException, () => Broker.GetStream(arn));
+        Assert.False(Broker.TryGetStream(arn, out _));
+    }
+
     [Fact]
     public void List_returns_every_stream_in_ordinal_name_order()
     {
