@@ -51,7 +51,7 @@ public sealed class StreamModelProperties
                 select (Op)new Merge(pair, adjacent > 0, swap)),
             (1, Gen.Choose(0, 1_000).Select(t => (Op)new UpdateCount(t))),
             (3, Gen.Elements(1, 59, 3_600, 6 * 3_600, 23 * 3_600, 86_399, 86_400).Select(s => (Op)new Advance(s))),
-            (1, Gen.Elements(24, 25, 30, 48, 72).Select(h => (Op)new ChangeRetention(h))));
+            (3, Gen.Elements(24, 25, 30, 48, 72).Select(h => (Op)new ChangeRetention(h))));
 
     [FsCheck.Xunit.Property(MaxTest = 300)]
     public Property Puts_reads_reshards_and_clock_advances_agree_with_a_reference_log() =>
@@ -151,7 +151,11 @@ public sealed class StreamModelProperties
                     dead.Add(record.Sequence);
                 }
 
-                CheckListing(op.ToString());
+                if (op is not Advance)
+                {
+                    // Not right after a clock advance: listing trims, and a trim the test forces would hide a missing one.
+                    CheckListing(op.ToString());
+                }
             }
 
             return true;
