@@ -238,4 +238,36 @@ public sealed class RetentionTests : StreamFixture
         Assert.Empty(await ReadTexts(stream, ShardId(0)));
         Assert.Equal(["one-young"], await ReadTexts(stream, ShardId(1)));
     }
+
+    [Fact]
+    public async Task Records_already_returned_keep_their_data_after_retention_trims_and_new_records_arrive()
+    {
+        var stream = Create(shards: 1);
+        for (var i = 0; i < 2_000; i++)
+        {
+            await Put(stream, $"old-{i}", $"old-data-{i:D6}");
+        }
+
+        var (held, _) = await Drain(stream, stream.GetShardIterator(ShardId(0), ShardIteratorType.TrimHorizon));
+        Assert.Equal(2_000, held.Count);
+
+        // Everything expires; new records of the same sizes arrive and are read, so freed storage may be reused.
+        Time.Advance(TimeSpan.FromHours(25));
+        for (var round = 0; round < 5; round++)
+        {
+            for (var i = 0; i < 2_000; i++)
+            {
+                await Put(stream, $"new-{i}", $"NEW-DATA-{i:D6}");
+            }
+
+            await Drain(stream, stream.GetShardIterator(ShardId(0), ShardIteratorType.TrimHorizon));
+            Time.Advance(TimeSpan.FromHours(25));
+        }
+
+        for (var i = 0; i < held.Count; i++)
+        {
+            Assert.Equal($"old-data-{i:D6}", Text(held[i]));
+            Assert.Equal($"old-{i}", held[i].PartitionKey);
+        }
+    }
 }
