@@ -1,0 +1,615 @@
+using System.Globalization;
+using System.Numerics;
+using System.Security.Cryptography;
+using System.Text;
+using Broker.Streams;
+using FsCheck;
+using FsCheck.Fluent;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Broker.Tests.Streams;
+
+/// <summary>
+/// Random sequences of puts (random partition keys and explicit hash keys), reads with every iterator type, splits,
+/// merges, UpdateShardCount, retention changes and clock advances against a stream, checked after every step against a reference log written
+/// here: per shard its records (sequence number, key, data, arrival), open or closed, its hash range and lineage.
+/// Every read must return exactly the model's live records from the model's start position, in order; every put must
+/// land on the open shard whose range holds its hash key; retention must hide exactly the expired records.
+/// </summary>
+public sealed class StreamModelProperties
+{
+    private static readonly BigInteger HashSpace = BigInteger.One << 128;
+    private static readonly TimeSpan InitialRetention = TimeSpan.FromHours(24);
+    private const int MaxOpenShards = 12;
+
+    private static readonly string[] TableKeys = ["a", "b", "user-42", "hello", "bar", "foo", "0", "user-7", "\u00FC"];
+
+    private static Gen<HashChoice> HashChoices =>
+        Gen.Frequency(
+            (4, Gen.Elements(TableKeys).Select(k => new HashChoice(k, null, -1))),
+            (4, Gen.Choose(0, 1_000_000).Select(i => new HashChoice($"key-{i}", null, -1))),
+            (2, Gen.Choose(0, 255).ArrayOf(16).Select(bytes => new HashChoice("explicit", new BigInteger(bytes.Select(b => (byte)b).ToArray(), isUnsigned: true, isBigEndian: true), -1))),
+            (2, Gen.Choose(0, 1_000).Select(pick => new HashChoice("edge", null, pick))));
+
+    private static Gen<Op> Operations =>
+        Gen.Frequency(
+            (8, HashChoices.Select(h => (Op)new PutOne(h))),
+            (3, Gen.Choose(1, 6).SelectMany(n => HashChoices.ArrayOf(n)).Select(l => (Op)new PutBatch(l))),
+            (8, from shard in Gen.Choose(0, 1_000)
+                from type in Gen.Choose(0, 5)
+                from record in Gen.Choose(0, 1_000)
+                from nudge in Gen.Elements(-1, 0, 1)
+                from limit in Gen.Elements(1, 2, 3, 10_000)
+                select (Op)new Read(shard, type, record, nudge, limit)),
+            (2, from shard in Gen.Choose(0, 1_000)
+                from fraction in Gen.Choose(0, 1_000)
+                from invalid in Gen.Choose(0, 5)
+                select (Op)new Split(shard, fraction, invalid)),
+            (2, from pair in Gen.Choose(0, 1_000)
+                from adjacent in Gen.Choose(0, 4)
+                from swap in Gen.Elements(true, false)
+                select (Op)new Merge(pair, adjacent > 0, swap)),
+            (1, Gen.Choose(0, 1_000).Select(t => (Op)new UpdateCount(t))),
+            (3, Gen.Elements(1, 59, 3_600, 6 * 3_600, 23 * 3_600, 86_399, 86_400).Select(s => (Op)new Advance(s))),
+            (3, Gen.Elements(24, 25, 30, 48, 72).Select(h => (Op)new ChangeRetention(h))));
+
+    [FsCheck.Xunit.Property(MaxTest = 300)]
+    public Property Puts_reads_reshards_and_clock_advances_agree_with_a_reference_log() =>
+        Prop.ForAll(
+            Gen.Choose(1, 4).SelectMany(shards => Operations.ListOf(), (shards, ops) => (Shards: shards, Ops: ops)).ToArbitrary(),
+            run =>
+            {
+                using var harness = new Harness(run.Shards);
+                return harness.Run(run.Ops);
+            });
+
+    internal sealed record HashChoice(string Key, BigInteger? Explicit, int EdgePick);
+
+    internal abstract record Op;
+
+    internal sealed record PutOne(HashChoice Hash) : Op;
+
+    internal sealed record PutBatch(HashChoice[] Entries) : Op
+    {
+        public override string ToString() => $"PutBatch({string.Join(", ", Entries.Select(e => e.ToString()))})";
+    }
+
+    internal sealed record Read(int ShardPick, int Type, int RecordPick, int Nudge, int Limit) : Op;
+
+    internal sealed record Split(int ShardPick, int Fraction, int Invalid) : Op;
+
+    internal sealed record Merge(int PairPick, bool Adjacent, bool Swap) : Op;
+
+    internal sealed record UpdateCount(int TargetPick) : Op;
+
+    internal sealed record Advance(int Seconds) : Op;
+
+    internal sealed record ChangeRetention(int Hours) : Op;
+
+    private sealed record ModelRecord(BigInteger Sequence, string SequenceText, string Key, string Data, DateTimeOffset Arrival);
+
+    private sealed class ModelShard(string id, BigInteger start, BigInteger end, string? parent, string? adjacentParent)
+    {
+        public string Id { get; } = id;
+
+        public BigInteger Start { get; } = start;
+
+        public BigInteger End { get; } = end;
+
+        public string? Parent { get; } = parent;
+
+        public string? AdjacentParent { get; } = adjacentParent;
+
+        public DateTimeOffset? ClosedAt { get; set; }
+
+        public bool Open => ClosedAt is null;
+
+        public List<ModelRecord> Records { get; } = [];
+
+        public BigInteger LastSequence { get; set; } = BigInteger.MinusOne;
+
+        /// <summary>Children with their parent lists; null when UpdateShardCount closed the shard (its intermediate children may never be listed).</summary>
+        public List<(string Id, string[] Parents, BigInteger Start, BigInteger End)>? Children { get; set; } = [];
+    }
+
+    private sealed class Harness : IDisposable
+    {
+        private readonly FakeTimeProvider time = new();
+        private readonly MessageBroker broker;
+        private readonly IDataStream stream;
+        private readonly Dictionary<string, ModelShard> shards = new(StringComparer.Ordinal);
+        private readonly HashSet<BigInteger> issued = [];
+        private readonly List<DateTimeOffset> scalings = [];
+        private readonly HashSet<BigInteger> dead = [];
+        private TimeSpan retention = InitialRetention;
+        private int nextShard;
+        private int nextData;
+        private int step;
+
+        public Harness(int shardCount)
+        {
+            broker = new MessageBroker(new BrokerOptions(), time);
+            stream = broker.CreateStream("model", new StreamOptions { ShardCount = shardCount, RetentionPeriod = InitialRetention });
+            var width = HashSpace / shardCount;
+            for (var i = 0; i < shardCount; i++)
+            {
+                Add(new ModelShard(Id(nextShard++), i * width, i == shardCount - 1 ? HashSpace - 1 : ((i + 1) * width) - 1, null, null));
+            }
+        }
+
+        private DateTimeOffset Now => time.GetUtcNow();
+
+        public bool Run(IList<Op> ops)
+        {
+            CheckListing("creation");
+            foreach (var op in ops)
+            {
+                step++;
+                Step(op);
+                foreach (var record in shards.Values.SelectMany(s => s.Records).Where(r => Now >= r.Arrival + retention))
+                {
+                    dead.Add(record.Sequence);
+                }
+
+                if (op is not Advance)
+                {
+                    // Not right after a clock advance: listing trims, and a trim the test forces would hide a missing one.
+                    CheckListing(op.ToString());
+                }
+            }
+
+            return true;
+        }
+
+        public void Dispose() => broker.Dispose();
+
+        private static string Id(int n) => "shardId-" + n.ToString("D12", CultureInfo.InvariantCulture);
+
+        private static string Dec(BigInteger value) => value.ToString(CultureInfo.InvariantCulture);
+
+        private static BigInteger Big(string text) => BigInteger.Parse(text, NumberStyles.None, CultureInfo.InvariantCulture);
+
+        private void Add(ModelShard shard) => shards.Add(shard.Id, shard);
+
+        private List<ModelShard> OpenByStart() => shards.Values.Where(s => s.Open).OrderBy(s => s.Start).ToList();
+
+        /// <summary>Once expired, a record stays gone: a later IncreaseRetentionPeriod does not resurrect it.</summary>
+        private bool Expired(ModelRecord record) => dead.Contains(record.Sequence) || Now >= record.Arrival + retention;
+
+        private List<ModelRecord> Live(ModelShard shard) => shard.Records.Where(r => !Expired(r)).ToList();
+
+        private bool MustBeListed(ModelShard shard) => shard.Open || Live(shard).Count > 0;
+
+        private bool MustNotBeListed(ModelShard shard) =>
+            shard.ClosedAt is { } closed && Now >= closed + retention && shard.Records.All(Expired);
+
+        private void Step(Op op)
+        {
+            switch (op)
+            {
+                case PutOne put:
+                    DoPutOne(put.Hash);
+                    break;
+                case PutBatch batch:
+                    DoPutBatch(batch.Entries);
+                    break;
+                case Read read:
+                    DoRead(read);
+                    break;
+                case Split split:
+                    DoSplit(split);
+                    break;
+                case Merge merge:
+                    DoMerge(merge);
+                    break;
+                case UpdateCount update:
+                    DoUpdateCount(update);
+                    break;
+                case Advance advance:
+                    time.Advance(TimeSpan.FromSeconds(advance.Seconds));
+                    break;
+                case ChangeRetention change:
+                    DoChangeRetention(TimeSpan.FromHours(change.Hours));
+                    break;
+            }
+        }
+
+#pragma warning disable CA5351 // Kinesis routes by MD5; this is the routing function, not security.
+        private static BigInteger Md5(string key) => new(MD5.HashData(Encoding.UTF8.GetBytes(key)), isUnsigned: true, isBigEndian: true);
+#pragma warning restore CA5351
+
+        /// <summary>The hash key a choice routes by, and the explicit hash key to send (if any).</summary>
+        private (BigInteger Hash, string? Explicit) Resolve(HashChoice choice)
+        {
+            if (choice.Explicit is { } explicitKey)
+            {
+                return (explicitKey, Dec(explicitKey));
+            }
+
+            if (choice.EdgePick >= 0)
+            {
+                // A range end of an open shard, or the very edges of the hash space.
+                var open = OpenByStart();
+                var shard = open[choice.EdgePick % open.Count];
+                var edge = (choice.EdgePick / open.Count % 4) switch
+                {
+                    0 => shard.Start,
+                    1 => shard.End,
+                    2 => BigInteger.Zero,
+                    _ => HashSpace - 1,
+                };
+                return (edge, Dec(edge));
+            }
+
+            return (Md5(choice.Key), null);
+        }
+
+        private ModelShard Route(BigInteger hash)
+        {
+            var owners = shards.Values.Where(s => s.Open && s.Start <= hash && hash <= s.End).ToList();
+            Expect(owners.Count == 1, $"the model's open shards cover {hash} exactly once");
+            return owners[0];
+        }
+
+        private void Record(ModelShard shard, string shardId, string sequenceText, string key, string data)
+        {
+            Expect(shardId == shard.Id, $"a record with hash key in [{shard.Start}, {shard.End}] went to {shardId}, not {shard.Id}");
+            var sequence = Big(sequenceText);
+            Expect(sequence > shard.LastSequence, $"sequence number {sequence} on {shard.Id} is above the shard's last {shard.LastSequence}");
+            Expect(issued.Add(sequence), $"sequence number {sequence} is unique in the stream");
+            shard.LastSequence = sequence;
+            shard.Records.Add(new ModelRecord(sequence, sequenceText, key, data, Now));
+        }
+
+        private void DoPutOne(HashChoice choice)
+        {
+            var (hash, explicitKey) = Resolve(choice);
+            var shard = Route(hash);
+            var data = $"d{nextData++}";
+            var result = Sync(stream.PutRecordAsync(new PutRecordRequest(choice.Key, Encoding.UTF8.GetBytes(data)) { ExplicitHashKey = explicitKey }));
+            Record(shard, result.ShardId, result.SequenceNumber, choice.Key, data);
+        }
+
+        private void DoPutBatch(HashChoice[] choices)
+        {
+            var entries = choices.Select(c => (Choice: c, Resolved: Resolve(c), Data: $"d{nextData++}")).ToList();
+            var result = Sync(stream.PutRecordsAsync(entries
+                .Select(e => new PutRecordsRequestEntry(e.Choice.Key, Encoding.UTF8.GetBytes(e.Data)) { ExplicitHashKey = e.Resolved.Explicit })
+                .ToList()));
+            Expect(result.FailedRecordCount == 0 && result.Records.Count == entries.Count, "PutRecords answers every entry, none failed");
+
+            // PutRecords does not promise order within a call: append each shard's entries in sequence-number order.
+            var placed = entries.Zip(result.Records, (e, r) => (Entry: e, Result: r))
+                .OrderBy(p => Big(p.Result.SequenceNumber!))
+                .ToList();
+            foreach (var (entry, answer) in placed)
+            {
+                Expect(answer.ErrorCode is null && answer.ShardId is not null, "a successful entry has a shard and no error");
+                Record(Route(entry.Resolved.Hash), answer.ShardId!, answer.SequenceNumber!, entry.Choice.Key, entry.Data);
+            }
+        }
+
+        private void DoRead(Read read)
+        {
+            var readable = shards.Values.Where(MustBeListed).OrderBy(s => s.Id, StringComparer.Ordinal).ToList();
+            var shard = readable[read.ShardPick % readable.Count];
+            var live = Live(shard);
+            var type = read.Type == 5 ? ShardIteratorType.AtTimestamp : (ShardIteratorType)read.Type;
+            if (type is ShardIteratorType.AtSequenceNumber or ShardIteratorType.AfterSequenceNumber && live.Count == 0)
+            {
+                type = ShardIteratorType.TrimHorizon;
+            }
+
+            string? sequence = null;
+            DateTimeOffset? timestamp = null;
+            int from;
+            switch (type)
+            {
+                case ShardIteratorType.TrimHorizon:
+                    from = 0;
+                    break;
+                case ShardIteratorType.Latest:
+                    from = live.Count;
+                    break;
+                case ShardIteratorType.AtSequenceNumber:
+                    from = read.RecordPick % live.Count;
+                    sequence = live[from].SequenceText;
+                    break;
+                case ShardIteratorType.AfterSequenceNumber:
+                    from = (read.RecordPick % live.Count) + 1;
+                    sequence = live[from - 1].SequenceText;
+                    break;
+                default:
+                    // At or just around a record's arrival; or, with no records, before the trim horizon.
+                    var at = live.Count == 0 || read.Type == 5
+                        ? Now - retention - TimeSpan.FromHours(read.RecordPick % 3)
+                        : live[read.RecordPick % live.Count].Arrival + TimeSpan.FromMilliseconds(read.Nudge);
+                    timestamp = at;
+                    from = live.FindIndex(r => r.Arrival >= at) is var index and >= 0 ? index : live.Count;
+                    break;
+            }
+
+            var expected = live.Skip(from).ToList();
+            var what = $"step {step}: {type} read of {shard.Id} (open: {shard.Open}) from {from} of {live.Count} live, limit {read.Limit}";
+            var iterator = stream.GetShardIterator(shard.Id, type, sequence, timestamp);
+            var got = new List<StreamRecord>();
+            for (var calls = 0; ; calls++)
+            {
+                Expect(calls <= expected.Count + 3, $"{what}: the read makes progress");
+                var result = Sync(stream.GetRecordsAsync(iterator, read.Limit));
+                Expect(result.Records.Count <= read.Limit, $"{what}: no more than the limit");
+                got.AddRange(result.Records);
+                Expect(got.Count <= expected.Count, $"{what}: {got.Count} records, the model has {expected.Count}");
+                CheckMillisBehind(shard, live, result, what);
+                if (result.NextShardIterator is null)
+                {
+                    Expect(!shard.Open, $"{what}: an open shard never ends");
+                    Expect(got.Count == expected.Count, $"{what}: the closed shard ended after {got.Count} of {expected.Count}");
+                    CheckChildren(shard, result.ChildShards, what);
+                    break;
+                }
+
+                Expect(result.ChildShards.Count == 0, $"{what}: ChildShards only at the end of a closed shard");
+                if (shard.Open && got.Count == expected.Count && result.Records.Count == 0)
+                {
+                    break;
+                }
+
+                iterator = result.NextShardIterator;
+            }
+
+            for (var i = 0; i < expected.Count; i++)
+            {
+                var (model, actual) = (expected[i], got[i]);
+                Expect(
+                    actual.SequenceNumber == model.SequenceText && actual.PartitionKey == model.Key
+                    && Encoding.UTF8.GetString(actual.Data.Span) == model.Data && actual.ApproximateArrivalTimestamp == model.Arrival,
+                    $"{what}: record {i} is {model.Data} ({model.SequenceText}), got {Encoding.UTF8.GetString(actual.Data.Span)} ({actual.SequenceNumber})");
+            }
+        }
+
+        private static void CheckMillisBehind(ModelShard shard, List<ModelRecord> live, GetRecordsResult result, string what)
+        {
+            if (result.Records.Count > 0 && live.Count > 0)
+            {
+                var behind = (long)(live[^1].Arrival - result.Records[^1].ApproximateArrivalTimestamp).TotalMilliseconds;
+                Expect(result.MillisBehindLatest == behind, $"{what}: MillisBehindLatest {result.MillisBehindLatest}, the model says {behind} on {shard.Id}");
+            }
+        }
+
+        private static void CheckChildren(ModelShard shard, IReadOnlyList<ChildShard> children, string what)
+        {
+            Expect(children.Count > 0, $"{what}: a closed shard's end names its children");
+            if (shard.Children is null)
+            {
+                Expect(children.All(c => c.ParentShards.Contains(shard.Id)), $"{what}: each child names the shard as a parent");
+                return;
+            }
+
+            var expected = shard.Children.OrderBy(c => c.Id, StringComparer.Ordinal).ToList();
+            var actual = children.OrderBy(c => c.ShardId, StringComparer.Ordinal).ToList();
+            Expect(expected.Count == actual.Count, $"{what}: {actual.Count} children, the model has {expected.Count}");
+            for (var i = 0; i < expected.Count; i++)
+            {
+                Expect(
+                    actual[i].ShardId == expected[i].Id
+                    && actual[i].ParentShards.Order(StringComparer.Ordinal).SequenceEqual(expected[i].Parents.Order(StringComparer.Ordinal))
+                    && Big(actual[i].HashKeyRange.StartingHashKey) == expected[i].Start && Big(actual[i].HashKeyRange.EndingHashKey) == expected[i].End,
+                    $"{what}: child {actual[i].ShardId} matches the model's {expected[i].Id}");
+            }
+        }
+
+        private void DoSplit(Split split)
+        {
+            var open = OpenByStart();
+            var shard = open[split.ShardPick % open.Count];
+            if (shard.End - shard.Start < 3)
+            {
+                return;
+            }
+
+            if (split.Invalid == 0)
+            {
+                var bad = (split.Fraction % 4) switch
+                {
+                    0 => shard.Start,
+                    1 => shard.Start + 1,
+                    2 => shard.End,
+                    _ => shard.End + 1,
+                };
+                ExpectError(BrokerErrorCodes.InvalidArgumentException, () => stream.SplitShard(shard.Id, Dec(bad)), $"split of {shard.Id} at {bad}");
+                return;
+            }
+
+            if (open.Count >= MaxOpenShards)
+            {
+                return;
+            }
+
+            var key = shard.Start + 2 + ((shard.End - shard.Start - 3) * split.Fraction / 1_000);
+            stream.SplitShard(shard.Id, Dec(key));
+            var lower = new ModelShard(Id(nextShard++), shard.Start, key - 1, shard.Id, null);
+            var upper = new ModelShard(Id(nextShard++), key, shard.End, shard.Id, null);
+            Close(shard);
+            shard.Children = [(lower.Id, [shard.Id], lower.Start, lower.End), (upper.Id, [shard.Id], upper.Start, upper.End)];
+            Add(lower);
+            Add(upper);
+        }
+
+        private void DoMerge(Merge merge)
+        {
+            var open = OpenByStart();
+            if (!merge.Adjacent)
+            {
+                if (open.Count >= 3)
+                {
+                    var i = merge.PairPick % (open.Count - 2);
+                    ExpectError(BrokerErrorCodes.InvalidArgumentException, () => stream.MergeShards(open[i].Id, open[i + 2].Id), $"merge of non-adjacent {open[i].Id} and {open[i + 2].Id}");
+                }
+
+                return;
+            }
+
+            if (open.Count < 2)
+            {
+                return;
+            }
+
+            var index = merge.PairPick % (open.Count - 1);
+            var (lowerParent, upperParent) = (open[index], open[index + 1]);
+            var (first, second) = merge.Swap ? (upperParent, lowerParent) : (lowerParent, upperParent);
+            stream.MergeShards(first.Id, second.Id);
+            var child = new ModelShard(Id(nextShard++), lowerParent.Start, upperParent.End, first.Id, second.Id);
+            foreach (var parent in new[] { lowerParent, upperParent })
+            {
+                Close(parent);
+                parent.Children = [(child.Id, [first.Id, second.Id], child.Start, child.End)];
+            }
+
+            Add(child);
+        }
+
+        private void DoUpdateCount(UpdateCount update)
+        {
+            var open = OpenByStart().Count;
+            var low = (open + 1) / 2;
+            var high = Math.Min(2 * open, MaxOpenShards);
+            var target = low + (update.TargetPick % (high - low + 1));
+            if (target == open || scalings.Any(t => t == Now - TimeSpan.FromHours(24)))
+            {
+                return;
+            }
+
+            if (scalings.Count(t => t > Now - TimeSpan.FromHours(24)) >= 10)
+            {
+                ExpectError(BrokerErrorCodes.LimitExceededException, () => stream.UpdateShardCount(target), $"the 11th UpdateShardCount in 24 h");
+                return;
+            }
+
+            stream.UpdateShardCount(target);
+            scalings.Add(Now);
+
+            // Uniform scaling's exact ranges are not documented: learn the new shards from the stream, then check coverage.
+            // A shard it closed may be empty and so (by the contract) already expired and unlisted: AT_LATEST says what is open.
+            var openNow = stream.ListShards(new ShardFilter(ShardFilterType.AtLatest)).ToList();
+            foreach (var known in shards.Values.Where(s => s.Open && !openNow.Any(o => o.ShardId == s.Id)))
+            {
+                Close(known);
+                known.Children = null;
+            }
+
+            foreach (var listed in stream.ListShards().Concat(openNow).DistinctBy(s => s.ShardId))
+            {
+                if (shards.ContainsKey(listed.ShardId))
+                {
+                    continue;
+                }
+
+                var shard = new ModelShard(listed.ShardId, Big(listed.HashKeyRange.StartingHashKey), Big(listed.HashKeyRange.EndingHashKey), listed.ParentShardId, listed.AdjacentParentShardId);
+                if (listed.SequenceNumberRange.EndingSequenceNumber is not null)
+                {
+                    shard.ClosedAt = Now;
+                    shard.Children = null;
+                }
+
+                Add(shard);
+                nextShard = Math.Max(nextShard, int.Parse(listed.ShardId["shardId-".Length..], CultureInfo.InvariantCulture) + 1);
+            }
+
+            Expect(OpenByStart().Count == target, $"UpdateShardCount({target}) leaves {OpenByStart().Count} open shards");
+            var next = BigInteger.Zero;
+            foreach (var shard in OpenByStart())
+            {
+                Expect(shard.Start == next, $"after UpdateShardCount({target}) {shard.Id} starts at {shard.Start}, expected {next}");
+                next = shard.End + 1;
+            }
+
+            Expect(next == HashSpace, $"after UpdateShardCount({target}) the open shards end at 2^128 − 1");
+        }
+
+        private void Close(ModelShard shard) => shard.ClosedAt = Now;
+
+        private void DoChangeRetention(TimeSpan target)
+        {
+            if (target == retention)
+            {
+                return;
+            }
+
+            // The wrong direction is refused and changes nothing.
+            if (target > retention)
+            {
+                ExpectError(BrokerErrorCodes.InvalidArgumentException, () => stream.DecreaseRetentionPeriod(target), $"DecreaseRetentionPeriod({target.TotalHours} h) above {retention.TotalHours} h");
+                stream.IncreaseRetentionPeriod(target);
+            }
+            else
+            {
+                ExpectError(BrokerErrorCodes.InvalidArgumentException, () => stream.IncreaseRetentionPeriod(target), $"IncreaseRetentionPeriod({target.TotalHours} h) below {retention.TotalHours} h");
+                stream.DecreaseRetentionPeriod(target);
+            }
+
+            retention = target;
+            Expect(stream.Describe().RetentionPeriod == target, $"Describe shows the retention period {target.TotalHours} h");
+        }
+
+        private void CheckListing(string after)
+        {
+            var listed = stream.ListShards();
+            var ids = listed.Select(s => s.ShardId).ToHashSet(StringComparer.Ordinal);
+            foreach (var shard in shards.Values)
+            {
+                if (MustBeListed(shard))
+                {
+                    Expect(ids.Contains(shard.Id), $"after {after}: {shard.Id} (open: {shard.Open}, {Live(shard).Count} live records) is listed");
+                }
+
+                if (MustNotBeListed(shard))
+                {
+                    Expect(!ids.Contains(shard.Id), $"after {after}: {shard.Id}, closed more than the retention period ago, is not listed");
+                }
+            }
+
+            foreach (var actual in listed)
+            {
+                Expect(shards.TryGetValue(actual.ShardId, out var model), $"after {after}: {actual.ShardId} is a shard the model knows");
+                Expect(
+                    Big(actual.HashKeyRange.StartingHashKey) == model!.Start && Big(actual.HashKeyRange.EndingHashKey) == model.End
+                    && SameParents(actual.ParentShardId, actual.AdjacentParentShardId, model.Parent, model.AdjacentParent)
+                    && (actual.SequenceNumberRange.EndingSequenceNumber is null) == model.Open,
+                    $"after {after}: {actual.ShardId} has the model's range, parents and state");
+            }
+
+            var open = stream.ListShards(new ShardFilter(ShardFilterType.AtLatest)).Select(s => s.ShardId).Order(StringComparer.Ordinal);
+            Expect(open.SequenceEqual(OpenByStart().Select(s => s.Id).Order(StringComparer.Ordinal)), $"after {after}: AT_LATEST lists exactly the open shards");
+            Expect(stream.Describe().OpenShardCount == OpenByStart().Count, $"after {after}: OpenShardCount");
+        }
+
+        /// <summary>Which merge parent is ParentShardId and which AdjacentParentShardId is not part of the contract.</summary>
+        private static bool SameParents(string? parent, string? adjacent, string? modelParent, string? modelAdjacent) =>
+            (parent == modelParent && adjacent == modelAdjacent) || (modelAdjacent is not null && parent == modelAdjacent && adjacent == modelParent);
+
+        private static void ExpectError(string code, Action action, string what)
+        {
+            try
+            {
+                action();
+            }
+            catch (BrokerException error) when (error.ErrorCode == code)
+            {
+                return;
+            }
+
+            throw new InvalidOperationException($"Model and engine disagree: {what} should fail with {code}.");
+        }
+
+        private static void Expect(bool condition, string what)
+        {
+            if (!condition)
+            {
+                throw new InvalidOperationException($"Model and engine disagree: {what}.");
+            }
+        }
+
+        private static T Sync<T>(ValueTask<T> task) => task.IsCompletedSuccessfully ? task.Result : task.AsTask().GetAwaiter().GetResult();
+    }
+}
