@@ -10,8 +10,9 @@ namespace Broker.Topics;
 /// invocations run on the thread pool.
 /// </summary>
 /// <remarks>
-/// Known limit: a FIFO delivery that fails and is retried (its queue was full) does not hold back later messages of its
-/// group to that subscriber, so a retried message can arrive after a later one of its group.
+/// On a FIFO topic, while a delivery to a queue subscriber waits for its retry (the queue was full), later messages to
+/// that subscriber wait behind it, so group order holds through retries. A queue in <c>QueueFullMode.Wait</c> makes a
+/// delivery wait for room instead, and such waits are not ordered against each other.
 /// </remarks>
 public interface ITopic
 {

@@ -210,5 +210,34 @@ public sealed class TopicRegressionTests : TopicFixture
         Assert.Empty(moved.MessageAttributes);
     }
 
+    [Fact]
+    public async Task A_fifo_message_waiting_for_its_retry_is_not_overtaken_by_a_later_message_of_its_group()
+    {
+        // A retried FIFO delivery used to wait alone on its timer while later messages of its group went straight in.
+        var topic = Broker.CreateTopic("t.fifo", new TopicOptions { FifoTopic = true, ContentBasedDeduplication = true });
+        var queue = Broker.CreateQueue("q.fifo", new QueueOptions { FifoQueue = true, MaximumDepth = 1, FullMode = QueueFullMode.Fail });
+        topic.Subscribe(queue, new SubscriptionOptions { RawMessageDelivery = true, DeliveryPolicy = ThreeRetries20SecondsApart });
+        var one = new ReceiveRequest { MaxNumberOfMessages = 10 };
+        var order = new List<string>();
+
+        await topic.PublishAsync(new PublishRequest("m1") { MessageGroupId = "g" });
+        await topic.PublishAsync(new PublishRequest("m2") { MessageGroupId = "g" }); // the queue is full: m2 waits 20 s
+        var first = Assert.Single(await queue.ReceiveAsync(one));
+        order.Add(first.GetBodyAsString());
+        await queue.DeleteAsync(first);                                             // room again
+        await topic.PublishAsync(new PublishRequest("m3") { MessageGroupId = "g" }); // must wait behind m2
+
+        Assert.Empty(await queue.ReceiveAsync(one));
+        Time.Advance(TimeSpan.FromSeconds(20));                                     // m2 goes in; m3 finds it full and waits
+        var second = Assert.Single(await queue.ReceiveAsync(one));
+        order.Add(second.GetBodyAsString());
+        await queue.DeleteAsync(second);
+        Time.Advance(TimeSpan.FromSeconds(20));
+        var third = Assert.Single(await queue.ReceiveAsync(one));
+        order.Add(third.GetBodyAsString());
+
+        Assert.Equal(["m1", "m2", "m3"], order);
+    }
+
     private sealed record Record(string DeduplicationKey, long DeduplicationExpiresAt) : IDeduplicationRecord;
 }

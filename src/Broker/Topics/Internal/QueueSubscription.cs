@@ -8,7 +8,7 @@ namespace Broker.Topics.Internal;
 /// (or the retry timer's): the envelope, or with raw delivery the body and attributes as published. A queue that is full
 /// and rejects sends is retried; a deleted queue or a message the queue cannot take goes to the dead-letter queue at once.
 /// </summary>
-internal sealed class QueueSubscription : Subscription
+internal sealed partial class QueueSubscription : Subscription
 {
     /// <summary>The queue deliveries go to; replaced when it was deleted and a queue of the same name (so the same ARN) exists.</summary>
     private MessageQueue queue;
@@ -26,6 +26,17 @@ internal sealed class QueueSubscription : Subscription
     public override string Endpoint => Queue.Arn;
 
     public override void Deliver(PublishedMessage message, int attempt)
+    {
+        if (Topic.IsFifo && TryHoldBack(message))
+        {
+            return;
+        }
+
+        Send(message, attempt);
+    }
+
+    /// <summary>One delivery attempt and its immediate retries; a later retry is scheduled, or the message dead-lettered.</summary>
+    private void Send(PublishedMessage message, int attempt)
     {
         // Immediate retries (the policy's no-delay phase) loop here rather than recurse, however many there are.
         while (IsActive)
@@ -66,7 +77,16 @@ internal sealed class QueueSubscription : Subscription
         }
     }
 
-    internal override void Redeliver(PublishedMessage message, int attempt) => Deliver(message, attempt);
+    internal override void Redeliver(PublishedMessage message, int attempt)
+    {
+        if (Topic.IsFifo)
+        {
+            DrainBacklog(message, attempt);
+            return;
+        }
+
+        Send(message, attempt);
+    }
 
     /// <summary>
     /// The copy for the dead-letter queue: as delivered, except that a raw message with more attributes than a queue
@@ -86,7 +106,7 @@ internal sealed class QueueSubscription : Subscription
         {
             if (OnFailed(message, attempt, error, Retryable(error, Queue, null)))
             {
-                Deliver(message, attempt + 1);
+                Send(message, attempt + 1);
             }
         }
         catch (Exception error) when (error is ObjectDisposedException or OperationCanceledException)

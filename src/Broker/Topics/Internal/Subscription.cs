@@ -105,9 +105,12 @@ internal abstract partial class Subscription : ISubscription
             return true;
         }
 
-        RetryTimer.Start(this, message, attempt + 1, delay.Value);
+        ScheduleRetry(message, attempt + 1, delay.Value);
         return false;
     }
+
+    /// <summary>Arranges for <see cref="Redeliver"/> of attempt <paramref name="attempt"/> after <paramref name="delay"/> on the broker's clock.</summary>
+    protected virtual void ScheduleRetry(PublishedMessage message, int attempt, TimeSpan delay) => RetryTimer.Start(this, message, attempt, delay);
 
     /// <summary>A retry whose time has come.</summary>
     internal abstract void Redeliver(PublishedMessage message, int attempt);
