@@ -7,6 +7,8 @@ public sealed class StreamRecord
 {
     private readonly int shardIndex;
     private readonly long position;
+    private readonly byte[] data;
+    private readonly long arrivalMs;
     private string? sequenceNumber;
 
     /// <summary>A record with the given values (for tests and adapters; the broker creates its own).</summary>
@@ -20,18 +22,19 @@ public sealed class StreamRecord
         ArgumentNullException.ThrowIfNull(partitionKey);
         this.sequenceNumber = sequenceNumber;
         PartitionKey = partitionKey;
-        Data = data;
-        ApproximateArrivalTimestamp = approximateArrivalTimestamp;
+        this.data = data.ToArray();
+        arrivalMs = approximateArrivalTimestamp.ToUnixTimeMilliseconds();
     }
 
     /// <summary>A record read from storage; its sequence number is formatted on first use.</summary>
-    internal StreamRecord(int shardIndex, long position, string partitionKey, ReadOnlyMemory<byte> data, DateTimeOffset approximateArrivalTimestamp)
+    /// <summary>A stored record as a read returns it: the log's own data array (never written again) and its arrival in Unix milliseconds.</summary>
+    internal StreamRecord(int shardIndex, long position, string partitionKey, byte[] data, long arrivalMs)
     {
         this.shardIndex = shardIndex;
         this.position = position;
         PartitionKey = partitionKey;
-        Data = data;
-        ApproximateArrivalTimestamp = approximateArrivalTimestamp;
+        this.data = data;
+        this.arrivalMs = arrivalMs;
     }
 
     /// <summary>
@@ -44,11 +47,11 @@ public sealed class StreamRecord
     public string PartitionKey { get; }
 
     /// <summary>The record's bytes, exactly as written.</summary>
-    public ReadOnlyMemory<byte> Data { get; }
+    public ReadOnlyMemory<byte> Data => data;
 
     /// <summary>
     /// When the broker accepted the record, on its clock, to the millisecond. As on Kinesis, it is approximate: do not
     /// rely on it increasing within a shard.
     /// </summary>
-    public DateTimeOffset ApproximateArrivalTimestamp { get; }
+    public DateTimeOffset ApproximateArrivalTimestamp => DateTimeOffset.FromUnixTimeMilliseconds(arrivalMs);
 }

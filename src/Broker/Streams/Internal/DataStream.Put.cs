@@ -62,7 +62,7 @@ internal sealed partial class DataStream
             }
 
             var nowMs = NowMs();
-            var results = new PutRecordsResultEntry[count];
+            var results = new PutRecordsResultList(count);
             var failed = 0;
             for (var i = 0; i < count; i++)
             {
@@ -70,15 +70,15 @@ internal sealed partial class DataStream
                 if (shard is null)
                 {
                     failed++;
-                    results[i] = new PutRecordsResultEntry(
+                    results.SetFailed(i, new PutRecordsResultEntry(
                         null,
                         null,
                         BrokerErrorCodes.ProvisionedThroughputExceededException,
-                        StreamErrors.ThroughputMessage(Shards.Route(hashes[i]).Id, Name, account));
+                        StreamErrors.ThroughputMessage(Shards.Route(hashes[i]).Id, Name, account)));
                 }
                 else
                 {
-                    results[i] = new PutRecordsResultEntry(shard.Id, shard.Index, position);
+                    results.SetStored(i, shard, position);
                 }
             }
 

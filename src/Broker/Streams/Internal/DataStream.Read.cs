@@ -71,7 +71,8 @@ internal sealed partial class DataStream
         var final = log.FinalCount;
         var view = log.Snapshot();
         var next = Math.Max(position, view.Horizon);
-        var records = new List<StreamRecord>(Math.Min(limit, (int)Math.Clamp(view.Published - next, 0, 1024)));
+        // Sized once: at most `limit` (10,000 at the most, so the array stays off the large-object heap) or what is there.
+        var records = new List<StreamRecord>((int)Math.Clamp(view.Published - next, 0, limit));
         long bytes = 0;
         var lastArrival = 0L;
         while (next < view.Published && records.Count < limit)
@@ -87,7 +88,7 @@ internal sealed partial class DataStream
                 break;
             }
 
-            records.Add(new StreamRecord(shard.Index, next, key.Key, data, DateTimeOffset.FromUnixTimeMilliseconds(arrivalMs)));
+            records.Add(new StreamRecord(shard.Index, next, key.Key, data, arrivalMs));
             bytes += data.Length;
             lastArrival = arrivalMs;
             next++;
