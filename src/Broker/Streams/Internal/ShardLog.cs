@@ -81,7 +81,9 @@ internal sealed class ShardLog
         ref var slot = ref SlotAt(dir, position);
         slot.Data = data;
         slot.Key = key;
-        Volatile.Write(ref slot.Arrival, arrivalMs + 1);
+        // A full fence, not a release: Publish below reads `published` and the slot before ours, and those reads must not
+        // move before this write, or this writer and the one before it could each miss the other's completed slot.
+        Interlocked.Exchange(ref slot.Arrival, arrivalMs + 1);
         Publish();
         return position;
     }

@@ -35,7 +35,9 @@ internal sealed class ThroughputWindow
         while (true)
         {
             var window = Volatile.Read(ref current);
-            if (window.Second == second)
+
+            // A caller whose clock read is from an earlier second is charged to the current window, never resets it.
+            if (window.Second >= second)
             {
                 return window;
             }

@@ -60,6 +60,30 @@ public sealed class ReshardingTests : ProcessorFixture
     }
 
     [Fact]
+    public async Task A_merged_child_waits_for_a_parent_whose_lease_does_not_exist_yet_because_its_own_parent_is_unfinished()
+    {
+        // Shards 0 and 1; 1 splits into 2 and 3; 0 and 2 merge into 4. Shard 2 has no lease until 1 ends, and 1 never
+        // ends here: the child 4 must not start on 0's end alone (it once did, taking a lease-less parent as finished).
+        Behaviour.CheckpointAtShardEnd = shard => shard != ShardId(1);
+        var stream = Broker.CreateStream("orders", new StreamOptions { ShardCount = 2 });
+        await Put(stream, "a", "a-1", HashKeyOf(0, 2));
+        await Put(stream, "b", "b-1", HashKeyOf(1, 2));
+        var upper = stream.ListShards().Single(s => s.ShardId == ShardId(1)).HashKeyRange;
+        var middle = (System.Numerics.BigInteger.Parse(upper.StartingHashKey, System.Globalization.CultureInfo.InvariantCulture)
+            + System.Numerics.BigInteger.Parse(upper.EndingHashKey, System.Globalization.CultureInfo.InvariantCulture)) / 2;
+        stream.SplitShard(ShardId(1), middle.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        stream.MergeShards(ShardId(0), ShardId(2));
+        await Put(stream, "a", "a-2", HashKeyOf(0, 2));
+
+        await StartWorker(stream, "w1");
+        await RunUntil(() => Journal.Of("shard-end-checkpoint", ShardId(0)).Count == 1 && Journal.Of("ended", ShardId(1)).Count >= 1);
+        await Advance(FailoverTime * 6);
+
+        Assert.Empty(Journal.Of("init", ShardId(4)));
+        Assert.Null(await Store.GetLeaseAsync(App, ShardId(2)));
+    }
+
+    [Fact]
     public async Task Without_a_SHARD_END_checkpoint_the_children_never_start()
     {
         Behaviour.CheckpointAtShardEnd = _ => false;

@@ -152,15 +152,59 @@ internal sealed class ShardConsumer(ProcessorContext context, HeldLease lease)
     {
         foreach (var parent in lease.Current.ParentShardIds)
         {
-            // KCL (BlockOnParentShardTask): a parent without a lease (never leased, or cleaned up) counts as finished.
             var parentLease = await context.LeaseStore.GetLeaseAsync(context.ApplicationName, parent, token).ConfigureAwait(false);
             if (parentLease is { IsShardEnd: false })
+            {
+                return false;
+            }
+
+            // KCL (BlockOnParentShardTask): a parent without a lease (never leased, or cleaned up) counts as finished,
+            // unless its own lineage is still being processed: after a split and a merge, a merged child's second parent
+            // gets its lease only when its parent ends, and until then the child must wait for it too.
+            if (parentLease is null && await HasUnfinishedAncestorAsync(parent, token).ConfigureAwait(false))
             {
                 return false;
             }
         }
 
         return true;
+    }
+
+    /// <summary>Whether a lease-less shard descends from a shard whose lease is still being processed.</summary>
+    private async Task<bool> HasUnfinishedAncestorAsync(string shardId, CancellationToken token)
+    {
+        var shards = context.Stream.ListShards().ToDictionary(static s => s.ShardId, StringComparer.Ordinal);
+        var pending = new Stack<string>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        pending.Push(shardId);
+        while (pending.TryPop(out var current))
+        {
+            if (!shards.TryGetValue(current, out var shard))
+            {
+                continue; // expired: nothing of it is left to read
+            }
+
+            foreach (var ancestor in new[] { shard.ParentShardId, shard.AdjacentParentShardId })
+            {
+                if (ancestor is null || !seen.Add(ancestor))
+                {
+                    continue;
+                }
+
+                var ancestorLease = await context.LeaseStore.GetLeaseAsync(context.ApplicationName, ancestor, token).ConfigureAwait(false);
+                if (ancestorLease is { IsShardEnd: false })
+                {
+                    return true;
+                }
+
+                if (ancestorLease is null)
+                {
+                    pending.Push(ancestor);
+                }
+            }
+        }
+
+        return false;
     }
 
     private async Task<string> IteratorAsync(string checkpoint, ShardCheckpointer checkpointer, CancellationToken token)
