@@ -49,12 +49,21 @@ public readonly record struct PublishResult
     /// <param name="sequenceNumber">The FIFO sequence number, or <see langword="null"/>.</param>
     public PublishResult(string messageId, string? sequenceNumber)
     {
-        MessageId = messageId;
+        messageIdText = messageId;
         SequenceNumber = sequenceNumber;
     }
 
+    /// <summary>A standard topic's result: the id is formatted from the message when first read.</summary>
+    internal PublishResult(Internal.PublishedMessage message)
+    {
+        source = message;
+    }
+
+    private readonly string? messageIdText;
+    private readonly Internal.PublishedMessage? source;
+
     /// <summary>The message's id (a UUID), the same in every subscriber's envelope and on every retry.</summary>
-    public string MessageId { get; }
+    public string MessageId => messageIdText ?? source?.MessageId ?? string.Empty;
 
     /// <summary>FIFO topics: the 20-digit sequence number, increasing in publish order; <see langword="null"/> otherwise.</summary>
     public string? SequenceNumber { get; }

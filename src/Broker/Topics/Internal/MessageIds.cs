@@ -8,7 +8,7 @@ namespace Broker.Topics.Internal;
 internal static class MessageIds
 {
     [System.Diagnostics.CodeAnalysis.SuppressMessage("Security", "CA5394", Justification = "Ids, not secrets: uniqueness needs randomness, not unpredictability.")]
-    public static string NewUuid()
+    public static Guid NewGuid()
     {
         Span<byte> bytes = stackalloc byte[16];
         Random.Shared.NextBytes(bytes);
@@ -16,6 +16,6 @@ internal static class MessageIds
         // Guid's little-endian layout: byte 7 holds the version nibble (4), byte 8 the variant bits (10xx).
         bytes[7] = (byte)((bytes[7] & 0x0F) | 0x40);
         bytes[8] = (byte)((bytes[8] & 0x3F) | 0x80);
-        return new Guid(bytes).ToString();
+        return new Guid(bytes);
     }
 }

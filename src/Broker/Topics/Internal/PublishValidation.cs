@@ -16,7 +16,7 @@ internal static class PublishValidation
         string? subject,
         IReadOnlyDictionary<string, MessageAttributeValue>? attributes,
         string? messageStructure,
-        string messageId,
+        Guid messageId,
         DateTimeOffset timestamp,
         out int size)
     {
@@ -40,7 +40,7 @@ internal static class PublishValidation
 
         ValidateSubject(subject);
         var body = Encoding.UTF8.GetBytes(defaultMessage);
-        size = Encoding.UTF8.GetByteCount(message) + ValidateAttributes(attributes);
+        size = (ReferenceEquals(defaultMessage, message) ? body.Length : Encoding.UTF8.GetByteCount(message)) + ValidateAttributes(attributes);
         if (size > TopicDefaults.MaximumMessageSize)
         {
             throw Invalid($"Message too long. The body and attributes are {size} bytes; the limit is {TopicDefaults.MaximumMessageSize} bytes.");

@@ -8,10 +8,12 @@ namespace Broker.Topics.Internal;
 /// </summary>
 internal sealed class PublishedMessage
 {
-    public PublishedMessage(string messageId, string message, byte[] utf8Body, string? subject, IReadOnlyDictionary<string, MessageAttributeValue> attributes, DateTimeOffset timestamp)
+    private string? messageId;
+
+    public PublishedMessage(Guid messageGuid, string message, byte[] utf8Body, string? subject, IReadOnlyDictionary<string, MessageAttributeValue> attributes, DateTimeOffset timestamp)
     {
+        MessageGuid = messageGuid;
         DeliveredAttributes = attributes;
-        MessageId = messageId;
         Message = message;
         Utf8Body = utf8Body;
         Subject = subject;
@@ -19,7 +21,10 @@ internal sealed class PublishedMessage
         Timestamp = timestamp;
     }
 
-    public string MessageId { get; }
+    public Guid MessageGuid { get; }
+
+    /// <summary>The id as text, made when first needed (an envelope, a handler, a result that is read); a raw delivery never needs it.</summary>
+    public string MessageId => messageId ??= MessageGuid.ToString();
 
     /// <summary>The default body.</summary>
     public string Message { get; }

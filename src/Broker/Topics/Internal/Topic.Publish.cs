@@ -79,7 +79,7 @@ internal sealed partial class Topic
     {
         ArgumentNullException.ThrowIfNull(message);
         PublishValidation.ValidateFifo(IsFifo, Options.ContentBasedDeduplication, groupId, deduplicationId);
-        var accepted = PublishValidation.Build(message, subject, attributes, messageStructure, MessageIds.NewUuid(), Broker.TimeProvider.GetUtcNow(), out _);
+        var accepted = PublishValidation.Build(message, subject, attributes, messageStructure, MessageIds.NewGuid(), Broker.TimeProvider.GetUtcNow(), out _);
         if (IsFifo)
         {
             return PublishFifo(accepted, message, groupId!, deduplicationId);
@@ -91,7 +91,7 @@ internal sealed partial class Topic
         }
 
         Deliver(accepted);
-        return new PublishResult(accepted.MessageId, null);
+        return new PublishResult(accepted);
     }
 
     /// <summary>Delivers one accepted message to every subscription whose filter matches it, first attempt.</summary>
@@ -132,7 +132,7 @@ internal sealed partial class Topic
     }
 
     private static PublishedMessage WithGroup(PublishedMessage message, string groupId, string? deduplicationId, long sequence) =>
-        new(message.MessageId, message.Message, message.Utf8Body, message.Subject, message.Attributes, message.Timestamp)
+        new(message.MessageGuid, message.Message, message.Utf8Body, message.Subject, message.Attributes, message.Timestamp)
         {
             DeliveredAttributes = message.DeliveredAttributes,
             SqsMessage = message.SqsMessage,
