@@ -13,8 +13,8 @@ namespace Broker;
 /// reappear and expire deterministically.
 /// </summary>
 /// <remarks>
-/// Creating and deleting queues takes a lock (a cold path); sending, receiving, deleting messages and changing their
-/// visibility take none.
+/// Creating and deleting queues, topics and streams takes a lock (a cold path), as do subscribing and resharding;
+/// sending, receiving, deleting messages, changing their visibility, publishing, putting and getting records take none.
 /// </remarks>
 public sealed partial class MessageBroker : IDisposable
 {

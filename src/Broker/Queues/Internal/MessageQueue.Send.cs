@@ -246,7 +246,8 @@ internal sealed partial class MessageQueue
         }
     }
 
-    private static int RawAttributesSize(IReadOnlyDictionary<string, MessageAttributeValue>? attributes)
+    /// <summary>The UTF-8 bytes of every attribute's name, type and value, unvalidated (batch size checks come first).</summary>
+    internal static int RawAttributesSize(IReadOnlyDictionary<string, MessageAttributeValue>? attributes)
     {
         var size = 0;
         foreach (var (name, value) in attributes ?? EmptyAttributes)

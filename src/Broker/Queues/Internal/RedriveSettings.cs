@@ -1,3 +1,4 @@
+using Broker.Internal;
 using System.Globalization;
 using System.Text.Json;
 
@@ -21,6 +22,10 @@ internal static class RedriveSettings
             ? parts[5]
             : null;
     }
+
+    /// <summary>The ARN a queue name stands for in this broker's Region and account; an ARN is returned as it is.</summary>
+    public static string QueueArn(string nameOrArn, BrokerOptions options) =>
+        nameOrArn.StartsWith("arn:", StringComparison.Ordinal) ? nameOrArn : $"arn:aws:sqs:{options.Region}:{options.AccountId}:{nameOrArn}";
 
     /// <summary>Checks a queue's own policies (shape and ranges), before anything about other queues.</summary>
     public static void CheckShape(QueueOptions options)
@@ -56,10 +61,8 @@ internal static class RedriveSettings
 
     public static string Format(RedrivePolicy redrive, BrokerOptions options)
     {
-        var target = redrive.DeadLetterTarget.StartsWith("arn:", StringComparison.Ordinal)
-            ? redrive.DeadLetterTarget
-            : $"arn:aws:sqs:{options.Region}:{options.AccountId}:{redrive.DeadLetterTarget}";
-        return WriteJson(writer =>
+        var target = QueueArn(redrive.DeadLetterTarget, options);
+        return JsonText.Object(writer =>
         {
             writer.WriteString("deadLetterTargetArn", target);
             writer.WriteNumber("maxReceiveCount", redrive.MaxReceiveCount);
@@ -74,7 +77,7 @@ internal static class RedriveSettings
             RedrivePermission.ByQueue => "byQueue",
             _ => "allowAll",
         };
-        return WriteJson(writer =>
+        return JsonText.Object(writer =>
         {
             writer.WriteString("redrivePermission", permission);
             if (allow.RedrivePermission == RedrivePermission.ByQueue)
@@ -150,19 +153,6 @@ internal static class RedriveSettings
         throw new BrokerException(
             BrokerErrorCodes.InvalidParameterValue,
             $"Value {value} for parameter RedriveAllowPolicy is invalid. Reason: it must be a JSON map whose redrivePermission is allowAll, denyAll or byQueue.");
-    }
-
-    private static string WriteJson(Action<Utf8JsonWriter> writeProperties)
-    {
-        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
-        using (var writer = new Utf8JsonWriter(buffer))
-        {
-            writer.WriteStartObject();
-            writeProperties(writer);
-            writer.WriteEndObject();
-        }
-
-        return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
     private static bool TryReadInt(JsonElement element, out int value)

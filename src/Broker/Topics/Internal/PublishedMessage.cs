@@ -9,6 +9,7 @@ namespace Broker.Topics.Internal;
 internal sealed class PublishedMessage
 {
     private string? messageId;
+    private string? sequenceNumber;
 
     public PublishedMessage(Guid messageGuid, string message, byte[] utf8Body, string? subject, IReadOnlyDictionary<string, MessageAttributeValue> attributes, DateTimeOffset timestamp)
     {
@@ -53,15 +54,17 @@ internal sealed class PublishedMessage
     /// <summary>With <c>MessageStructure</c> <c>json</c>: the body for handler subscribers, when it differs from the default.</summary>
     public string? LambdaMessage { get; init; }
 
-    public string? MessageGroupId { get; init; }
+    // The FIFO identity below is written by the publishing thread before the message reaches a subscription or the
+    // sequencer (whose enqueue publishes it), never afterwards.
+    public string? MessageGroupId { get; set; }
 
-    public string? DeduplicationId { get; init; }
+    public string? DeduplicationId { get; set; }
 
     /// <summary>FIFO: the position in the topic's delivery order; 0 on standard topics.</summary>
-    public long Sequence { get; init; }
+    public long Sequence { get; set; }
 
     /// <summary>FIFO: the sequence number as SNS formats it (20 digits).</summary>
-    public string? SequenceNumber => Sequence == 0 ? null : FormatSequence(Sequence);
+    public string? SequenceNumber => Sequence == 0 ? null : sequenceNumber ??= FormatSequence(Sequence);
 
     public static string FormatSequence(long sequence) => "1" + sequence.ToString("D19", System.Globalization.CultureInfo.InvariantCulture);
 }

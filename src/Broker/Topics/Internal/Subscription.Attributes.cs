@@ -1,5 +1,7 @@
 using System.Text.Json;
 using Broker.Filtering;
+using Broker.Internal;
+using Broker.Queues.Internal;
 
 namespace Broker.Topics.Internal;
 
@@ -28,7 +30,7 @@ internal abstract partial class Subscription
 
         if (options.RedrivePolicy is { } redrive)
         {
-            attributes["RedrivePolicy"] = WriteJson(writer => writer.WriteString("deadLetterTargetArn", DeadLetterArn(redrive.DeadLetterTarget)));
+            attributes["RedrivePolicy"] = JsonText.Object(writer => writer.WriteString("deadLetterTargetArn", RedriveSettings.QueueArn(redrive.DeadLetterTarget, Topic.Broker.Options)));
         }
 
         if (options.DeliveryPolicy is { } delivery)
@@ -55,23 +57,6 @@ internal abstract partial class Subscription
         };
         Topic.Update(this, changed);
     }
-
-    /// <summary>A JSON object whose properties <paramref name="writeProperties"/> writes.</summary>
-    private static string WriteJson(Action<Utf8JsonWriter> writeProperties)
-    {
-        var output = new System.Buffers.ArrayBufferWriter<byte>(256);
-        using (var writer = new Utf8JsonWriter(output))
-        {
-            writer.WriteStartObject();
-            writeProperties(writer);
-            writer.WriteEndObject();
-        }
-
-        return System.Text.Encoding.UTF8.GetString(output.WrittenSpan);
-    }
-
-    private string DeadLetterArn(string target) =>
-        target.StartsWith("arn:", StringComparison.Ordinal) ? target : $"arn:aws:sqs:{Topic.Broker.Options.Region}:{Topic.Broker.Options.AccountId}:{target}";
 
     private static FilterPolicyScope ParseScope(string value) => value switch
     {
@@ -119,7 +104,7 @@ internal abstract partial class Subscription
     /// <summary>The JSON shape of a <see cref="DeliveryPolicy"/>: SNS's <c>{"healthyRetryPolicy":{...}}</c>.</summary>
     internal static class DeliveryPolicyJson
     {
-        public static string Format(DeliveryPolicy policy) => WriteJson(writer =>
+        public static string Format(DeliveryPolicy policy) => JsonText.Object(writer =>
         {
             writer.WriteStartObject("healthyRetryPolicy");
             writer.WriteNumber("minDelayTarget", policy.MinDelayTarget.TotalSeconds);

@@ -121,7 +121,8 @@ internal abstract partial class Subscription : ISubscription
     private void DeadLetter(PublishedMessage message, Exception? error)
     {
         if (Settings.Options.RedrivePolicy is not { } redrive
-            || Topic.Broker.FindQueue(QueueNameOf(redrive.DeadLetterTarget)) is not { IsDeleted: false } deadLetterQueue)
+            || RedriveSettings.ResolveName(redrive.DeadLetterTarget, Topic.Broker.Options) is not { } deadLetterName
+            || Topic.Broker.FindQueue(deadLetterName) is not { IsDeleted: false } deadLetterQueue)
         {
             Topic.CountDropped();
             return;
@@ -157,13 +158,6 @@ internal abstract partial class Subscription : ISubscription
                 topic.CountDropped();
             }
         }
-    }
-
-    /// <summary>A queue named by name or by ARN (<c>arn:aws:sqs:region:account:name</c>).</summary>
-    internal static string QueueNameOf(string nameOrArn)
-    {
-        var colon = nameOrArn.LastIndexOf(':');
-        return colon < 0 ? nameOrArn : nameOrArn[(colon + 1)..];
     }
 
     /// <summary>A retry that waits on the broker's clock.</summary>

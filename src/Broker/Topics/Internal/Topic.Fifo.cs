@@ -44,7 +44,10 @@ internal sealed partial class Topic
 
         // No exception may be thrown between taking a number and enqueuing it: a missing number would stall delivery.
         var sequence = Interlocked.Increment(ref lastSequence);
-        var message = WithGroup(accepted, groupId, deduplicationId, sequence);
+        var message = accepted;
+        message.MessageGroupId = groupId;
+        message.DeduplicationId = deduplicationId;
+        message.Sequence = sequence;
         var record = new DeduplicationRecord(key, now + TopicDefaults.DeduplicationInterval.Ticks, message.MessageId, sequence);
         var winner = deduplication!.AddOrGetOriginal(record, now);
         if (winner != record)

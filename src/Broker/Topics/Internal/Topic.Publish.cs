@@ -34,14 +34,7 @@ internal sealed partial class Topic
         var total = 0L;
         foreach (var entry in entries)
         {
-            total += System.Text.Encoding.UTF8.GetByteCount(entry.Message);
-            if (entry.MessageAttributes is { } attributes)
-            {
-                foreach (var (name, value) in attributes)
-                {
-                    total += name.Length + (value?.DataType.Length ?? 0) + (value?.StringValue?.Length ?? 0) + (value?.BinaryBytes?.Length ?? 0);
-                }
-            }
+            total += System.Text.Encoding.UTF8.GetByteCount(entry.Message) + MessageQueue.RawAttributesSize(entry.MessageAttributes);
         }
 
         if (total > TopicDefaults.MaximumMessageSize)
@@ -87,7 +80,7 @@ internal sealed partial class Topic
 
         if (groupId is not null)
         {
-            accepted = WithGroup(accepted, groupId, null, 0);
+            accepted.MessageGroupId = groupId;
         }
 
         Deliver(accepted);
@@ -130,15 +123,4 @@ internal sealed partial class Topic
             CountDropped();
         }
     }
-
-    private static PublishedMessage WithGroup(PublishedMessage message, string groupId, string? deduplicationId, long sequence) =>
-        new(message.MessageGuid, message.Message, message.Utf8Body, message.Subject, message.Attributes, message.Timestamp)
-        {
-            DeliveredAttributes = message.DeliveredAttributes,
-            SqsMessage = message.SqsMessage,
-            LambdaMessage = message.LambdaMessage,
-            MessageGroupId = groupId,
-            DeduplicationId = deduplicationId,
-            Sequence = sequence,
-        };
 }

@@ -264,10 +264,9 @@ internal sealed partial class Topic : ITopic
         if (options.RedrivePolicy is { } redrive)
         {
             ArgumentNullException.ThrowIfNull(redrive.DeadLetterTarget);
-            var name = Subscription.QueueNameOf(redrive.DeadLetterTarget);
-            if (Broker.FindQueue(name) is not { } deadLetterQueue)
+            if (RedriveSettings.ResolveName(redrive.DeadLetterTarget, Broker.Options) is not { } name || Broker.FindQueue(name) is not { } deadLetterQueue)
             {
-                throw PublishValidation.Invalid($"{reasonPrefix}RedrivePolicy: deadLetterTargetArn names queue '{name}', which does not exist; create it first.");
+                throw PublishValidation.Invalid($"{reasonPrefix}RedrivePolicy: deadLetterTargetArn '{redrive.DeadLetterTarget}' names no queue of this broker; create it first.");
             }
 
             if (fifoSubscription && IsFifo && !deadLetterQueue.IsFifo)
