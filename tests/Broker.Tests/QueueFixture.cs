@@ -4,7 +4,7 @@ using Microsoft.Extensions.Time.Testing;
 namespace Broker.Tests;
 
 /// <summary>A broker on a fake clock (2000-01-01 UTC) with AWS's cool-downs off, and helpers the queue tests share.</summary>
-public abstract class QueueFixture : IDisposable
+public abstract class QueueFixture : BrokerAssertions, IDisposable
 {
     protected QueueFixture()
     {
@@ -44,20 +44,6 @@ public abstract class QueueFixture : IDisposable
     {
         var a = queue.GetAttributes();
         return (a.ApproximateNumberOfMessages, a.ApproximateNumberOfMessagesNotVisible, a.ApproximateNumberOfMessagesDelayed);
-    }
-
-    protected static async Task<BrokerException> ThrowsBroker(string code, Func<Task> action)
-    {
-        var error = await Assert.ThrowsAsync<BrokerException>(action);
-        Assert.Equal(code, error.ErrorCode);
-        return error;
-    }
-
-    protected static BrokerException ThrowsBroker(string code, Action action)
-    {
-        var error = Assert.Throws<BrokerException>(action);
-        Assert.Equal(code, error.ErrorCode);
-        return error;
     }
 
     public void Dispose()

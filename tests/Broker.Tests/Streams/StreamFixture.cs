@@ -7,7 +7,7 @@ using Microsoft.Extensions.Time.Testing;
 namespace Broker.Tests.Streams;
 
 /// <summary>A broker on a fake clock (2000-01-01 UTC) and the helpers the data-stream tests share.</summary>
-public abstract class StreamFixture : IDisposable
+public abstract class StreamFixture : BrokerAssertions, IDisposable
 {
     /// <summary>2^128, one past the largest hash key.</summary>
     protected static readonly BigInteger HashSpace = BigInteger.One << 128;
@@ -75,20 +75,6 @@ public abstract class StreamFixture : IDisposable
     }
 
     protected static Shard Find(IReadOnlyList<Shard> shards, string shardId) => Assert.Single(shards, s => s.ShardId == shardId);
-
-    protected static async Task<BrokerException> ThrowsBroker(string code, Func<Task> action)
-    {
-        var error = await Assert.ThrowsAsync<BrokerException>(action);
-        Assert.Equal(code, error.ErrorCode);
-        return error;
-    }
-
-    protected static BrokerException ThrowsBroker(string code, Action action)
-    {
-        var error = Assert.Throws<BrokerException>(action);
-        Assert.Equal(code, error.ErrorCode);
-        return error;
-    }
 
     /// <summary>
     /// Reads every shard as the KCL does: a shard only after each of its parents was read until its NextShardIterator was

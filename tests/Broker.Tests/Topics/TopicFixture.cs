@@ -10,7 +10,7 @@ namespace Broker.Tests.Topics;
 /// A broker on a fake clock (2000-01-01 UTC) for topic tests, with helpers to read queue subscribers, parse envelopes and
 /// wait (with a bound) for what handlers and retry timers do on other threads.
 /// </summary>
-public abstract class TopicFixture : IDisposable
+public abstract class TopicFixture : BrokerAssertions, IDisposable
 {
     /// <summary>The longest a test waits for a signal from another thread.</summary>
     protected static readonly TimeSpan Bound = TimeSpan.FromSeconds(10);
@@ -108,20 +108,6 @@ public abstract class TopicFixture : IDisposable
     }
 
     protected static IReadOnlyList<string> Keys(JsonElement element) => [.. element.EnumerateObject().Select(static p => p.Name)];
-
-    protected static async Task<BrokerException> ThrowsBroker(string code, Func<Task> action)
-    {
-        var error = await Assert.ThrowsAsync<BrokerException>(action);
-        Assert.Equal(code, error.ErrorCode);
-        return error;
-    }
-
-    protected static BrokerException ThrowsBroker(string code, Action action)
-    {
-        var error = Assert.Throws<BrokerException>(action);
-        Assert.Equal(code, error.ErrorCode);
-        return error;
-    }
 
     protected static Task<BrokerException> PublishFails(ITopic topic, PublishRequest request, string code = BrokerErrorCodes.InvalidParameter) =>
         ThrowsBroker(code, async () => await topic.PublishAsync(request));
