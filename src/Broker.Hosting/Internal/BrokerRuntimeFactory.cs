@@ -1,0 +1,48 @@
+using Broker.Hosting.Serialization;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+
+namespace Broker.Hosting.Internal;
+
+/// <summary>Builds the DI singletons of <c>AddBroker</c>: the broker it owns and the <see cref="BrokerRuntime"/>.</summary>
+internal static class BrokerRuntimeFactory
+{
+    /// <summary>The name of the options that a validation failure reports.</summary>
+    public const string OptionsName = "Broker";
+
+    /// <summary>A broker of the container's own, on DI's <see cref="TimeProvider"/> when there is one.</summary>
+    /// <remarks>
+    /// The options are the declared ones as they are. (When the engine's options gain a meter factory, this is where
+    /// DI's <c>IMeterFactory</c> is passed to a broker whose options name none.)
+    /// </remarks>
+    public static MessageBroker CreateBroker(IServiceProvider services, BrokerDeclarations declarations) =>
+        new(declarations.Options, services.GetService<TimeProvider>() ?? TimeProvider.System);
+
+    /// <summary>
+    /// Applies every declaration to the broker and returns the runtime; throws one
+    /// <see cref="OptionsValidationException"/> with every problem when there are any.
+    /// </summary>
+    public static BrokerRuntime CreateRuntime(IServiceProvider services, BrokerDeclarations declarations)
+    {
+        var broker = services.GetRequiredService<MessageBroker>();
+        var logger = services.GetService<ILoggerFactory>()?.CreateLogger("Broker.Hosting") ?? NullLogger.Instance;
+        var problems = new List<string>(declarations.Problems);
+        if (declarations.OptionsDeclared && broker.Options != declarations.Options)
+        {
+            problems.Add($"UseBroker: the broker was created with {broker.Options}, but WithOptions or configuration declares {declarations.Options}; set the options on the broker given to UseBroker and declare none, or declare the same.");
+        }
+
+        var applier = DeclarationApplier.Apply(declarations, broker, problems);
+        if (problems.Count > 0)
+        {
+            Log.DeclarationsInvalid(logger, problems.Count, string.Join(Environment.NewLine, problems));
+            throw new OptionsValidationException(OptionsName, typeof(BrokerOptions), problems);
+        }
+
+        Log.DeclarationsApplied(
+            logger, declarations.Queues.Count, declarations.Topics.Count, applier.Subscriptions, declarations.Streams.Count);
+        return new BrokerRuntime(broker, services.GetRequiredService<IMessageSerializer>());
+    }
+}
