@@ -10,6 +10,9 @@ namespace Broker.Hosting.Configuration;
 /// </summary>
 internal sealed class SettingsSection
 {
+    /// <summary>The most whole seconds a <see cref="TimeSpan"/> holds.</summary>
+    private const long TimeSpanSecondsLimit = 922_337_203_685;
+
     private readonly Dictionary<string, IConfigurationSection> children = new(StringComparer.OrdinalIgnoreCase);
     private readonly List<string> problems;
     private readonly int problemsBefore;
@@ -194,8 +197,6 @@ internal sealed class SettingsSection
 
         return false;
     }
-
-    private const long TimeSpanSecondsLimit = 922_337_203_685;
 
     /// <summary>" (did you mean 'X'?)" for a key one or two edits away from a valid one.</summary>
     private static string Suggestion(string key, IReadOnlyList<string> validKeys)
