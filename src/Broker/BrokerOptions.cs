@@ -1,3 +1,5 @@
+using System.Diagnostics.Metrics;
+
 namespace Broker;
 
 /// <summary>Settings of a <see cref="MessageBroker"/>. Every default is the one AWS uses.</summary>
@@ -21,4 +23,18 @@ public sealed record BrokerOptions
     /// Default 60 seconds, as on SQS; <see cref="TimeSpan.Zero"/> turns the cool-down off.
     /// </summary>
     public TimeSpan PurgeCooldown { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// Creates the broker's <see cref="Meter"/>, named <c>Broker</c>, whose instruments mirror the CloudWatch metrics of
+    /// SQS, SNS and Kinesis (see the README's Telemetry section). Default <see langword="null"/>: the broker creates its
+    /// own <c>new Meter("Broker")</c> and disposes it when the broker is disposed. With a factory (for example the
+    /// <c>IMeterFactory</c> of a host's service provider) the meter belongs to the factory, which disposes it; brokers
+    /// sharing one factory share its meter, and their counters add up per queue, topic and stream name.
+    /// </summary>
+    /// <remarks>
+    /// An instrument nobody listens to costs one flag read per operation. While one is listened to, the broker adds one
+    /// measurement per operation and takes no lock and allocates nothing for it on the send, receive, delete, publish,
+    /// put and get paths (what the listener does with the measurement is its own cost).
+    /// </remarks>
+    public IMeterFactory? MeterFactory { get; init; }
 }

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.CodeAnalysis;
 using System.Text;
+using Broker.Internal;
 using Broker.Queues;
 using Broker.Queues.Internal;
 
@@ -38,6 +39,7 @@ public sealed partial class MessageBroker : IDisposable
         ArgumentNullException.ThrowIfNull(options);
         Options = options;
         TimeProvider = timeProvider ?? TimeProvider.System;
+        Metrics = new BrokerMetrics(options.MeterFactory, () => queues.Values);
     }
 
     /// <summary>The broker's settings.</summary>
@@ -45,6 +47,9 @@ public sealed partial class MessageBroker : IDisposable
 
     /// <summary>The clock every deadline of this broker is measured with.</summary>
     public TimeProvider TimeProvider { get; }
+
+    /// <summary>This broker's instruments (meter <c>Broker</c>, created through <see cref="BrokerOptions.MeterFactory"/>).</summary>
+    internal BrokerMetrics Metrics { get; }
 
     /// <summary>Creates a standard queue with SQS's defaults, or returns the existing one when its settings are the defaults.</summary>
     /// <param name="name">1 to 80 letters, digits, '-' and '_'; case-sensitive.</param>
@@ -189,7 +194,10 @@ public sealed partial class MessageBroker : IDisposable
         }
     }
 
-    /// <summary>Deletes every queue; calls on them fail afterwards and waiting receivers are released.</summary>
+    /// <summary>
+    /// Deletes every queue, topic and stream; calls on them fail afterwards and waiting receivers are released. Disposes
+    /// the broker's meter when the broker created it (no <see cref="BrokerOptions.MeterFactory"/>).
+    /// </summary>
     public void Dispose()
     {
         List<Topics.Internal.Subscription> removedSubscriptions;
@@ -214,6 +222,7 @@ public sealed partial class MessageBroker : IDisposable
 
         // Handler tokens are cancelled outside the lock: cancellation runs the handlers' callbacks.
         Topics.Internal.Topic.CancelLifetimes(removedSubscriptions);
+        Metrics.Dispose();
     }
 
     /// <summary>

@@ -119,6 +119,37 @@ internal sealed class SegmentedQueue<T>
         }
     }
 
+    /// <summary>
+    /// The first published item from the head on that satisfies <paramref name="predicate"/>, taking nothing. A cold-path
+    /// scan that never blocks producers or consumers: items taken or published while it runs may or may not be seen.
+    /// </summary>
+    public bool TryFindFirst(Func<T, bool> predicate, [NotNullWhen(true)] out T? item)
+    {
+        var segment = Volatile.Read(ref headSegment);
+        while (true)
+        {
+            var end = Math.Min(Volatile.Read(ref segment.Tail.Value), SegmentSize);
+            for (var index = Math.Min(Volatile.Read(ref segment.Head.Value), SegmentSize); index < end; index++)
+            {
+                var candidate = Volatile.Read(ref segment.Slots[index]);
+                if (candidate is not null && predicate(candidate))
+                {
+                    item = candidate;
+                    return true;
+                }
+            }
+
+            var next = Volatile.Read(ref segment.Next);
+            if (next is null)
+            {
+                item = null;
+                return false;
+            }
+
+            segment = next;
+        }
+    }
+
     private sealed class Segment
     {
         public readonly T?[] Slots = new T?[SegmentSize];

@@ -22,6 +22,18 @@ public sealed record QueueAttributes
     /// <summary>Messages still inside their delay. SQS: <c>ApproximateNumberOfMessagesDelayed</c>.</summary>
     public required long ApproximateNumberOfMessagesDelayed { get; init; }
 
+    /// <summary>
+    /// The age of the oldest message not yet deleted; <see cref="TimeSpan.Zero"/> when there is none. This is
+    /// CloudWatch's <c>ApproximateAgeOfOldestMessage</c> metric, which SQS's GetQueueAttributes does not return (so
+    /// <see cref="IMessageQueue.GetAttributes(IEnumerable{string})"/> has no such name); the broker computes it when the
+    /// snapshot is taken, with CloudWatch's rules: a message back from a visibility timeout counts from its original
+    /// send, a delayed message does not count until its delay ends, a message a redrive policy moved into a dead-letter
+    /// queue counts from the move, and a message received three times or more in this queue is left out (a poison pill
+    /// would otherwise hold the age up until it is deleted or moved). Exact at the moment of the snapshot, where
+    /// CloudWatch reports once a minute.
+    /// </summary>
+    public TimeSpan ApproximateAgeOfOldestMessage { get; init; }
+
     /// <summary>When the queue was created.</summary>
     public required DateTimeOffset CreatedTimestamp { get; init; }
 

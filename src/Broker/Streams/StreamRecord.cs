@@ -54,4 +54,7 @@ public sealed class StreamRecord
     /// rely on it increasing within a shard.
     /// </summary>
     public DateTimeOffset ApproximateArrivalTimestamp => DateTimeOffset.FromUnixTimeMilliseconds(arrivalMs);
+
+    /// <summary>The arrival time in Unix milliseconds, as stored.</summary>
+    internal long ArrivalMs => arrivalMs;
 }

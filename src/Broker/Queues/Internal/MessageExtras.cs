@@ -50,12 +50,20 @@ internal sealed class MessageExtras(KeyValuePair<string, MessageAttributeValue>[
     /// <summary>When a dead-lettered message was first received, in its source queue (UTC ticks).</summary>
     public long FirstReceiveAt { get; private init; }
 
-    public MessageExtras DeadLettered(string messageId, string sourceArn, long firstReceiveAt, bool fifo) =>
+    /// <summary>When a redrive policy moved the message into the queue that holds it (UTC ticks); 0 if it was sent there.</summary>
+    public long DeadLetteredAt { get; private init; }
+
+    /// <summary>The receive count the message brought along when it was dead-lettered: receives before the move.</summary>
+    public int DeadLetteredReceiveCount { get; private init; }
+
+    public MessageExtras DeadLettered(string messageId, string sourceArn, long firstReceiveAt, bool fifo, long movedAt, int receiveCount) =>
         new(Attributes, AttributesSize, MessageGroupId)
         {
             OriginalMessageId = messageId,
             DeadLetterSourceArn = sourceArn,
             FirstReceiveAt = firstReceiveAt,
+            DeadLetteredAt = movedAt,
+            DeadLetteredReceiveCount = receiveCount,
 
             // In a FIFO dead-letter queue the deduplication id becomes the message id.
             DeduplicationId = fifo ? messageId : DeduplicationId,
@@ -71,11 +79,13 @@ internal sealed class MessageExtras(KeyValuePair<string, MessageAttributeValue>[
                 DeduplicationId = extras.DeduplicationId,
                 DeadLetterSourceArn = extras.DeadLetterSourceArn,
                 FirstReceiveAt = extras.FirstReceiveAt,
+                DeadLetteredAt = extras.DeadLetteredAt,
+                DeadLetteredReceiveCount = extras.DeadLetteredReceiveCount,
             };
 
     public MessageExtras WithDeduplicationId(string deduplicationId) =>
         new(Attributes, AttributesSize, MessageGroupId) { DeduplicationId = deduplicationId };
 
-    public static MessageExtras DeadLettered(MessageExtras? extras, string messageId, string sourceArn, long firstReceiveAt, bool fifo) =>
-        (extras ?? new MessageExtras([], 0, null)).DeadLettered(messageId, sourceArn, firstReceiveAt, fifo);
+    public static MessageExtras DeadLettered(MessageExtras? extras, string messageId, string sourceArn, long firstReceiveAt, bool fifo, long movedAt, int receiveCount) =>
+        (extras ?? new MessageExtras([], 0, null)).DeadLettered(messageId, sourceArn, firstReceiveAt, fifo, movedAt, receiveCount);
 }

@@ -16,16 +16,20 @@ internal sealed partial class MessageQueue
         QueueAttributeNames.DeduplicationScope, QueueAttributeNames.FifoThroughputLimit,
     ];
 
-    public QueueAttributes GetAttributes()
+    public QueueAttributes GetAttributes() => Snapshot(withAge: true);
+
+    /// <summary>The attributes; the age of the oldest message (a pass over the slot table) only when asked for.</summary>
+    private QueueAttributes Snapshot(bool withAge)
     {
         ThrowIfDeleted();
         return new QueueAttributes
         {
             Options = Settings.Options,
             QueueArn = Arn,
-            ApproximateNumberOfMessages = Math.Max(0, visibleCount.Read()),
-            ApproximateNumberOfMessagesNotVisible = Math.Max(0, inFlightCount.Read()),
-            ApproximateNumberOfMessagesDelayed = Math.Max(0, delayedCount.Read()),
+            ApproximateNumberOfMessages = VisibleCount,
+            ApproximateNumberOfMessagesNotVisible = InFlightCount,
+            ApproximateNumberOfMessagesDelayed = DelayedCount,
+            ApproximateAgeOfOldestMessage = withAge ? AgeOfOldestMessage() : TimeSpan.Zero,
             CreatedTimestamp = new DateTimeOffset(CreatedAt, TimeSpan.Zero),
             LastModifiedTimestamp = new DateTimeOffset(Volatile.Read(ref lastModifiedAt), TimeSpan.Zero),
         };
@@ -34,7 +38,7 @@ internal sealed partial class MessageQueue
     public IReadOnlyDictionary<string, string> GetAttributes(IEnumerable<string> attributeNames)
     {
         ArgumentNullException.ThrowIfNull(attributeNames);
-        var snapshot = GetAttributes();
+        var snapshot = Snapshot(withAge: false); // SQS has no such attribute: the age is CloudWatch's metric
         var result = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var name in attributeNames)
         {

@@ -8,6 +8,7 @@ internal sealed partial class MessageQueue
     {
         ThrowIfDeleted();
         Delete(ParseHandle(receiptHandle), receiptHandle);
+        Count(metrics.MessagesDeleted, 1);
         return default;
     }
 
@@ -16,6 +17,7 @@ internal sealed partial class MessageQueue
         ArgumentNullException.ThrowIfNull(message);
         ThrowIfDeleted();
         Delete(Resolve(message), message);
+        Count(metrics.MessagesDeleted, 1);
         return default;
     }
 
@@ -60,6 +62,8 @@ internal sealed partial class MessageQueue
         {
             Array.Resize(ref successful, succeeded);
         }
+
+        Count(metrics.MessagesDeleted, succeeded);
 
         return new ValueTask<BatchResult>(new BatchResult(successful, failed is null ? [] : failed));
     }

@@ -98,6 +98,7 @@ internal sealed partial class MessageQueue
         }
 
         EnqueueFifo(message, prepared.DelayTicks, current.HasCaps, firstReceiveAt: 0, receiveCount: 0);
+        Count(metrics.MessagesSent, 1);
         return new SendMessageResult(this, message);
     }
 

@@ -1,3 +1,5 @@
+using Broker.Internal;
+
 namespace Broker.Queues.Internal;
 
 internal sealed partial class MessageQueue
@@ -33,14 +35,14 @@ internal sealed partial class MessageQueue
             MessageValidation.ValidateGroupId(attemptId, "ReceiveRequestAttemptId");
             if (TryRepeatAttempt(attemptId, visibilityTicks, out var repeated))
             {
-                return new ValueTask<IReadOnlyList<ReceivedMessage>>(repeated);
+                return new ValueTask<IReadOnlyList<ReceivedMessage>>(CountReceive(repeated));
             }
 
             var attempt = TryReceive(max, visibilityTicks, selection, shortPoll: wait == TimeSpan.Zero);
             if (attempt.Count > 0 || wait == TimeSpan.Zero)
             {
                 RememberAttempt(attemptId, attempt);
-                return new ValueTask<IReadOnlyList<ReceivedMessage>>(attempt);
+                return new ValueTask<IReadOnlyList<ReceivedMessage>>(CountReceive(attempt));
             }
 
             return RememberedLongPollAsync(attemptId, max, visibilityTicks, selection, wait, cancellationToken);
@@ -49,10 +51,28 @@ internal sealed partial class MessageQueue
         var received = TryReceive(max, visibilityTicks, selection, shortPoll: wait == TimeSpan.Zero);
         if (received.Count > 0 || wait == TimeSpan.Zero)
         {
-            return new ValueTask<IReadOnlyList<ReceivedMessage>>(received);
+            return new ValueTask<IReadOnlyList<ReceivedMessage>>(CountReceive(received));
         }
 
         return LongPollAsync(max, visibilityTicks, selection, wait, cancellationToken);
+    }
+
+    /// <summary>
+    /// Counts what a receive call returns, once per call: its messages, or one empty receive when it returns none (as
+    /// CloudWatch counts NumberOfEmptyReceives per ReceiveMessage call, a long poll that times out included).
+    /// </summary>
+    private IReadOnlyList<ReceivedMessage> CountReceive(IReadOnlyList<ReceivedMessage> received)
+    {
+        if (received.Count > 0)
+        {
+            Count(metrics.MessagesReceived, received.Count);
+        }
+        else
+        {
+            Count(metrics.EmptyReceives, 1);
+        }
+
+        return received;
     }
 
     private async ValueTask<IReadOnlyList<ReceivedMessage>> RememberedLongPollAsync(
@@ -73,7 +93,7 @@ internal sealed partial class MessageQueue
             var remaining = deadline - Now();
             if (remaining <= 0)
             {
-                return NoMessages;
+                return CountReceive(NoMessages);
             }
 
             var waiter = receivers.Register();
@@ -89,7 +109,7 @@ internal sealed partial class MessageQueue
             var received = TryReceive(max, visibilityTicks, selection, shortPoll: false);
             if (received.Count > 0 || !woken)
             {
-                return received;
+                return CountReceive(received);
             }
         }
     }
@@ -301,13 +321,22 @@ internal sealed partial class MessageQueue
         }
 
         var messageId = MessageIdOf(message);
-        var extras = MessageExtras.DeadLettered(message.Extras, messageId, Arn, firstReceiveAt, deadLetterQueue.isFifo);
+        var extras = MessageExtras.DeadLettered(message.Extras, messageId, Arn, firstReceiveAt, deadLetterQueue.isFifo, Now(), MessageState.ReceiveCount(state));
         if (!deadLetterQueue.AcceptDeadLetter(message.Body, extras, message.SentAt, MessageState.ReceiveCount(state), firstReceiveAt))
         {
             // The dead-letter queue was deleted between our check and the move: never lose the message, keep it here
             // under its own id.
             keptHere = true;
             AcceptDeadLetter(message.Body, MessageExtras.KeepingId(message.Extras, messageId), message.SentAt, MessageState.ReceiveCount(state), firstReceiveAt);
+            return true;
+        }
+
+        if (metrics.MessagesDeadLettered.Enabled)
+        {
+            metrics.MessagesDeadLettered.Add(
+                1,
+                new KeyValuePair<string, object?>(BrokerMetrics.QueueTag, Name),
+                new KeyValuePair<string, object?>(BrokerMetrics.DeadLetterQueueTag, deadLetterQueue.Name));
         }
 
         return true;

@@ -18,7 +18,9 @@ internal sealed partial class MessageQueue
             return SendWhenRoomAsync(prepared, cancellationToken);
         }
 
-        return new ValueTask<SendMessageResult>(new SendMessageResult(this, Enqueue(prepared, current.HasCaps)));
+        var message = Enqueue(prepared, current.HasCaps);
+        Count(metrics.MessagesSent, 1);
+        return new ValueTask<SendMessageResult>(new SendMessageResult(this, message));
     }
 
     public async ValueTask<SendMessageBatchResult> SendBatchAsync(IReadOnlyList<SendMessageBatchEntry> entries, CancellationToken cancellationToken = default)
@@ -75,8 +77,9 @@ internal sealed partial class MessageQueue
             }
         }
 
-        // Entries are enqueued in entry order, as SQS does.
+        // Entries are enqueued in entry order, as SQS does. Those that waited for room count themselves as sent.
         var successful = new List<SendMessageBatchResultEntry>(entries.Count);
+        var enqueuedAtOnce = 0;
         for (var i = 0; i < entries.Count; i++)
         {
             if (prepared[i] is not { } message)
@@ -99,8 +102,10 @@ internal sealed partial class MessageQueue
             }
 
             successful.Add(new SendMessageBatchResultEntry(entries[i].Id, new SendMessageResult(this, Enqueue(message, current.HasCaps))));
+            enqueuedAtOnce++;
         }
 
+        Count(metrics.MessagesSent, enqueuedAtOnce);
         return new SendMessageBatchResult(successful, failed is null ? [] : failed);
     }
 
@@ -174,7 +179,9 @@ internal sealed partial class MessageQueue
     private async ValueTask<SendMessageResult> SendWhenRoomAsync(PreparedMessage prepared, CancellationToken cancellationToken)
     {
         await WaitForRoomAsync(prepared.Size, cancellationToken).ConfigureAwait(false);
-        return new SendMessageResult(this, Enqueue(prepared, counted: true));
+        var message = Enqueue(prepared, counted: true);
+        Count(metrics.MessagesSent, 1);
+        return new SendMessageResult(this, message);
     }
 
     /// <summary>

@@ -1,5 +1,7 @@
-using Broker.Internal;
+using System.Diagnostics.Metrics;
+using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
+using Broker.Internal;
 
 namespace Broker.Queues.Internal;
 
@@ -21,6 +23,7 @@ namespace Broker.Queues.Internal;
 internal sealed partial class MessageQueue : IMessageQueue, ITicketHandler, IDisposable
 {
     private readonly MessageBroker broker;
+    private readonly BrokerMetrics metrics;
     private readonly TimeProvider time;
     private readonly SegmentedQueue<QueueMessage> visible = new();
     private readonly SlotTable slots = new();
@@ -51,6 +54,7 @@ internal sealed partial class MessageQueue : IMessageQueue, ITicketHandler, IDis
         this.settings = settings;
         isFifo = settings.Options.FifoQueue;
         time = broker.TimeProvider;
+        metrics = broker.Metrics;
         Name = name;
         Arn = $"arn:aws:sqs:{broker.Options.Region}:{broker.Options.AccountId}:{name}";
         handleKey = RandomUInt64();
@@ -100,6 +104,16 @@ internal sealed partial class MessageQueue : IMessageQueue, ITicketHandler, IDis
         timer.Dispose();
         receivers.WakeAll();
         senders.WakeAll();
+    }
+
+    /// <summary>Adds to one of the broker's queue counters under this queue's tag, if anyone listens (hot paths).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void Count(Counter<long> counter, long delta)
+    {
+        if (delta != 0 && counter.Enabled)
+        {
+            counter.Add(delta, new KeyValuePair<string, object?>(BrokerMetrics.QueueTag, Name));
+        }
     }
 
     private void ThrowIfDeleted()

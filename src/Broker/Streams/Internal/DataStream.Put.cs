@@ -1,4 +1,5 @@
 using System.Buffers;
+using Broker.Internal;
 
 namespace Broker.Streams.Internal;
 
@@ -23,9 +24,13 @@ internal sealed partial class DataStream
         var nowMs = NowMs();
         var data = Copy(request.Data);
         var (shard, position) = Append(hash, data, key, size, nowMs);
-        return shard is null
-            ? throw StreamErrors.Throughput(Shards.Route(hash).Id, Name, account)
-            : new ValueTask<PutRecordResult>(new PutRecordResult(shard.Id, SequenceNumbers.Format(shard.Index, position)));
+        if (shard is null)
+        {
+            throw StreamErrors.Throughput(Shards.Route(hash).Id, Name, account);
+        }
+
+        CountIncoming(1, size);
+        return new ValueTask<PutRecordResult>(new PutRecordResult(shard.Id, SequenceNumbers.Format(shard.Index, position)));
     }
 
     public ValueTask<PutRecordsResult> PutRecordsAsync(IReadOnlyList<PutRecordsRequestEntry> records, CancellationToken cancellationToken = default)
@@ -64,6 +69,7 @@ internal sealed partial class DataStream
             var nowMs = NowMs();
             var results = new PutRecordsResultList(count);
             var failed = 0;
+            long storedBytes = 0;
             for (var i = 0; i < count; i++)
             {
                 var (shard, position) = Append(hashes[i], Copy(records[i].Data), keys[i], sizes[i], nowMs);
@@ -79,8 +85,11 @@ internal sealed partial class DataStream
                 else
                 {
                     results.SetStored(i, shard, position);
+                    storedBytes += sizes[i];
                 }
             }
+
+            CountIncoming(count - failed, storedBytes);
 
             return new ValueTask<PutRecordsResult>(new PutRecordsResult(failed, results));
         }
@@ -123,6 +132,26 @@ internal sealed partial class DataStream
 
                 return (shard, position);
             }
+        }
+    }
+
+    /// <summary>Records and bytes (data plus UTF-8 partition key, what the write limits count) a put stored, if anyone listens.</summary>
+    private void CountIncoming(long records, long bytes)
+    {
+        if (records == 0)
+        {
+            return;
+        }
+
+        var tag = new KeyValuePair<string, object?>(BrokerMetrics.StreamTag, Name);
+        if (metrics.IncomingRecords.Enabled)
+        {
+            metrics.IncomingRecords.Add(records, tag);
+        }
+
+        if (metrics.IncomingBytes.Enabled)
+        {
+            metrics.IncomingBytes.Add(bytes, tag);
         }
     }
 

@@ -1,3 +1,5 @@
+using Broker.Internal;
+
 namespace Broker.Streams.Internal;
 
 /// <summary>GetShardIterator and GetRecords: resolve a starting position, read a batch from a log view, lock-free.</summary>
@@ -38,6 +40,11 @@ internal sealed partial class DataStream
         if (shard is null || shard.IsExpired(nowMs, RetentionMs))
         {
             // The shard expired after the iterator was issued: nothing is left to read, and its children take over.
+            if (metrics.IteratorAge.Enabled)
+            {
+                RecordIteratorAge(shard?.Id ?? StreamShard.FormatId(iterator.ShardIndex), 0);
+            }
+
             return new ValueTask<GetRecordsResult>(new GetRecordsResult([], null, 0, shard?.Children ?? []));
         }
 
@@ -54,11 +61,26 @@ internal sealed partial class DataStream
             shard.ReadWindow.AddBytes(nowMs, batch.Bytes);
         }
 
+        if (metrics.IteratorAge.Enabled)
+        {
+            RecordIteratorAge(shard.Id, batch.Records.Count == 0 ? 0 : Math.Max(0, nowMs - batch.Records[^1].ArrivalMs));
+        }
+
         var next = batch.AtEnd
             ? null
             : ShardIteratorCodec.Format(new ShardIteratorData(StreamId, shard.Index, batch.Next, now.UtcTicks), iteratorKey);
         return new ValueTask<GetRecordsResult>(new GetRecordsResult(batch.Records, next, batch.MillisBehindLatest, batch.AtEnd ? shard.Children : []));
     }
+
+    /// <summary>
+    /// Kinesis's GetRecords.IteratorAgeMilliseconds: how long ago the last record a call returned arrived, 0 for a call
+    /// that returned none (it read up to the tip). The caller checks that anyone listens.
+    /// </summary>
+    private void RecordIteratorAge(string shardId, long ageMs) =>
+        metrics.IteratorAge.Record(
+            ageMs,
+            new KeyValuePair<string, object?>(BrokerMetrics.StreamTag, Name),
+            new KeyValuePair<string, object?>(BrokerMetrics.ShardTag, shardId));
 
     /// <summary>A batch read from one shard, shared by GetRecords and enhanced fan-out.</summary>
     internal readonly record struct Batch(List<StreamRecord> Records, long Next, long MillisBehindLatest, bool AtEnd, long Bytes);

@@ -1,3 +1,5 @@
+using Broker.Internal;
+
 namespace Broker.Streams.Internal;
 
 /// <summary>
@@ -8,6 +10,7 @@ namespace Broker.Streams.Internal;
 internal sealed partial class DataStream : IDataStream
 {
     private readonly TimeProvider time;
+    private readonly BrokerMetrics metrics;
     private readonly string account;
     private readonly ulong iteratorKey;
     private readonly Lock coldLock = new();
@@ -17,9 +20,10 @@ internal sealed partial class DataStream : IDataStream
     private int maxRecordBytes;
     private int deleted;
 
-    public DataStream(string name, StreamOptions options, int streamId, ulong iteratorKey, BrokerOptions brokerOptions, TimeProvider time)
+    public DataStream(string name, StreamOptions options, int streamId, ulong iteratorKey, BrokerOptions brokerOptions, TimeProvider time, BrokerMetrics metrics)
     {
         Name = name;
+        this.metrics = metrics;
         StreamId = streamId;
         this.iteratorKey = iteratorKey;
         this.time = time;

@@ -106,7 +106,7 @@ internal sealed class HandlerSubscription : Subscription
         try
         {
             await handler(notification, Lifetime).ConfigureAwait(false);
-            Topic.CountDelivered();
+            Topic.CountDelivered(this);
         }
         catch (OperationCanceledException) when (!IsActive)
         {

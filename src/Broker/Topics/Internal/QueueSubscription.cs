@@ -51,7 +51,7 @@ internal sealed partial class QueueSubscription : Subscription
                     if (sent.IsCompleted)
                     {
                         sent.GetAwaiter().GetResult();
-                        Topic.CountDelivered();
+                        Topic.CountDelivered(this);
                         return;
                     }
 
@@ -100,7 +100,7 @@ internal sealed partial class QueueSubscription : Subscription
         try
         {
             await send.ConfigureAwait(false);
-            Topic.CountDelivered();
+            Topic.CountDelivered(this);
         }
         catch (BrokerException error)
         {

@@ -118,8 +118,13 @@ internal abstract partial class Subscription : ISubscription
     /// <summary>The request that carries a message this subscription gave up on to its dead-letter queue.</summary>
     protected abstract SendMessageRequest DeadLetterRequest(PublishedMessage message, Exception? error, bool fifoQueue);
 
+    /// <summary>
+    /// The end of a delivery that failed for good: counted once as failed (SNS: NumberOfNotificationsFailed counts a
+    /// message when SNS stops trying), then sent to the dead-letter queue or dropped.
+    /// </summary>
     private void DeadLetter(PublishedMessage message, Exception? error)
     {
+        Topic.CountFailed(this);
         if (Settings.Options.RedrivePolicy is not { } redrive
             || RedriveSettings.ResolveName(redrive.DeadLetterTarget, Topic.Broker.Options) is not { } deadLetterName
             || Topic.Broker.FindQueue(deadLetterName) is not { IsDeleted: false } deadLetterQueue)

@@ -1,3 +1,4 @@
+using Broker.Internal;
 using Broker.Queues.Internal;
 
 namespace Broker.Topics.Internal;
@@ -8,6 +9,10 @@ internal sealed partial class Topic
     /// <summary>A publishing thread's list of matched subscriptions, reused so a publish allocates no list.</summary>
     [ThreadStatic]
     private static List<Subscription>? matchedScratch;
+
+    /// <summary>A publishing thread's set of matched subscriptions, for counting the filtered-out ones among many matches.</summary>
+    [ThreadStatic]
+    private static HashSet<Subscription>? matchedSetScratch;
 
     public ValueTask<PublishResult> PublishAsync(PublishRequest request, CancellationToken cancellationToken = default)
     {
@@ -75,7 +80,9 @@ internal sealed partial class Topic
         var accepted = PublishValidation.Build(message, subject, attributes, messageStructure, MessageIds.NewGuid(), Broker.TimeProvider.GetUtcNow(), out _);
         if (IsFifo)
         {
-            return PublishFifo(accepted, message, groupId!, deduplicationId);
+            var result = PublishFifo(accepted, message, groupId!, deduplicationId);
+            CountPublished();
+            return result;
         }
 
         if (groupId is not null)
@@ -84,7 +91,17 @@ internal sealed partial class Topic
         }
 
         Deliver(accepted);
+        CountPublished();
         return new PublishResult(accepted);
+    }
+
+    /// <summary>An accepted publish (a FIFO duplicate too: the publish succeeded), if anyone listens.</summary>
+    private void CountPublished()
+    {
+        if (metrics.MessagesPublished.Enabled)
+        {
+            metrics.MessagesPublished.Add(1, new KeyValuePair<string, object?>(BrokerMetrics.TopicTag, Name));
+        }
     }
 
     /// <summary>Delivers one accepted message to every subscription whose filter matches it, first attempt.</summary>
@@ -95,6 +112,11 @@ internal sealed partial class Topic
         try
         {
             index.Match(message.Attributes, message.Utf8Body, matched);
+            if (metrics.NotificationsFilteredOut.Enabled)
+            {
+                CountFilteredOut(matched);
+            }
+
             foreach (var subscription in matched)
             {
                 subscription.Deliver(message, attempt: 1);
@@ -103,6 +125,56 @@ internal sealed partial class Topic
         finally
         {
             matched.Clear();
+        }
+    }
+
+    /// <summary>
+    /// Counts one filtered-out notification for each live subscription the message did not match. Only while someone
+    /// listens to the instrument, and then it visits every subscription of the topic on a publish that some filter
+    /// rejected: the price of per-subscription tags, since the filter index never looks at the policies a message cannot
+    /// match. A subscription added while the message was being matched may be counted as filtered out.
+    /// </summary>
+    private void CountFilteredOut(List<Subscription> matched)
+    {
+        var all = Volatile.Read(ref subscriptions);
+        if (all.Length <= matched.Count)
+        {
+            return;
+        }
+
+        HashSet<Subscription>? matchedSet = null;
+        if (matched.Count > 8)
+        {
+            matchedSet = matchedSetScratch ??= new HashSet<Subscription>(ReferenceEqualityComparer.Instance);
+            matchedSet.Clear();
+            matchedSet.UnionWith(matched);
+        }
+
+        foreach (var subscription in all)
+        {
+            if (subscription.IsActive && !(matchedSet?.Contains(subscription) ?? ContainsReference(matched, subscription)))
+            {
+                metrics.NotificationsFilteredOut.Add(
+                    1,
+                    new KeyValuePair<string, object?>(BrokerMetrics.TopicTag, Name),
+                    new KeyValuePair<string, object?>(BrokerMetrics.ProtocolTag, subscription.Protocol),
+                    new KeyValuePair<string, object?>(BrokerMetrics.EndpointTag, subscription.Endpoint));
+            }
+        }
+
+        matchedSet?.Clear();
+
+        static bool ContainsReference(List<Subscription> list, Subscription subscription)
+        {
+            foreach (var each in list)
+            {
+                if (ReferenceEquals(each, subscription))
+                {
+                    return true;
+                }
+            }
+
+            return false;
         }
     }
 

@@ -23,6 +23,7 @@ internal sealed partial class Topic : ITopic
     /// <summary>Live subscriptions in subscription order; replaced (never mutated) under the lock.</summary>
     private Subscription[] subscriptions = [];
 
+    private readonly BrokerMetrics metrics;
     private readonly StripedCounter delivered = new();
     private readonly StripedCounter deadLettered = new();
     private readonly StripedCounter dropped = new();
@@ -33,6 +34,7 @@ internal sealed partial class Topic : ITopic
     public Topic(MessageBroker broker, string name, TopicOptions options)
     {
         Broker = broker;
+        metrics = broker.Metrics;
         Name = name;
         Options = options;
         IsFifo = options.FifoTopic;
@@ -64,7 +66,28 @@ internal sealed partial class Topic : ITopic
     /// <summary>Messages given up on with no dead-letter queue to take them.</summary>
     internal long DroppedCount => dropped.Read();
 
-    internal void CountDelivered() => delivered.Increment();
+    /// <summary>A delivery reached its queue or its handler returned.</summary>
+    internal void CountDelivered(Subscription subscription)
+    {
+        delivered.Increment();
+        CountFor(metrics.NotificationsDelivered, subscription);
+    }
+
+    /// <summary>A delivery was given up on (its retries spent, or an error no retry fixes); it is dead-lettered or dropped next.</summary>
+    internal void CountFailed(Subscription subscription) => CountFor(metrics.NotificationsFailed, subscription);
+
+    /// <summary>Adds one under the subscription's tags (topic, protocol, endpoint), if anyone listens.</summary>
+    private void CountFor(System.Diagnostics.Metrics.Counter<long> counter, Subscription subscription)
+    {
+        if (counter.Enabled)
+        {
+            counter.Add(
+                1,
+                new KeyValuePair<string, object?>(BrokerMetrics.TopicTag, Name),
+                new KeyValuePair<string, object?>(BrokerMetrics.ProtocolTag, subscription.Protocol),
+                new KeyValuePair<string, object?>(BrokerMetrics.EndpointTag, subscription.Endpoint));
+        }
+    }
 
     internal void CountDeadLettered() => deadLettered.Increment();
 
