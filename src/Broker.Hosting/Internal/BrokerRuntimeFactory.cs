@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using Broker.Hosting.Serialization;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -12,13 +13,20 @@ internal static class BrokerRuntimeFactory
     /// <summary>The name of the options that a validation failure reports.</summary>
     public const string OptionsName = "Broker";
 
-    /// <summary>A broker of the container's own, on DI's <see cref="TimeProvider"/> when there is one.</summary>
-    /// <remarks>
-    /// The options are the declared ones as they are. (When the engine's options gain a meter factory, this is where
-    /// DI's <c>IMeterFactory</c> is passed to a broker whose options name none.)
-    /// </remarks>
-    public static MessageBroker CreateBroker(IServiceProvider services, BrokerDeclarations declarations) =>
-        new(declarations.Options, services.GetService<TimeProvider>() ?? TimeProvider.System);
+    /// <summary>
+    /// A broker of the container's own, on DI's <see cref="TimeProvider"/> when there is one, and with its meter made by
+    /// DI's <see cref="IMeterFactory"/> when the declared options name no factory (so a host's metrics are its own).
+    /// </summary>
+    public static MessageBroker CreateBroker(IServiceProvider services, BrokerDeclarations declarations)
+    {
+        var options = declarations.Options;
+        if (options.MeterFactory is null && services.GetService<IMeterFactory>() is { } meterFactory)
+        {
+            options = options with { MeterFactory = meterFactory };
+        }
+
+        return new MessageBroker(options, services.GetService<TimeProvider>() ?? TimeProvider.System);
+    }
 
     /// <summary>
     /// Applies every declaration to the broker and returns the runtime; throws one
@@ -29,7 +37,9 @@ internal static class BrokerRuntimeFactory
         var broker = services.GetRequiredService<MessageBroker>();
         var logger = services.GetService<ILoggerFactory>()?.CreateLogger("Broker.Hosting") ?? NullLogger.Instance;
         var problems = new List<string>(declarations.Problems);
-        if (declarations.OptionsDeclared && broker.Options != declarations.Options)
+        // The meter factory is wiring, not a setting: DI's may have been added to a broker the container made.
+        if (declarations.OptionsDeclared
+            && broker.Options with { MeterFactory = null } != declarations.Options with { MeterFactory = null })
         {
             problems.Add($"UseBroker: the broker was created with {broker.Options}, but WithOptions or configuration declares {declarations.Options}; set the options on the broker given to UseBroker and declare none, or declare the same.");
         }
