@@ -68,14 +68,16 @@ internal sealed class StreamConsumer<TRecord, THandler> : IHostedService, IAsync
         }
 
         Log.StreamConsumerStopping(logger, HandlerName, streamName);
-        using var hardStop = cancellationToken.Register(static state => ((CancellationTokenSource)state!).Cancel(), handlerCancellation);
         try
         {
             await processor.StopAsync(cancellationToken).WaitAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
+            // Cancelled here rather than from a registration on the token: WaitAsync's own registration may complete this
+            // method inline first, and disposing a registration that has not run yet drops it.
             Log.StreamStopTimedOut(logger, HandlerName, streamName);
+            await handlerCancellation.CancelAsync().ConfigureAwait(false);
         }
     }
 
