@@ -75,6 +75,7 @@ public static partial class BrokerConsumerServiceCollectionExtensions
             throw new OptionsValidationException($"{streamName}:{consumerGroup}", typeof(StreamConsumerOptions), failures);
         }
 
+        options = options.Snapshot();
         services.TryAddSingleton(sp => new HostingMetrics(sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
         services.TryAddSingleton<ILeaseStore, InMemoryLeaseStore>();
         services.TryAddScoped<THandler>();

@@ -71,4 +71,7 @@ public sealed class StreamConsumerOptions
     /// Bisected halves are handed over at once, without a delay.
     /// </summary>
     public Func<int, TimeSpan>? RetryDelay { get; set; }
+
+    /// <summary>A copy, taken once validated, so later changes to the configured instance cannot bypass validation.</summary>
+    internal StreamConsumerOptions Snapshot() => (StreamConsumerOptions)MemberwiseClone();
 }

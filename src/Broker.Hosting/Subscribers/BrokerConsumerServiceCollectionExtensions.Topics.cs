@@ -19,7 +19,8 @@ public static partial class BrokerConsumerServiceCollectionExtensions
     /// subscribed to an SNS topic. When the host starts, a handler subscription (SNS protocol <c>lambda</c>) is made with
     /// <paramref name="filterPolicy"/> and the <see cref="TopicSubscriberOptions"/>; when it stops, the subscription is
     /// deleted (later publishes do not reach it, scheduled retries are dropped) and the invocations already running finish,
-    /// until the host's shutdown timeout cancels their token.
+    /// until the host's shutdown timeout cancels their token. One of those that fails is not retried: its subscription is
+    /// gone, as after an SNS Unsubscribe.
     /// </summary>
     /// <remarks>
     /// <para>
@@ -68,6 +69,7 @@ public static partial class BrokerConsumerServiceCollectionExtensions
             throw new OptionsValidationException(topicName, typeof(TopicSubscriberOptions), failures);
         }
 
+        options = options.Snapshot();
         services.TryAddSingleton(sp => new HostingMetrics(sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
         services.TryAddScoped<THandler>();
         services.AddSingleton<IHostedService>(sp => new TopicSubscriber<TMessage, THandler>(

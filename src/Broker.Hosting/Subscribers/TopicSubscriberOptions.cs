@@ -38,4 +38,7 @@ public sealed class TopicSubscriberOptions
     /// or the JSON message body. SNS: <c>FilterPolicyScope</c>.
     /// </summary>
     public FilterPolicyScope FilterPolicyScope { get; set; } = FilterPolicyScope.MessageAttributes;
+
+    /// <summary>A copy, taken once validated, so later changes to the configured instance cannot bypass validation.</summary>
+    internal TopicSubscriberOptions Snapshot() => (TopicSubscriberOptions)MemberwiseClone();
 }

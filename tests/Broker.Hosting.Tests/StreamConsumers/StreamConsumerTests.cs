@@ -124,6 +124,33 @@ public sealed class StreamConsumerTests : StreamConsumerFixture
     }
 
     [Fact]
+    public async Task Records_gathered_from_a_closed_shard_are_handled_before_its_children_start()
+    {
+        var window = TimeSpan.FromMinutes(1);
+        var renewal = TimeSpan.FromSeconds(10) / 3; // the processor's lease beat: a third of the KCL failover time
+        var stream = CreateStream();
+        await Put(stream, new Click(1, "parent"));
+        var host = await StartHost(o => o.MaximumBatchingWindow = window);
+        await WhenWaiting(window);
+        await WhenWaiting(ReadInterval);
+
+        stream.SplitShard(ShardId(0), System.Numerics.BigInteger.Pow(2, 127).ToString(System.Globalization.CultureInfo.InvariantCulture));
+        await Put(stream, new Click(2, "child"));
+        Clock.Advance(ReadInterval); // the parent's reader reaches its end: the gathered record goes before SHARD_END
+        await Probe.Handled.WaitForAsync(1);
+        Assert.Equal([1], Probe.HandledRecords.Items.Select(r => r.Data.Id));
+
+        await WhenWaiting(renewal);
+        Clock.Advance(renewal); // the next round takes the children's leases
+        await WhenWaiting(window); // a child gathered the second record
+        Clock.Advance(window);
+        await Probe.HandledRecords.WaitForAsync(2);
+
+        Assert.Equal([1, 2], Probe.HandledRecords.Items.Select(r => r.Data.Id));
+        Assert.Equal(SentinelCheckpoints.ShardEnd, (await LeaseOf(host, ShardId(0))).Checkpoint);
+    }
+
+    [Fact]
     public async Task By_default_a_new_group_starts_at_the_latest_record()
     {
         var stream = CreateStream();

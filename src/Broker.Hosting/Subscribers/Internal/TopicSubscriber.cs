@@ -14,9 +14,11 @@ namespace Broker.Hosting.Internal;
 /// thrown back to the broker so the subscription's delivery policy retries it and its dead-letter queue takes it at last.
 /// </summary>
 /// <remarks>
-/// Stopping: <see cref="stopping"/> is set before unsubscribing, so an invocation the broker dequeued just before the
-/// unsubscribe refuses to start; invocations already running (<see cref="inFlight"/>) finish, and <see cref="drained"/>
-/// completes when the last one leaves. The handlers' token is <see cref="handlerCancellation"/>, cancelled only when the
+/// Stopping: the subscription is deleted first, then <see cref="stopping"/> is set, then <see cref="inFlight"/> is read;
+/// an invocation raises <see cref="inFlight"/>, then reads <see cref="stopping"/> (every step a full fence). So either the
+/// stop sees the invocation and waits for it, or the invocation sees the stop and refuses to start; it refuses only once
+/// the subscription is inactive, when the broker drops an invocation's cancellation silently instead of retrying it.
+/// Invocations already running finish, and <see cref="drained"/> completes when the last one leaves. The handlers' token is <see cref="handlerCancellation"/>, cancelled only when the
 /// host's shutdown token fires, not the subscription's own token (which the broker cancels at unsubscribe).
 /// </remarks>
 internal sealed class TopicSubscriber<TMessage, THandler> : IHostedService, IDisposable
@@ -40,8 +42,11 @@ internal sealed class TopicSubscriber<TMessage, THandler> : IHostedService, IDis
     /// <summary>Invocations running now; changed only with Interlocked.</summary>
     private int inFlight;
 
-    /// <summary>1 once the host began stopping; written with Interlocked (a full fence before reading <see cref="inFlight"/>).</summary>
+    /// <summary>1 once the subscription is deleted; written with Interlocked (a full fence before reading <see cref="inFlight"/>).</summary>
     private int stopping;
+
+    /// <summary>1 once <see cref="StopAsync"/> ran (it runs once).</summary>
+    private int stopRequested;
 
     public TopicSubscriber(IServiceProvider services, string topicName, string? filterPolicy, TopicSubscriberOptions options, ILogger logger)
     {
@@ -74,12 +79,13 @@ internal sealed class TopicSubscriber<TMessage, THandler> : IHostedService, IDis
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        if (subscription is null || Interlocked.Exchange(ref stopping, 1) == 1)
+        if (subscription is null || Interlocked.Exchange(ref stopRequested, 1) == 1)
         {
             return;
         }
 
         subscription.Unsubscribe();
+        Interlocked.Exchange(ref stopping, 1);
         var running = Volatile.Read(ref inFlight);
         if (running == 0)
         {
@@ -100,8 +106,8 @@ internal sealed class TopicSubscriber<TMessage, THandler> : IHostedService, IDis
 
     public void Dispose()
     {
-        Interlocked.Exchange(ref stopping, 1);
         subscription?.Unsubscribe();
+        Interlocked.Exchange(ref stopping, 1);
         handlerCancellation.Dispose();
     }
 
@@ -113,7 +119,8 @@ internal sealed class TopicSubscriber<TMessage, THandler> : IHostedService, IDis
         {
             if (Volatile.Read(ref stopping) == 1)
             {
-                // Dequeued by the broker just before the unsubscribe: the broker owes an unsubscribed handler nothing.
+                // Dequeued by the broker just before the unsubscribe; the subscription is inactive now, so the broker
+                // drops this cancellation instead of retrying or dead-lettering the notification.
                 throw new OperationCanceledException("The topic subscriber is stopping.", subscriptionToken);
             }
 
