@@ -7,9 +7,8 @@ using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
-#pragma warning disable CS1591 // The class's summary is on the queue consumers' part; see the topics part.
+// The class's summary is on the queue consumers' part (Consumers/BrokerConsumerServiceCollectionExtensions.Queues.cs).
 public static partial class BrokerConsumerServiceCollectionExtensions
-#pragma warning restore CS1591
 {
     /// <summary>
     /// Runs <typeparamref name="THandler"/> over a data stream as a member of a consumer group, the analogue of a Lambda

@@ -8,11 +8,8 @@ using Microsoft.Extensions.Options;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
-// The class's summary is on the queue consumers' part (Consumers/BrokerConsumerServiceCollectionExtensions.Queues.cs);
-// until that part is merged in, the compiler would ask for one here.
-#pragma warning disable CS1591
+// The class's summary is on the queue consumers' part (Consumers/BrokerConsumerServiceCollectionExtensions.Queues.cs).
 public static partial class BrokerConsumerServiceCollectionExtensions
-#pragma warning restore CS1591
 {
     /// <summary>
     /// Runs <typeparamref name="THandler"/> as an in-process subscriber of a topic, the analogue of a Lambda function

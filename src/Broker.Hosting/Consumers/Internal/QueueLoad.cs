@@ -4,17 +4,14 @@ namespace Broker.Hosting.Internal;
 
 /// <summary>What drives a queue consumer's scaling: how many messages wait, and how long the oldest has waited.</summary>
 /// <param name="VisibleMessages">Messages available for receive (SQS's <c>ApproximateNumberOfMessages</c>).</param>
-/// <param name="OldestMessageAge">The age of the oldest message in the queue (CloudWatch's <c>ApproximateAgeOfOldestMessage</c>); zero when unknown or empty.</param>
+/// <param name="OldestMessageAge">The age of the oldest message in the queue (CloudWatch's <c>ApproximateAgeOfOldestMessage</c>); zero when empty.</param>
 internal readonly record struct QueueLoad(long VisibleMessages, TimeSpan OldestMessageAge)
 {
     /// <summary>The one place the consumer reads a queue's load.</summary>
     public static QueueLoad Read(IMessageQueue queue)
     {
         var attributes = queue.GetAttributes();
-
-        // The age signal comes with QueueAttributes.ApproximateAgeOfOldestMessage (engine telemetry); until then it is
-        // zero and only the depth drives scaling.
-        return new QueueLoad(attributes.ApproximateNumberOfMessages, TimeSpan.Zero);
+        return new QueueLoad(attributes.ApproximateNumberOfMessages, attributes.ApproximateAgeOfOldestMessage);
     }
 
     /// <summary>
