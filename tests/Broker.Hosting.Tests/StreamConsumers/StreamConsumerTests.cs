@@ -129,8 +129,9 @@ public sealed class StreamConsumerTests : StreamConsumerFixture
         var window = TimeSpan.FromMinutes(1);
         var renewal = TimeSpan.FromSeconds(10) / 3; // the processor's lease beat: a third of the KCL failover time
         var stream = CreateStream();
+        var leases = new ReleaseSignals();
         await Put(stream, new Click(1, "parent"));
-        var host = await StartHost(o => o.MaximumBatchingWindow = window);
+        var host = await StartHost(o => o.MaximumBatchingWindow = window, services => services.AddSingleton<ILeaseStore>(leases));
         await WhenWaiting(window);
         await WhenWaiting(ReadInterval);
 
@@ -140,6 +141,8 @@ public sealed class StreamConsumerTests : StreamConsumerFixture
         await Probe.Handled.WaitForAsync(1);
         Assert.Equal([1], Probe.HandledRecords.Items.Select(r => r.Data.Id));
 
+        // The parent's lease is released after SHARD_END is checkpointed and the children's leases exist.
+        await leases.WhenReleasedAsync(ShardId(0)).WaitAsync(TestHost.Bound);
         await WhenWaiting(renewal);
         Clock.Advance(renewal); // the next round takes the children's leases
         await WhenWaiting(window); // a child gathered the second record
