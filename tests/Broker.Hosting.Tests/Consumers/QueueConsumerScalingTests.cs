@@ -172,6 +172,19 @@ public sealed class QueueConsumerScalingTests
         Assert.Equal(expected, load.WorkersToAdd(running, options));
     }
 
+    [Fact]
+    public async Task Queue_load_reads_the_depth_and_the_age_of_the_oldest_message_on_the_brokers_clock()
+    {
+        using var broker = TestMessages.NewBroker(out var time);
+        var queue = broker.CreateQueue("aging");
+        await queue.SendAsync(new Broker.Queues.SendMessageRequest("old"));
+        await queue.SendAsync(new Broker.Queues.SendMessageRequest("new"));
+
+        time.Advance(TimeSpan.FromSeconds(7));
+
+        Assert.Equal(new QueueLoad(2, TimeSpan.FromSeconds(7)), QueueLoad.Read(queue));
+    }
+
     private static void InterlockedMax(ref int target, int value)
     {
         var current = Volatile.Read(ref target);
