@@ -13,6 +13,12 @@ namespace Broker.Hosting.Internal;
 /// <see cref="loops"/> counts the workers and the idle receive that have not ended, and <see cref="drained"/> completes
 /// when it reaches zero after the consumer began to stop.
 /// </para>
+/// <para>
+/// Why a lock here: this is the hosting layer's worker bookkeeping, not the engine's send/receive/delete path. It is
+/// taken at start and stop, when a worker starts or retires, and at most a few times per received batch (scaling
+/// decision, visibility keeper added and removed), never per message, and only for a few field updates; the
+/// engine calls themselves run outside it.
+/// </para>
 /// </summary>
 internal abstract partial class QueueConsumer
 {
