@@ -56,6 +56,22 @@ public sealed class QueueMetricsTests : TelemetryFixture
     }
 
     [Fact]
+    public async Task A_batch_entry_that_waited_for_room_is_counted_once()
+    {
+        var sent = Collect<long>("broker.queue.messages_sent");
+        var queue = Broker.CreateQueue("bounded", new QueueOptions { MaximumDepth = 2, FullMode = QueueFullMode.Wait });
+        await queue.SendAsync("first");
+
+        var batch = queue.SendBatchAsync([new SendMessageBatchEntry("a", "fits"), new SendMessageBatchEntry("b", "waits")]).AsTask();
+        Assert.False(batch.IsCompleted);
+        Assert.Equal(2, Total(sent));
+        await queue.DeleteAsync(Assert.Single(await queue.ReceiveAsync(Take(1))));
+
+        Assert.Equal(2, (await batch.WaitAsync(Bound)).Successful.Count);
+        Assert.Equal(3, Total(sent, Tag("queue", "bounded")));
+    }
+
+    [Fact]
     public async Task A_fifo_duplicate_is_accepted_but_not_counted_as_sent()
     {
         var sent = Collect<long>("broker.queue.messages_sent");

@@ -147,7 +147,7 @@ internal sealed class MessageMoveTask : IDisposable
                 moved++;
             }
 
-            if (moved >= ToMove || source.GetAttributes().ApproximateNumberOfMessages == 0)
+            if (moved >= ToMove || source.VisibleCount == 0)
             {
                 Finish(MessageMoveTaskStatus.Completed, null);
             }

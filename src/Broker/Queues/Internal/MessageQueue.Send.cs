@@ -77,9 +77,10 @@ internal sealed partial class MessageQueue
             }
         }
 
-        // Entries are enqueued in entry order, as SQS does. Those that waited for room count themselves as sent.
+        // Entries are enqueued in entry order, as SQS does. Sends are counted after the loop, and before waiting for room
+        // (an entry that waited counts itself), so the loop itself does no counting.
         var successful = new List<SendMessageBatchResultEntry>(entries.Count);
-        var enqueuedAtOnce = 0;
+        var counted = 0;
         for (var i = 0; i < entries.Count; i++)
         {
             if (prepared[i] is not { } message)
@@ -89,9 +90,12 @@ internal sealed partial class MessageQueue
 
             if (current.HasCaps && !TryReserve(message.Size, current))
             {
+                Count(metrics.MessagesSent, successful.Count - counted);
+                counted = successful.Count;
                 try
                 {
                     successful.Add(new SendMessageBatchResultEntry(entries[i].Id, await SendWhenRoomAsync(message, cancellationToken).ConfigureAwait(false)));
+                    counted++;
                 }
                 catch (BrokerException error)
                 {
@@ -102,10 +106,9 @@ internal sealed partial class MessageQueue
             }
 
             successful.Add(new SendMessageBatchResultEntry(entries[i].Id, new SendMessageResult(this, Enqueue(message, current.HasCaps))));
-            enqueuedAtOnce++;
         }
 
-        Count(metrics.MessagesSent, enqueuedAtOnce);
+        Count(metrics.MessagesSent, successful.Count - counted);
         return new SendMessageBatchResult(successful, failed is null ? [] : failed);
     }
 
