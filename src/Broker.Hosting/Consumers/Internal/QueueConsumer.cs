@@ -9,9 +9,10 @@ namespace Broker.Hosting.Internal;
 
 /// <summary>
 /// A hosted queue consumer: one per <c>AddQueueConsumer</c> or <c>AddQueueBatchConsumer</c> call. This part starts and
-/// stops it; <c>QueueConsumer.Workers.cs</c> runs and scales the workers; <c>QueueConsumer.Messages.cs</c> holds what
-/// every handler invocation does (deserialize, scope, timeout, delete or fail, telemetry). What a worker does with the
-/// messages of one receive is the subclass's: one handler call per message or one per batch.
+/// stops it; <c>QueueConsumer.Workers.cs</c> runs and scales the workers; <c>QueueConsumer.Receive.cs</c> receives and
+/// keeps held messages invisible; <c>QueueConsumer.Messages.cs</c> holds what every handler invocation does
+/// (deserialize, scope, timeout, delete or fail, telemetry). What a worker does with the messages of one receive is the
+/// subclass's: one handler call per message or one per batch.
 /// </summary>
 internal abstract partial class QueueConsumer : IHostedService, IDisposable
 {
