@@ -117,9 +117,12 @@ internal abstract partial class QueueConsumer : IHostedService, IDisposable
         {
             // The host's shutdown timeout ended first: cancel the handlers and stop holding their messages. They finish
             // in the background; a handler that does not complete successfully leaves its message to reappear.
+            // Cancel first: a keeper that starts after this sees the cancellation and never runs; every earlier one is
+            // in the set that StopKeepers stops.
             Log.QueueHandlersCancelled(Logger, QueueName);
+            var cancelling = handlerStop.CancelAsync();
             StopKeepers();
-            await handlerStop.CancelAsync().ConfigureAwait(false);
+            await cancelling.ConfigureAwait(false);
         }
         finally
         {
