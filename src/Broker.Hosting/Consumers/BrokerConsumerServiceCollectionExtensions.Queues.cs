@@ -71,6 +71,7 @@ public static partial class BrokerConsumerServiceCollectionExtensions
         ArgumentException.ThrowIfNullOrWhiteSpace(queueName);
         var options = new QueueConsumerOptions();
         configure?.Invoke(options);
+        options = options.Copy(); // what configure captured can no longer change the consumer
         QueueConsumerLimits.Validate(queueName, options);
         services.TryAddScoped<THandler>();
         services.TryAddSingleton<ConsumerRegistry>();

@@ -112,4 +112,7 @@ public sealed class QueueConsumerOptions
     /// clock, from 10 milliseconds to 1 hour. Default 1 second. Nothing is read while the consumer is idle.
     /// </summary>
     public TimeSpan ScaleInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>A copy, so that a consumer keeps the values it was registered with.</summary>
+    internal QueueConsumerOptions Copy() => (QueueConsumerOptions)MemberwiseClone();
 }

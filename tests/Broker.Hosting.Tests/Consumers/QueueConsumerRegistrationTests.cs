@@ -61,6 +61,22 @@ public sealed class QueueConsumerRegistrationTests
     }
 
     [Fact]
+    public async Task Options_changed_after_registration_do_not_reach_the_consumer()
+    {
+        using var broker = TestMessages.NewBroker(out _);
+        var queue = broker.CreateQueue("jobs");
+        var probe = new Probe();
+        QueueConsumerOptions? captured = null;
+        var host = TestHost.Create(broker, s => s.AddSingleton(probe).AddQueueConsumer<Job, ProbeHandler>("jobs", c => captured = c));
+        await using var hostScope = host;
+        captured!.BatchSize = 50; // a receive would fail with InvalidParameterValue
+        await host.StartAsync();
+
+        await queue.SendJobAsync("a");
+        await host.Consumer("jobs").WaitUntilAsync(s => probe.Completed.Count == 1 && s.PendingReceives == 1);
+    }
+
+    [Fact]
     public void An_empty_queue_name_is_rejected() =>
         Assert.Throws<ArgumentException>(() => new ServiceCollection().AddQueueConsumer<Job, ProbeHandler>(" "));
 

@@ -22,11 +22,7 @@ namespace Broker.Hosting.Internal;
 /// </summary>
 internal abstract partial class QueueConsumer
 {
-    private static readonly IReadOnlyList<ReceivedMessage> NoMessages = [];
-
     private readonly Lock sync = new();
-    private readonly HashSet<VisibilityKeeper> keepers = [];
-    private ReceiveRequest? receiveRequest;
     private ITimer? scaleTimer;
     private bool scaleTimerArmed;
     private int workers;
@@ -34,7 +30,6 @@ internal abstract partial class QueueConsumer
     private bool idleReceiveActive;
     private bool started;
     private bool stopping;
-    private int receiveFailures;
 
     private void StartWorkers()
     {
@@ -75,17 +70,6 @@ internal abstract partial class QueueConsumer
             }
 
             return true;
-        }
-    }
-
-    private void StopKeepers()
-    {
-        lock (sync)
-        {
-            foreach (var keeper in keepers)
-            {
-                keeper.Stop();
-            }
         }
     }
 
@@ -217,115 +201,6 @@ internal abstract partial class QueueConsumer
         finally
         {
             LoopEnded();
-        }
-    }
-
-    /// <summary>Handles one receive's messages with a visibility keeper around them when visibility is extended.</summary>
-    private async Task HandleHeldAsync(IReadOnlyList<ReceivedMessage> messages)
-    {
-        var keeper = StartKeeper(messages);
-        try
-        {
-            await HandleReceivedAsync(messages, keeper).ConfigureAwait(false);
-        }
-        finally
-        {
-            if (keeper is not null)
-            {
-                lock (sync)
-                {
-                    keepers.Remove(keeper);
-                }
-
-                await keeper.DisposeAsync().ConfigureAwait(false);
-            }
-        }
-    }
-
-    private VisibilityKeeper? StartKeeper(IReadOnlyList<ReceivedMessage> messages)
-    {
-        if (!Options.ExtendVisibility)
-        {
-            return null;
-        }
-
-        var timeout = Options.VisibilityTimeout ?? Queue.GetAttributes().Options.VisibilityTimeout;
-        if (timeout <= TimeSpan.Zero)
-        {
-            return null;
-        }
-
-        var keeper = new VisibilityKeeper(Queue, messages, timeout, Time, Logger);
-        lock (sync)
-        {
-            if (!handlerStop.IsCancellationRequested)
-            {
-                keepers.Add(keeper);
-                return keeper;
-            }
-        }
-
-        keeper.Stop();
-        return null;
-    }
-
-    /// <summary>
-    /// One receive: the messages, an empty list when the wait ended without any (or after a failed receive and its
-    /// backoff), or null when the consumer stops.
-    /// </summary>
-    private async Task<IReadOnlyList<ReceivedMessage>?> ReceiveAsync()
-    {
-        if (IsStopping)
-        {
-            return null;
-        }
-
-        try
-        {
-            State.ReceiveIssued();
-            var pending = Queue.ReceiveAsync(receiveRequest, receiveStop.Token);
-            IReadOnlyList<ReceivedMessage> messages;
-            if (pending.IsCompleted)
-            {
-                messages = pending.Result;
-            }
-            else
-            {
-                // The receive has registered its wait (and its timer) by now: observers may move the clock.
-                State.ReceiveWaiting(true);
-                try
-                {
-                    messages = await pending.ConfigureAwait(false);
-                }
-                finally
-                {
-                    State.ReceiveWaiting(false);
-                }
-            }
-
-            Volatile.Write(ref receiveFailures, 0);
-            return messages;
-        }
-        catch (OperationCanceledException) when (receiveStop.IsCancellationRequested)
-        {
-            return null;
-        }
-        catch (Exception exception) when (exception is BrokerException or ObjectDisposedException)
-        {
-            // The queue was deleted, or the broker disposed: back off on the broker's clock, 1 s doubling to 1 min.
-            var failures = Interlocked.Increment(ref receiveFailures);
-            var delay = TimeSpan.FromSeconds(Math.Min(60, 1 << Math.Min(failures - 1, 6)));
-            Log.QueueReceiveFailed(Logger, exception, QueueName, delay);
-            try
-            {
-                await Task.Delay(delay, Time, receiveStop.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                return null;
-            }
-
-            return NoMessages;
         }
     }
 

@@ -9,9 +9,10 @@ namespace Broker.Hosting.Internal;
 
 /// <summary>
 /// A hosted queue consumer: one per <c>AddQueueConsumer</c> or <c>AddQueueBatchConsumer</c> call. This part starts and
-/// stops it; <c>QueueConsumer.Workers.cs</c> runs and scales the workers; <c>QueueConsumer.Messages.cs</c> holds what
-/// every handler invocation does (deserialize, scope, timeout, delete or fail, telemetry). What a worker does with the
-/// messages of one receive is the subclass's: one handler call per message or one per batch.
+/// stops it; <c>QueueConsumer.Workers.cs</c> runs and scales the workers; <c>QueueConsumer.Receive.cs</c> receives and
+/// keeps held messages invisible; <c>QueueConsumer.Messages.cs</c> holds what every handler invocation does
+/// (deserialize, scope, timeout, delete or fail, telemetry). What a worker does with the messages of one receive is the
+/// subclass's: one handler call per message or one per batch.
 /// </summary>
 internal abstract partial class QueueConsumer : IHostedService, IDisposable
 {
@@ -116,9 +117,12 @@ internal abstract partial class QueueConsumer : IHostedService, IDisposable
         {
             // The host's shutdown timeout ended first: cancel the handlers and stop holding their messages. They finish
             // in the background; a handler that does not complete successfully leaves its message to reappear.
+            // Cancel first: a keeper that starts after this sees the cancellation and never runs; every earlier one is
+            // in the set that StopKeepers stops.
             Log.QueueHandlersCancelled(Logger, QueueName);
+            var cancelling = handlerStop.CancelAsync();
             StopKeepers();
-            await handlerStop.CancelAsync().ConfigureAwait(false);
+            await cancelling.ConfigureAwait(false);
         }
         finally
         {
