@@ -19,7 +19,7 @@ public sealed class BatchItem<TMessage>
 
     /// <summary>
     /// Where the message came from, its attributes and delivery count. <see cref="MessageContext.MessageId"/> is the id to
-    /// report in <see cref="BatchResult.Failed(IEnumerable{string})"/>.
+    /// report in <see cref="BatchHandlerResult.Failed(IEnumerable{string})"/>.
     /// </summary>
     public MessageContext Context { get; }
 }

@@ -42,7 +42,7 @@ public static partial class BrokerConsumerServiceCollectionExtensions
     /// Adds a hosted consumer that long-polls <paramref name="queueName"/> and calls <typeparamref name="THandler"/> once per
     /// receive with up to <see cref="QueueConsumerOptions.BatchSize"/> messages, as a Lambda function with an SQS trigger
     /// and <c>ReportBatchItemFailures</c>: the messages the handler does not report in
-    /// <see cref="BatchResult.Failed(IEnumerable{string})"/> are deleted, the others return after their visibility timeout
+    /// <see cref="BatchHandlerResult.Failed(IEnumerable{string})"/> are deleted, the others return after their visibility timeout
     /// (or <see cref="QueueConsumerOptions.RetryDelay"/>); a handler that throws or times out fails the whole batch.
     /// Scaling and shutdown are those of <see cref="AddQueueConsumer{TMessage, THandler}"/>.
     /// </summary>

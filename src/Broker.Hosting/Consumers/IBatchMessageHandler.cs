@@ -5,7 +5,7 @@ namespace Broker.Hosting;
 /// <c>ReportBatchItemFailures</c> does. The host resolves the handler from one new DI scope per batch.
 /// </summary>
 /// <remarks>
-/// Return <see cref="BatchResult.Success"/> to delete every message, or <see cref="BatchResult.Failed(IEnumerable{string})"/>
+/// Return <see cref="BatchHandlerResult.Success"/> to delete every message, or <see cref="BatchHandlerResult.Failed(IEnumerable{string})"/>
 /// with the ids of the messages that failed: the others are deleted, the failed ones return after their visibility
 /// timeout (or sooner with <see cref="QueueConsumerOptions.RetryDelay"/>) until the queue's redrive policy moves them.
 /// Throwing, or running past <see cref="QueueConsumerOptions.HandlerTimeout"/>, fails the whole batch.
@@ -17,6 +17,6 @@ public interface IBatchMessageHandler<TMessage>
     /// <summary>Handles a batch of messages.</summary>
     /// <param name="messages">1 to <see cref="QueueConsumerOptions.BatchSize"/> messages, in the order the receive returned them.</param>
     /// <param name="cancellationToken">Cancelled when the handler timeout elapses or the host stops and its shutdown timeout ends.</param>
-    /// <returns>Which messages failed; <see cref="BatchResult.Success"/> when none did.</returns>
-    ValueTask<BatchResult> HandleAsync(IReadOnlyList<BatchItem<TMessage>> messages, CancellationToken cancellationToken);
+    /// <returns>Which messages failed; <see cref="BatchHandlerResult.Success"/> when none did.</returns>
+    ValueTask<BatchHandlerResult> HandleAsync(IReadOnlyList<BatchItem<TMessage>> messages, CancellationToken cancellationToken);
 }

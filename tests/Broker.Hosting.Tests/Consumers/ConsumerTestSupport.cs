@@ -75,8 +75,8 @@ internal sealed class Probe
 {
     public Func<Job, MessageContext, CancellationToken, ValueTask> OnHandle { get; set; } = (_, _, _) => default;
 
-    public Func<IReadOnlyList<BatchItem<Job>>, CancellationToken, ValueTask<BatchResult>> OnBatch { get; set; } =
-        (_, _) => ValueTask.FromResult(BatchResult.Success);
+    public Func<IReadOnlyList<BatchItem<Job>>, CancellationToken, ValueTask<BatchHandlerResult>> OnBatch { get; set; } =
+        (_, _) => ValueTask.FromResult(BatchHandlerResult.Success);
 
     /// <summary>Every invocation, in order: the job and its context.</summary>
     public ConcurrentQueue<(Job Job, MessageContext Context)> Calls { get; } = new();
@@ -99,7 +99,7 @@ internal sealed class ProbeHandler(Probe probe) : IMessageHandler<Job>
 
 internal sealed class ProbeBatchHandler(Probe probe) : IBatchMessageHandler<Job>
 {
-    public ValueTask<BatchResult> HandleAsync(IReadOnlyList<BatchItem<Job>> messages, CancellationToken cancellationToken)
+    public ValueTask<BatchHandlerResult> HandleAsync(IReadOnlyList<BatchItem<Job>> messages, CancellationToken cancellationToken)
     {
         probe.Batches.Enqueue(messages);
         return probe.OnBatch(messages, cancellationToken);

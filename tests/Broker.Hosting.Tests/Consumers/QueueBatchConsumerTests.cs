@@ -21,8 +21,8 @@ public sealed class QueueBatchConsumerTests
 
         var probe = new Probe();
         probe.OnBatch = (items, _) => ValueTask.FromResult(items[0].Context.DeliveryAttempt == 1
-            ? BatchResult.Failed(items.Where(i => i.Message.Name is "b" or "d").Select(i => i.Context.MessageId))
-            : BatchResult.Success);
+            ? BatchHandlerResult.Failed(items.Where(i => i.Message.Name is "b" or "d").Select(i => i.Context.MessageId))
+            : BatchHandlerResult.Success);
         await using var host = await TestHost.StartNewAsync(broker, s => s.AddSingleton(probe).AddQueueBatchConsumer<Job, ProbeBatchHandler>(
             "jobs", c => c.MaxConcurrency = 1));
         var consumer = host.Consumer("jobs");
@@ -69,7 +69,7 @@ public sealed class QueueBatchConsumerTests
         var queue = broker.CreateQueue("jobs");
         await queue.SendJobAsync("a");
         await queue.SendJobAsync("b");
-        var probe = new Probe { OnBatch = (_, _) => ValueTask.FromResult(BatchResult.Failed(["not-a-message-of-this-batch"])) };
+        var probe = new Probe { OnBatch = (_, _) => ValueTask.FromResult(BatchHandlerResult.Failed(["not-a-message-of-this-batch"])) };
         await using var host = await TestHost.StartNewAsync(broker, s => s.AddSingleton(probe).AddQueueBatchConsumer<Job, ProbeBatchHandler>(
             "jobs", c => c.MaxConcurrency = 1));
 

@@ -48,7 +48,7 @@ internal sealed class BatchQueueConsumer<TMessage, THandler> : QueueConsumer
                 return;
             }
 
-            BatchResult? result = null;
+            BatchHandlerResult? result = null;
             Exception? failure = null;
             bool timedOut;
             var startedAt = Time.GetTimestamp();
@@ -127,7 +127,7 @@ internal sealed class BatchQueueConsumer<TMessage, THandler> : QueueConsumer
     /// The messages that failed: every one when the handler threw or timed out (<paramref name="result"/> null), or when
     /// it named an id that is not in the batch; else the ones it named; null when none did.
     /// </summary>
-    private HashSet<ReceivedMessage>? FailedOf(List<ReceivedMessage> delivered, BatchResult? result)
+    private HashSet<ReceivedMessage>? FailedOf(List<ReceivedMessage> delivered, BatchHandlerResult? result)
     {
         if (result is not null && result.FailedMessageIds.Count == 0)
         {

@@ -4,12 +4,12 @@ namespace Broker.Hosting;
 /// What an <see cref="IBatchMessageHandler{TMessage}"/> reports: which messages of its batch failed. The mirror of
 /// AWS Lambda's <c>SQSBatchResponse</c> with <c>batchItemFailures</c> (<c>ReportBatchItemFailures</c>).
 /// </summary>
-public sealed class BatchResult
+public sealed class BatchHandlerResult
 {
-    private BatchResult(IReadOnlyCollection<string> failedMessageIds) => FailedMessageIds = failedMessageIds;
+    private BatchHandlerResult(IReadOnlyCollection<string> failedMessageIds) => FailedMessageIds = failedMessageIds;
 
     /// <summary>Every message succeeded: all of them are deleted.</summary>
-    public static BatchResult Success { get; } = new([]);
+    public static BatchHandlerResult Success { get; } = new([]);
 
     /// <summary>
     /// The ids (<see cref="MessageContext.MessageId"/>) of the messages that failed, none when every message succeeded.
@@ -22,10 +22,10 @@ public sealed class BatchResult
     /// </summary>
     /// <param name="messageIds">The ids of the failed messages, as <see cref="MessageContext.MessageId"/> gives them. Duplicates are ignored.</param>
     /// <returns>The result; <see cref="Success"/> when <paramref name="messageIds"/> is empty.</returns>
-    public static BatchResult Failed(IEnumerable<string> messageIds)
+    public static BatchHandlerResult Failed(IEnumerable<string> messageIds)
     {
         ArgumentNullException.ThrowIfNull(messageIds);
         var ids = new HashSet<string>(messageIds, StringComparer.Ordinal);
-        return ids.Count == 0 ? Success : new BatchResult(ids);
+        return ids.Count == 0 ? Success : new BatchHandlerResult(ids);
     }
 }
