@@ -78,6 +78,9 @@ public static class BrokerErrorCodes
     /// <summary>Kinesis: a shard iterator is older than 5 minutes; get a new one with GetShardIterator.</summary>
     public const string ExpiredIteratorException = "ExpiredIteratorException";
 
+    /// <summary>Kinesis: a ListShards <c>NextToken</c> older than 5 minutes.</summary>
+    public const string ExpiredNextTokenException = "ExpiredNextTokenException";
+
     /// <summary>The operation is not possible in the resource's current state (for example a second move task on one source).</summary>
     public const string UnsupportedOperation = "UnsupportedOperation";
 

@@ -75,7 +75,7 @@ public interface IDataStream
     ValueTask<GetRecordsResult> GetRecordsAsync(string shardIterator, int limit = 10_000, CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// The stream's shards in id order (Kinesis: ListShards, without paging). The default filter,
+    /// The stream's shards in id order (Kinesis: ListShards, every page at once). The default filter,
     /// <see cref="ShardFilterType.FromTrimHorizon"/>, lists closed shards too; expired shards (closed, with every record
     /// past retention) are never listed.
     /// </summary>
@@ -83,6 +83,19 @@ public interface IDataStream
     /// <returns>The shards.</returns>
     /// <exception cref="BrokerException"><c>InvalidArgumentException</c> when the filter lacks its shard id or timestamp.</exception>
     IReadOnlyList<Shard> ListShards(ShardFilter? filter = null);
+
+    /// <summary>
+    /// A page of the stream's shards in id order (Kinesis: ListShards with MaxResults, NextToken and
+    /// ExclusiveStartShardId). Follow <see cref="ListShardsResult.NextToken"/> until it is <see langword="null"/>; a shard
+    /// created between pages is listed on a later page when its id comes after the last one listed.
+    /// </summary>
+    /// <param name="request">The page to list.</param>
+    /// <returns>The page and the token of the next one.</returns>
+    /// <exception cref="BrokerException"><c>ValidationException</c> for MaxResults outside 1 to 10,000;
+    /// <c>InvalidArgumentException</c> for a token combined with ExclusiveStartShardId or ShardFilter, a token that is not
+    /// one of this stream's, or a filter that lacks its shard id or timestamp; <c>ExpiredNextTokenException</c> for a
+    /// token older than 5 minutes.</exception>
+    ListShardsResult ListShards(ListShardsRequest request);
 
     /// <summary>
     /// Closes an open shard and creates two children (Kinesis: SplitShard): the first owns

@@ -1,6 +1,6 @@
 namespace Broker.Streams;
 
-/// <summary>Which shards <see cref="IDataStream.ListShards"/> returns (Kinesis: ShardFilter).</summary>
+/// <summary>Which shards <see cref="IDataStream.ListShards(ShardFilter?)"/> returns (Kinesis: ShardFilter).</summary>
 /// <param name="Type">The kind of filter.</param>
 /// <param name="ShardId">The exclusive start for <see cref="ShardFilterType.AfterShardId"/> (required there, ignored elsewhere).</param>
 /// <param name="Timestamp">The time for <see cref="ShardFilterType.AtTimestamp"/> and <see cref="ShardFilterType.FromTimestamp"/> (required there, ignored elsewhere).</param>

@@ -10,6 +10,8 @@ internal static class StreamDefaults
     public const int MaxPutRecordsEntries = 500;
     public const int MaxRequestBytes = 10 * 1024 * 1024;
     public const int MaxGetRecordsLimit = 10_000;
+    public const int MaxListShardsResults = 10_000;
+    public const int ListShardsPageSize = 1000;
     public const int MaxGetRecordsBytes = 10 * 1024 * 1024;
     public const int MaxPartitionKeyLength = 256;
     public const int MaxConsumers = 20;
@@ -23,6 +25,7 @@ internal static class StreamDefaults
     public static readonly TimeSpan MinRetentionPeriod = TimeSpan.FromHours(24);
     public static readonly TimeSpan MaxRetentionPeriod = TimeSpan.FromHours(8760);
     public static readonly TimeSpan IteratorLifetime = TimeSpan.FromMinutes(5);
+    public static readonly TimeSpan ListShardsTokenLifetime = TimeSpan.FromMinutes(5);
     public static readonly TimeSpan SubscriptionLifetime = TimeSpan.FromMinutes(5);
     public static readonly TimeSpan ResubscribeInterval = TimeSpan.FromSeconds(5);
     public static readonly TimeSpan ScalingWindow = TimeSpan.FromHours(24);

@@ -1,11 +1,62 @@
 namespace Broker.Streams.Internal;
 
-/// <summary>ListShards with every ShardFilter; retention and maximum record size changes (cold paths, under <see cref="coldLock"/>).</summary>
+/// <summary>ListShards with every ShardFilter and paging; retention and maximum record size changes (cold paths, under <see cref="coldLock"/>).</summary>
 internal sealed partial class DataStream
 {
     public IReadOnlyList<Shard> ListShards(ShardFilter? filter = null)
     {
         ThrowIfDeleted();
+        return [.. SelectShards(filter).Select(static s => s.ToShard())];
+    }
+
+    public ListShardsResult ListShards(ListShardsRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ThrowIfDeleted();
+        if (request.MaxResults is < 1 or > StreamDefaults.MaxListShardsResults)
+        {
+            throw StreamErrors.Validation($"1 validation error detected: Value '{request.MaxResults}' at 'maxResults' failed to satisfy constraint: Member must have value between 1 and {StreamDefaults.MaxListShardsResults}.");
+        }
+
+        var filter = request.ShardFilter;
+        var after = request.ExclusiveStartShardId;
+        if (request.NextToken is { } token)
+        {
+            if (after is not null || filter is not null)
+            {
+                throw StreamErrors.Invalid("NextToken and ExclusiveStartShardId or ShardFilter cannot be provided together: a NextToken carries the filter and position of its first page.");
+            }
+
+            (filter, after) = ShardListToken.Decode(token, this, NowMs());
+        }
+
+        var pageSize = Math.Min(request.MaxResults, StreamDefaults.ListShardsPageSize);
+        var page = new List<Shard>(pageSize);
+        string? next = null;
+        var lastIndex = -1;
+        foreach (var shard in SelectShards(filter))
+        {
+            if (after is not null && string.CompareOrdinal(shard.Id, after) <= 0)
+            {
+                continue;
+            }
+
+            if (page.Count == pageSize)
+            {
+                next = ShardListToken.Encode(this, filter, lastIndex, NowMs());
+                break;
+            }
+
+            page.Add(shard.ToShard());
+            lastIndex = shard.Index;
+        }
+
+        return new ListShardsResult(page, next);
+    }
+
+    /// <summary>The shards the filter selects, in id order, after trimming what retention has passed.</summary>
+    private List<StreamShard> SelectShards(ShardFilter? filter)
+    {
         var nowMs = NowMs();
         var retention = RetentionMs;
         var listed = new List<StreamShard>();
@@ -30,7 +81,7 @@ internal sealed partial class DataStream
             ShardFilterType.FromTimestamp => FromTime(listed, Math.Max(RequireTimestamp(filter!), horizonMs)),
             var other => throw StreamErrors.Invalid($"Unknown ShardFilter type {other}."),
         };
-        return [.. selected.OrderBy(static s => s.Index).Select(static s => s.ToShard())];
+        return [.. selected.OrderBy(static s => s.Index)];
     }
 
     public void IncreaseRetentionPeriod(TimeSpan retentionPeriod)

@@ -51,6 +51,9 @@ internal sealed partial class DataStream : IDataStream
     /// <summary>Tells this stream's iterators from those of an earlier stream of the same name.</summary>
     public int StreamId { get; }
 
+    /// <summary>The secret that tags this stream's shard iterators and ListShards tokens.</summary>
+    public ulong IteratorKey => iteratorKey;
+
     public long CreatedAtMs { get; }
 
     public bool EnforceThroughputLimits { get; }
