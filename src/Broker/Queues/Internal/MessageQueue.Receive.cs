@@ -35,37 +35,38 @@ internal sealed partial class MessageQueue
             MessageValidation.ValidateGroupId(attemptId, "ReceiveRequestAttemptId");
             if (TryRepeatAttempt(attemptId, visibilityTicks, out var repeated))
             {
-                return new ValueTask<IReadOnlyList<ReceivedMessage>>(CountReceive(repeated));
+                return new ValueTask<IReadOnlyList<ReceivedMessage>>(CountReceive(request, repeated));
             }
 
             var attempt = TryReceive(max, visibilityTicks, selection, shortPoll: wait == TimeSpan.Zero);
             if (attempt.Count > 0 || wait == TimeSpan.Zero)
             {
                 RememberAttempt(attemptId, attempt);
-                return new ValueTask<IReadOnlyList<ReceivedMessage>>(CountReceive(attempt));
+                return new ValueTask<IReadOnlyList<ReceivedMessage>>(CountReceive(request, attempt));
             }
 
-            return RememberedLongPollAsync(attemptId, max, visibilityTicks, selection, wait, cancellationToken);
+            return RememberedLongPollAsync(request, attemptId, max, visibilityTicks, selection, wait, cancellationToken);
         }
 
         var received = TryReceive(max, visibilityTicks, selection, shortPoll: wait == TimeSpan.Zero);
         if (received.Count > 0 || wait == TimeSpan.Zero)
         {
-            return new ValueTask<IReadOnlyList<ReceivedMessage>>(CountReceive(received));
+            return new ValueTask<IReadOnlyList<ReceivedMessage>>(CountReceive(request, received));
         }
 
-        return LongPollAsync(max, visibilityTicks, selection, wait, cancellationToken);
+        return LongPollAsync(request, max, visibilityTicks, selection, wait, cancellationToken);
     }
 
     /// <summary>
     /// Counts what a receive call returns, once per call: its messages, or one empty receive when it returns none (as
     /// CloudWatch counts NumberOfEmptyReceives per ReceiveMessage call, a long poll that times out included).
     /// </summary>
-    private IReadOnlyList<ReceivedMessage> CountReceive(IReadOnlyList<ReceivedMessage> received)
+    private IReadOnlyList<ReceivedMessage> CountReceive(ReceiveRequest request, IReadOnlyList<ReceivedMessage> received)
     {
         if (received.Count > 0)
         {
             Count(metrics.MessagesReceived, received.Count);
+            observer?.MessagesReceived(this, request, received);
         }
         else
         {
@@ -76,15 +77,15 @@ internal sealed partial class MessageQueue
     }
 
     private async ValueTask<IReadOnlyList<ReceivedMessage>> RememberedLongPollAsync(
-        string attemptId, int max, long visibilityTicks, AttributeSelection selection, TimeSpan wait, CancellationToken cancellationToken)
+        ReceiveRequest request, string attemptId, int max, long visibilityTicks, AttributeSelection selection, TimeSpan wait, CancellationToken cancellationToken)
     {
-        var received = await LongPollAsync(max, visibilityTicks, selection, wait, cancellationToken).ConfigureAwait(false);
+        var received = await LongPollAsync(request, max, visibilityTicks, selection, wait, cancellationToken).ConfigureAwait(false);
         RememberAttempt(attemptId, received);
         return received;
     }
 
     private async ValueTask<IReadOnlyList<ReceivedMessage>> LongPollAsync(
-        int max, long visibilityTicks, AttributeSelection selection, TimeSpan wait, CancellationToken cancellationToken)
+        ReceiveRequest request, int max, long visibilityTicks, AttributeSelection selection, TimeSpan wait, CancellationToken cancellationToken)
     {
         var deadline = Now() + wait.Ticks;
         while (true)
@@ -93,7 +94,7 @@ internal sealed partial class MessageQueue
             var remaining = deadline - Now();
             if (remaining <= 0)
             {
-                return CountReceive(NoMessages);
+                return CountReceive(request, NoMessages);
             }
 
             var waiter = receivers.Register();
@@ -109,7 +110,7 @@ internal sealed partial class MessageQueue
             var received = TryReceive(max, visibilityTicks, selection, shortPoll: false);
             if (received.Count > 0 || !woken)
             {
-                return CountReceive(received);
+                return CountReceive(request, received);
             }
         }
     }
@@ -339,6 +340,7 @@ internal sealed partial class MessageQueue
                 new KeyValuePair<string, object?>(BrokerMetrics.DeadLetterQueueTag, deadLetterQueue.Name));
         }
 
+        observer?.MessageDeadLettered(this, deadLetterQueue, message, MessageState.ReceiveCount(state));
         return true;
     }
 
