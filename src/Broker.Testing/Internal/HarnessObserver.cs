@@ -19,6 +19,7 @@ internal sealed class HarnessObserver(TimeProvider time, Func<IMessageSerializer
 {
     private readonly ConcurrentQueue<BrokerEvent> events = new();
     private readonly ConditionalWeakTable<ReceiveRequest, StrongBox<long>> receivedByRequest = [];
+    private readonly ConditionalWeakTable<MessageQueue, StrongBox<int>> takesByQueue = [];
     private long sequence;
     private TaskCompletionSource? changed;
 
@@ -28,6 +29,10 @@ internal sealed class HarnessObserver(TimeProvider time, Func<IMessageSerializer
     /// <summary>Messages that receives with this request object returned.</summary>
     public long ReceivedWith(object? request) =>
         request is ReceiveRequest known && receivedByRequest.TryGetValue(known, out var count) ? Interlocked.Read(ref count.Value) : 0;
+
+    /// <summary>Receives taking messages from the queue now (between the engine's two calls).</summary>
+    public int TakesInProgress(MessageQueue queue) =>
+        takesByQueue.TryGetValue(queue, out var count) ? Volatile.Read(ref count.Value) : 0;
 
     /// <summary>A task that completes at the next event; take it before reading the state it guards.</summary>
     public Task NextChange()
@@ -50,15 +55,23 @@ internal sealed class HarnessObserver(TimeProvider time, Func<IMessageSerializer
     public void MessageSent(MessageQueue queue, QueueMessage message) =>
         Record(BrokerEventKind.Sent, queue.Name, null, queue.MessageIdOf(message), message.Body, Attributes(message), 0);
 
-    public void MessagesReceived(MessageQueue queue, ReceiveRequest request, IReadOnlyList<ReceivedMessage> messages)
+    public void ReceiveStarting(MessageQueue queue) =>
+        Interlocked.Increment(ref takesByQueue.GetValue(queue, static _ => new StrongBox<int>()).Value);
+
+    public void ReceiveEnded(MessageQueue queue, ReceiveRequest request, IReadOnlyList<ReceivedMessage> messages)
     {
         foreach (var received in messages)
         {
             Record(BrokerEventKind.Received, queue.Name, null, received.MessageId, received.Message.Body, Attributes(received.Message), received.ApproximateReceiveCount, signal: false);
         }
 
-        // Counted after the events and before the signal: a waiter that sees the count sees the events.
-        Interlocked.Add(ref receivedByRequest.GetValue(request, static _ => new StrongBox<long>()).Value, messages.Count);
+        // The count first, then the end of the take: a look that sees the take ended sees the messages counted.
+        if (messages.Count > 0)
+        {
+            Interlocked.Add(ref receivedByRequest.GetValue(request, static _ => new StrongBox<long>()).Value, messages.Count);
+        }
+
+        Interlocked.Decrement(ref takesByQueue.GetValue(queue, static _ => new StrongBox<int>()).Value);
         Signal();
     }
 

@@ -95,16 +95,27 @@ internal sealed class IdleProbe
             return;
         }
 
+        // The order of the reads matters. Finished first: a message released (visible again) before it counts as finished
+        // is then seen as visible. The take in progress before the count received: the engine reports the messages of a
+        // take before its end, so a take that ended by the second read has its messages in the third.
         var handler = consumer.HandlerType.Name;
-        var held = observer.ReceivedWith(consumer.ReceiveRequest) - consumer.MessagesFinished;
+        var finished = consumer.MessagesFinished;
+        var receivable = queue.HasReceivableMessages;
+        var taking = observer.TakesInProgress(queue);
+        var held = observer.ReceivedWith(consumer.ReceiveRequest) - finished;
         if (held > 0)
         {
             busy.Add($"queue '{queue.Name}': {held} message(s) received by the consumer {handler} and not yet handled");
         }
 
-        if (queue.HasReceivableMessages)
+        if (receivable)
         {
             busy.Add($"queue '{queue.Name}': {queue.VisibleMessages} visible message(s) the consumer {handler} has not received yet");
+        }
+
+        if (taking > 0)
+        {
+            busy.Add($"queue '{queue.Name}': a receive is taking messages");
         }
 
         LookAtClock(queue, held);
@@ -115,14 +126,17 @@ internal sealed class IdleProbe
         var parked = queue.InFlightMessages - Math.Max(0, held);
         if (parked > 0)
         {
-            waitingForClock.Add($"queue '{queue.Name}': {parked} message(s) in flight, visible again when their visibility timeout ends (now {queue.Broker.TimeProvider.GetUtcNow():O}); advance the clock");
+            waitingForClock.Add($"queue '{queue.Name}': {parked} message(s) in flight, the first visible again at {At(queue.EarliestDeadline(MessageStatus.InFlight))}; advance the clock");
         }
 
         if (queue.DelayedMessages > 0)
         {
-            waitingForClock.Add($"queue '{queue.Name}': {queue.DelayedMessages} delayed message(s); advance the clock");
+            waitingForClock.Add($"queue '{queue.Name}': {queue.DelayedMessages} delayed message(s), the first visible at {At(queue.EarliestDeadline(MessageStatus.Delayed))}; advance the clock");
         }
     }
+
+    private static string At(long? ticks) =>
+        ticks is { } deadline ? new DateTimeOffset(deadline, TimeSpan.Zero).ToString("O", CultureInfo.InvariantCulture) : "(unknown)";
 
     private void LookAtStreamConsumer(IHostedStreamConsumer consumer)
     {

@@ -33,11 +33,23 @@ internal sealed class BrokerObserverGuard(IBrokerObserver observer)
         }
     }
 
-    public void MessagesReceived(MessageQueue queue, ReceiveRequest request, IReadOnlyList<ReceivedMessage> messages)
+    public void ReceiveStarting(MessageQueue queue)
     {
         try
         {
-            observer.MessagesReceived(queue, request, messages);
+            observer.ReceiveStarting(queue);
+        }
+        catch (Exception)
+        {
+            Failed();
+        }
+    }
+
+    public void ReceiveEnded(MessageQueue queue, ReceiveRequest request, IReadOnlyList<ReceivedMessage> messages)
+    {
+        try
+        {
+            observer.ReceiveEnded(queue, request, messages);
         }
         catch (Exception)
         {

@@ -19,8 +19,15 @@ internal interface IBrokerObserver
     /// <summary>A message entered <paramref name="queue"/> by a send or a topic delivery (not a dead-letter move).</summary>
     void MessageSent(MessageQueue queue, QueueMessage message);
 
-    /// <summary>A receive returned <paramref name="messages"/> (never empty); <paramref name="request"/> is the caller's own object.</summary>
-    void MessagesReceived(MessageQueue queue, ReceiveRequest request, IReadOnlyList<ReceivedMessage> messages);
+    /// <summary>A receive starts taking messages (it cannot wait any more before <see cref="ReceiveEnded"/>).</summary>
+    void ReceiveStarting(MessageQueue queue);
+
+    /// <summary>
+    /// The take that <see cref="ReceiveStarting"/> announced ended with <paramref name="messages"/> (possibly none; dead-letter
+    /// moves it made were reported before); <paramref name="request"/> is the caller's own object. A repeated FIFO receive
+    /// attempt, which returns the messages of the first again without taking any, is not reported.
+    /// </summary>
+    void ReceiveEnded(MessageQueue queue, ReceiveRequest request, IReadOnlyList<ReceivedMessage> messages);
 
     /// <summary>A delete removed <paramref name="message"/>, received <paramref name="receiveCount"/> times.</summary>
     void MessageDeleted(MessageQueue queue, QueueMessage message, int receiveCount);

@@ -93,7 +93,7 @@ public sealed class QueueConsumerHarnessTests
         var timeout = await Assert.ThrowsAsync<TimeoutException>(() => harness.WaitForIdleAsync().AsTask());
 
         gate.Open();
-        Assert.Contains("waiting for the clock: queue 'orders': 1 message(s) in flight, visible again when their visibility timeout ends", timeout.Message, StringComparison.Ordinal);
+        Assert.Contains("waiting for the clock: queue 'orders': 1 message(s) in flight, the first visible again at 2000-01-01T00:00:30.0000000+00:00; advance the clock", timeout.Message, StringComparison.Ordinal);
         Assert.Contains("busy: queue 'invoices'", timeout.Message, StringComparison.Ordinal);
     }
 

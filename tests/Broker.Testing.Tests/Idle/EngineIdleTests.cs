@@ -79,7 +79,7 @@ public sealed class EngineIdleTests
 
         gate.Open();
         Assert.Contains("busy: topic 'videos'", timeout.Message, StringComparison.Ordinal);
-        Assert.Contains("waiting for the clock: queue 'orders': 1 delayed message(s); advance the clock", timeout.Message, StringComparison.Ordinal);
+        Assert.Contains("waiting for the clock: queue 'orders': 1 delayed message(s), the first visible at 2000-01-01T00:01:00.0000000+00:00; advance the clock", timeout.Message, StringComparison.Ordinal);
         await harness.WaitForIdleAsync().AsTask().WaitAsync(Gate.Bound);
     }
 }

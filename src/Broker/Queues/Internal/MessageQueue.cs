@@ -101,6 +101,38 @@ internal sealed partial class MessageQueue : IMessageQueue, ITicketHandler, IDis
     /// </summary>
     internal bool HasReceivableMessages => isFifo ? !ready.IsEmpty : visibleCount.Read() > 0;
 
+    /// <summary>
+    /// The earliest deadline (UTC ticks) of a message in <paramref name="status"/> (in flight: its visibility timeout;
+    /// delayed: its delay), or null when there is none. Scans the slot table: a cold path, for Broker.Testing's reports.
+    /// </summary>
+    internal long? EarliestDeadline(MessageStatus status)
+    {
+        long? earliest = null;
+        for (var index = 0; index < slots.HighWater; index++)
+        {
+            if (!slots.Exists(index))
+            {
+                continue;
+            }
+
+            ref var slot = ref slots[index];
+            var message = Volatile.Read(ref slot.Message);
+            if (message is null)
+            {
+                continue;
+            }
+
+            var state = Volatile.Read(ref message.State);
+            var deadline = Volatile.Read(ref slot.Deadline);
+            if (MessageState.Status(state) == status && MessageState.Slot(state) == index && deadline > 0 && (earliest is null || deadline < earliest))
+            {
+                earliest = deadline;
+            }
+        }
+
+        return earliest;
+    }
+
     public long Now() => time.GetUtcNow().UtcTicks;
 
     /// <summary>The message's id: its own, or for a dead-lettered message the one it had in its source queue.</summary>

@@ -24,8 +24,12 @@ internal sealed class HandlerSubscription : Subscription
 
     public Func<Notification, CancellationToken, ValueTask> Handler => handler;
 
-    /// <summary>Whether a handler runs or a delivery waits for one (retries waiting on the clock are not counted).</summary>
-    internal bool IsBusy => Volatile.Read(ref running) > 0 || !pending.IsEmpty;
+    /// <summary>
+    /// Whether a handler runs or a delivery waits for one (retries waiting on the clock are not counted). Reads the queue
+    /// first: a delivery is enqueued before its worker counts itself in <see cref="running"/>, and dequeued after, so a
+    /// delivery present at the first read is seen by one of the two.
+    /// </summary>
+    internal bool IsBusy => !pending.IsEmpty || Volatile.Read(ref running) > 0;
 
     public override string Protocol => "lambda";
 
