@@ -97,6 +97,27 @@ public sealed class QueueConsumerHarnessTests
         Assert.Contains("busy: queue 'invoices'", timeout.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_FIFO_message_behind_a_failed_one_of_its_group_waits_for_the_clock_and_does_not_keep_the_broker_busy()
+    {
+        await using var host = await TestHost.StartAsync(services => services
+            .AddBroker(b => b.AddQueue("orders.fifo", new QueueOptions { FifoQueue = true, ContentBasedDeduplication = true, VisibilityTimeout = TimeSpan.FromSeconds(30) }))
+            .AddQueueConsumer<Order, FailingOrderHandler>("orders.fifo", c => c.BatchSize = 1)
+            .AddBrokerTestHarness());
+        var harness = host.Harness;
+        var queue = harness.Broker.GetQueue("orders.fifo");
+        await queue.SendAsync(new SendMessageRequest("""{"Id":6,"Amount":1}""") { MessageGroupId = "customer-1" });
+        await queue.SendAsync(new SendMessageRequest("""{"Id":7,"Amount":1}""") { MessageGroupId = "customer-1" });
+
+        // The first failed and stays in flight for 30 s, locking its group: the second is visible yet no receive can take it.
+        await harness.WaitForIdleAsync();
+
+        Assert.Single(harness.Received("orders.fifo"));
+        Assert.Equal(1, queue.GetAttributes().ApproximateNumberOfMessages);
+        await harness.AdvanceAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(["""{"Id":6,"Amount":1}""", """{"Id":6,"Amount":1}"""], harness.Received("orders.fifo").Select(e => e.BodyText));
+    }
+
     public sealed class GatedOrderHandler(Gate gate) : IMessageHandler<Order>
     {
         public async ValueTask HandleAsync(Order message, MessageContext context, CancellationToken cancellationToken) => await gate.PassAsync();
