@@ -12,7 +12,7 @@ namespace Broker.Testing;
 public sealed class BrokerEvent
 {
     private static readonly IReadOnlyDictionary<string, MessageAttributeValue> NoAttributes = new Dictionary<string, MessageAttributeValue>();
-    private readonly IMessageSerializer serializer;
+    private readonly Func<IMessageSerializer> serializer;
     private string? bodyText;
 
     internal BrokerEvent(
@@ -25,7 +25,7 @@ public sealed class BrokerEvent
         IReadOnlyDictionary<string, MessageAttributeValue>? attributes,
         int receiveCount,
         DateTimeOffset timestamp,
-        IMessageSerializer serializer)
+        Func<IMessageSerializer> serializer)
     {
         Sequence = sequence;
         Kind = kind;
@@ -79,7 +79,7 @@ public sealed class BrokerEvent
     /// </summary>
     /// <typeparam name="T">The message type.</typeparam>
     /// <returns>The message.</returns>
-    public T GetBody<T>() => serializer.Deserialize<T>(Body);
+    public T GetBody<T>() => serializer().Deserialize<T>(Body);
 
     /// <summary>A one-line description for test output: kind, resource, endpoint, id and body text.</summary>
     /// <returns>The description.</returns>

@@ -2,6 +2,7 @@ using Broker.Hosting.Internal;
 using Broker.Hosting.Serialization;
 using Broker.Testing.Internal;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Time.Testing;
 
 namespace Broker.Testing;
@@ -34,6 +35,7 @@ public sealed class BrokerTestHarness : IAsyncDisposable
     private readonly HarnessObserver observer;
     private MessageBroker? broker;
     private IMessageSerializer? serializer;
+    private List<IHostedStreamConsumer>? streamConsumers;
 
     /// <summary>A harness that owns a new broker with AWS's defaults on a new fake clock.</summary>
     public BrokerTestHarness()
@@ -71,6 +73,10 @@ public sealed class BrokerTestHarness : IAsyncDisposable
 
     /// <summary>Every event recorded so far, in order.</summary>
     public IReadOnlyList<BrokerEvent> Events => observer.Events;
+
+    /// <summary>The host's stream consumers (singletons, so found once), or none without a host.</summary>
+    private IReadOnlyList<IHostedStreamConsumer> StreamConsumers =>
+        streamConsumers ??= services?.GetServices<IHostedService>().OfType<IHostedStreamConsumer>().ToList() ?? [];
 
     private IMessageSerializer Serializer =>
         serializer ??= services?.GetService<IMessageSerializer>() ?? new SystemTextJsonMessageSerializer();
@@ -135,7 +141,7 @@ public sealed class BrokerTestHarness : IAsyncDisposable
         var target = Broker;
         while (true)
         {
-            var probe = IdleProbe.Look(target, observer, services);
+            var probe = IdleProbe.Look(target, observer, services, StreamConsumers);
             if (probe.Busy.Count == 0)
             {
                 return;
@@ -153,7 +159,7 @@ public sealed class BrokerTestHarness : IAsyncDisposable
             }
             catch (TimeoutException)
             {
-                var last = IdleProbe.Look(target, observer, services);
+                var last = IdleProbe.Look(target, observer, services, StreamConsumers);
                 if (last.Busy.Count == 0)
                 {
                     return;

@@ -4,7 +4,6 @@ using Broker.Hosting.Internal;
 using Broker.Queues.Internal;
 using Broker.Topics.Internal;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 
 namespace Broker.Testing.Internal;
 
@@ -29,7 +28,7 @@ internal sealed class IdleProbe
 
     public IReadOnlyList<Task> Signals => signals;
 
-    public static IdleProbe Look(MessageBroker broker, HarnessObserver observer, IServiceProvider? services)
+    public static IdleProbe Look(MessageBroker broker, HarnessObserver observer, IServiceProvider? services, IReadOnlyList<IHostedStreamConsumer> streamConsumers)
     {
         var probe = new IdleProbe();
         probe.signals.Add(observer.NextChange());
@@ -39,7 +38,6 @@ internal sealed class IdleProbe
             probe.signals.Add(consumer.NextChange());
         }
 
-        var streamConsumers = services?.GetServices<IHostedService>().OfType<IHostedStreamConsumer>().ToList() ?? [];
         foreach (var consumer in consumers)
         {
             probe.LookAtQueueConsumer(broker, observer, consumer);
