@@ -9,8 +9,9 @@ namespace Broker.Internal;
 
 /// <summary>
 /// Sees what flows through one broker, for Broker.Testing's harness: called where <see cref="BrokerMetrics"/> counts,
-/// once per message, on the thread of the operation, outside every lock and after the state change it reports is made
-/// (except a send, reported just before its message becomes receivable, so a record never shows a receive before its send).
+/// once per message (a receive: once when its take starts and once when it ends), on the thread of the operation,
+/// outside every lock and after the state change it reports is made (except a send, reported just before its message
+/// becomes receivable, so a record never shows a receive before its send).
 /// Given to the broker through its internal constructor and wrapped in <see cref="BrokerObserverGuard"/>, so an observer
 /// that throws cannot break the operation; an implementation must be cheap and must not call back into the broker.
 /// </summary>
