@@ -49,7 +49,7 @@ public sealed partial class MessageBroker
                 throw StreamErrors.InUse($"Stream {name} under account {Options.AccountId} already exists. Use GetStream, or delete it first.");
             }
 
-            var stream = new DataStream(name, options, ++streamIds, tokenKey, Options, TimeProvider, Metrics);
+            var stream = new DataStream(name, options, ++streamIds, tokenKey, Options, TimeProvider, Metrics, Observer);
             streams[name] = stream;
             return stream;
         }

@@ -35,11 +35,21 @@ public sealed partial class MessageBroker : IDisposable
     /// <param name="options">The broker's settings.</param>
     /// <param name="timeProvider">The clock; <see langword="null"/> for <see cref="TimeProvider.System"/>.</param>
     public MessageBroker(BrokerOptions options, TimeProvider? timeProvider = null)
+        : this(options, timeProvider, observer: null)
+    {
+    }
+
+    /// <summary>A broker whose operations are reported to <paramref name="observer"/> (Broker.Testing's harness).</summary>
+    /// <param name="options">The broker's settings.</param>
+    /// <param name="timeProvider">The clock; <see langword="null"/> for <see cref="TimeProvider.System"/>.</param>
+    /// <param name="observer">Sees every send, receive, delete, dead-letter move, publish, delivery, filtering and put.</param>
+    internal MessageBroker(BrokerOptions options, TimeProvider? timeProvider, IBrokerObserver? observer)
     {
         ArgumentNullException.ThrowIfNull(options);
         Options = options;
         TimeProvider = timeProvider ?? TimeProvider.System;
         Metrics = new BrokerMetrics(options.MeterFactory, () => queues.Values);
+        Observer = observer is null ? null : new BrokerObserverGuard(observer);
     }
 
     /// <summary>The broker's settings.</summary>
@@ -50,6 +60,15 @@ public sealed partial class MessageBroker : IDisposable
 
     /// <summary>This broker's instruments (meter <c>Broker</c>, created through <see cref="BrokerOptions.MeterFactory"/>).</summary>
     internal BrokerMetrics Metrics { get; }
+
+    /// <summary>The observer given at construction, guarded; null (the usual case) when there is none.</summary>
+    internal BrokerObserverGuard? Observer { get; }
+
+    /// <summary>The live queues, for the harness's idle check (a snapshot, lock-free).</summary>
+    internal IEnumerable<MessageQueue> LiveQueues => queues.Values;
+
+    /// <summary>The live topics, for the harness's idle check (a snapshot, lock-free).</summary>
+    internal IEnumerable<Topics.Internal.Topic> LiveTopics => topics.Values;
 
     /// <summary>Creates a standard queue with SQS's defaults, or returns the existing one when its settings are the defaults.</summary>
     /// <param name="name">1 to 80 letters, digits, '-' and '_'; case-sensitive.</param>

@@ -25,7 +25,10 @@ internal static class BrokerRuntimeFactory
             options = options with { MeterFactory = meterFactory };
         }
 
-        return new MessageBroker(options, services.GetService<TimeProvider>() ?? TimeProvider.System);
+        var time = services.GetService<TimeProvider>() ?? TimeProvider.System;
+        return services.GetService<BrokerFactoryOverride>() is { } factory
+            ? factory.Create(options, time)
+            : new MessageBroker(options, time);
     }
 
     /// <summary>

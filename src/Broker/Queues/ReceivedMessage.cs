@@ -32,6 +32,9 @@ public sealed class ReceivedMessage
     /// <summary>The queue this message was received from.</summary>
     internal MessageQueue Queue => queue;
 
+    /// <summary>The stored message (for Broker.Testing's record of what was received).</summary>
+    internal QueueMessage Message => message;
+
     /// <summary>What this message's receipt handle encodes.</summary>
     internal ReceiptHandleData Receipt => new(slot, receiveCount, (uint)message.Sequence);
 

@@ -38,6 +38,8 @@ internal abstract partial class QueueConsumer
 
                 await keeper.DisposeAsync().ConfigureAwait(false);
             }
+
+            State.Finished(messages.Count);
         }
     }
 

@@ -184,6 +184,7 @@ internal abstract partial class QueueConsumer
                 else if (messages is { Count: > 0 })
                 {
                     await ReleaseAsync(messages, 0, null).ConfigureAwait(false);
+                    State.Finished(messages.Count);
                 }
 
                 return;

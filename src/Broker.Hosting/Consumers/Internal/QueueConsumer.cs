@@ -94,6 +94,7 @@ internal abstract partial class QueueConsumer : IHostedService, IDisposable
             MessageAttributeNames = ["All"],
             MessageSystemAttributeNames = [MessageSystemAttributeNames.All],
         };
+        State.ReceiveRequest = receiveRequest;
         registry.Add(State);
         Log.QueueConsumerStarted(Logger, QueueName, State.HandlerType.Name, Options.MinConcurrency, Options.MaxConcurrency);
         StartWorkers();

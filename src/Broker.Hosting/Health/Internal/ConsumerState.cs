@@ -12,6 +12,7 @@ internal sealed class ConsumerState
     private int workers;
     private int pendingReceives;
     private long receives;
+    private long messagesFinished;
     private int stopping;
 
     public ConsumerState(string kind, string source, Type handlerType)
@@ -41,6 +42,15 @@ internal sealed class ConsumerState
 
     /// <summary>Receives issued since the consumer started.</summary>
     public long Receives => Interlocked.Read(ref receives);
+
+    /// <summary>
+    /// Messages the consumer received and is done with (handled and deleted, released, or left to reappear): the
+    /// harness of Broker.Testing compares it with the messages the broker reports received with <see cref="ReceiveRequest"/>.
+    /// </summary>
+    public long MessagesFinished => Interlocked.Read(ref messagesFinished);
+
+    /// <summary>The request object of every receive this consumer issues (a queue consumer's), set before it starts.</summary>
+    public object? ReceiveRequest { get; set; }
 
     /// <summary>Whether the consumer has begun to stop.</summary>
     public bool Stopping => Volatile.Read(ref stopping) != 0;
@@ -74,6 +84,13 @@ internal sealed class ConsumerState
     public void ReceiveWaiting(bool waiting)
     {
         Interlocked.Add(ref pendingReceives, waiting ? 1 : -1);
+        OnChanged();
+    }
+
+    /// <summary>The consumer is done with <paramref name="count"/> received messages (once per receive, not per message).</summary>
+    public void Finished(int count)
+    {
+        Interlocked.Add(ref messagesFinished, count);
         OnChanged();
     }
 

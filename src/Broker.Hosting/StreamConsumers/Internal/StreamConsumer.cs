@@ -9,7 +9,7 @@ namespace Broker.Hosting.Internal;
 /// The hosted service behind <c>AddStreamConsumer</c>: a <see cref="StreamProcessor"/> of the consumer group, whose
 /// per-shard processors are <see cref="ShardBatcher"/>s invoking <typeparamref name="THandler"/>.
 /// </summary>
-internal sealed class StreamConsumer<TRecord, THandler> : IHostedService, IAsyncDisposable
+internal sealed class StreamConsumer<TRecord, THandler> : IHostedService, IAsyncDisposable, IHostedStreamConsumer
     where THandler : class, IStreamRecordHandler<TRecord>
 {
     private static readonly string HandlerName = typeof(THandler).Name;
@@ -32,6 +32,14 @@ internal sealed class StreamConsumer<TRecord, THandler> : IHostedService, IAsync
         this.options = options;
         this.logger = logger;
     }
+
+    public string StreamName => streamName;
+
+    public string ConsumerGroup => consumerGroup;
+
+    public Type HandlerType => typeof(THandler);
+
+    public StreamProcessor? Processor => Volatile.Read(ref processor);
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {

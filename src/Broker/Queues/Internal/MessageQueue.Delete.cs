@@ -137,6 +137,7 @@ internal sealed partial class MessageQueue
             if (seen == state)
             {
                 Removed(message, state);
+                observer?.MessageDeleted(this, message, receipt.ReceiveCount);
                 return;
             }
 

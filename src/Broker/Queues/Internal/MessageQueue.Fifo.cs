@@ -97,6 +97,7 @@ internal sealed partial class MessageQueue
             return new SendMessageResult(this, new QueueMessage([], inForce, inForce.MessageSequence, now));
         }
 
+        observer?.MessageSent(this, message); // before it can be received, so no record shows a receive before its send
         EnqueueFifo(message, prepared.DelayTicks, current.HasCaps, firstReceiveAt: 0, receiveCount: 0);
         Count(metrics.MessagesSent, 1);
         return new SendMessageResult(this, message);

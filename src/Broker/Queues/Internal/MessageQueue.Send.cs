@@ -157,6 +157,7 @@ internal sealed partial class MessageQueue
         var now = Now();
         var message = new QueueMessage(prepared.Body, prepared.Extras, Interlocked.Increment(ref nextSequence), now);
         var flags = counted ? MessageState.CountedFlag : 0;
+        observer?.MessageSent(this, message); // before it can be received, so no record shows a receive before its send
         if (prepared.DelayTicks == 0)
         {
             message.State = MessageState.Make(-1, 0, MessageStatus.Visible) | flags;

@@ -24,6 +24,9 @@ internal sealed partial class MessageQueue : IMessageQueue, ITicketHandler, IDis
 {
     private readonly MessageBroker broker;
     private readonly BrokerMetrics metrics;
+
+    /// <summary>The broker's observer, read once; null unless Broker.Testing's harness built the broker.</summary>
+    private readonly BrokerObserverGuard? observer;
     private readonly TimeProvider time;
     private readonly SegmentedQueue<QueueMessage> visible = new();
     private readonly SlotTable slots = new();
@@ -55,6 +58,7 @@ internal sealed partial class MessageQueue : IMessageQueue, ITicketHandler, IDis
         isFifo = settings.Options.FifoQueue;
         time = broker.TimeProvider;
         metrics = broker.Metrics;
+        observer = broker.Observer;
         Name = name;
         Arn = $"arn:aws:sqs:{broker.Options.Region}:{broker.Options.AccountId}:{name}";
         handleKey = RandomUInt64();
@@ -81,6 +85,53 @@ internal sealed partial class MessageQueue : IMessageQueue, ITicketHandler, IDis
 
     /// <summary>Timer tickets not yet fired or dropped (tests use it to check that deleted messages leave nothing behind).</summary>
     internal int PendingTimerTickets => timer.PendingCount;
+
+    /// <summary>Messages visible now (SQS: ApproximateNumberOfMessagesVisible).</summary>
+    internal long VisibleMessages => visibleCount.Read();
+
+    /// <summary>Messages in flight now (SQS: ApproximateNumberOfMessagesNotVisible).</summary>
+    internal long InFlightMessages => inFlightCount.Read();
+
+    /// <summary>Messages inside their delay now (SQS: ApproximateNumberOfMessagesDelayed).</summary>
+    internal long DelayedMessages => delayedCount.Read();
+
+    /// <summary>
+    /// Whether a receive could take a message now: a visible message, or in a FIFO queue a group that is not locked by a
+    /// message in flight (a FIFO queue may hold visible messages that no receive can take until its group unlocks).
+    /// </summary>
+    internal bool HasReceivableMessages => isFifo ? !ready.IsEmpty : visibleCount.Read() > 0;
+
+    /// <summary>
+    /// The earliest deadline (UTC ticks) of a message in <paramref name="status"/> (in flight: its visibility timeout;
+    /// delayed: its delay), or null when there is none. Scans the slot table: a cold path, for Broker.Testing's reports.
+    /// </summary>
+    internal long? EarliestDeadline(MessageStatus status)
+    {
+        long? earliest = null;
+        for (var index = 0; index < slots.HighWater; index++)
+        {
+            if (!slots.Exists(index))
+            {
+                continue;
+            }
+
+            ref var slot = ref slots[index];
+            var message = Volatile.Read(ref slot.Message);
+            if (message is null)
+            {
+                continue;
+            }
+
+            var state = Volatile.Read(ref message.State);
+            var deadline = Volatile.Read(ref slot.Deadline);
+            if (MessageState.Status(state) == status && MessageState.Slot(state) == index && deadline > 0 && (earliest is null || deadline < earliest))
+            {
+                earliest = deadline;
+            }
+        }
+
+        return earliest;
+    }
 
     public long Now() => time.GetUtcNow().UtcTicks;
 

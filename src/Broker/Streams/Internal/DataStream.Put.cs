@@ -130,6 +130,7 @@ internal sealed partial class DataStream
                     shard.Waiters.WakeAll();
                 }
 
+                observer?.RecordPut(this, shard, position, data, key.Key);
                 return (shard, position);
             }
         }

@@ -11,6 +11,9 @@ internal sealed partial class DataStream : IDataStream
 {
     private readonly TimeProvider time;
     private readonly BrokerMetrics metrics;
+
+    /// <summary>The broker's observer; null unless Broker.Testing's harness built the broker.</summary>
+    private readonly BrokerObserverGuard? observer;
     private readonly string account;
     private readonly ulong iteratorKey;
     private readonly Lock coldLock = new();
@@ -20,10 +23,11 @@ internal sealed partial class DataStream : IDataStream
     private int maxRecordBytes;
     private int deleted;
 
-    public DataStream(string name, StreamOptions options, int streamId, ulong iteratorKey, BrokerOptions brokerOptions, TimeProvider time, BrokerMetrics metrics)
+    public DataStream(string name, StreamOptions options, int streamId, ulong iteratorKey, BrokerOptions brokerOptions, TimeProvider time, BrokerMetrics metrics, BrokerObserverGuard? observer = null)
     {
         Name = name;
         this.metrics = metrics;
+        this.observer = observer;
         StreamId = streamId;
         this.iteratorKey = iteratorKey;
         this.time = time;

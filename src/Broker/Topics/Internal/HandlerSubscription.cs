@@ -24,6 +24,13 @@ internal sealed class HandlerSubscription : Subscription
 
     public Func<Notification, CancellationToken, ValueTask> Handler => handler;
 
+    /// <summary>
+    /// Whether a handler runs or a delivery waits for one (retries waiting on the clock are not counted). Reads the queue
+    /// first: a delivery is enqueued before its worker counts itself in <see cref="running"/>, and dequeued after, so a
+    /// delivery present at the first read is seen by one of the two.
+    /// </summary>
+    internal bool IsBusy => !pending.IsEmpty || Volatile.Read(ref running) > 0;
+
     public override string Protocol => "lambda";
 
     public override string Endpoint { get; }
@@ -87,6 +94,8 @@ internal sealed class HandlerSubscription : Subscription
 
         // A delivery enqueued after the last TryDequeue, whose publisher saw every worker busy, still gets one.
         TryStartWorker();
+        Topic.Broker.Observer?.HandlerWorkerEnded(this); // after the restart check, so an observer never sees a gap
+
     }
 
     private async ValueTask InvokeAsync(Delivery delivery)
@@ -106,7 +115,7 @@ internal sealed class HandlerSubscription : Subscription
         try
         {
             await handler(notification, Lifetime).ConfigureAwait(false);
-            Topic.CountDelivered(this);
+            Topic.CountDelivered(this, message);
         }
         catch (OperationCanceledException) when (!IsActive)
         {

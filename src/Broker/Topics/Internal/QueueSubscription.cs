@@ -51,7 +51,7 @@ internal sealed partial class QueueSubscription : Subscription
                     if (sent.IsCompleted)
                     {
                         sent.GetAwaiter().GetResult();
-                        Topic.CountDelivered(this);
+                        Topic.CountDelivered(this, message);
                         return;
                     }
 
@@ -100,7 +100,7 @@ internal sealed partial class QueueSubscription : Subscription
         try
         {
             await send.ConfigureAwait(false);
-            Topic.CountDelivered(this);
+            Topic.CountDelivered(this, message);
         }
         catch (BrokerException error)
         {

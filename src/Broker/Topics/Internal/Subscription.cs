@@ -124,7 +124,7 @@ internal abstract partial class Subscription : ISubscription
     /// </summary>
     private void DeadLetter(PublishedMessage message, Exception? error)
     {
-        Topic.CountFailed(this);
+        Topic.CountFailed(this, message);
         if (Settings.Options.RedrivePolicy is not { } redrive
             || RedriveSettings.ResolveName(redrive.DeadLetterTarget, Topic.Broker.Options) is not { } deadLetterName
             || Topic.Broker.FindQueue(deadLetterName) is not { IsDeleted: false } deadLetterQueue)

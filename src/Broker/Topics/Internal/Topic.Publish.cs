@@ -78,6 +78,7 @@ internal sealed partial class Topic
         ArgumentNullException.ThrowIfNull(message);
         PublishValidation.ValidateFifo(IsFifo, Options.ContentBasedDeduplication, groupId, deduplicationId);
         var accepted = PublishValidation.Build(message, subject, attributes, messageStructure, MessageIds.NewGuid(), Broker.TimeProvider.GetUtcNow(), out _);
+        observer?.MessagePublished(this, accepted); // before its deliveries, so records show them in that order
         if (IsFifo)
         {
             var result = PublishFifo(accepted, message, groupId!, deduplicationId);
@@ -112,9 +113,9 @@ internal sealed partial class Topic
         try
         {
             index.Match(message.Attributes, message.Utf8Body, matched);
-            if (metrics.NotificationsFilteredOut.Enabled)
+            if (metrics.NotificationsFilteredOut.Enabled || observer is not null)
             {
-                CountFilteredOut(matched);
+                CountFilteredOut(matched, message);
             }
 
             foreach (var subscription in matched)
@@ -134,7 +135,7 @@ internal sealed partial class Topic
     /// rejected: the price of per-subscription tags, since the filter index never looks at the policies a message cannot
     /// match. A subscription added while the message was being matched may be counted as filtered out.
     /// </summary>
-    private void CountFilteredOut(List<Subscription> matched)
+    private void CountFilteredOut(List<Subscription> matched, PublishedMessage message)
     {
         var all = Volatile.Read(ref subscriptions);
         if (all.Length <= matched.Count)
@@ -154,11 +155,16 @@ internal sealed partial class Topic
         {
             if (subscription.IsActive && !(matchedSet?.Contains(subscription) ?? ContainsReference(matched, subscription)))
             {
-                metrics.NotificationsFilteredOut.Add(
-                    1,
-                    new KeyValuePair<string, object?>(BrokerMetrics.TopicTag, Name),
-                    new KeyValuePair<string, object?>(BrokerMetrics.ProtocolTag, subscription.Protocol),
-                    new KeyValuePair<string, object?>(BrokerMetrics.EndpointTag, subscription.Endpoint));
+                if (metrics.NotificationsFilteredOut.Enabled)
+                {
+                    metrics.NotificationsFilteredOut.Add(
+                        1,
+                        new KeyValuePair<string, object?>(BrokerMetrics.TopicTag, Name),
+                        new KeyValuePair<string, object?>(BrokerMetrics.ProtocolTag, subscription.Protocol),
+                        new KeyValuePair<string, object?>(BrokerMetrics.EndpointTag, subscription.Endpoint));
+                }
+
+                observer?.NotificationFilteredOut(this, subscription, message);
             }
         }
 

@@ -24,6 +24,9 @@ internal sealed partial class Topic : ITopic
     private Subscription[] subscriptions = [];
 
     private readonly BrokerMetrics metrics;
+
+    /// <summary>The broker's observer, read once; null unless Broker.Testing's harness built the broker.</summary>
+    private readonly BrokerObserverGuard? observer;
     private readonly StripedCounter delivered = new();
     private readonly StripedCounter deadLettered = new();
     private readonly StripedCounter dropped = new();
@@ -35,6 +38,7 @@ internal sealed partial class Topic : ITopic
     {
         Broker = broker;
         metrics = broker.Metrics;
+        observer = broker.Observer;
         Name = name;
         Options = options;
         IsFifo = options.FifoTopic;
@@ -67,14 +71,22 @@ internal sealed partial class Topic : ITopic
     internal long DroppedCount => dropped.Read();
 
     /// <summary>A delivery reached its queue or its handler returned.</summary>
-    internal void CountDelivered(Subscription subscription)
+    internal void CountDelivered(Subscription subscription, PublishedMessage message)
     {
         delivered.Increment();
         CountFor(metrics.NotificationsDelivered, subscription);
+        observer?.NotificationDelivered(this, subscription, message);
     }
 
     /// <summary>A delivery was given up on (its retries spent, or an error no retry fixes); it is dead-lettered or dropped next.</summary>
-    internal void CountFailed(Subscription subscription) => CountFor(metrics.NotificationsFailed, subscription);
+    internal void CountFailed(Subscription subscription, PublishedMessage message)
+    {
+        CountFor(metrics.NotificationsFailed, subscription);
+        observer?.NotificationFailed(this, subscription, message);
+    }
+
+    /// <summary>Live subscriptions in subscription order (a snapshot), for the harness's idle check.</summary>
+    internal IReadOnlyList<Subscription> Subscriptions => Volatile.Read(ref subscriptions);
 
     /// <summary>Adds one under the subscription's tags (topic, protocol, endpoint), if anyone listens.</summary>
     private void CountFor(System.Diagnostics.Metrics.Counter<long> counter, Subscription subscription)
