@@ -7,7 +7,7 @@ using FsCheck;
 using FsCheck.Fluent;
 using Microsoft.Extensions.Time.Testing;
 
-namespace Broker.Tests.Streams;
+namespace Broker.PropertyTests.Models;
 
 /// <summary>
 /// Random sequences of puts (random partition keys and explicit hash keys), reads with every iterator type, splits,
@@ -53,15 +53,17 @@ public sealed class StreamModelProperties
             (3, Gen.Elements(1, 59, 3_600, 6 * 3_600, 23 * 3_600, 86_399, 86_400).Select(s => (Op)new Advance(s))),
             (3, Gen.Elements(24, 25, 30, 48, 72).Select(h => (Op)new ChangeRetention(h))));
 
-    [FsCheck.Xunit.Property(MaxTest = 300)]
-    public Property Puts_reads_reshards_and_clock_advances_agree_with_a_reference_log() =>
-        Prop.ForAll(
-            Gen.Choose(1, 4).SelectMany(shards => Operations.ListOf(), (shards, ops) => (Shards: shards, Ops: ops)).ToArbitrary(),
-            run =>
-            {
-                using var harness = new Harness(run.Shards);
-                return harness.Run(run.Ops);
-            });
+    [Fact]
+    public void Puts_reads_reshards_and_clock_advances_agree_with_a_reference_log() =>
+        PropertyRun.Check(
+            Prop.ForAll(
+                Gen.Choose(1, 4).SelectMany(shards => Operations.ListOf(), (shards, ops) => (Shards: shards, Ops: ops)).ToArbitrary(),
+                run =>
+                {
+                    using var harness = new Harness(run.Shards);
+                    return harness.Run(run.Ops);
+                }),
+            cases: 300);
 
     internal sealed record HashChoice(string Key, BigInteger? Explicit, int EdgePick);
 

@@ -3,7 +3,7 @@ using FsCheck;
 using FsCheck.Fluent;
 using Microsoft.Extensions.Time.Testing;
 
-namespace Broker.Tests.Properties;
+namespace Broker.PropertyTests.Models;
 
 /// <summary>
 /// Random sequences of send, receive, delete, change-visibility and clock advances against a FIFO queue, checked after
@@ -21,21 +21,25 @@ public sealed class FifoQueueModelProperties
         (1, Gen.Choose(0, 1000).SelectMany(pick => Gen.Elements(0, 10, 60), (pick, s) => (Op)new ChangeVisibility(pick, s))),
         (2, Gen.Elements(1, 5, 29, 30, 31, 120, 301).Select(s => (Op)new Advance(s))));
 
-    [FsCheck.Xunit.Property(MaxTest = 150)]
-    public Property Several_groups_behave_as_the_model_says() =>
-        Prop.ForAll(Operation(3).ListOf().ToArbitrary(), ops =>
-        {
-            using var harness = new Harness(deadLetterAfter: null);
-            return harness.Run(ops);
-        });
+    [Fact]
+    public void Several_groups_behave_as_the_model_says() =>
+        PropertyRun.Check(
+            Prop.ForAll(Operation(3).ListOf().ToArbitrary(), ops =>
+            {
+                using var harness = new Harness(deadLetterAfter: null);
+                return harness.Run(ops);
+            }),
+            cases: 150);
 
-    [FsCheck.Xunit.Property(MaxTest = 150)]
-    public Property One_group_with_a_dead_letter_queue_behaves_as_the_model_says() =>
-        Prop.ForAll(Operation(1).ListOf().ToArbitrary(), ops =>
-        {
-            using var harness = new Harness(deadLetterAfter: 2);
-            return harness.Run(ops);
-        });
+    [Fact]
+    public void One_group_with_a_dead_letter_queue_behaves_as_the_model_says() =>
+        PropertyRun.Check(
+            Prop.ForAll(Operation(1).ListOf().ToArbitrary(), ops =>
+            {
+                using var harness = new Harness(deadLetterAfter: 2);
+                return harness.Run(ops);
+            }),
+            cases: 150);
 
     private abstract record Op;
 
