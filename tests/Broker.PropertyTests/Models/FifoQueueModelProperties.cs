@@ -19,7 +19,8 @@ public sealed class FifoQueueModelProperties
         (4, Gen.Choose(1, 10).SelectMany(max => Gen.Elements(0, 5, 30), (max, vt) => (Op)new Receive(max, vt))),
         (3, Gen.Choose(0, 1000).Select(pick => (Op)new Delete(pick))),
         (1, Gen.Choose(0, 1000).SelectMany(pick => Gen.Elements(0, 10, 60), (pick, s) => (Op)new ChangeVisibility(pick, s))),
-        (2, Gen.Elements(1, 5, 29, 30, 31, 120, 301).Select(s => (Op)new Advance(s))));
+        (2, Gen.Elements(1, 5, 29, 30, 31, 120, 301).Select(s => (Op)new Advance(s))),
+        (1, Gen.Constant((Op)new Purge())));
 
     [Fact]
     public void Several_groups_behave_as_the_model_says() =>
@@ -29,7 +30,7 @@ public sealed class FifoQueueModelProperties
                 using var harness = new Harness(deadLetterAfter: null);
                 return harness.Run(script.Ops);
             }),
-            cases: 150);
+            cases: 500);
 
     [Fact]
     public void One_group_with_a_dead_letter_queue_behaves_as_the_model_says() =>
@@ -39,7 +40,7 @@ public sealed class FifoQueueModelProperties
                 using var harness = new Harness(deadLetterAfter: 2);
                 return harness.Run(script.Ops);
             }),
-            cases: 150);
+            cases: 500);
 
     [Fact]
     public void Several_groups_with_a_dead_letter_queue_behave_as_the_model_says() =>
@@ -49,19 +50,40 @@ public sealed class FifoQueueModelProperties
                 using var harness = new Harness(deadLetterAfter: run.Setting);
                 return harness.Run(run.Script.Ops);
             }),
-            cases: 300);
+            cases: 1500);
 
     private abstract record Op;
 
-    private sealed record Send(int Group, int DeduplicationId) : Op;
+    private sealed record Send(int Group, int DeduplicationId) : Op
+    {
+        public override string ToString() => $"Send(g{Group}, d{DeduplicationId})";
+    }
 
-    private sealed record Receive(int Max, int VisibilitySeconds) : Op;
+    private sealed record Receive(int Max, int VisibilitySeconds) : Op
+    {
+        public override string ToString() => $"Receive(max: {Max}, visibility: {VisibilitySeconds}s)";
+    }
 
-    private sealed record Delete(int Pick) : Op;
+    private sealed record Delete(int Pick) : Op
+    {
+        public override string ToString() => $"Delete(handle pick {Pick})";
+    }
 
-    private sealed record ChangeVisibility(int Pick, int Seconds) : Op;
+    private sealed record ChangeVisibility(int Pick, int Seconds) : Op
+    {
+        public override string ToString() => $"ChangeVisibility(handle pick {Pick}, {Seconds}s)";
+    }
 
-    private sealed record Advance(int Seconds) : Op;
+    /// <summary>Purge the queue: every message goes, and so does the deduplication history (SQS).</summary>
+    private sealed record Purge : Op
+    {
+        public override string ToString() => "Purge";
+    }
+
+    private sealed record Advance(int Seconds) : Op
+    {
+        public override string ToString() => $"Advance({Seconds}s)";
+    }
 
     private sealed class ModelMessage(string body, int group, string messageId)
     {
@@ -139,6 +161,16 @@ public sealed class FifoQueueModelProperties
                     break;
                 case Advance advance:
                     time.Advance(TimeSpan.FromSeconds(advance.Seconds));
+                    break;
+                case Purge:
+                    Sync(queue.PurgeAsync());
+                    foreach (var message in groups.SelectMany(g => g))
+                    {
+                        message.Gone = true;
+                    }
+
+                    Array.ForEach(groups, g => g.Clear());
+                    deduplication.Clear();
                     break;
             }
         }

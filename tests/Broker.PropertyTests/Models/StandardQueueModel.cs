@@ -179,9 +179,12 @@ internal sealed class StandardQueueModel : IDisposable
             var body = received.GetBodyAsString();
             Expect(byBody.TryGetValue(body, out var message) && visible.Contains(message!), $"{what}: {body} came back but was not visible");
             Expect(returned.Add(message!), $"{what}: {body} came back twice");
-            Expect(message!.ReceiveCount < maxReceiveCount, $"{what}: {body} was delivered a {message.ReceiveCount + 1}th time past maxReceiveCount {maxReceiveCount}");
+            Expect(message!.ReceiveCount < maxReceiveCount, $"{what}: {body} was delivered again after {message.ReceiveCount} receives (maxReceiveCount {maxReceiveCount}) instead of moving to the DLQ");
             Expect(received.MessageId == message.MessageId, $"{what}: {body} keeps its message id");
             Expect(received.ApproximateReceiveCount == message.ReceiveCount + 1, $"{what}: {body} receive count {received.ApproximateReceiveCount}, the model says {message.ReceiveCount + 1}");
+            Expect(
+                received.SentTimestamp == message.SentAt && received.ApproximateFirstReceiveTimestamp == (message.FirstReceivedAt ?? Now),
+                $"{what}: {body} sent at {received.SentTimestamp:HH:mm:ss}, first received at {received.ApproximateFirstReceiveTimestamp:HH:mm:ss}; the model says {message.SentAt:HH:mm:ss} and {message.FirstReceivedAt ?? Now:HH:mm:ss}");
             Expect(received.MessageAttributes.TryGetValue("n", out var n) && n.StringValue == body, $"{what}: {body} keeps its attributes");
         }
 
@@ -202,6 +205,7 @@ internal sealed class StandardQueueModel : IDisposable
         {
             var message = byBody[received.GetBodyAsString()];
             message.ReceiveCount++;
+            message.FirstReceivedAt ??= Now;
             message.VisibleAt = deadline;
             handles.Add(new Handle(received, message, message.ReceiveCount));
         }
@@ -238,6 +242,7 @@ internal sealed class StandardQueueModel : IDisposable
                 Expect(
                     received.MessageId == message!.MessageId && received.SentTimestamp == message.SentAt
                     && received.ApproximateReceiveCount == message.ReceiveCount + 1
+                    && received.ApproximateFirstReceiveTimestamp == message.FirstReceivedAt
                     && received.Attributes.GetValueOrDefault("DeadLetterQueueSourceArn") == queue.Arn
                     && received.MessageAttributes.TryGetValue("n", out var n) && n.StringValue == body,
                     $"step {step}: {body} in the DLQ keeps its id, sent time, receive count ({received.ApproximateReceiveCount} after {message.ReceiveCount}) and attributes, and names its source");
@@ -337,6 +342,8 @@ internal sealed class StandardQueueModel : IDisposable
         public DateTimeOffset VisibleAt { get; set; }
 
         public int ReceiveCount { get; set; }
+
+        public DateTimeOffset? FirstReceivedAt { get; set; }
 
         public Fate Fate { get; set; }
     }

@@ -39,7 +39,7 @@ public sealed class StandardQueueModelProperties
                 using var model = new StandardQueueModel(maxReceiveCount: run.Setting);
                 model.Run(run.Script.Ops);
             }),
-            cases: 300);
+            cases: 2000);
 }
 
 /// <summary>One step of a standard-queue script; names are short so that a counterexample reads as a script.</summary>

@@ -62,7 +62,7 @@ public sealed partial class StreamModelProperties
                 using var harness = new Harness(run.Setting);
                 return harness.Run(run.Script.Ops);
             }),
-            cases: 300);
+            cases: 1500);
 
     internal sealed record HashChoice(string Key, BigInteger? Explicit, int EdgePick)
     {

@@ -60,7 +60,7 @@ public sealed class TopicModelProperties
                 using var model = new TopicModel();
                 model.Run(script.Ops);
             }),
-            cases: 200);
+            cases: 1000);
 
     [Fact]
     public void A_fifo_topic_into_fifo_queues_deduplicates_and_keeps_each_group_in_order() =>
@@ -70,7 +70,7 @@ public sealed class TopicModelProperties
                 using var model = new FifoTopicModel(raw: run.Setting);
                 model.Run(run.Script.Ops);
             }),
-            cases: 200);
+            cases: 1000);
 }
 
 /// <summary>The fixed filter policies, each with the predicate that decides, by hand, which messages it lets through.</summary>
