@@ -33,13 +33,23 @@ internal static class Scripts
 {
     /// <summary>Random scripts of <paramref name="operation"/>; a failing one shrinks by dropping runs of operations, then single ones.</summary>
     public static Arbitrary<Script<TOp>> Of<TOp>(Gen<TOp> operation) =>
-        Arb.From(operation.ListOf().Select(ops => new Script<TOp>([.. ops])), script => Shrink(script.Ops).Select(ops => new Script<TOp>(ops)));
+        Arb.From(Lists(operation).Select(ops => new Script<TOp>([.. ops])), script => Shrink(script.Ops).Select(ops => new Script<TOp>(ops)));
 
     /// <summary>A setting drawn once per run with a script; shrinking keeps the setting and shrinks the script.</summary>
     public static Arbitrary<(TSetting Setting, Script<TOp> Script)> Of<TSetting, TOp>(Gen<TSetting> setting, Gen<TOp> operation) =>
         Arb.From(
-            setting.SelectMany(_ => operation.ListOf(), (s, ops) => (s, new Script<TOp>([.. ops]))),
+            setting.SelectMany(_ => Lists(operation), (s, ops) => (s, new Script<TOp>([.. ops]))),
             run => Shrink(run.Item2.Ops).Select(ops => (run.Item1, new Script<TOp>(ops))));
+
+    /// <summary>
+    /// Up to twice FsCheck's size (which grows to 100 over a run) operations: long scripts reach the states that need many
+    /// steps (a third receive, a retention period, several reshards).
+    /// </summary>
+    private static Gen<List<TOp>> Lists<TOp>(Gen<TOp> operation) =>
+        Gen.Sized(size => Gen.Choose(0, 2 * size)).SelectMany(length => operation.ListOf(length));
+
+    /// <summary>Between 1 and 10 of <paramref name="entry"/>: a batch.</summary>
+    public static Gen<T[]> Batch<T>(Gen<T> entry) => Gen.Choose(1, 10).SelectMany(length => entry.ArrayOf(length));
 
     /// <summary>Smaller lists, biggest cuts first: halves, quarters, … single operations.</summary>
     internal static IEnumerable<IReadOnlyList<TOp>> Shrink<TOp>(IReadOnlyList<TOp> ops)

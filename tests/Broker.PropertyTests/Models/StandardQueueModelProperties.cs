@@ -17,12 +17,12 @@ public sealed class StandardQueueModelProperties
 
     private static Gen<QueueOp> Operation => Gen.Frequency(
         (6, MessageDelays.Select(d => (QueueOp)new Send(d))),
-        (2, MessageDelays.ArrayOf().Where(d => d.Length is > 0 and <= 10).Select(d => (QueueOp)new SendBatch(d))),
+        (2, Scripts.Batch(MessageDelays).Select(d => (QueueOp)new SendBatch(d))),
         (6, from max in Gen.Choose(1, 10)
             from visibility in Gen.Elements<int?>(null, null, 0, 5, 30)
             select (QueueOp)new Receive(max, visibility)),
         (3, Gen.Choose(0, 1_000).Select(pick => (QueueOp)new Delete(pick))),
-        (1, Gen.Choose(0, 1_000).ArrayOf().Where(p => p.Length is > 0 and <= 10).Select(p => (QueueOp)new DeleteBatch(p))),
+        (1, Scripts.Batch(Gen.Choose(0, 1_000)).Select(p => (QueueOp)new DeleteBatch(p))),
         (2, from pick in Gen.Choose(0, 1_000)
             from seconds in Gen.Elements(0, 0, 10, 60)
             select (QueueOp)new ChangeVisibility(pick, seconds)),

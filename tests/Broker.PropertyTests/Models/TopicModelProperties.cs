@@ -26,7 +26,7 @@ public sealed class TopicModelProperties
 
     private static Gen<TopicOp> Operation => Gen.Frequency(
         (6, Message.Select(m => (TopicOp)m)),
-        (2, Message.ArrayOf().Where(m => m.Length is > 0 and <= 10).Select(m => (TopicOp)new PubBatch(m))),
+        (2, Scripts.Batch(Message).Select(m => (TopicOp)new PubBatch(m))),
         (3, from queue in Gen.Choose(0, Queues - 1)
             from policy in Gen.Choose(0, Policies.All.Length - 1)
             from raw in Gen.Elements(true, false)
@@ -48,7 +48,7 @@ public sealed class TopicModelProperties
 
     private static Gen<FifoTopicOp> FifoOperation => Gen.Frequency(
         (6, FifoMessage.Select(m => (FifoTopicOp)m)),
-        (2, FifoMessage.ArrayOf().Where(e => e.Length is > 0 and <= 10).Select(e => (FifoTopicOp)new FifoPubBatch(e))),
+        (2, Scripts.Batch(FifoMessage).Select(e => (FifoTopicOp)new FifoPubBatch(e))),
         (2, Gen.Choose(0, FifoTopicModel.Queues - 1).Select(q => (FifoTopicOp)new Drain(q))),
         (2, Gen.Elements(1, 60, 299, 300, 301).Select(s => (FifoTopicOp)new FifoWait(s))));
 
