@@ -28,6 +28,15 @@ internal sealed class Script<TOp>(IReadOnlyList<TOp> ops)
     }
 }
 
+/// <summary>A script with a setting drawn once for it (a shard count, a maxReceiveCount, delivery formats).</summary>
+/// <typeparam name="TSetting">The setting's type.</typeparam>
+/// <typeparam name="TOp">The operation type of one model.</typeparam>
+internal sealed record Run<TSetting, TOp>(TSetting Setting, Script<TOp> Script)
+{
+    public override string ToString() =>
+        $"setting: {(Setting is System.Collections.IEnumerable values and not string ? string.Join(", ", values.Cast<object>()) : Setting)}{Environment.NewLine}{Script}";
+}
+
 /// <summary>Generators that shrink: FsCheck's <c>Gen.ToArbitrary</c> alone has no shrinker, so a failure would not get smaller.</summary>
 internal static class Scripts
 {
@@ -36,10 +45,10 @@ internal static class Scripts
         Arb.From(Lists(operation).Select(ops => new Script<TOp>([.. ops])), script => Shrink(script.Ops).Select(ops => new Script<TOp>(ops)));
 
     /// <summary>A setting drawn once per run with a script; shrinking keeps the setting and shrinks the script.</summary>
-    public static Arbitrary<(TSetting Setting, Script<TOp> Script)> Of<TSetting, TOp>(Gen<TSetting> setting, Gen<TOp> operation) =>
+    public static Arbitrary<Run<TSetting, TOp>> Of<TSetting, TOp>(Gen<TSetting> setting, Gen<TOp> operation) =>
         Arb.From(
-            setting.SelectMany(_ => Lists(operation), (s, ops) => (s, new Script<TOp>([.. ops]))),
-            run => Shrink(run.Item2.Ops).Select(ops => (run.Item1, new Script<TOp>(ops))));
+            setting.SelectMany(_ => Lists(operation), (s, ops) => new Run<TSetting, TOp>(s, new Script<TOp>([.. ops]))),
+            run => Shrink(run.Script.Ops).Select(ops => run with { Script = new Script<TOp>(ops) }));
 
     /// <summary>
     /// Up to twice FsCheck's size (which grows to 100 over a run) operations: long scripts reach the states that need many

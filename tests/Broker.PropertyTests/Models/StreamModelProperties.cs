@@ -81,23 +81,42 @@ public sealed partial class StreamModelProperties
         public override string ToString() => $"PutBatch({string.Join(", ", Entries.Select(e => e.ToString()))})";
     }
 
-    internal sealed record Read(int ShardPick, int Type, int RecordPick, int Nudge, int Limit) : Op;
+    internal sealed record Read(int ShardPick, int Type, int RecordPick, int Nudge, int Limit) : Op
+    {
+        public override string ToString() =>
+            $"Read(shard pick {ShardPick}, {(Type == 5 ? "AtTimestamp before the horizon" : ((ShardIteratorType)Type).ToString())}, record pick {RecordPick}, nudge {Nudge} ms, limit {Limit})";
+    }
 
-    internal sealed record Split(int ShardPick, int Fraction, int Invalid) : Op;
+    internal sealed record Split(int ShardPick, int Fraction, int Invalid) : Op
+    {
+        public override string ToString() => Invalid == 0 ? $"Split(shard pick {ShardPick}, invalid key {Fraction % 4})" : $"Split(shard pick {ShardPick}, at {Fraction / 10.0:0.0}% of its range)";
+    }
 
-    internal sealed record Merge(int PairPick, bool Adjacent, bool Swap) : Op;
+    internal sealed record Merge(int PairPick, bool Adjacent, bool Swap) : Op
+    {
+        public override string ToString() => $"Merge(pair pick {PairPick}{(Adjacent ? string.Empty : ", not adjacent")}{(Swap ? ", upper first" : string.Empty)})";
+    }
 
-    internal sealed record UpdateCount(int TargetPick) : Op;
+    internal sealed record UpdateCount(int TargetPick) : Op
+    {
+        public override string ToString() => $"UpdateShardCount(target pick {TargetPick})";
+    }
 
     internal sealed record Advance(int Seconds) : Op
     {
         public override string ToString() => $"Advance({Seconds}s)";
     }
 
-    internal sealed record ChangeRetention(int Hours) : Op;
+    internal sealed record ChangeRetention(int Hours) : Op
+    {
+        public override string ToString() => $"SetRetention({Hours} h)";
+    }
 
     /// <summary>Read the whole stream from the trim horizon, parents before children, <paramref name="Limit"/> records a call.</summary>
-    internal sealed record ReadAll(int Limit) : Op;
+    internal sealed record ReadAll(int Limit) : Op
+    {
+        public override string ToString() => $"ReadAll(limit {Limit})";
+    }
 
     private sealed record ModelRecord(BigInteger Sequence, string SequenceText, string Key, string Data, DateTimeOffset Arrival);
 
