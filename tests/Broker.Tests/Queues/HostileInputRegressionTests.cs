@@ -33,4 +33,26 @@ public sealed class HostileInputRegressionTests : QueueFixture
 
         Assert.Equal("a\U0001F600b", (await ReceiveOne(queue)).GetBodyAsString());
     }
+
+    // Base64url tokens of the right length whose characters are outside the alphabet, or whose last character carries
+    // bits that no encoder writes: decoding them threw FormatException instead of answering ReceiptHandleIsInvalid.
+    [Theory]
+    [InlineData("!!!!!!!!!!!!!!!!!!!!!!!!!!")]
+    [InlineData("AAAAAAAAAAAAAAAAAAAAAAAAAB")]
+    [InlineData("AAAAAAAAAAAAAAAAAAAAAAAA==")]
+    public async Task A_forged_receipt_handle_that_is_not_base64url_is_refused_with_ReceiptHandleIsInvalid(string handle)
+    {
+        var queue = Broker.CreateQueue("q");
+        await queue.SendAsync("m");
+        await ReceiveOne(queue);
+
+        var delete = await Assert.ThrowsAsync<BrokerException>(async () => await queue.DeleteAsync(handle));
+        var change = await Assert.ThrowsAsync<BrokerException>(async () => await queue.ChangeVisibilityAsync(handle, TimeSpan.Zero));
+        var batch = await queue.DeleteBatchAsync([new DeleteMessageBatchEntry("e", handle)]);
+
+        Assert.Equal(BrokerErrorCodes.ReceiptHandleIsInvalid, delete.ErrorCode);
+        Assert.Equal(BrokerErrorCodes.ReceiptHandleIsInvalid, change.ErrorCode);
+        Assert.Equal(BrokerErrorCodes.ReceiptHandleIsInvalid, Assert.Single(batch.Failed).Code);
+        Assert.Equal(1, queue.GetAttributes().ApproximateNumberOfMessagesNotVisible);
+    }
 }
