@@ -107,6 +107,7 @@ internal sealed class HostileWorld : IDisposable
 
         var other = Broker.CreateStream("audit");
         Wait(other.PutRecordAsync(new PutRecordRequest("a", Utf8("audit"))));
+        ForeignIterator = other.GetShardIterator("shardId-000000000000", ShardIteratorType.TrimHorizon);
 
         var ghost = Broker.CreateStream("ghost-stream");
         Wait(ghost.PutRecordAsync(new PutRecordRequest("g", Utf8("old"))));
