@@ -32,6 +32,7 @@ internal static class HostilePolicies
         "{\"a\":[" + string.Join(',', Enumerable.Range(0, 151)) + "]}",
         OrFanOut(10),
         OrFanOut(20),
+        OrProduct(40),
         "{\"$or\":[" + string.Join(',', Enumerable.Range(0, 10_000).Select(static i => $"{{\"k{i}\":[1]}}")) + "]}",
         "{\"a\":[1],\"b\":[1],\"c\":[1],\"d\":[1],\"e\":[1],\"f\":[1]}",
         "{\"a\":[{\"wildcard\":\"" + string.Concat(Enumerable.Repeat("*a", 500)) + "\"}]}",
@@ -52,6 +53,16 @@ internal static class HostilePolicies
 
         text.Append("[1]").Append('}', levels);
         return text.ToString();
+    }
+
+    /// <summary>
+    /// Two parent keys, each over <paramref name="keys"/> sibling keys holding a two-way $or: 4^keys alternatives in
+    /// linear text (40 keys: 2^80 in under 3 KB, which once wrapped the engine's 64-bit count to 0).
+    /// </summary>
+    public static string OrProduct(int keys)
+    {
+        var inner = "{" + string.Join(',', Enumerable.Range(0, keys).Select(static i => $"\"k{i}\":{{\"$or\":[{{\"a\":[1]}},{{\"b\":[1]}}]}}")) + "}";
+        return $"{{\"A\":{inner},\"B\":{inner}}}";
     }
 
     public static Arbitrary<HostileText> Arbitrary() => HostileText.Arbitrary(

@@ -43,8 +43,11 @@ internal sealed class HostileWorld : IDisposable
 
     public IDataStream Clicks { get; private set; } = null!;
 
-    /// <summary>Receipt handles of messages in flight in <see cref="Jobs"/> (three of them).</summary>
-    public IReadOnlyList<string> JobReceipts { get; private set; } = [];
+    /// <summary>The messages in flight in <see cref="Jobs"/> (three of them), as received.</summary>
+    public IReadOnlyList<ReceivedMessage> JobMessages { get; private set; } = [];
+
+    /// <summary>Receipt handles of <see cref="JobMessages"/>.</summary>
+    public IReadOnlyList<string> JobReceipts => [.. JobMessages.Select(static m => m.ReceiptHandle)];
 
     public string OrderReceipt { get; private set; } = "";
 
@@ -140,7 +143,7 @@ internal sealed class HostileWorld : IDisposable
         }
 
         // The receive finds "poison" over its receive limit and moves it to the dead-letter queue.
-        JobReceipts = [.. Wait(Jobs.ReceiveAsync(new ReceiveRequest { MaxNumberOfMessages = 10 })).Select(m => m.ReceiptHandle)];
+        JobMessages = Wait(Jobs.ReceiveAsync(new ReceiveRequest { MaxNumberOfMessages = 10 }));
         foreach (var body in new[] { "d", "e", "f" })
         {
             Wait(Jobs.SendAsync(new SendMessageRequest(body)));
