@@ -138,6 +138,21 @@ public sealed class QueueControlHostileTests
         Expect.Outcome(world, "StartMessageMoveTask(null)", verdict, () => world.Broker.StartMessageMoveTask(null!));
         Expect.Outcome(world, "ListMessageMoveTasks(null)", verdict, () => world.Broker.ListMessageMoveTasks(null!));
         Expect.Outcome(world, "CancelMessageMoveTask(null)", verdict with { Allowed = [InvalidParameterValue] }, () => world.Broker.CancelMessageMoveTask(null!));
+        Expect.Outcome(world, "new MessageBroker(null)", verdict, () => new MessageBroker(null!).Dispose());
+        Expect.Outcome(world, "Subscribe(null queue)", verdict, () => world.Events.Subscribe((IMessageQueue)null!));
+        Expect.Outcome(world, "Subscribe(null handler)", verdict, () => world.Events.Subscribe((Func<Topics.Notification, CancellationToken, ValueTask>)null!));
+        Expect.Outcome(world, "PublishAsync(null)", verdict, async () => await world.Events.PublishAsync(null!));
+        Expect.Outcome(world, "PublishBatchAsync(null)", verdict, async () => await world.Events.PublishBatchAsync(null!));
+        Expect.Outcome(world, "SetAttribute(null, null)", verdict, () => world.FilteredSubscription.SetAttribute(null!, null!));
+        Expect.Outcome(world, "FilterPolicy.Parse(null)", verdict, () => Filtering.FilterPolicy.Parse(null!));
+        Expect.Outcome(world, "PutRecordAsync(null)", verdict, async () => await world.Clicks.PutRecordAsync(null!));
+        Expect.Outcome(world, "PutRecordsAsync(null)", verdict, async () => await world.Clicks.PutRecordsAsync(null!));
+        Expect.Outcome(world, "GetRecordsAsync(null)", verdict with { Allowed = [InvalidArgumentException] }, async () => await world.Clicks.GetRecordsAsync(null!));
+        Expect.Outcome(world, "GetShardIterator(null)", verdict with { Allowed = [ResourceNotFoundException] }, () => world.Clicks.GetShardIterator(null!, Streams.ShardIteratorType.Latest));
+        Expect.Outcome(world, "SplitShard(null, null)", verdict, () => world.Clicks.SplitShard(null!, null!));
+        Expect.Outcome(world, "RegisterConsumer(null)", verdict, () => world.Clicks.RegisterConsumer(null!));
+        Expect.Outcome(world, "DeleteStream(null)", verdict, () => world.Broker.DeleteStream(null!));
+        Expect.Outcome(world, "DeleteTopic(null)", verdict, () => world.Broker.DeleteTopic(null!));
         Expect.Outcome(world, "SendAsync(null attribute value)", verdict with { Allowed = [InvalidParameterValue] }, async () =>
             await world.Jobs.SendAsync(new SendMessageRequest("b") { MessageAttributes = new Dictionary<string, MessageAttributeValue> { ["a"] = null! } }));
     }
