@@ -190,6 +190,11 @@ internal sealed record HostileBatch(string[] Ids)
             .SelectMany(n => Gen.ArrayOf(IdGen, n))
             .Select(static ids => new HostileBatch(ids));
 
+    /// <summary>Shrinks by dropping one id at a time.</summary>
+    public static Arbitrary<HostileBatch> Arbitrary() => Arb.From(
+        Generator,
+        static batch => Enumerable.Range(0, batch.Ids.Length).Select(i => new HostileBatch([.. batch.Ids[..i], .. batch.Ids[(i + 1)..]])));
+
     /// <summary>The codes the batch must fail with (either order of checks is AWS-plausible when both apply), or none when it is well formed.</summary>
     public string[] ExpectedCodes
     {

@@ -105,7 +105,7 @@ public sealed class QueueMessageHostileTests
 
     [Fact]
     public void Batches_that_are_empty_too_large_or_have_bad_or_repeated_ids_are_refused_whole() =>
-        PropertyRun.Check(Prop.ForAll(Arb.From(HostileBatch.Generator), batch =>
+        PropertyRun.Check(Prop.ForAll(HostileBatch.Arbitrary(), batch =>
         {
             using var world = HostileWorld.Create();
             var verdict = batch.ExpectedCodes.Length > 0 ? Verdict.FailsWithOneOf(batch.ExpectedCodes) : Verdict.MaySucceedOr();
