@@ -1,18 +1,16 @@
-using System.Text;
-
 namespace Broker.Queues;
 
 /// <summary>One entry of a send batch: an id unique within the batch and the message, as in SQS's SendMessageBatch.</summary>
 public sealed class SendMessageBatchEntry
 {
-    /// <summary>An entry whose body is <paramref name="body"/> encoded as UTF-8.</summary>
+    /// <summary>An entry whose body is <paramref name="body"/> encoded as UTF-8; an unpaired surrogate is kept as an invalid sequence (not replaced by U+FFFD), so the send is refused with <c>InvalidMessageContents</c> as SQS refuses it.</summary>
     /// <param name="id">Unique within the batch; up to 80 letters, digits, '-' and '_'.</param>
     /// <param name="body">The body.</param>
     public SendMessageBatchEntry(string id, string body)
     {
         ArgumentNullException.ThrowIfNull(body);
         Id = id;
-        Body = Encoding.UTF8.GetBytes(body);
+        Body = Internal.MessageValidation.EncodeBody(body);
         OwnsBody = true;
     }
 

@@ -1,16 +1,14 @@
-using System.Text;
-
 namespace Broker.Queues;
 
 /// <summary>A message to send, as SQS's SendMessage takes it.</summary>
 public sealed class SendMessageRequest
 {
-    /// <summary>A message whose body is <paramref name="body"/> encoded as UTF-8.</summary>
+    /// <summary>A message whose body is <paramref name="body"/> encoded as UTF-8; an unpaired surrogate is kept as an invalid sequence (not replaced by U+FFFD), so the send is refused with <c>InvalidMessageContents</c> as SQS refuses it.</summary>
     /// <param name="body">The body; at least one character, only the characters SQS allows.</param>
     public SendMessageRequest(string body)
     {
         ArgumentNullException.ThrowIfNull(body);
-        Body = Encoding.UTF8.GetBytes(body);
+        Body = Internal.MessageValidation.EncodeBody(body);
         OwnsBody = true;
     }
 

@@ -99,6 +99,9 @@ internal static class PolicyCompiler
         return policy;
     }
 
+    /// <summary>Where the counts below stop growing: far above every limit, and small enough that a sum of two cannot overflow.</summary>
+    private const long Saturated = 1L << 40;
+
     /// <summary>How many sub-rules <c>$or</c> expansion gives, saturating far above every limit.</summary>
     private static long CountSubRules(FieldsNode node)
     {
@@ -107,15 +110,23 @@ internal static class PolicyCompiler
         {
             long factor = value switch
             {
-                OrNode or => or.Branches.Sum(CountSubRules),
+                OrNode or => or.Branches.Aggregate(0L, static (sum, branch) => Math.Min(sum + CountSubRules(branch), Saturated)),
                 FieldsNode nested => CountSubRules(nested),
                 _ => 1,
             };
-            count = Math.Min(count * factor, 1L << 40);
+            count = SaturatingMultiply(count, factor);
         }
 
         return count;
     }
+
+    /// <summary>
+    /// <paramref name="a"/> × <paramref name="b"/>, or <see cref="Saturated"/> when larger. Both are at most Saturated, so
+    /// the plain product could overflow: 2^40 × 2^40 wraps to 0, which once let a 3 KB policy of 2^80 alternatives pass
+    /// the limits and be expanded.
+    /// </summary>
+    private static long SaturatingMultiply(long a, long b) =>
+        a == 0 || b <= Saturated / a ? Math.Min(a * b, Saturated) : Saturated;
 
     /// <summary>
     /// SNS's combination count (AWS-validated through LocalStack): walking keys in order, a value list multiplies the
@@ -127,12 +138,12 @@ internal static class PolicyCompiler
         {
             combinations = value switch
             {
-                OrNode or => or.Branches.Sum(branch => Weigh(branch, depth, combinations)),
+                OrNode or => or.Branches.Aggregate(0L, (sum, branch) => Math.Min(sum + Weigh(branch, depth, combinations), Saturated)),
                 FieldsNode nested => Weigh(nested, depth + 1, combinations),
-                MatchNode match => combinations * match.ValueCount * depth,
+                MatchNode match => SaturatingMultiply(SaturatingMultiply(combinations, match.ValueCount), depth),
                 _ => combinations,
             };
-            combinations = Math.Min(combinations, 1L << 40);
+            combinations = Math.Min(combinations, Saturated);
         }
 
         return combinations;

@@ -32,7 +32,8 @@ internal sealed partial class PolicyParser
         {
             document = JsonDocument.Parse(json);
         }
-        catch (JsonException e)
+        // JsonDocument.Parse(string) throws ArgumentException, not JsonException, for a lone surrogate.
+        catch (Exception e) when (e is JsonException or ArgumentException)
         {
             throw PolicyErrors.NotJson(dialect, e);
         }

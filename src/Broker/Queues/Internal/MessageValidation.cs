@@ -73,6 +73,38 @@ internal static class MessageValidation
         return !HasUnpairedSurrogate(text);
     }
 
+    /// <summary>
+    /// The UTF-8 of a string body, except that an unpaired surrogate is written as its own three-byte sequence (ED A0 80
+    /// to ED BF BF, which is not UTF-8) instead of being replaced by U+FFFD. <see cref="ValidateBody"/> then refuses the
+    /// body with <c>InvalidMessageContents</c>, as SQS does, rather than the broker storing a silently altered one.
+    /// </summary>
+    public static byte[] EncodeBody(string text)
+    {
+        if (!HasUnpairedSurrogate(text))
+        {
+            return Encoding.UTF8.GetBytes(text);
+        }
+
+        var bytes = new List<byte>(text.Length * 3);
+        Span<byte> buffer = stackalloc byte[4];
+        for (var i = 0; i < text.Length; i++)
+        {
+            if (Rune.TryGetRuneAt(text, i, out var rune))
+            {
+                var written = rune.EncodeToUtf8(buffer);
+                bytes.AddRange(buffer[..written]);
+                i += rune.Utf16SequenceLength - 1;
+            }
+            else
+            {
+                int unit = text[i];
+                bytes.AddRange([(byte)(0xE0 | (unit >> 12)), (byte)(0x80 | ((unit >> 6) & 0x3F)), (byte)(0x80 | (unit & 0x3F))]);
+            }
+        }
+
+        return [.. bytes];
+    }
+
     private static bool HasUnpairedSurrogate(string text)
     {
         for (var i = 0; i < text.Length; i++)

@@ -40,7 +40,10 @@ internal static class ReceiptHandleCodec
         }
 
         Span<byte> bytes = stackalloc byte[ByteLength];
-        if (!Base64Url.TryDecodeFromChars(handle, bytes, out var written) || written != ByteLength
+        // DecodeFromChars reports bad input in its status; TryDecodeFromChars would throw FormatException for a forged
+        // handle with a character outside the alphabet or non-zero trailing bits.
+        if (Base64Url.DecodeFromChars(handle, bytes, out var consumed, out var written) != System.Buffers.OperationStatus.Done
+            || consumed != handle.Length || written != ByteLength
             || BinaryPrimitives.ReadUInt64LittleEndian(bytes[11..]) != Tag(bytes[..11], key))
         {
             return false;

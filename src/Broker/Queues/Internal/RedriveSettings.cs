@@ -112,7 +112,9 @@ internal static class RedriveSettings
                 return new RedrivePolicy(target.GetString()!, maxReceiveCount);
             }
         }
-        catch (JsonException)
+        // JsonDocument.Parse(string) throws ArgumentException, not JsonException, for a lone surrogate; GetString and
+        // GetInt32 throw InvalidOperationException for an element of another kind.
+        catch (Exception error) when (error is JsonException or ArgumentException or InvalidOperationException)
         {
         }
 
@@ -146,7 +148,9 @@ internal static class RedriveSettings
                 }
             }
         }
-        catch (JsonException)
+        // JsonDocument.Parse(string) throws ArgumentException, not JsonException, for a lone surrogate; GetString and
+        // GetInt32 throw InvalidOperationException for an element of another kind.
+        catch (Exception error) when (error is JsonException or ArgumentException or InvalidOperationException)
         {
         }
 

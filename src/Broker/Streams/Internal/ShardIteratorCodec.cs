@@ -31,8 +31,12 @@ internal static class ShardIteratorCodec
     {
         data = default;
         Span<byte> bytes = stackalloc byte[ByteLength];
+
+        // DecodeFromChars reports bad input in its status; TryDecodeFromChars would throw FormatException for a forged
+        // iterator with a character outside the alphabet or non-zero trailing bits.
         if (iterator is null || iterator.Length != Base64Url.GetEncodedLength(ByteLength)
-            || !Base64Url.TryDecodeFromChars(iterator, bytes, out var written) || written != ByteLength
+            || Base64Url.DecodeFromChars(iterator, bytes, out var consumed, out var written) != System.Buffers.OperationStatus.Done
+            || consumed != iterator.Length || written != ByteLength
             || BinaryPrimitives.ReadUInt64LittleEndian(bytes[PayloadLength..]) != Tag(bytes[..PayloadLength], key))
         {
             return false;

@@ -123,7 +123,8 @@ internal static class PublishValidation
         {
             document = JsonDocument.Parse(message);
         }
-        catch (JsonException)
+        // JsonDocument.Parse(string) throws ArgumentException, not JsonException, for a lone surrogate.
+        catch (Exception error) when (error is JsonException or ArgumentException)
         {
             throw Invalid("Message Structure - JSON message body failed to parse");
         }
@@ -274,7 +275,8 @@ internal static class PublishValidation
 
             return true;
         }
-        catch (JsonException)
+        // JsonDocument.Parse(string) throws ArgumentException, not JsonException, for a lone surrogate.
+        catch (Exception error) when (error is JsonException or ArgumentException)
         {
             return false;
         }

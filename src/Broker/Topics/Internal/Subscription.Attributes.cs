@@ -82,7 +82,8 @@ internal abstract partial class Subscription
                     ? arn.GetString()
                     : null;
         }
-        catch (JsonException error)
+        // JsonDocument.Parse(string) throws ArgumentException, not JsonException, for a lone surrogate.
+        catch (Exception error) when (error is JsonException or ArgumentException)
         {
             throw PublishValidation.Invalid($"RedrivePolicy: failed to parse JSON. {error.Message}");
         }
@@ -147,7 +148,8 @@ internal abstract partial class Subscription
 
                 return policy;
             }
-            catch (Exception error) when (error is JsonException or InvalidOperationException or FormatException)
+            // JsonDocument.Parse(string) throws ArgumentException, not JsonException, for a lone surrogate.
+            catch (Exception error) when (error is JsonException or ArgumentException or InvalidOperationException or FormatException)
             {
                 throw PublishValidation.Invalid($"DeliveryPolicy: failed to parse JSON. {error.Message}");
             }
