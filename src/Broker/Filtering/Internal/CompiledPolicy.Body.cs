@@ -84,49 +84,6 @@ internal sealed partial class CompiledPolicy
             return true;
         }
 
-        Span<int> chosen = conditions.Length <= 64 ? stackalloc int[conditions.Length] : new int[conditions.Length];
-        return Assign(conditions, leaves, remap, chosen, 0);
-    }
-
-    /// <summary>Backtracking search for one leaf per condition, pairwise array-consistent.</summary>
-    private static bool Assign(Condition[] conditions, EventLeaves leaves, int[]? remap, Span<int> chosen, int next)
-    {
-        if (next == conditions.Length)
-        {
-            return true;
-        }
-
-        var condition = conditions[next];
-        var last = leaves.LastLeaf(remap is null ? condition.PathId : remap[condition.PathId]);
-        if (last < 0)
-        {
-            chosen[next] = -1; // exists:false, already checked by the fast pass
-            return Assign(conditions, leaves, remap, chosen, next + 1);
-        }
-
-        for (var i = last; i >= 0; i = leaves[i].Previous)
-        {
-            if (!condition.Matcher.Matches(leaves.ValueOf(leaves[i]), attributeScope: false))
-            {
-                continue;
-            }
-
-            var consistent = true;
-            for (var j = 0; j < next && consistent; j++)
-            {
-                consistent = chosen[j] < 0 || leaves.Consistent(chosen[j], i);
-            }
-
-            if (consistent)
-            {
-                chosen[next] = i;
-                if (Assign(conditions, leaves, remap, chosen, next + 1))
-                {
-                    return true;
-                }
-            }
-        }
-
-        return false;
+        return ArrayConsistencySearch.Solve(conditions, leaves, remap);
     }
 }
