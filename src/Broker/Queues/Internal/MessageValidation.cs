@@ -8,6 +8,8 @@ namespace Broker.Queues.Internal;
 /// <summary>SQS's rules for bodies, message attributes, group ids and batch entry ids. Each failure says what to fix.</summary>
 internal static class MessageValidation
 {
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
     /// <summary>Bytes that never appear in text SQS accepts: C0 controls other than tab, line feed and carriage return.</summary>
     private static readonly SearchValues<byte> ForbiddenControlBytes = SearchValues.Create(
         [0, 1, 2, 3, 4, 5, 6, 7, 8, 0x0B, 0x0C, 0x0E, 0x0F, 0x10, 0x11, 0x12, 0x13, 0x14, 0x15, 0x16, 0x17, 0x18, 0x19, 0x1A, 0x1B, 0x1C, 0x1D, 0x1E, 0x1F]);
@@ -80,11 +82,19 @@ internal static class MessageValidation
     /// </summary>
     public static byte[] EncodeBody(string text)
     {
-        if (!HasUnpairedSurrogate(text))
+        try
         {
-            return Encoding.UTF8.GetBytes(text);
+            // One pass on the send path: the strict encoder throws only for an unpaired surrogate, which is rare input.
+            return StrictUtf8.GetBytes(text);
         }
+        catch (EncoderFallbackException)
+        {
+            return EncodeKeepingUnpairedSurrogates(text);
+        }
+    }
 
+    private static byte[] EncodeKeepingUnpairedSurrogates(string text)
+    {
         var bytes = new List<byte>(text.Length * 3);
         Span<byte> buffer = stackalloc byte[4];
         for (var i = 0; i < text.Length; i++)
