@@ -10,7 +10,7 @@ namespace Broker.StressTests.Scenarios;
 internal static class StressSettings
 {
     public const string Variable = "BROKER_STRESS_SECONDS";
-    private static readonly TimeSpan CiRun = TimeSpan.FromSeconds(3);
+    private static readonly TimeSpan CiRun = TimeSpan.FromSeconds(4);
     private static readonly TimeSpan SoakRound = TimeSpan.FromSeconds(60);
 
     public static IReadOnlyList<TimeSpan> Rounds()
