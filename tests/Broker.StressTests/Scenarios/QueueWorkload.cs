@@ -62,16 +62,37 @@ internal sealed class QueueWorkload : IDisposable
 
     public long PurgesTried => Interlocked.Read(ref purges);
 
-    /// <summary>What the drain left behind (visible, in flight, delayed) in the source and the dead-letter queue: should be nothing.</summary>
-    public string Leftovers()
+    /// <summary>
+    /// What the drain left behind in the source and the dead-letter queue: should be nothing. If something is left, one
+    /// more drain an hour later says whether it can still be received (and what it is) or is only in the counters.
+    /// </summary>
+    public async Task<string> LeftoversAsync()
     {
-        static long Left(IMessageQueue queue)
+        static (long Visible, long InFlight, long Delayed) Left(IMessageQueue queue)
         {
             var a = queue.GetAttributes();
-            return a.ApproximateNumberOfMessages + a.ApproximateNumberOfMessagesNotVisible + a.ApproximateNumberOfMessagesDelayed;
+            return (a.ApproximateNumberOfMessages, a.ApproximateNumberOfMessagesNotVisible, a.ApproximateNumberOfMessagesDelayed);
         }
 
-        return Left(source) + Left(deadLetter) == 0 ? string.Empty : $"{source.Name} holds {Left(source)} and {deadLetter.Name} {Left(deadLetter)} messages after the drain";
+        var (source0, dead0) = (Left(source), Left(deadLetter));
+        if (source0 == default && dead0 == default)
+        {
+            return string.Empty;
+        }
+
+        clock.Advance(TimeSpan.FromHours(1));
+        var found = new List<string>();
+        foreach (var queue in new[] { source, deadLetter })
+        {
+            for (var received = await recorder.ReceiveAsync(queue, 10, 1); received.Count > 0; received = await recorder.ReceiveAsync(queue, 10, 1))
+            {
+                found.AddRange(received.Select(m => $"{queue.Name}: {m.MessageId} '{m.GetBodyAsString()}' receive #{m.ApproximateReceiveCount}"));
+            }
+        }
+
+        return $"after the drain {source.Name} counts (visible, in flight, delayed) {source0} and {deadLetter.Name} {dead0}; "
+            + $"an hour later the counts are {Left(source)} and {Left(deadLetter)}, and receiving again found {found.Count}: {string.Join("; ", found.Take(10))}; "
+            + $"live in {source.Name}: {string.Join("; ", QueueInspector.LiveMessages(source).Take(10))}";
     }
 
     /// <summary>Runs every worker for <paramref name="duration"/> (real time), drains the queues, and returns the history.</summary>
