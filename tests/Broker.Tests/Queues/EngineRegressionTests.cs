@@ -163,6 +163,24 @@ public sealed class EngineRegressionTests : QueueFixture
         Assert.Empty(await queue.ReceiveAsync(Take(10)));
     }
 
+    [Fact]
+    public async Task Fifo_sequence_numbers_keep_increasing_in_a_group_that_emptied_and_was_retired()
+    {
+        // Found by the stress suite: a group retired while empty used to come back numbering from 1 again.
+        var queue = Broker.CreateQueue("orders.fifo", new QueueOptions { FifoQueue = true, ContentBasedDeduplication = true });
+        var before = await queue.SendAsync(InGroup("first", "A"));
+        await queue.DeleteAsync(Assert.Single(await queue.ReceiveAsync(Take(10))));
+        Assert.Empty(await queue.ReceiveAsync(Take(10)));
+        Assert.Equal(0, GroupCount(queue)); // the empty group left the directory
+
+        var after = await queue.SendAsync(InGroup("second", "A"));
+
+        Assert.True(
+            System.Numerics.BigInteger.Parse(after.SequenceNumber!, System.Globalization.CultureInfo.InvariantCulture)
+                > System.Numerics.BigInteger.Parse(before.SequenceNumber!, System.Globalization.CultureInfo.InvariantCulture),
+            $"{after.SequenceNumber} after {before.SequenceNumber}");
+    }
+
     private static int GroupCount(IMessageQueue queue) =>
         ((System.Collections.ICollection)typeof(MessageQueue).GetField("groups", BindingFlags.NonPublic | BindingFlags.Instance)!.GetValue(queue)!).Count;
 

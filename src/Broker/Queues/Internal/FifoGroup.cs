@@ -14,9 +14,14 @@ namespace Broker.Queues.Internal;
 /// (an immutable array swapped by CAS, sorted by sequence) and come back before everything behind them.
 /// </para>
 /// </summary>
-internal sealed class FifoGroup(string id)
+/// <param name="id">The MessageGroupId.</param>
+/// <param name="lastSequence">
+/// The number the group's numbering continues from: at least the last number of any earlier group with this id, so that
+/// a group retired while empty and created again keeps increasing its numbers, as SQS's do for a MessageGroupId.
+/// </param>
+internal sealed class FifoGroup(string id, long lastSequence = 0)
 {
-    private Node incoming = new(null, 0);
+    private Node incoming = new(null, lastSequence);
     private QueueMessage[] returned = [];
     private readonly List<QueueMessage> ordered = [];
 
@@ -83,7 +88,9 @@ internal sealed class FifoGroup(string id)
     /// queue whose group ids are all distinct does not keep one group per id forever. True when the caller should
     /// remove it from the directory.
     /// </summary>
-    public bool TryRetire()
+    /// <param name="retiredSequence">The queue's highest number of any retired group: raised to this group's last
+    /// number before the group can leave the directory, so that the next group with this id starts above it.</param>
+    public bool TryRetire(ref long retiredSequence)
     {
         if (Volatile.Read(ref InFlight) != 0 || head < ordered.Count || Interlocked.CompareExchange(ref lifecycle, 1, 0) != 0)
         {
@@ -94,6 +101,15 @@ internal sealed class FifoGroup(string id)
         {
             Interlocked.CompareExchange(ref lifecycle, 0, 1);
             return false;
+        }
+
+        // Retiring: no sender can push now, so the top's number is the group's last. A retirement cancelled below
+        // leaves the floor raised, which is harmless (numbers need only increase, not be consecutive).
+        var last = Volatile.Read(ref incoming).Sequence;
+        var floor = Volatile.Read(ref retiredSequence);
+        while (floor < last && Interlocked.CompareExchange(ref retiredSequence, last, floor) is var seen && seen != floor)
+        {
+            floor = seen;
         }
 
         return Interlocked.CompareExchange(ref lifecycle, 2, 1) == 1;

@@ -138,7 +138,7 @@ internal sealed partial class MessageQueue
         var id = message.Extras!.MessageGroupId!;
         while (true)
         {
-            var group = groups.GetOrAdd(id, static key => new FifoGroup(key));
+            var group = groups.GetOrAdd(id, static (key, queue) => new FifoGroup(key, Volatile.Read(ref queue.retiredGroupSequence)), this);
             if (group.TryPush(message))
             {
                 return group;
@@ -192,7 +192,7 @@ internal sealed partial class MessageQueue
 
                 group.Advance(index);
                 more = !blocked && index < messages.Count;
-                if (!more && group.TryRetire())
+                if (!more && group.TryRetire(ref retiredGroupSequence))
                 {
                     groups.TryRemove(new KeyValuePair<string, FifoGroup>(group.Id, group));
                 }

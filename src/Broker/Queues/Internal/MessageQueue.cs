@@ -51,6 +51,9 @@ internal sealed partial class MessageQueue : IMessageQueue, ITicketHandler, IDis
     private long lastModifiedAt;
     private long lastPurgeAt = long.MinValue;
 
+    /// <summary>The highest sequence number of any FIFO group retired so far: a group created again continues above it.</summary>
+    private long retiredGroupSequence;
+
     public MessageQueue(MessageBroker broker, string name, QueueSettings settings)
     {
         this.broker = broker;
