@@ -134,8 +134,22 @@ public sealed class BrokerTestHarness : IAsyncDisposable
     /// <returns>A task that completes when nothing can happen until the clock moves.</returns>
     /// <exception cref="TimeoutException">Still busy after <see cref="BrokerTestHarnessOptions.IdleTimeout"/> of real time;
     /// the message names what is busy and what waits for the clock.</exception>
-    public async ValueTask WaitForIdleAsync(CancellationToken cancellationToken = default)
+    public ValueTask WaitForIdleAsync(CancellationToken cancellationToken = default) =>
+        WaitForIdleAsync(options.IdleTimeout, cancellationToken);
+
+    /// <summary>
+    /// Waits until the broker is idle, as <see cref="WaitForIdleAsync(CancellationToken)"/>, with its own real-time bound
+    /// instead of <see cref="BrokerTestHarnessOptions.IdleTimeout"/> (a short one for a test that expects the broker to stay busy).
+    /// </summary>
+    /// <param name="timeout">How long to wait, in real time; more than zero.</param>
+    /// <param name="cancellationToken">Ends the wait.</param>
+    /// <returns>A task that completes when nothing can happen until the clock moves.</returns>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="timeout"/> is not positive.</exception>
+    /// <exception cref="TimeoutException">Still busy after <paramref name="timeout"/>; the message names what is busy and
+    /// what waits for the clock.</exception>
+    public async ValueTask WaitForIdleAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(timeout, TimeSpan.Zero);
         var real = TimeProvider.System;
         var started = real.GetTimestamp();
         var target = Broker;
@@ -147,7 +161,7 @@ public sealed class BrokerTestHarness : IAsyncDisposable
                 return;
             }
 
-            var remaining = options.IdleTimeout - real.GetElapsedTime(started);
+            var remaining = timeout - real.GetElapsedTime(started);
             try
             {
                 if (remaining <= TimeSpan.Zero)
@@ -166,7 +180,7 @@ public sealed class BrokerTestHarness : IAsyncDisposable
                 }
 
                 throw new TimeoutException(
-                    $"The broker was not idle after {options.IdleTimeout} (real time) at {Time.GetUtcNow():O} on the harness clock.{last.Describe()}"
+                    $"The broker was not idle after {timeout} (real time) at {Time.GetUtcNow():O} on the harness clock.{last.Describe()}"
                     + $"{Environment.NewLine}A handler that waits on the harness clock needs AdvanceAsync; one that waits on anything else never lets the broker become idle.");
             }
         }
@@ -181,7 +195,7 @@ public sealed class BrokerTestHarness : IAsyncDisposable
     /// <param name="cancellationToken">Ends the wait.</param>
     /// <returns>A task that completes when the clock has moved and the broker is idle.</returns>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="delta"/> is negative.</exception>
-    /// <exception cref="TimeoutException">As <see cref="WaitForIdleAsync"/>.</exception>
+    /// <exception cref="TimeoutException">As <see cref="WaitForIdleAsync(CancellationToken)"/>.</exception>
     public async ValueTask AdvanceAsync(TimeSpan delta, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(delta, TimeSpan.Zero);

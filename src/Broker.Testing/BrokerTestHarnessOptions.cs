@@ -7,7 +7,7 @@ public sealed class BrokerTestHarnessOptions
     public DateTimeOffset StartTime { get; set; } = new(2000, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
     /// <summary>
-    /// How long, in real time, <see cref="BrokerTestHarness.WaitForIdleAsync"/> waits for work that can run without the
+    /// How long, in real time, <see cref="BrokerTestHarness.WaitForIdleAsync(CancellationToken)"/> waits for work that can run without the
     /// clock before it throws a <see cref="TimeoutException"/> naming what is still busy. Default: 10 seconds; greater than zero.
     /// </summary>
     public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromSeconds(10);

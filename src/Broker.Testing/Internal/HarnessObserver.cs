@@ -13,7 +13,7 @@ namespace Broker.Testing.Internal;
 /// <summary>
 /// The harness's <see cref="IBrokerObserver"/>: appends a <see cref="BrokerEvent"/> per call, counts the messages each
 /// receive request object got (so a hosted consumer's receives can be told from a test's own), and completes the change
-/// signal that <see cref="BrokerTestHarness.WaitForIdleAsync"/> waits on. Called on the engine's threads, outside its locks;
+/// signal that <see cref="BrokerTestHarness.WaitForIdleAsync(CancellationToken)"/> waits on. Called on the engine's threads, outside its locks;
 /// it never calls back into the broker or into DI (the serializer is resolved when a test reads a body).
 /// </summary>
 internal sealed class HarnessObserver(TimeProvider time, Func<IMessageSerializer> serializer) : IBrokerObserver

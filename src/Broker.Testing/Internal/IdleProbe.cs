@@ -108,7 +108,7 @@ internal sealed class IdleProbe
 
         if (receivable)
         {
-            busy.Add($"queue '{queue.Name}': {queue.VisibleMessages} visible message(s) the consumer {handler} has not received yet");
+            busy.Add($"queue '{queue.Name}': {queue.VisibleCount} visible message(s) the consumer {handler} has not received yet");
         }
 
         if (taking > 0)
@@ -121,15 +121,15 @@ internal sealed class IdleProbe
 
     private void LookAtClock(MessageQueue queue, long held)
     {
-        var parked = queue.InFlightMessages - Math.Max(0, held);
+        var parked = queue.InFlightCount - Math.Max(0, held);
         if (parked > 0)
         {
             waitingForClock.Add($"queue '{queue.Name}': {parked} message(s) in flight, the first visible again at {At(queue.EarliestDeadline(MessageStatus.InFlight))}; advance the clock");
         }
 
-        if (queue.DelayedMessages > 0)
+        if (queue.DelayedCount > 0)
         {
-            waitingForClock.Add($"queue '{queue.Name}': {queue.DelayedMessages} delayed message(s), the first visible at {At(queue.EarliestDeadline(MessageStatus.Delayed))}; advance the clock");
+            waitingForClock.Add($"queue '{queue.Name}': {queue.DelayedCount} delayed message(s), the first visible at {At(queue.EarliestDeadline(MessageStatus.Delayed))}; advance the clock");
         }
     }
 

@@ -8,6 +8,9 @@ namespace Broker.Testing.Tests.Hosting;
 /// <summary>In a host: the harness waits for hosted queue consumers and drives their retries with the clock.</summary>
 public sealed class QueueConsumerHarnessTests
 {
+    /// <summary>The real-time bound of a wait that must time out: short, as the broker is known to stay busy.</summary>
+    private static readonly TimeSpan ExpectBusy = TimeSpan.FromMilliseconds(200);
+
     [Fact]
     public async Task WaitForIdle_waits_until_a_hosted_consumer_has_handled_and_deleted_the_message()
     {
@@ -63,12 +66,12 @@ public sealed class QueueConsumerHarnessTests
             .AddSingleton(gate)
             .AddBroker(b => b.AddQueue("orders"))
             .AddQueueConsumer<Order, GatedOrderHandler>("orders")
-            .AddBrokerTestHarness(o => o.IdleTimeout = TimeSpan.FromMilliseconds(200)));
+            .AddBrokerTestHarness());
         var harness = host.Harness;
         await harness.Broker.GetQueue("orders").SendAsync(new SendMessageRequest("""{"Id":3,"Amount":1}"""));
         await gate.Entered.WaitAsync(Gate.Bound);
 
-        var timeout = await Assert.ThrowsAsync<TimeoutException>(() => harness.WaitForIdleAsync().AsTask());
+        var timeout = await Assert.ThrowsAsync<TimeoutException>(() => harness.WaitForIdleAsync(ExpectBusy).AsTask());
 
         gate.Open();
         Assert.Contains("busy: queue 'orders': 1 message(s) received by the consumer GatedOrderHandler and not yet handled", timeout.Message, StringComparison.Ordinal);
@@ -83,14 +86,14 @@ public sealed class QueueConsumerHarnessTests
             .AddBroker(b => b.AddQueue("orders").AddQueue("invoices"))
             .AddQueueConsumer<Order, FailingOrderHandler>("orders")
             .AddQueueConsumer<Order, GatedOrderHandler>("invoices")
-            .AddBrokerTestHarness(o => o.IdleTimeout = TimeSpan.FromMilliseconds(200)));
+            .AddBrokerTestHarness());
         var harness = host.Harness;
         await harness.Broker.GetQueue("orders").SendAsync(new SendMessageRequest("""{"Id":4,"Amount":1}"""));
         await harness.WaitForIdleAsync();
         await harness.Broker.GetQueue("invoices").SendAsync(new SendMessageRequest("""{"Id":5,"Amount":1}"""));
         await gate.Entered.WaitAsync(Gate.Bound);
 
-        var timeout = await Assert.ThrowsAsync<TimeoutException>(() => harness.WaitForIdleAsync().AsTask());
+        var timeout = await Assert.ThrowsAsync<TimeoutException>(() => harness.WaitForIdleAsync(ExpectBusy).AsTask());
 
         gate.Open();
         Assert.Contains("waiting for the clock: queue 'orders': 1 message(s) in flight, the first visible again at 2000-01-01T00:00:30.0000000+00:00; advance the clock", timeout.Message, StringComparison.Ordinal);

@@ -89,15 +89,6 @@ internal sealed partial class MessageQueue : IMessageQueue, ITicketHandler, IDis
     /// <summary>Timer tickets not yet fired or dropped (tests use it to check that deleted messages leave nothing behind).</summary>
     internal int PendingTimerTickets => timer.PendingCount;
 
-    /// <summary>Messages visible now (SQS: ApproximateNumberOfMessagesVisible).</summary>
-    internal long VisibleMessages => visibleCount.Read();
-
-    /// <summary>Messages in flight now (SQS: ApproximateNumberOfMessagesNotVisible).</summary>
-    internal long InFlightMessages => inFlightCount.Read();
-
-    /// <summary>Messages inside their delay now (SQS: ApproximateNumberOfMessagesDelayed).</summary>
-    internal long DelayedMessages => delayedCount.Read();
-
     /// <summary>
     /// Whether a receive could take a message now: a visible message, or in a FIFO queue a group that is not locked by a
     /// message in flight (a FIFO queue may hold visible messages that no receive can take until its group unlocks).
