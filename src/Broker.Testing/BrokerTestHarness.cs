@@ -18,8 +18,8 @@ namespace Broker.Testing;
 /// <b>Idle</b> means that nothing can happen any more until the clock moves: no hosted queue consumer holds a message
 /// it received (its handler runs, or it is deleting or releasing it), no queue read by a hosted consumer has a message a
 /// receive could take now, no engine handler subscription (<c>ITopic.Subscribe(handler)</c>, <c>AddTopicSubscriber</c>)
-/// runs a handler or has a delivery waiting for one, and every loop of every hosted stream consumer has parked on the
-/// clock. What waits for the clock is not busy: delayed messages, messages in flight until their visibility timeout ends
+/// runs a handler or has a delivery waiting for one, no queue's timer is releasing messages that came due, and every
+/// loop of every hosted stream consumer has parked on the clock. What waits for the clock is not busy: delayed messages, messages in flight until their visibility timeout ends
 /// (a failed handler's retry backoff), subscription retries, a stream consumer's next read (it polls every
 /// <c>IdleTimeBetweenReads</c>). Only advancing <see cref="Time"/> moves those; <see cref="AdvanceAsync"/> does it in steps.
 /// </para>

@@ -76,6 +76,8 @@ internal sealed class HarnessObserver(TimeProvider time, Func<IMessageSerializer
         Signal();
     }
 
+    public void QueueTimerRan(MessageQueue queue) => Signal();
+
     public void MessageDeleted(MessageQueue queue, QueueMessage message, int receiveCount) =>
         Record(BrokerEventKind.Deleted, queue.Name, null, queue.MessageIdOf(message), message.Body, Attributes(message), receiveCount);
 

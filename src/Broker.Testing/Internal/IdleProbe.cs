@@ -50,6 +50,13 @@ internal sealed class IdleProbe
 
         foreach (var queue in broker.LiveQueues)
         {
+            // A run the clock requested may be served by another thread that held the run when the clock's call
+            // returned: until it ends, messages due now may not be visible yet. Its end signals the observer.
+            if (queue.TimerBusy)
+            {
+                probe.busy.Add($"queue '{queue.Name}': its timer is releasing messages that are due");
+            }
+
             if (!consumers.Any(c => c.Kind == "queue" && c.Source == queue.Name))
             {
                 probe.LookAtClock(queue, held: 0);

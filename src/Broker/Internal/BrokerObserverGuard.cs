@@ -57,6 +57,18 @@ internal sealed class BrokerObserverGuard(IBrokerObserver observer)
         }
     }
 
+    public void QueueTimerRan(MessageQueue queue)
+    {
+        try
+        {
+            observer.QueueTimerRan(queue);
+        }
+        catch (Exception)
+        {
+            Failed();
+        }
+    }
+
     public void MessageDeleted(MessageQueue queue, QueueMessage message, int receiveCount)
     {
         try

@@ -30,6 +30,9 @@ internal interface IBrokerObserver
     /// </summary>
     void ReceiveEnded(MessageQueue queue, ReceiveRequest request, IReadOnlyList<ReceivedMessage> messages);
 
+    /// <summary>The queue's timer finished a run (it may have made messages visible, or expired them).</summary>
+    void QueueTimerRan(MessageQueue queue);
+
     /// <summary>A delete removed <paramref name="message"/>, received <paramref name="receiveCount"/> times.</summary>
     void MessageDeleted(MessageQueue queue, QueueMessage message, int receiveCount);
 

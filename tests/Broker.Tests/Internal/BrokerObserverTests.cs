@@ -50,7 +50,7 @@ public sealed class BrokerObserverTests
 
         // Every hook point was reached, and every call threw (a worker's last call may still be being counted).
         Assert.Equal(
-            ["DeadLettered", "Deleted", "Delivered", "Failed", "FilteredOut", "Published", "Put", "ReceiveEnded", "ReceiveStarting", "Sent"],
+            ["DeadLettered", "Deleted", "Delivered", "Failed", "FilteredOut", "Published", "Put", "QueueTimerRan", "ReceiveEnded", "ReceiveStarting", "Sent"],
             observer.Calls.Where(c => c != "HandlerWorkerEnded").Distinct().Order(StringComparer.Ordinal));
         Assert.True(broker.Observer!.Failures >= observer.Calls.Count(c => c != "HandlerWorkerEnded"));
     }
@@ -88,6 +88,8 @@ public sealed class BrokerObserverTests
         public void ReceiveStarting(MessageQueue queue) => Throw("ReceiveStarting");
 
         public void ReceiveEnded(MessageQueue queue, ReceiveRequest request, IReadOnlyList<ReceivedMessage> messages) => Throw("ReceiveEnded");
+
+        public void QueueTimerRan(MessageQueue queue) => Throw("QueueTimerRan");
 
         public void MessageDeleted(MessageQueue queue, QueueMessage message, int receiveCount) => Throw("Deleted");
 

@@ -68,7 +68,7 @@ internal sealed partial class MessageQueue : IMessageQueue, ITicketHandler, IDis
         idPrefix = (RandomUInt64() & 0xFFFF_FFFF_FFFF_0FFFUL) | 0x4000UL; // UUID version nibble 4
         CreatedAt = Now();
         lastModifiedAt = CreatedAt;
-        timer = new QueueTimer(this, time);
+        timer = new QueueTimer(this, time) { RunEnded = observer is null ? null : () => observer.QueueTimerRan(this) };
     }
 
     public string Name { get; }
@@ -88,6 +88,9 @@ internal sealed partial class MessageQueue : IMessageQueue, ITicketHandler, IDis
 
     /// <summary>Timer tickets not yet fired or dropped (tests use it to check that deleted messages leave nothing behind).</summary>
     internal int PendingTimerTickets => timer.PendingCount;
+
+    /// <summary>Whether the queue's timer is releasing due messages now (a visibility timeout, a delay or a retention end).</summary>
+    internal bool TimerBusy => timer.IsRunning;
 
     /// <summary>
     /// Whether a receive could take a message now: a visible message, or in a FIFO queue a group that is not locked by a

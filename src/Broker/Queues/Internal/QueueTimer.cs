@@ -73,6 +73,16 @@ internal sealed class QueueTimer : IDisposable
         timer = timeProvider.CreateTimer(static state => ((QueueTimer)state!).RequestRun(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
 
+    /// <summary>
+    /// Called after each run that released the running flag; null (one null check per run) unless the broker has an
+    /// observer, which Broker.Testing's idle check needs: a run requested by the clock may be served by another thread
+    /// that holds the run, after the clock's own call has returned.
+    /// </summary>
+    public Action? RunEnded { get; init; }
+
+    /// <summary>Whether a run is active or requested (messages may be about to become visible or expire).</summary>
+    public bool IsRunning => Volatile.Read(ref running) != 0 || Volatile.Read(ref runRequested) != 0;
+
     /// <summary>Heap size as of the last run, readable from any thread.</summary>
     private int heapCount;
 
@@ -119,6 +129,7 @@ internal sealed class QueueTimer : IDisposable
             // A request that came after our last check but before we released the flag is ours to serve.
             if (Volatile.Read(ref runRequested) == 0)
             {
+                RunEnded?.Invoke();
                 return;
             }
         }
