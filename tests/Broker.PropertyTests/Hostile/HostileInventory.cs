@@ -45,8 +45,11 @@ namespace Broker.PropertyTests.Hostile;
 /// InMemoryLeaseStore (ILeaseStore)                                 StreamProcessorHostile.The_lease_store_keeps_…
 /// request types' constructors and init setters                     through the calls above (every request is built from hostile values)
 ///
-/// Not covered: ICheckpointer.CheckpointAsync (reachable only inside a running processor's callbacks), the
-/// IRecordProcessor callbacks (user code), and StreamProcessor.Start/StopAsync beyond construction.
+/// ICheckpointer.CheckpointAsync(sequenceNumber)                     Broker.Tests: HostileCheckpointTests (it needs a running
+///                                                                  processor, whose fixture lives there)
+///
+/// Not covered: the IRecordProcessor callbacks (user code), and StreamProcessor.Start/StopAsync beyond construction
+/// (they take no caller input beyond a cancellation token).
 /// </code>
 /// </remarks>
 internal static class HostileInventory;
