@@ -116,7 +116,8 @@ public sealed class ListShardsPagingTests : StreamFixture
         var token = other.ListShards(new ListShardsRequest { MaxResults = 1 }).NextToken!;
         var flipped = (token[5] == 'A' ? 'B' : 'A') + string.Empty;
 
-        foreach (var bad in new[] { token, "garbage", string.Empty, token[..5] + flipped + token[6..] })
+        // The last two have the right length: one character outside the base64url alphabet, one with non-zero trailing bits.
+        foreach (var bad in new[] { token, "garbage", string.Empty, token[..5] + flipped + token[6..], token[..5] + "!" + token[6..], token[..^1] + "B" })
         {
             var error = Assert.Throws<BrokerException>(() => stream.ListShards(new ListShardsRequest { NextToken = bad }));
             Assert.Equal(BrokerErrorCodes.InvalidArgumentException, error.ErrorCode);

@@ -40,10 +40,7 @@ internal static class ReceiptHandleCodec
         }
 
         Span<byte> bytes = stackalloc byte[ByteLength];
-        // DecodeFromChars reports bad input in its status; TryDecodeFromChars would throw FormatException for a forged
-        // handle with a character outside the alphabet or non-zero trailing bits.
-        if (Base64Url.DecodeFromChars(handle, bytes, out var consumed, out var written) != System.Buffers.OperationStatus.Done
-            || consumed != handle.Length || written != ByteLength
+        if (!TryDecodeExactly(handle, bytes)
             || BinaryPrimitives.ReadUInt64LittleEndian(bytes[11..]) != Tag(bytes[..11], key))
         {
             return false;
@@ -70,6 +67,17 @@ internal static class ReceiptHandleCodec
         var h = Mix(key ^ BinaryPrimitives.ReadUInt64LittleEndian(payload));
         return Mix(h ^ (BinaryPrimitives.ReadUInt32LittleEndian(payload[7..]) | ((ulong)payload[6] << 32)));
     }
+
+    /// <summary>
+    /// Decodes an opaque base64url token (receipt handle, shard iterator, ListShards token) that must fill
+    /// <paramref name="bytes"/> exactly. False for anything else: <c>DecodeFromChars</c> reports bad input in its status,
+    /// where <c>TryDecodeFromChars</c> throws <see cref="FormatException"/> for a forged token with a character outside the
+    /// alphabet or non-zero trailing bits.
+    /// </summary>
+    internal static bool TryDecodeExactly(string token, Span<byte> bytes) =>
+        token.Length == Base64Url.GetEncodedLength(bytes.Length)
+        && Base64Url.DecodeFromChars(token, bytes, out var consumed, out var written) == System.Buffers.OperationStatus.Done
+        && consumed == token.Length && written == bytes.Length;
 
     /// <summary>A 64-bit finaliser (splitmix64): every input bit affects every output bit.</summary>
     internal static ulong Mix(ulong z)

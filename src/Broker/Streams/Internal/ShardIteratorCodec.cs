@@ -15,6 +15,7 @@ internal static class ShardIteratorCodec
 {
     private const int PayloadLength = 4 + 4 + 8 + 8;
     private const int ByteLength = PayloadLength + 8;
+    private const ulong IteratorDomain = 0x5348415244495452UL;
 
     public static string Format(in ShardIteratorData data, ulong key)
     {
@@ -31,12 +32,7 @@ internal static class ShardIteratorCodec
     {
         data = default;
         Span<byte> bytes = stackalloc byte[ByteLength];
-
-        // DecodeFromChars reports bad input in its status; TryDecodeFromChars would throw FormatException for a forged
-        // iterator with a character outside the alphabet or non-zero trailing bits.
-        if (iterator is null || iterator.Length != Base64Url.GetEncodedLength(ByteLength)
-            || Base64Url.DecodeFromChars(iterator, bytes, out var consumed, out var written) != System.Buffers.OperationStatus.Done
-            || consumed != iterator.Length || written != ByteLength
+        if (iterator is null || !ReceiptHandleCodec.TryDecodeExactly(iterator, bytes)
             || BinaryPrimitives.ReadUInt64LittleEndian(bytes[PayloadLength..]) != Tag(bytes[..PayloadLength], key))
         {
             return false;
@@ -50,10 +46,15 @@ internal static class ShardIteratorCodec
         return data.Position >= 0 && data.ShardIndex >= 0;
     }
 
-    private static ulong Tag(ReadOnlySpan<byte> payload, ulong key)
+    private static ulong Tag(ReadOnlySpan<byte> payload, ulong key) => Tag(payload, key, IteratorDomain);
+
+    /// <summary>
+    /// A 64-bit tag of a payload whose length is a multiple of 8, keyed by the stream's secret. Each kind of token has its
+    /// own <paramref name="domain"/>, distinct from receipt handles', so one kind's tag never validates another.
+    /// </summary>
+    internal static ulong Tag(ReadOnlySpan<byte> payload, ulong key, ulong domain)
     {
-        // A distinct domain from receipt handles, so a receipt handle's tag never validates an iterator.
-        var tag = ReceiptHandleCodec.Mix(key ^ 0x5348415244495452UL);
+        var tag = ReceiptHandleCodec.Mix(key ^ domain);
         for (var i = 0; i < payload.Length; i += 8)
         {
             tag = ReceiptHandleCodec.Mix(tag ^ BinaryPrimitives.ReadUInt64LittleEndian(payload[i..]));

@@ -15,6 +15,7 @@ internal static class ShardListToken
     private const int NoFilter = -1;
     private const int PayloadLength = 4 + 4 + 4 + 4 + 8 + 8;
     private const int ByteLength = PayloadLength + 8;
+    private const ulong ListDomain = 0x4C495354534841UL;
 
     public static string Encode(DataStream stream, ShardFilter? filter, int lastShardIndex, long nowMs)
     {
@@ -34,8 +35,7 @@ internal static class ShardListToken
     public static (ShardFilter? Filter, string After) Decode(string token, DataStream stream, long nowMs)
     {
         Span<byte> bytes = stackalloc byte[ByteLength];
-        if (token.Length != Base64Url.GetEncodedLength(ByteLength)
-            || !Base64Url.TryDecodeFromChars(token, bytes, out var written) || written != ByteLength
+        if (!ReceiptHandleCodec.TryDecodeExactly(token, bytes)
             || BinaryPrimitives.ReadUInt64LittleEndian(bytes[PayloadLength..]) != Tag(bytes[..PayloadLength], stream.IteratorKey)
             || BinaryPrimitives.ReadInt32LittleEndian(bytes) != stream.StreamId
             || BinaryPrimitives.ReadInt32LittleEndian(bytes[4..]) < 0)
@@ -56,15 +56,5 @@ internal static class ShardListToken
         return (filter, StreamShard.FormatId(BinaryPrimitives.ReadInt32LittleEndian(bytes[4..])));
     }
 
-    private static ulong Tag(ReadOnlySpan<byte> payload, ulong key)
-    {
-        // A distinct domain from receipt handles and shard iterators, so neither one's tag validates a token.
-        var tag = ReceiptHandleCodec.Mix(key ^ 0x4C495354534841UL);
-        for (var i = 0; i < payload.Length; i += 8)
-        {
-            tag = ReceiptHandleCodec.Mix(tag ^ BinaryPrimitives.ReadUInt64LittleEndian(payload[i..]));
-        }
-
-        return tag;
-    }
+    private static ulong Tag(ReadOnlySpan<byte> payload, ulong key) => ShardIteratorCodec.Tag(payload, key, ListDomain);
 }
