@@ -13,7 +13,6 @@ namespace Broker.Internal;
 /// <see cref="Failures"/> and otherwise ignored, so it can never fail, or corrupt, the operation that called it.
 /// Resources read it once at creation into a field; with no observer that field is null and a hot path pays one null check.
 /// </summary>
-[SuppressMessage("Design", "CA1031", Justification = "Whatever an observer throws, the engine goes on: that is this type's purpose.")]
 internal sealed class BrokerObserverGuard(IBrokerObserver observer)
 {
     private long failures;
@@ -21,149 +20,53 @@ internal sealed class BrokerObserverGuard(IBrokerObserver observer)
     /// <summary>Calls of the observer that threw.</summary>
     public long Failures => Interlocked.Read(ref failures);
 
-    public void MessageSent(MessageQueue queue, QueueMessage message)
+    public void MessageSent(MessageQueue queue, QueueMessage message) =>
+        Call((queue, message), static (o, a) => o.MessageSent(a.queue, a.message));
+
+    public void ReceiveStarting(MessageQueue queue) =>
+        Call(queue, static (o, a) => o.ReceiveStarting(a));
+
+    public void ReceiveEnded(MessageQueue queue, ReceiveRequest request, IReadOnlyList<ReceivedMessage> messages) =>
+        Call((queue, request, messages), static (o, a) => o.ReceiveEnded(a.queue, a.request, a.messages));
+
+    public void QueueTimerRan(MessageQueue queue) =>
+        Call(queue, static (o, a) => o.QueueTimerRan(a));
+
+    public void MessageDeleted(MessageQueue queue, QueueMessage message, int receiveCount) =>
+        Call((queue, message, receiveCount), static (o, a) => o.MessageDeleted(a.queue, a.message, a.receiveCount));
+
+    public void MessageDeadLettered(MessageQueue queue, MessageQueue deadLetterQueue, QueueMessage message, int receiveCount) =>
+        Call((queue, deadLetterQueue, message, receiveCount), static (o, a) => o.MessageDeadLettered(a.queue, a.deadLetterQueue, a.message, a.receiveCount));
+
+    public void MessagePublished(Topic topic, PublishedMessage message) =>
+        Call((topic, message), static (o, a) => o.MessagePublished(a.topic, a.message));
+
+    public void NotificationDelivered(Topic topic, Subscription subscription, PublishedMessage message) =>
+        Call((topic, subscription, message), static (o, a) => o.NotificationDelivered(a.topic, a.subscription, a.message));
+
+    public void NotificationFilteredOut(Topic topic, Subscription subscription, PublishedMessage message) =>
+        Call((topic, subscription, message), static (o, a) => o.NotificationFilteredOut(a.topic, a.subscription, a.message));
+
+    public void NotificationFailed(Topic topic, Subscription subscription, PublishedMessage message) =>
+        Call((topic, subscription, message), static (o, a) => o.NotificationFailed(a.topic, a.subscription, a.message));
+
+    public void RecordPut(DataStream stream, StreamShard shard, long position, byte[] data, string partitionKey) =>
+        Call((stream, shard, position, data, partitionKey), static (o, a) => o.RecordPut(a.stream, a.shard, a.position, a.data, a.partitionKey));
+
+    public void HandlerWorkerEnded(HandlerSubscription subscription) =>
+        Call(subscription, static (o, a) => o.HandlerWorkerEnded(a));
+
+    /// <summary>One guarded call; the arguments travel as a struct and the call is a static lambda, so nothing allocates.</summary>
+    [SuppressMessage("Design", "CA1031", Justification = "Whatever an observer throws, the engine goes on: that is this type's purpose.")]
+    private void Call<TArgs>(TArgs args, Action<IBrokerObserver, TArgs> call)
     {
         try
         {
-            observer.MessageSent(queue, message);
+            call(observer, args);
         }
         catch (Exception)
         {
-            Failed();
+            Interlocked.Increment(ref failures);
         }
     }
-
-    public void ReceiveStarting(MessageQueue queue)
-    {
-        try
-        {
-            observer.ReceiveStarting(queue);
-        }
-        catch (Exception)
-        {
-            Failed();
-        }
-    }
-
-    public void ReceiveEnded(MessageQueue queue, ReceiveRequest request, IReadOnlyList<ReceivedMessage> messages)
-    {
-        try
-        {
-            observer.ReceiveEnded(queue, request, messages);
-        }
-        catch (Exception)
-        {
-            Failed();
-        }
-    }
-
-    public void QueueTimerRan(MessageQueue queue)
-    {
-        try
-        {
-            observer.QueueTimerRan(queue);
-        }
-        catch (Exception)
-        {
-            Failed();
-        }
-    }
-
-    public void MessageDeleted(MessageQueue queue, QueueMessage message, int receiveCount)
-    {
-        try
-        {
-            observer.MessageDeleted(queue, message, receiveCount);
-        }
-        catch (Exception)
-        {
-            Failed();
-        }
-    }
-
-    public void MessageDeadLettered(MessageQueue queue, MessageQueue deadLetterQueue, QueueMessage message, int receiveCount)
-    {
-        try
-        {
-            observer.MessageDeadLettered(queue, deadLetterQueue, message, receiveCount);
-        }
-        catch (Exception)
-        {
-            Failed();
-        }
-    }
-
-    public void MessagePublished(Topic topic, PublishedMessage message)
-    {
-        try
-        {
-            observer.MessagePublished(topic, message);
-        }
-        catch (Exception)
-        {
-            Failed();
-        }
-    }
-
-    public void NotificationDelivered(Topic topic, Subscription subscription, PublishedMessage message)
-    {
-        try
-        {
-            observer.NotificationDelivered(topic, subscription, message);
-        }
-        catch (Exception)
-        {
-            Failed();
-        }
-    }
-
-    public void NotificationFilteredOut(Topic topic, Subscription subscription, PublishedMessage message)
-    {
-        try
-        {
-            observer.NotificationFilteredOut(topic, subscription, message);
-        }
-        catch (Exception)
-        {
-            Failed();
-        }
-    }
-
-    public void NotificationFailed(Topic topic, Subscription subscription, PublishedMessage message)
-    {
-        try
-        {
-            observer.NotificationFailed(topic, subscription, message);
-        }
-        catch (Exception)
-        {
-            Failed();
-        }
-    }
-
-    public void RecordPut(DataStream stream, StreamShard shard, long position, byte[] data, string partitionKey)
-    {
-        try
-        {
-            observer.RecordPut(stream, shard, position, data, partitionKey);
-        }
-        catch (Exception)
-        {
-            Failed();
-        }
-    }
-
-    public void HandlerWorkerEnded(HandlerSubscription subscription)
-    {
-        try
-        {
-            observer.HandlerWorkerEnded(subscription);
-        }
-        catch (Exception)
-        {
-            Failed();
-        }
-    }
-
-    private void Failed() => Interlocked.Increment(ref failures);
 }

@@ -95,7 +95,6 @@ internal sealed class HandlerSubscription : Subscription
         // A delivery enqueued after the last TryDequeue, whose publisher saw every worker busy, still gets one.
         TryStartWorker();
         Topic.Broker.Observer?.HandlerWorkerEnded(this); // after the restart check, so an observer never sees a gap
-
     }
 
     private async ValueTask InvokeAsync(Delivery delivery)
