@@ -1,3 +1,4 @@
+using System.Threading.Channels;
 using BenchmarkDotNet.Attributes;
 using Broker.Queues;
 using Broker.Topics;
@@ -8,7 +9,10 @@ namespace Broker.Benchmarks.Topics;
 /// Publish cost against the number of subscriptions: <see cref="Subscriptions"/> queue subscriptions, each with its own
 /// distinct filter policy <c>{"customer":["c-&lt;i&gt;"]}</c>, and every publish carrying a <c>customer</c> attribute that
 /// matches exactly one of them (round robin). One operation is one publish (validation, id, matching, one delivery into
-/// a queue); the queues are purged between iterations. Compare the 10,000 case with the 10 case of the same run.
+/// a queue); the queues are purged between iterations. Compare the 10,000 case with the 10 case of the same run. The
+/// baseline is the hand-rolled alternative: a <see cref="Dictionary{TKey, TValue}"/> from customer to an unbounded
+/// <see cref="Channel{T}"/> per subscriber, each publish looked up by its attribute and written to its channel (one
+/// exact-match rule per subscriber and nothing else of the filter language, no copy, no id).
 /// </summary>
 [Config(typeof(BenchmarkConfig))]
 public class TopicFanOutBenchmarks
@@ -20,6 +24,7 @@ public class TopicFanOutBenchmarks
     private IMessageQueue[] queues = [];
     private PublishRequest[] requests = [];
     private PublishRequest[] unmatched = [];
+    private Dictionary<string, Channel<string>> routes = [];
 
     /// <summary>Subscriptions on the topic, each with a distinct policy.</summary>
     [Params(10, 10_000)]
@@ -41,6 +46,7 @@ public class TopicFanOutBenchmarks
             topic.Subscribe(queues[i], new SubscriptionOptions { FilterPolicy = $$"""{"customer":["c-{{i}}"]}""", RawMessageDelivery = Raw });
         }
 
+        routes = Enumerable.Range(0, Subscriptions).ToDictionary(static i => $"c-{i}", static _ => Channel.CreateUnbounded<string>());
         unmatched = new PublishRequest[1_024];
         for (var i = 0; i < unmatched.Length; i++)
         {
@@ -75,12 +81,55 @@ public class TopicFanOutBenchmarks
         }
     }
 
-    [IterationCleanup]
-    public void Purge()
+    /// <summary>Checks every publish of the iteration was delivered into exactly one queue, then empties the queues.</summary>
+    [IterationCleanup(Target = nameof(Publish))]
+    public void CheckDeliveredAndPurge()
     {
-        foreach (var queue in queues)
+        var held = Purge();
+        if (held == 0 || held % PublishCount != 0)
         {
-            queue.PurgeAsync().AsTask().GetAwaiter().GetResult();
+            throw new InvalidOperationException($"The queues held {held} messages, not a whole number of {PublishCount}-publish invocations.");
+        }
+    }
+
+    /// <summary>Checks no publish was delivered.</summary>
+    [IterationCleanup(Target = nameof(PublishMatchingNone))]
+    public void CheckNothingDelivered()
+    {
+        var held = Purge();
+        if (held != 0)
+        {
+            throw new InvalidOperationException($"The queues held {held} messages; no policy should have matched.");
+        }
+    }
+
+    [IterationCleanup(Target = nameof(HandRolledRouting))]
+    public void DrainRoutes()
+    {
+        foreach (var route in routes.Values)
+        {
+            while (route.Reader.TryRead(out _))
+            {
+            }
+        }
+    }
+
+    [Benchmark(Baseline = true, OperationsPerInvoke = PublishCount)]
+    public void HandRolledRouting()
+    {
+        var routed = 0;
+        for (var i = 0; i < PublishCount; i++)
+        {
+            var request = requests[i & 16_383];
+            if (routes.TryGetValue(request.MessageAttributes!["customer"].StringValue!, out var route) && route.Writer.TryWrite(request.Message))
+            {
+                routed++;
+            }
+        }
+
+        if (routed != PublishCount)
+        {
+            throw new InvalidOperationException($"Routed {routed} publishes instead of {PublishCount}.");
         }
     }
 
@@ -94,5 +143,17 @@ public class TopicFanOutBenchmarks
         {
             await topic.PublishAsync(requests[i & 16_383]).ConfigureAwait(false);
         }
+    }
+
+    private long Purge()
+    {
+        long held = 0;
+        foreach (var queue in queues)
+        {
+            held += queue.GetAttributes().ApproximateNumberOfMessages;
+            queue.PurgeAsync().AsTask().GetAwaiter().GetResult();
+        }
+
+        return held;
     }
 }
