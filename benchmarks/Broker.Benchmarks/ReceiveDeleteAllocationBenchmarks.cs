@@ -56,7 +56,7 @@ public class ReceiveDeleteAllocationBenchmarks
             read++;
         }
 
-        return read;
+        return Checked(read);
     }
 
     [Benchmark]
@@ -69,7 +69,7 @@ public class ReceiveDeleteAllocationBenchmarks
             await sink.PurgeAsync().ConfigureAwait(false);
         }
 
-        return result.Successful.Count;
+        return Checked(result.Successful.Count);
     }
 
     [Benchmark]
@@ -84,7 +84,7 @@ public class ReceiveDeleteAllocationBenchmarks
         }
 
         var deleted = await queue.DeleteBatchAsync(deletes).ConfigureAwait(false);
-        return deleted.Successful.Count;
+        return Checked(deleted.Successful.Count);
     }
 
     [Benchmark]
@@ -98,6 +98,9 @@ public class ReceiveDeleteAllocationBenchmarks
         }
 
         var returned = await parked.ChangeVisibilityBatchAsync(returns).ConfigureAwait(false);
-        return returned.Successful.Count;
+        return Checked(returned.Successful.Count);
     }
+
+    private static int Checked(int done) =>
+        done == 10 ? done : throw new InvalidOperationException($"{done} of the batch's 10 messages went through.");
 }

@@ -39,7 +39,7 @@ public class FilterIndexScalingBenchmarks
     {
         matches.Clear();
         index.Match(message, default, matches);
-        return matches.Count;
+        return matches.Count == 1 ? 1 : throw new InvalidOperationException($"{matches.Count} policies matched instead of 1.");
     }
 
     private static FilterPolicyIndex<string> Index(int count)
