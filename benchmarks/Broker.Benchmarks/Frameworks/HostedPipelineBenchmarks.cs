@@ -22,6 +22,8 @@ public class HostedPipelineBenchmarks
     private readonly PipelineCounter counter = new();
     private OrderPlaced[] orders = [];
     private IHost host = null!;
+
+    // global:: because the benchmark methods are named after the frameworks, and so hide their namespaces in this class.
     private global::MassTransit.ISendEndpoint massTransitEndpoint = null!;
     private global::Wolverine.IMessageBus wolverineBus = null!;
     private global::Rebus.Bus.IBus rebusBus = null!;
@@ -63,7 +65,8 @@ public class HostedPipelineBenchmarks
     public async Task Cleanup()
     {
         await host.StopAsync().ConfigureAwait(false);
-        host.Dispose();
+        // The frameworks register async-disposable singletons; the host disposes them properly only asynchronously.
+        await ((IAsyncDisposable)host).DisposeAsync().ConfigureAwait(false);
     }
 
     [Benchmark(Baseline = true, OperationsPerInvoke = MessageCount)]
