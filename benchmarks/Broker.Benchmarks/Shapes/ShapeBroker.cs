@@ -130,6 +130,10 @@ internal sealed class ShapeBroker : IDisposable
     public static ReceivedMessage Single(IReadOnlyList<ReceivedMessage> received) =>
         received.Count == 1 ? received[0] : throw new InvalidOperationException($"A receive returned {received.Count} messages instead of 1.");
 
+    /// <summary>The records of the event a subscription's MoveNextAsync returned <paramref name="moved"/> for; throws when the enumeration ended.</summary>
+    public static IReadOnlyList<StreamRecord> EventRecords(bool moved, IAsyncEnumerator<SubscribeToShardEvent> events) =>
+        moved ? events.Current.Records : throw new InvalidOperationException("The SubscribeToShard enumeration ended before every record was read.");
+
     /// <summary>Throws unless <paramref name="read"/> is <paramref name="expected"/>.</summary>
     public static void Check(int read, int expected)
     {
