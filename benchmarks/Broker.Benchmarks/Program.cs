@@ -10,6 +10,7 @@ namespace Broker.Benchmarks;
 /// <c>--latency</c> send-to-handler latency percentiles under a steady load;
 /// <c>--memory</c> memory per held message and record at 1,000,000 items;
 /// <c>--smoke [filter]</c> every benchmark called once, to check it runs and its counts hold.
+/// <c>--loop Class Method [Name=Value ...]</c> one benchmark called over and over, to profile.
 /// </summary>
 public static class Program
 {
@@ -19,6 +20,8 @@ public static class Program
         return args.FirstOrDefault() switch
         {
             "--smoke" => await SmokeRun.RunAsync(filter).ConfigureAwait(false),
+            "--quick" => await QuickRun.RunAsync(filter).ConfigureAwait(false),
+            "--loop" => await LoopRun.RunAsync(args[1..]).ConfigureAwait(false),
             "--latency" => await LatencyRun.RunAsync().ConfigureAwait(false),
             "--memory" => await MemoryRun.RunAsync().ConfigureAwait(false),
             _ => RunBenchmarkDotNet(args),

@@ -7,6 +7,8 @@ namespace Broker.Hosting;
 public sealed class MessageContext
 {
     private readonly Func<TimeSpan, CancellationToken, ValueTask>? extendVisibility;
+    private readonly Internal.IVisibilityExtender? extender;
+    private string? messageId;
 
     /// <summary>Creates a context. Hosted consumers create these; tests of handlers may too.</summary>
     /// <param name="messageId">The message id.</param>
@@ -27,7 +29,7 @@ public sealed class MessageContext
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(messageAttributes);
         ArgumentNullException.ThrowIfNull(services);
-        MessageId = messageId;
+        this.messageId = messageId;
         Source = source;
         DeliveryAttempt = deliveryAttempt;
         MessageAttributes = messageAttributes;
@@ -35,8 +37,22 @@ public sealed class MessageContext
         this.extendVisibility = extendVisibility;
     }
 
+    /// <summary>
+    /// The hosted queue consumers' context: the id is read from the message when asked for, and an extension goes to
+    /// <paramref name="extender"/> (the worker's visibility keeper, or the queue) without a delegate per message.
+    /// </summary>
+    internal MessageContext(ReceivedMessage message, string source, IServiceProvider services, Internal.IVisibilityExtender extender)
+    {
+        Source = source;
+        DeliveryAttempt = message.ApproximateReceiveCount;
+        MessageAttributes = message.MessageAttributes;
+        Services = services;
+        QueueMessage = message;
+        this.extender = extender;
+    }
+
     /// <summary>The message id the broker assigned (SQS MessageId, or SNS MessageId for a topic notification).</summary>
-    public string MessageId { get; }
+    public string MessageId => messageId ??= QueueMessage!.MessageId;
 
     /// <summary>The name of the queue or topic the message came from.</summary>
     public string Source { get; }
@@ -69,6 +85,11 @@ public sealed class MessageContext
     /// <exception cref="InvalidOperationException">The message did not come from a queue.</exception>
     public ValueTask ExtendVisibilityAsync(TimeSpan visibilityTimeout, CancellationToken cancellationToken = default)
     {
+        if (extender is not null)
+        {
+            return extender.ExtendAsync(QueueMessage!, visibilityTimeout, cancellationToken);
+        }
+
         if (extendVisibility is null)
         {
             throw new InvalidOperationException($"Only a queue message has a visibility timeout; '{Source}' is not a queue.");

@@ -13,11 +13,11 @@ internal static class ProducerActivity
     }
 
     /// <summary>Records the message id when the listener wants the details (the id is formatted only then).</summary>
-    public static void Sent(Activity? activity, Func<string> messageId)
+    public static void Sent<TResult>(Activity? activity, TResult result, Func<TResult, string> messageId)
     {
         if (activity is { IsAllDataRequested: true })
         {
-            activity.SetTag("messaging.message.id", messageId());
+            activity.SetTag("messaging.message.id", messageId(result));
         }
     }
 }

@@ -86,7 +86,7 @@ internal sealed class TypedQueue<T> : IQueue<T>
                 MessageAttributes = BrokerTracing.Inject(activity, options?.MessageAttributes),
             };
             var result = await Queue.SendAsync(request, cancellationToken).ConfigureAwait(false);
-            ProducerActivity.Sent(activity, () => result.MessageId);
+            ProducerActivity.Sent(activity, result, static r => r.MessageId);
             return result;
         }
         catch (Exception exception) when (ProducerActivity.Failed(activity, exception))

@@ -46,7 +46,7 @@ internal sealed class TypedTopic<T> : ITopic<T>
                 MessageAttributes = BrokerTracing.Inject(activity, options?.MessageAttributes),
             };
             var result = await Topic.PublishAsync(request, cancellationToken).ConfigureAwait(false);
-            ProducerActivity.Sent(activity, () => result.MessageId);
+            ProducerActivity.Sent(activity, result, static r => r.MessageId);
             return result;
         }
         catch (Exception exception) when (ProducerActivity.Failed(activity, exception))

@@ -110,6 +110,14 @@ public interface IMessageQueue
     /// <returns>A snapshot.</returns>
     QueueAttributes GetAttributes();
 
+    /// <summary>
+    /// The queue's current settings, as the last <see cref="SetAttributes(QueueOptions)"/> left them: the
+    /// <see cref="QueueAttributes.Options"/> of <see cref="GetAttributes()"/> without counting the messages, so cheap
+    /// enough to read on every receive.
+    /// </summary>
+    /// <exception cref="BrokerException">The queue was deleted (<c>QueueDoesNotExist</c>).</exception>
+    QueueOptions Options { get; }
+
     /// <summary>The named attributes by their SQS names (SQS: GetQueueAttributes). No names gives an empty map; <c>All</c> gives every one.</summary>
     /// <param name="attributeNames">Names from <see cref="QueueAttributeNames"/>.</param>
     /// <returns>Name to value, as SQS formats them (seconds, bytes, epoch seconds).</returns>

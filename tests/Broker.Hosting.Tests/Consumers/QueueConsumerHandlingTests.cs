@@ -182,6 +182,46 @@ public sealed class QueueConsumerHandlingTests
     }
 
     [Fact]
+    public async Task A_worker_keeps_extending_visibility_for_every_receive_not_only_its_first()
+    {
+        using var broker = TestMessages.NewBroker(out var time);
+        var queue = broker.CreateQueue("jobs", new QueueOptions { VisibilityTimeout = TimeSpan.FromSeconds(10) });
+        var entered = TestMessages.NewSignal();
+        var gate = TestMessages.NewSignal();
+        var probe = new Probe
+        {
+            OnHandle = async (job, _, _) =>
+            {
+                if (job.Name == "long")
+                {
+                    entered.TrySetResult();
+                    await gate.Task;
+                }
+            },
+        };
+        await using var host = await TestHost.StartNewAsync(broker, s => s.AddSingleton(probe).AddQueueConsumer<Job, ProbeHandler>("jobs", c => c.MaxConcurrency = 1));
+        var consumer = host.Consumer("jobs");
+
+        // The worker's first receive ends (handled and deleted) and the same worker long-polls again.
+        await queue.SendJobAsync("quick");
+        await consumer.WaitUntilAsync(s => probe.Completed.Count == 1 && s.PendingReceives == 1);
+
+        // Its next receive is held as long as its handler runs, well past the 10 s timeout.
+        await queue.SendJobAsync("long");
+        await entered.Bounded();
+        for (var second = 0; second < 45; second++)
+        {
+            time.Advance(TimeSpan.FromSeconds(1));
+        }
+
+        Assert.Equal((0, 1), queue.Counts());
+        gate.SetResult();
+        await consumer.WaitUntilAsync(s => probe.Completed.Count == 2 && s.PendingReceives == 1);
+        Assert.Equal(2, probe.Calls.Count);
+        Assert.Equal((0, 0), queue.Counts());
+    }
+
+    [Fact]
     public async Task A_handlers_own_visibility_extension_is_not_shortened_by_the_consumer()
     {
         using var broker = TestMessages.NewBroker(out var time);

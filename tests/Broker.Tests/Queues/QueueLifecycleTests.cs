@@ -199,6 +199,19 @@ public sealed class QueueLifecycleTests : QueueFixture
         Assert.Same(queue, Broker.CreateQueue("jobs", new QueueOptions { Delay = TimeSpan.FromSeconds(10) }));
     }
 
+    [Fact]
+    public void Options_are_the_current_settings_the_same_as_GetAttributes_gives()
+    {
+        var queue = Broker.CreateQueue("jobs", new QueueOptions { VisibilityTimeout = TimeSpan.FromSeconds(45) });
+        Assert.Equal(TimeSpan.FromSeconds(45), queue.Options.VisibilityTimeout);
+
+        queue.SetAttributes(new Dictionary<string, string> { [QueueAttributeNames.VisibilityTimeout] = "120", [QueueAttributeNames.DelaySeconds] = "3" });
+
+        Assert.Equal(TimeSpan.FromSeconds(120), queue.Options.VisibilityTimeout);
+        Assert.Equal(TimeSpan.FromSeconds(3), queue.Options.Delay);
+        Assert.Equal(queue.GetAttributes().Options, queue.Options);
+    }
+
     // ---------------------------------------------------------------- GetQueue / TryGetQueue / DeleteQueue
 
     [Fact]
@@ -269,6 +282,7 @@ public sealed class QueueLifecycleTests : QueueFixture
         await ThrowsBroker(BrokerErrorCodes.QueueDoesNotExist, () => queue.PurgeAsync().AsTask());
         ThrowsBroker(BrokerErrorCodes.QueueDoesNotExist, () => queue.GetAttributes());
         ThrowsBroker(BrokerErrorCodes.QueueDoesNotExist, () => queue.GetAttributes([QueueAttributeNames.All]));
+        ThrowsBroker(BrokerErrorCodes.QueueDoesNotExist, () => queue.Options);
         ThrowsBroker(BrokerErrorCodes.QueueDoesNotExist, () => queue.SetAttributes(new QueueOptions { VisibilityTimeout = TimeSpan.FromSeconds(5) }));
         ThrowsBroker(BrokerErrorCodes.QueueDoesNotExist, () => queue.SetAttributes(new Dictionary<string, string> { [QueueAttributeNames.VisibilityTimeout] = "5" }));
     }

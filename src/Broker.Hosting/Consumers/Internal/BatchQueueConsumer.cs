@@ -51,7 +51,7 @@ internal sealed class BatchQueueConsumer<TMessage, THandler> : QueueConsumer
             BatchHandlerResult? result = null;
             Exception? failure = null;
             bool timedOut;
-            var startedAt = Time.GetTimestamp();
+            var startedAt = StartTiming();
             using (var invocation = StartInvocation())
             {
                 try

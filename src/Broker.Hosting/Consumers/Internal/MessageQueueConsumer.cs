@@ -43,7 +43,7 @@ internal sealed class MessageQueueConsumer<TMessage, THandler> : QueueConsumer
 
         Exception? failure = null;
         bool timedOut;
-        var startedAt = Time.GetTimestamp();
+        var startedAt = StartTiming();
         var scope = ScopeFactory.CreateAsyncScope();
         await using (scope.ConfigureAwait(false))
         {

@@ -7,6 +7,9 @@ namespace Broker.Hosting.Internal;
 /// <summary>What every handler invocation shares: deserializing, the context, the handler's token, and the outcome.</summary>
 internal abstract partial class QueueConsumer
 {
+    /// <summary>The invocation every handler shares when there is no handler timeout (see <see cref="StartInvocation"/>).</summary>
+    private HandlerInvocation? untimedInvocation;
+
     /// <summary>Deserializes a body; on failure reports it (log, metric, health, trace) and returns false.</summary>
     protected bool TryDeserialize<TMessage>(ReceivedMessage message, Activity? activity, out TMessage value)
     {
@@ -27,24 +30,43 @@ internal abstract partial class QueueConsumer
     }
 
     /// <summary>The context of one message; <paramref name="services"/> is its scope (the batch's for a batch handler).</summary>
-    protected MessageContext CreateContext(ReceivedMessage message, IServiceProvider services, VisibilityKeeper? keeper)
-    {
-        var queue = Queue;
-        Func<TimeSpan, CancellationToken, ValueTask> extend = keeper is null
-            ? (timeout, token) => queue.ChangeVisibilityAsync(message, timeout, token)
-            : (timeout, token) => keeper.ExtendAsync(message, timeout, token);
-        return new MessageContext(message.MessageId, QueueName, message.ApproximateReceiveCount, message.MessageAttributes, services, extend)
-        {
-            QueueMessage = message,
-        };
-    }
+    protected MessageContext CreateContext(ReceivedMessage message, IServiceProvider services, VisibilityKeeper? keeper) =>
+        new(message, QueueName, services, keeper ?? (IVisibilityExtender)this);
+
+    /// <summary>A handler's extension when no keeper holds its message: straight to the queue.</summary>
+    ValueTask IVisibilityExtender.ExtendAsync(ReceivedMessage message, TimeSpan visibilityTimeout, CancellationToken cancellationToken) =>
+        Queue.ChangeVisibilityAsync(message, visibilityTimeout, cancellationToken);
 
     /// <summary>The token of one handler invocation: the host's shutdown, and the handler timeout when there is one.</summary>
-    protected HandlerInvocation StartInvocation() => new(Options.HandlerTimeout, Time, HandlerStopToken);
+    /// <remarks>Without a handler timeout the invocation owns nothing and is the same object for every message.</remarks>
+    protected HandlerInvocation StartInvocation()
+    {
+        if (Options.HandlerTimeout != Timeout.InfiniteTimeSpan)
+        {
+            return new HandlerInvocation(Options.HandlerTimeout, Time, HandlerStopToken);
+        }
 
-    /// <summary>Records how long a handler ran, on the broker's clock.</summary>
-    protected void RecordDuration(long startedAt) =>
-        Metrics.HandlerDuration.Record(Time.GetElapsedTime(startedAt).TotalSeconds, ConsumerTag);
+        var shared = untimedInvocation;
+        if (shared is null || shared.Token != HandlerStopToken)
+        {
+            shared = new HandlerInvocation(Timeout.InfiniteTimeSpan, Time, HandlerStopToken);
+            untimedInvocation = shared;
+        }
+
+        return shared;
+    }
+
+    /// <summary>The start of a handler's run on the broker's clock, or -1 when nobody listens to the duration histogram.</summary>
+    protected long StartTiming() => Metrics.HandlerDuration.Enabled ? Time.GetTimestamp() : -1;
+
+    /// <summary>Records how long a handler ran, on the broker's clock (when <see cref="StartTiming"/> read it).</summary>
+    protected void RecordDuration(long startedAt)
+    {
+        if (startedAt >= 0)
+        {
+            Metrics.HandlerDuration.Record(Time.GetElapsedTime(startedAt).TotalSeconds, ConsumerTag);
+        }
+    }
 
     /// <summary>Reports failed handler deliveries: metric, health, log, trace.</summary>
     protected void ReportFailure(ReceivedMessage message, Exception? exception, bool timedOut, Activity? activity, int count = 1)

@@ -10,7 +10,7 @@ internal abstract partial class QueueConsumer
 {
     private static readonly IReadOnlyList<ReceivedMessage> NoMessages = [];
 
-    /// <summary>The keepers of the receives being handled now, so that a shutdown past its timeout can stop them. Under <see cref="sync"/>.</summary>
+    /// <summary>The workers' keepers, so that a shutdown past its timeout can stop them. Under <see cref="sync"/>.</summary>
     private readonly HashSet<VisibilityKeeper> keepers = [];
 
     /// <summary>Every receive of this consumer: BatchSize, WaitTime, VisibilityTimeout, all attributes. Set at start.</summary>
@@ -19,10 +19,13 @@ internal abstract partial class QueueConsumer
     /// <summary>Failed receives in a row, for the backoff.</summary>
     private int receiveFailures;
 
-    /// <summary>Handles one receive's messages with a visibility keeper around them when visibility is extended.</summary>
-    private async Task HandleHeldAsync(IReadOnlyList<ReceivedMessage> messages)
+    /// <summary>
+    /// Handles one receive's messages, held in the worker's visibility keeper (created on the worker's first receive)
+    /// when visibility is extended.
+    /// </summary>
+    private async Task HandleHeldAsync(IReadOnlyList<ReceivedMessage> messages, WorkerKeeper worker)
     {
-        var keeper = StartKeeper(messages);
+        var keeper = await HoldAsync(messages, worker).ConfigureAwait(false);
         try
         {
             await HandleReceivedAsync(messages, keeper).ConfigureAwait(false);
@@ -31,19 +34,15 @@ internal abstract partial class QueueConsumer
         {
             if (keeper is not null)
             {
-                lock (sync)
-                {
-                    keepers.Remove(keeper);
-                }
-
-                await keeper.DisposeAsync().ConfigureAwait(false);
+                await keeper.ReleaseAsync().ConfigureAwait(false);
             }
 
             State.Finished(messages.Count);
         }
     }
 
-    private VisibilityKeeper? StartKeeper(IReadOnlyList<ReceivedMessage> messages)
+    /// <summary>Holds the messages in the worker's keeper; null when visibility is not extended (or the consumer stops).</summary>
+    private async ValueTask<VisibilityKeeper?> HoldAsync(IReadOnlyList<ReceivedMessage> messages, WorkerKeeper worker)
     {
         if (!Options.ExtendVisibility)
         {
@@ -53,7 +52,7 @@ internal abstract partial class QueueConsumer
         TimeSpan timeout;
         try
         {
-            timeout = Options.VisibilityTimeout ?? Queue.GetAttributes().Options.VisibilityTimeout;
+            timeout = Options.VisibilityTimeout ?? Queue.Options.VisibilityTimeout;
         }
         catch (BrokerException)
         {
@@ -65,18 +64,46 @@ internal abstract partial class QueueConsumer
             return null;
         }
 
-        var keeper = new VisibilityKeeper(Queue, messages, timeout, Time, Logger);
-        lock (sync)
+        if (worker.Keeper is null)
         {
-            if (!handlerStop.IsCancellationRequested)
+            var keeper = new VisibilityKeeper(Queue, Time, Logger);
+            lock (sync)
             {
+                if (handlerStop.IsCancellationRequested)
+                {
+                    return null;
+                }
+
                 keepers.Add(keeper);
-                return keeper;
             }
+
+            worker.Keeper = keeper;
         }
 
-        keeper.Stop();
-        return null;
+        await worker.Keeper.HoldAsync(messages, timeout).ConfigureAwait(false);
+        return worker.Keeper;
+    }
+
+    /// <summary>Ends a worker's keeper (the worker ends).</summary>
+    private async ValueTask EndKeeperAsync(WorkerKeeper worker)
+    {
+        if (worker.Keeper is not { } keeper)
+        {
+            return;
+        }
+
+        lock (sync)
+        {
+            keepers.Remove(keeper);
+        }
+
+        await keeper.DisposeAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>A worker's keeper, created on its first receive when visibility is extended.</summary>
+    private sealed class WorkerKeeper
+    {
+        public VisibilityKeeper? Keeper { get; set; }
     }
 
     /// <summary>

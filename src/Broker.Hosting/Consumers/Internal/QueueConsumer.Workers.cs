@@ -95,6 +95,7 @@ internal abstract partial class QueueConsumer
         Activity.Current = null;
         var retired = false;
         var failed = false;
+        var keeper = new WorkerKeeper();
         try
         {
             var messages = first;
@@ -123,7 +124,7 @@ internal abstract partial class QueueConsumer
                     ScaleUp();
                 }
 
-                await HandleHeldAsync(messages).ConfigureAwait(false);
+                await HandleHeldAsync(messages, keeper).ConfigureAwait(false);
                 messages = null;
                 if (IsStopping)
                 {
@@ -138,6 +139,7 @@ internal abstract partial class QueueConsumer
         }
         finally
         {
+            await EndKeeperAsync(keeper).ConfigureAwait(false);
             WorkerEnded(retired, failed);
         }
     }

@@ -14,7 +14,7 @@ namespace Broker.Hosting.Internal;
 /// (deserialize, scope, timeout, delete or fail, telemetry). What a worker does with the messages of one receive is the
 /// subclass's: one handler call per message or one per batch.
 /// </summary>
-internal abstract partial class QueueConsumer : IHostedService, IDisposable
+internal abstract partial class QueueConsumer : IHostedService, IDisposable, IVisibilityExtender
 {
     private readonly IServiceProvider services;
     private readonly ConsumerRegistry registry;
@@ -85,7 +85,7 @@ internal abstract partial class QueueConsumer : IHostedService, IDisposable
 
         queue = found;
         scopeFactory = services.GetRequiredService<IServiceScopeFactory>();
-        IsFifo = found.GetAttributes().Options.FifoQueue;
+        IsFifo = found.Options.FifoQueue;
         receiveRequest = new ReceiveRequest
         {
             MaxNumberOfMessages = Options.BatchSize,

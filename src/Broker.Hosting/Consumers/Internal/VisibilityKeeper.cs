@@ -9,49 +9,64 @@ namespace Broker.Hosting.Internal;
 /// extended by a whole timeout (one ChangeMessageVisibilityBatch). A message leaves the keeper (<see cref="ForgetAsync(ReceivedMessage)"/>)
 /// before the worker deletes it, fails it or releases it, so that an extension never overrides what the worker decided:
 /// the two are serialized by <see cref="gate"/>.
+/// <para>
+/// A worker owns one keeper for its whole life and holds one receive at a time in it (<see cref="HoldAsync"/> …
+/// <see cref="ReleaseAsync"/>): its timer is created once and re-armed per receive, not created and disposed per receive.
+/// </para>
 /// </summary>
-internal sealed class VisibilityKeeper : IAsyncDisposable
+internal sealed class VisibilityKeeper : IAsyncDisposable, IVisibilityExtender
 {
     private readonly IMessageQueue queue;
     private readonly TimeProvider time;
     private readonly ILogger logger;
-    private readonly TimeSpan timeout;
 
-    /// <summary>Held by whoever reads or writes <see cref="held"/> and <see cref="visibleUntil"/>, across the queue call.</summary>
+    /// <summary>Held by whoever reads or writes the held messages, across the queue call.</summary>
     private readonly SemaphoreSlim gate = new(1, 1);
 
-    /// <summary>The messages still held, by their index in the receive; null once the worker is done with one.</summary>
-    private readonly ReceivedMessage?[] held;
+    /// <summary>The messages still held, by their index in the receive (the first <see cref="count"/>); null once the worker is done with one.</summary>
+    private ReceivedMessage?[] held = new ReceivedMessage?[10];
 
     /// <summary>When each held message becomes visible again, in UTC ticks of the broker's clock, as far as the keeper knows.</summary>
-    private readonly long[] visibleUntil;
+    private long[] visibleUntil = new long[10];
 
-    private readonly ITimer timer;
+    private int count;
+    private TimeSpan timeout;
+    private ITimer? timer;
     private volatile bool stopped;
 
-    public VisibilityKeeper(IMessageQueue queue, IReadOnlyList<ReceivedMessage> messages, TimeSpan timeout, TimeProvider time, ILogger logger)
+    public VisibilityKeeper(IMessageQueue queue, TimeProvider time, ILogger logger)
     {
         this.queue = queue;
         this.time = time;
         this.logger = logger;
-        this.timeout = timeout;
-        held = [.. messages];
-        visibleUntil = new long[held.Length];
-        Array.Fill(visibleUntil, time.GetUtcNow().UtcTicks + timeout.Ticks);
-        var period = timeout / 2;
-        timer = time.CreateTimer(static state => _ = ((VisibilityKeeper)state!).ExtendDueAsync(), this, period, period);
     }
 
-    /// <summary>Stops extending <paramref name="message"/>; after this returns the keeper never touches it again.</summary>
-    public async ValueTask ForgetAsync(ReceivedMessage message)
+    /// <summary>Starts holding the messages of a receive, each visible for <paramref name="visibilityTimeout"/> from now.</summary>
+    public async ValueTask HoldAsync(IReadOnlyList<ReceivedMessage> messages, TimeSpan visibilityTimeout)
     {
         await gate.WaitAsync().ConfigureAwait(false);
         try
         {
-            var index = Array.IndexOf(held, message);
-            if (index >= 0)
+            if (held.Length < messages.Count)
             {
-                held[index] = null;
+                held = new ReceivedMessage?[messages.Count];
+                visibleUntil = new long[messages.Count];
+            }
+
+            count = messages.Count;
+            timeout = visibilityTimeout;
+            var until = time.GetUtcNow().UtcTicks + visibilityTimeout.Ticks;
+            for (var i = 0; i < count; i++)
+            {
+                held[i] = messages[i];
+                visibleUntil[i] = until;
+            }
+
+            if (!stopped)
+            {
+                var period = visibilityTimeout / 2;
+                timer ??= time.CreateTimer(static state => _ = ((VisibilityKeeper)state!).ExtendDueAsync(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+                timer.Change(period, period);
             }
         }
         finally
@@ -60,7 +75,40 @@ internal sealed class VisibilityKeeper : IAsyncDisposable
         }
     }
 
-    /// <summary>Stops extending every message of <paramref name="messages"/>.</summary>
+    /// <summary>Stops holding the current receive (its messages were all deleted, failed or released): the timer rests.</summary>
+    public async ValueTask ReleaseAsync()
+    {
+        await gate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            Array.Clear(held, 0, count);
+            count = 0;
+            if (!stopped)
+            {
+                timer?.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+            }
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    /// <summary>The worker is done with a message: never extend it again.</summary>
+    public ValueTask ForgetAsync(ReceivedMessage message)
+    {
+        // Uncontended (no extension running), this completes without an await.
+        if (gate.Wait(0))
+        {
+            Forget(message);
+            gate.Release();
+            return default;
+        }
+
+        return ForgetWhenFreeAsync(message);
+    }
+
+    /// <summary>The worker is done with these messages.</summary>
     public async ValueTask ForgetAsync(IEnumerable<ReceivedMessage> messages)
     {
         await gate.WaitAsync().ConfigureAwait(false);
@@ -68,11 +116,7 @@ internal sealed class VisibilityKeeper : IAsyncDisposable
         {
             foreach (var message in messages)
             {
-                var index = Array.IndexOf(held, message);
-                if (index >= 0)
-                {
-                    held[index] = null;
-                }
+                Forget(message);
             }
         }
         finally
@@ -81,14 +125,14 @@ internal sealed class VisibilityKeeper : IAsyncDisposable
         }
     }
 
-    /// <summary>A handler's own extension (<see cref="MessageContext.ExtendVisibilityAsync"/>): the keeper adopts the new deadline.</summary>
+    /// <summary>The handler's own extension (<see cref="MessageContext.ExtendVisibilityAsync"/>), serialized with the keeper's.</summary>
     public async ValueTask ExtendAsync(ReceivedMessage message, TimeSpan visibilityTimeout, CancellationToken cancellationToken)
     {
         await gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             await queue.ChangeVisibilityAsync(message, visibilityTimeout, cancellationToken).ConfigureAwait(false);
-            var index = Array.IndexOf(held, message);
+            var index = Array.IndexOf(held, message, 0, count);
             if (index >= 0)
             {
                 visibleUntil[index] = time.GetUtcNow().UtcTicks + visibilityTimeout.Ticks;
@@ -100,19 +144,45 @@ internal sealed class VisibilityKeeper : IAsyncDisposable
         }
     }
 
-    /// <summary>Stops extending at once, without waiting for an extension in progress (the host's shutdown timeout ended).</summary>
+    /// <summary>Stops extending at once (the host's shutdown passed its timeout); does not wait for an extension in progress.</summary>
     public void Stop()
     {
         stopped = true;
-        timer.Dispose();
+        timer?.Dispose();
     }
 
+    /// <summary>Stops extending, after any extension in progress (the worker ends).</summary>
     public async ValueTask DisposeAsync()
     {
         await gate.WaitAsync().ConfigureAwait(false);
         stopped = true;
         gate.Release();
-        await timer.DisposeAsync().ConfigureAwait(false);
+        if (timer is not null)
+        {
+            await timer.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    private async ValueTask ForgetWhenFreeAsync(ReceivedMessage message)
+    {
+        await gate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            Forget(message);
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    private void Forget(ReceivedMessage message)
+    {
+        var index = Array.IndexOf(held, message, 0, count);
+        if (index >= 0)
+        {
+            held[index] = null;
+        }
     }
 
     private async Task ExtendDueAsync()
@@ -120,18 +190,18 @@ internal sealed class VisibilityKeeper : IAsyncDisposable
         await gate.WaitAsync().ConfigureAwait(false);
         try
         {
-            if (stopped)
+            if (stopped || count == 0)
             {
                 return;
             }
 
             var now = time.GetUtcNow().UtcTicks;
             List<ChangeVisibilityBatchEntry>? due = null;
-            for (var i = 0; i < held.Length; i++)
+            for (var i = 0; i < count; i++)
             {
                 if (held[i] is { } message && visibleUntil[i] - now <= timeout.Ticks / 2)
                 {
-                    (due ??= new List<ChangeVisibilityBatchEntry>(held.Length)).Add(new ChangeVisibilityBatchEntry(BatchEntryIds.Ids[i], message, timeout));
+                    (due ??= new List<ChangeVisibilityBatchEntry>(count)).Add(new ChangeVisibilityBatchEntry(BatchEntryIds.Ids[i], message, timeout));
                 }
             }
 

@@ -18,6 +18,15 @@ internal sealed partial class MessageQueue
 
     public QueueAttributes GetAttributes() => Snapshot(withAge: true);
 
+    public QueueOptions Options
+    {
+        get
+        {
+            ThrowIfDeleted();
+            return Settings.Options;
+        }
+    }
+
     /// <summary>The attributes; the age of the oldest message (a pass over the slot table) only when asked for.</summary>
     private QueueAttributes Snapshot(bool withAge)
     {
