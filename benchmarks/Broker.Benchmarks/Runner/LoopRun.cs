@@ -5,7 +5,7 @@ namespace Broker.Benchmarks.Runner;
 
 /// <summary>
 /// <c>--loop &lt;Class&gt; &lt;Method&gt; [Name=Value ...] [--seconds N]</c>: calls one benchmark over and over for N seconds
-/// (30 by default) and prints its operations per second every call, for attaching a profiler (<c>perf record -p</c>,
+/// (30 by default) and prints its operations per second and bytes allocated per operation (by every thread) every call, for attaching a profiler (<c>perf record -p</c>,
 /// <c>dotnet-trace</c>) to a warmed-up process. Parameters are parsed as the property's type.
 /// </summary>
 public static class LoopRun
@@ -46,8 +46,10 @@ public static class LoopRun
         var started = Stopwatch.GetTimestamp();
         while (Stopwatch.GetElapsedTime(started).TotalSeconds < seconds)
         {
+            var allocated = GC.GetTotalAllocatedBytes();
             var elapsed = await invoker.InvokeOnceAsync().ConfigureAwait(false);
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"loop: {invoker.OperationsPerInvoke / elapsed.TotalSeconds:F0} ops/s"));
+            var perOperation = (GC.GetTotalAllocatedBytes() - allocated) / (double)invoker.OperationsPerInvoke;
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"loop: {invoker.OperationsPerInvoke / elapsed.TotalSeconds:F0} ops/s {perOperation:F0} B/op (all threads)"));
         }
 
         return 0;

@@ -22,7 +22,7 @@ public static partial class BrokerConsumerServiceCollectionExtensions
     /// <see cref="QueueConsumerOptions.MaxConcurrency"/> with the queue's load (see <see cref="QueueConsumerOptions"/>).
     /// </summary>
     /// <typeparam name="TMessage">The message type the bodies are deserialized into with the host's serializer.</typeparam>
-    /// <typeparam name="THandler">The handler; registered as scoped unless already registered.</typeparam>
+    /// <typeparam name="THandler">The handler; registered as transient unless already registered (resolved once per message scope, so its scoped dependencies are the message's).</typeparam>
     /// <param name="services">The services.</param>
     /// <param name="queueName">The queue to consume; it must exist when the host starts (declare it with <c>AddBroker</c>).</param>
     /// <param name="configure">Sets the consumer's options; null keeps every default.</param>
@@ -47,7 +47,7 @@ public static partial class BrokerConsumerServiceCollectionExtensions
     /// Scaling and shutdown are those of <see cref="AddQueueConsumer{TMessage, THandler}"/>.
     /// </summary>
     /// <typeparam name="TMessage">The message type the bodies are deserialized into with the host's serializer.</typeparam>
-    /// <typeparam name="THandler">The batch handler; registered as scoped unless already registered.</typeparam>
+    /// <typeparam name="THandler">The batch handler; registered as transient unless already registered (resolved once per batch scope, so its scoped dependencies are the batch's).</typeparam>
     /// <param name="services">The services.</param>
     /// <param name="queueName">The queue to consume; it must exist when the host starts (declare it with <c>AddBroker</c>).</param>
     /// <param name="configure">Sets the consumer's options; null keeps every default.</param>
@@ -73,7 +73,7 @@ public static partial class BrokerConsumerServiceCollectionExtensions
         configure?.Invoke(options);
         options = options.Copy(); // what configure captured can no longer change the consumer
         QueueConsumerLimits.Validate(queueName, options);
-        services.TryAddScoped<THandler>();
+        services.TryAddTransient<THandler>();
         services.TryAddSingleton<ConsumerRegistry>();
         services.TryAddSingleton(sp => new HostingMetrics(sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
         return options;

@@ -42,7 +42,7 @@ public static partial class BrokerConsumerServiceCollectionExtensions
     /// <para>
     /// Leases live in the <see cref="ILeaseStore"/> registered in DI; unless one is registered, one
     /// <see cref="InMemoryLeaseStore"/> singleton is added, which lets a group resume after a host restart within the
-    /// process. Registers <typeparamref name="THandler"/> as scoped unless it is registered already. The broker (with the
+    /// process. Registers <typeparamref name="THandler"/> as transient (resolved once from each new scope) unless it is registered already. The broker (with the
     /// stream and any on-failure queue) must be registered with <c>AddBroker</c>; a missing stream or queue fails the host's
     /// start with the broker's <see cref="Broker.BrokerException"/>.
     /// </para>
@@ -77,7 +77,7 @@ public static partial class BrokerConsumerServiceCollectionExtensions
         options = options.Snapshot();
         services.TryAddSingleton(sp => new HostingMetrics(sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
         services.TryAddSingleton<ILeaseStore, InMemoryLeaseStore>();
-        services.TryAddScoped<THandler>();
+        services.TryAddTransient<THandler>();
         services.AddSingleton<IHostedService>(sp => new StreamConsumer<TRecord, THandler>(
             sp, streamName, consumerGroup, options, HostedLogger(sp, "Broker.Hosting.StreamConsumer")));
         return services;

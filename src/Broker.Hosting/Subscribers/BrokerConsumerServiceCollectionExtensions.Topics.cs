@@ -37,7 +37,7 @@ public static partial class BrokerConsumerServiceCollectionExtensions
     /// retried under the delivery policy before it reaches the dead-letter queue; a short delivery policy gets it there sooner.
     /// </para>
     /// <para>
-    /// Registers <typeparamref name="THandler"/> as scoped unless it is registered already. The broker (with the topic and
+    /// Registers <typeparamref name="THandler"/> as transient (resolved once from each new scope) unless it is registered already. The broker (with the topic and
     /// any dead-letter queue) must be registered with <c>AddBroker</c>; a missing topic or queue, or a filter policy the
     /// broker rejects, fails the host's start with the broker's <see cref="Broker.BrokerException"/>. Call it again to subscribe
     /// more handlers, or the same handler to more topics.
@@ -68,7 +68,7 @@ public static partial class BrokerConsumerServiceCollectionExtensions
 
         options = options.Snapshot();
         services.TryAddSingleton(sp => new HostingMetrics(sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
-        services.TryAddScoped<THandler>();
+        services.TryAddTransient<THandler>();
         services.AddSingleton<IHostedService>(sp => new TopicSubscriber<TMessage, THandler>(
             sp, topicName, filterPolicy, options, HostedLogger(sp, "Broker.Hosting.TopicSubscriber")));
         return services;

@@ -78,7 +78,9 @@ public sealed class ReceivedMessage
 
     /// <summary>The message attributes the receive asked for in <see cref="ReceiveRequest.MessageAttributeNames"/>. Empty when none were asked for.</summary>
     public IReadOnlyDictionary<string, MessageAttributeValue> MessageAttributes =>
-        (details ??= new Details()).MessageAttributes ??= BuildMessageAttributes();
+        message.Extras is null
+            ? AttributeSelection.NoMessageAttributes // no attributes were sent: nothing to select, nothing to allocate
+            : (details ??= new Details()).MessageAttributes ??= BuildMessageAttributes();
 
     private IReadOnlyDictionary<string, MessageAttributeValue> BuildMessageAttributes()
     {

@@ -282,7 +282,7 @@ public sealed class QueueLifecycleTests : QueueFixture
         await ThrowsBroker(BrokerErrorCodes.QueueDoesNotExist, () => queue.PurgeAsync().AsTask());
         ThrowsBroker(BrokerErrorCodes.QueueDoesNotExist, () => queue.GetAttributes());
         ThrowsBroker(BrokerErrorCodes.QueueDoesNotExist, () => queue.GetAttributes([QueueAttributeNames.All]));
-        ThrowsBroker(BrokerErrorCodes.QueueDoesNotExist, () => queue.Options);
+        ThrowsBroker(BrokerErrorCodes.QueueDoesNotExist, () => _ = queue.Options);
         ThrowsBroker(BrokerErrorCodes.QueueDoesNotExist, () => queue.SetAttributes(new QueueOptions { VisibilityTimeout = TimeSpan.FromSeconds(5) }));
         ThrowsBroker(BrokerErrorCodes.QueueDoesNotExist, () => queue.SetAttributes(new Dictionary<string, string> { [QueueAttributeNames.VisibilityTimeout] = "5" }));
     }

@@ -11,6 +11,9 @@ internal sealed class AttributeSelection
 {
     public static readonly AttributeSelection None = new(false, [], [], SystemAttributes.None);
 
+    /// <summary>Every message attribute and every system attribute (<c>All</c> and <c>All</c>).</summary>
+    private static readonly AttributeSelection Everything = new(true, [], [], SystemAttributes.All);
+
     public static readonly IReadOnlyDictionary<string, MessageAttributeValue> NoMessageAttributes =
         FrozenDictionary<string, MessageAttributeValue>.Empty;
 
@@ -45,11 +48,18 @@ internal sealed class AttributeSelection
             | MessageDeduplicationId | SequenceNumber,
     }
 
+    private static bool IsOnly(IReadOnlyList<string>? names, string name) => names is { Count: 1 } && names[0] == name;
+
     public static AttributeSelection Parse(IReadOnlyList<string>? messageAttributeNames, IReadOnlyList<string>? systemAttributeNames)
     {
         if ((messageAttributeNames is null || messageAttributeNames.Count == 0) && (systemAttributeNames is null || systemAttributeNames.Count == 0))
         {
             return None;
+        }
+
+        if (IsOnly(messageAttributeNames, "All") && IsOnly(systemAttributeNames, MessageSystemAttributeNames.All))
+        {
+            return Everything; // what the hosted consumers ask on every receive: parsed once
         }
 
         var system = SystemAttributes.None;

@@ -323,7 +323,17 @@ internal sealed partial class MessageQueue
                 timer.Enqueue(new TimerTicket(message.SentAt + batch.RetentionTicks, slotIndex, count, TicketKind.Retention));
             }
 
-            batch.Result ??= new ReceivedMessage[batch.Max];
+            if (batch.Result is null)
+            {
+                // Sized by the visible count (which still counts this batch): a receive that finds one message of a
+                // short queue allocates an array of one, not of MaxNumberOfMessages and then a trimmed copy.
+                batch.Result = new ReceivedMessage[(int)Math.Clamp(VisibleCount, 1, batch.Max)];
+            }
+            else if (batch.Taken == batch.Result.Length)
+            {
+                Array.Resize(ref batch.Result, Math.Min(batch.Max, batch.Result.Length * 2));
+            }
+
             batch.Result[batch.Taken++] = new ReceivedMessage(this, message, slotIndex, count, firstReceiveAt, batch.Selection);
             return TakeResult.Taken;
         }
