@@ -21,8 +21,8 @@ public static class QuickRun
 {
     private const int MinimumCalls = 5;
     private const int MaximumCalls = 40;
-    private static readonly TimeSpan MinimumTime = TimeSpan.FromSeconds(1.5);
-    private static readonly TimeSpan WarmupTime = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan MinimumTime = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan WarmupTime = TimeSpan.FromSeconds(2.5);
 
     private static readonly Comparison[] Comparisons =
     [
@@ -70,7 +70,8 @@ public static class QuickRun
         }
 
         await using var invoker = await BenchmarkInvoker.CreateAsync(type, method, parameters).ConfigureAwait(false);
-        // Warm-up: long enough for the JIT's tiering to settle (the first calls run unoptimized code).
+        // Warm-up: long enough for the JIT's tiering to settle: the hosted pipelines run unoptimized, instrumented code
+        // for their first two seconds or so, at a third of their speed.
         var warm = TimeSpan.Zero;
         for (var calls = 0; calls < 3 || warm < WarmupTime; calls++)
         {
