@@ -20,8 +20,9 @@ internal sealed class ShapeBroker : IDisposable
 
     private const string PartitionKey = "shapes";
 
-    private readonly MessageBroker broker = new(new BrokerOptions { PurgeCooldown = TimeSpan.Zero }, TimeProvider.System);
+    private readonly MessageBroker broker = new(new BrokerOptions { PurgeCooldown = TimeSpan.Zero, QueueDeletionCooldown = TimeSpan.Zero }, TimeProvider.System);
     private int streamNumber;
+    private int fifoGeneration;
 
     public ShapeBroker(int lanes, int itemCount, byte[] payload)
     {
@@ -38,7 +39,7 @@ internal sealed class ShapeBroker : IDisposable
         for (var lane = 0; lane < lanes; lane++)
         {
             StandardQueues[lane] = broker.CreateQueue($"shapes-{lane}");
-            FifoQueues[lane] = broker.CreateQueue($"shapes-{lane}.fifo", new QueueOptions { FifoQueue = true });
+            FifoQueues[lane] = broker.CreateQueue($"shapes-{lane}-0.fifo", new QueueOptions { FifoQueue = true });
             Topics[lane] = broker.CreateTopic($"shapes-{lane}");
             TopicQueues[lane] = broker.CreateQueue($"shapes-topic-{lane}");
             Topics[lane].Subscribe(TopicQueues[lane], new SubscriptionOptions { RawMessageDelivery = true });
@@ -63,7 +64,7 @@ internal sealed class ShapeBroker : IDisposable
     /// <summary>Per lane, a standard queue.</summary>
     public IMessageQueue[] StandardQueues { get; }
 
-    /// <summary>Per lane, a FIFO queue (its deduplication history is cleared by <see cref="PurgeFifoQueues"/>).</summary>
+    /// <summary>Per lane, the current FIFO queue (replaced by <see cref="NextFifoQueues"/> for each invocation).</summary>
     public IMessageQueue[] FifoQueues { get; }
 
     /// <summary>Per lane, a standard topic with one raw-delivery subscription: the queue of the same lane in <see cref="TopicQueues"/>.</summary>
@@ -100,13 +101,26 @@ internal sealed class ShapeBroker : IDisposable
 
     public void DeleteStream(IDataStream stream) => broker.DeleteStream(stream.Name, enforceConsumerDeletion: true);
 
-    /// <summary>A purge clears a FIFO queue's deduplication history, so the next invocation may reuse the ids.</summary>
-    public void PurgeFifoQueues()
+    /// <summary>
+    /// Fresh FIFO queues for one invocation (the previous invocation's are deleted): their deduplication history starts
+    /// empty, so every invocation may send the same pre-built ids. Creating and deleting a queue costs microseconds
+    /// against the milliseconds of an invocation, and keeps the FIFO method in the same job as the baseline (an iteration
+    /// cleanup would give it a job of its own and no ratio).
+    /// </summary>
+    public IMessageQueue[] NextFifoQueues()
     {
         foreach (var queue in FifoQueues)
         {
-            queue.PurgeAsync().AsTask().GetAwaiter().GetResult();
+            broker.DeleteQueue(queue.Name);
         }
+
+        var generation = ++fifoGeneration;
+        for (var lane = 0; lane < FifoQueues.Length; lane++)
+        {
+            FifoQueues[lane] = broker.CreateQueue($"shapes-{lane}-{generation}.fifo", new QueueOptions { FifoQueue = true });
+        }
+
+        return FifoQueues;
     }
 
     public void Dispose() => broker.Dispose();

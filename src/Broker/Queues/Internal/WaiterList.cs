@@ -7,7 +7,8 @@ namespace Broker.Queues.Internal;
 /// queue. Producers of the change wake them; nobody polls.
 /// <para>
 /// No lost wake-up: a waiter registers (an interlocked increment and a queue append, both full fences) and then
-/// re-checks its condition; a producer publishes its change (also fenced) and then reads <see cref="waiting"/>.
+/// re-checks its condition; a producer publishes its change and then, behind a full fence in <see cref="Wake"/>, reads
+/// <see cref="waiting"/> (a publishing store is often a plain release store, which alone may pass the later read).
 /// Either the producer sees the waiter or the waiter sees the change. A woken waiter only learns that it is worth
 /// trying again; it competes for the message like any other caller.
 /// </para>
@@ -17,7 +18,14 @@ internal sealed class WaiterList
     private readonly ConcurrentQueue<Waiter> queue = new();
     private int waiting;
 
-    public bool HasWaiters => Volatile.Read(ref waiting) != 0;
+    public bool HasWaiters
+    {
+        get
+        {
+            Interlocked.MemoryBarrier(); // as in Wake: the caller's publishing store must not pass this read
+            return Volatile.Read(ref waiting) != 0;
+        }
+    }
 
     public Waiter Register()
     {
@@ -39,6 +47,13 @@ internal sealed class WaiterList
     /// <summary>Wakes up to <paramref name="count"/> waiters.</summary>
     public void Wake(int count)
     {
+        // The caller has just published what a waiter waits for (a message into a queue, a group made ready) with a
+        // plain store, and now reads whether anyone waits: a store then a load of another location, the one reordering
+        // x86 (and Arm) allow. Without a full fence the store can still sit in this core's store buffer when a receiver
+        // registers (Register: increment, then re-check the queue) and re-checks: the receiver sees no message, this
+        // sees no waiter, and the receiver sleeps through its whole long poll with a message in the queue. The fence
+        // pairs with the interlocked increment in Register (Dekker's pattern).
+        Interlocked.MemoryBarrier();
         if (Volatile.Read(ref waiting) == 0)
         {
             return;
