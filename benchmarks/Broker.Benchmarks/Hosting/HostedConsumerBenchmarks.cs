@@ -1,5 +1,6 @@
 using System.Threading.Channels;
 using BenchmarkDotNet.Attributes;
+using Broker.Benchmarks.Frameworks;
 using Broker.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -19,7 +20,7 @@ public class HostedConsumerBenchmarks
 
     private IHost host = null!;
     private IQueue<TranscodeJob> jobs = null!;
-    private HandledCounter counter = null!;
+    private PipelineCounter counter = null!;
 
     /// <summary>The consumer's MaxConcurrency, and the baseline's worker count.</summary>
     [Params(1, 8)]
@@ -29,13 +30,13 @@ public class HostedConsumerBenchmarks
     public async Task Setup()
     {
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings());
-        builder.Services.AddSingleton<HandledCounter>();
+        builder.Services.AddSingleton<PipelineCounter>();
         builder.Services.AddBroker(broker => broker.AddQueue("transcode"));
         builder.Services.AddQueueConsumer<TranscodeJob, TranscodeHandler>("transcode", c => c.MaxConcurrency = MaxConcurrency);
         host = builder.Build();
         await host.StartAsync().ConfigureAwait(false);
         jobs = host.Services.GetRequiredKeyedService<IQueue<TranscodeJob>>("transcode");
-        counter = host.Services.GetRequiredService<HandledCounter>();
+        counter = host.Services.GetRequiredService<PipelineCounter>();
     }
 
     [GlobalCleanup]
@@ -100,31 +101,7 @@ public class HostedConsumerBenchmarks
 
     public sealed record TranscodeJob(int Id, string Resolution);
 
-    /// <summary>Counts handled messages and completes a task when the expected number is reached.</summary>
-    public sealed class HandledCounter
-    {
-        private int handled;
-        private int expected;
-        private TaskCompletionSource<int> done = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public Task<int> Expect(int count)
-        {
-            done = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
-            Volatile.Write(ref handled, 0);
-            Volatile.Write(ref expected, count);
-            return done.Task;
-        }
-
-        public void Handled()
-        {
-            if (Interlocked.Increment(ref handled) == Volatile.Read(ref expected))
-            {
-                done.TrySetResult(expected);
-            }
-        }
-    }
-
-    public sealed class TranscodeHandler(HandledCounter counter) : IMessageHandler<TranscodeJob>
+    public sealed class TranscodeHandler(PipelineCounter counter) : IMessageHandler<TranscodeJob>
     {
         public ValueTask HandleAsync(TranscodeJob message, MessageContext context, CancellationToken cancellationToken)
         {
