@@ -67,7 +67,7 @@ internal abstract partial class QueueConsumer
         if (worker.Keeper is null)
         {
             var keeper = new VisibilityKeeper(Queue, Time, Logger);
-            lock (sync)
+            lock (sync) // once per worker (a cold path), not per receive
             {
                 if (handlerStop.IsCancellationRequested)
                 {
@@ -92,7 +92,7 @@ internal abstract partial class QueueConsumer
             return;
         }
 
-        lock (sync)
+        lock (sync) // once per worker, as it ends
         {
             keepers.Remove(keeper);
         }
