@@ -54,7 +54,6 @@ public class PingPongBenchmarks
         broker = new ShapeBroker(lanes: 2, ItemCount, payload);
     }
 
-
     [GlobalCleanup]
     public void Cleanup()
     {

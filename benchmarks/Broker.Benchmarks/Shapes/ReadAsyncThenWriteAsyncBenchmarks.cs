@@ -41,7 +41,6 @@ public class ReadAsyncThenWriteAsyncBenchmarks
         broker = new ShapeBroker(lanes: 1, ItemCount, payload);
     }
 
-
     [GlobalCleanup]
     public void Cleanup()
     {

@@ -39,7 +39,6 @@ public class TryWriteThenTryReadBenchmarks
         broker = new ShapeBroker(lanes: 1, ItemCount, payload);
     }
 
-
     [GlobalCleanup]
     public void Cleanup() => broker.Dispose();
 

@@ -40,7 +40,6 @@ public class WriteAsyncThenReadAsyncBenchmarks
         broker = new ShapeBroker(lanes: 1, ItemCount, payload);
     }
 
-
     [GlobalCleanup]
     public void Cleanup()
     {
