@@ -182,7 +182,25 @@ public sealed class QueueConsumerScalingTests
 
         time.Advance(TimeSpan.FromSeconds(7));
 
-        Assert.Equal(new QueueLoad(2, TimeSpan.FromSeconds(7)), QueueLoad.Read(queue));
+        Assert.Equal(new QueueLoad(2, TimeSpan.FromSeconds(7)), QueueLoad.Read(queue, new QueueConsumerOptions { ScaleUpBacklogPerWorker = 10 }));
+    }
+
+    [Fact]
+    public async Task Queue_load_leaves_the_age_unread_when_the_backlog_alone_calls_for_a_worker()
+    {
+        using var broker = TestMessages.NewBroker(out var time);
+        var queue = broker.CreateQueue("deep");
+        for (var i = 0; i < 3; i++)
+        {
+            await queue.SendAsync(new Broker.Queues.SendMessageRequest($"m{i}"));
+        }
+
+        time.Advance(TimeSpan.FromSeconds(7));
+
+        // Three waiting, one worker per two: the count decides, so the walk for the age is skipped.
+        var options = new QueueConsumerOptions { ScaleUpBacklogPerWorker = 2 };
+        Assert.Equal(new QueueLoad(3, TimeSpan.Zero), QueueLoad.Read(queue, options));
+        Assert.Equal(1, QueueLoad.Read(queue, options).WorkersToAdd(running: 0, options));
     }
 
     private static void InterlockedMax(ref int target, int value)

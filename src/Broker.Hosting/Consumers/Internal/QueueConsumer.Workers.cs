@@ -218,7 +218,7 @@ internal abstract partial class QueueConsumer
         QueueLoad load;
         try
         {
-            load = QueueLoad.Read(Queue);
+            load = QueueLoad.Read(Queue, Options);
         }
         catch (BrokerException exception)
         {
