@@ -18,15 +18,6 @@ internal sealed class WaiterList
     private readonly ConcurrentQueue<Waiter> queue = new();
     private int waiting;
 
-    public bool HasWaiters
-    {
-        get
-        {
-            Interlocked.MemoryBarrier(); // as in Wake: the caller's publishing store must not pass this read
-            return Volatile.Read(ref waiting) != 0;
-        }
-    }
-
     public Waiter Register()
     {
         // Waiters that timed out stay queued until someone dequeues them; trim them from the head here.

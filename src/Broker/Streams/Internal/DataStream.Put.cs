@@ -125,10 +125,7 @@ internal sealed partial class DataStream
                     shard.Log.Trim(nowMs, RetentionMs); // lazily, on one put in 64; every read trims first anyway
                 }
 
-                if (shard.Waiters.HasWaiters)
-                {
-                    shard.Waiters.WakeAll();
-                }
+                shard.Waiters.WakeAll(); // returns at once, behind its fence, when nobody waits
 
                 observer?.RecordPut(this, shard, position, data, key.Key);
                 return (shard, position);
