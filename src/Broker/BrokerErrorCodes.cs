@@ -99,4 +99,11 @@ public static class BrokerErrorCodes
 
     /// <summary>SNS: a message attribute is invalid (its name, type or value); the message says which and why.</summary>
     public const string ParameterValueInvalid = "ParameterValueInvalid";
+
+    /// <summary>
+    /// The broker could not carry out a valid request for a reason of its own (AWS's common <c>InternalFailure</c>):
+    /// in durable mode, a journal that could not be written (a full disk) or read back at start-up (a damaged segment).
+    /// The message names the file and what to do.
+    /// </summary>
+    public const string InternalFailure = "InternalFailure";
 }

@@ -35,5 +35,5 @@ public class BrokerException : Exception
     /// <see langword="true"/> when the caller's request was at fault (AWS's <c>SenderFault</c>); <see langword="false"/>
     /// when the broker could not serve a valid request (a full queue, a limit that frees up later).
     /// </summary>
-    public bool SenderFault => ErrorCode is not (BrokerErrorCodes.OverLimit or BrokerErrorCodes.PurgeQueueInProgress or BrokerErrorCodes.ProvisionedThroughputExceededException);
+    public bool SenderFault => ErrorCode is not (BrokerErrorCodes.OverLimit or BrokerErrorCodes.PurgeQueueInProgress or BrokerErrorCodes.ProvisionedThroughputExceededException or BrokerErrorCodes.InternalFailure);
 }

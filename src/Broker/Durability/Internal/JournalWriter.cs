@@ -1,0 +1,269 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Threading.Channels;
+
+namespace Broker.Durability.Internal;
+
+/// <summary>Settings of a <see cref="JournalWriter"/>.</summary>
+internal sealed record JournalWriterOptions
+{
+    /// <summary>The directory the segments live in; it must exist.</summary>
+    public required string Directory { get; init; }
+
+    /// <summary>What a completed append means.</summary>
+    public JournalFlushPolicy FlushPolicy { get; init; } = JournalFlushPolicy.Always;
+
+    /// <summary>Under <see cref="JournalFlushPolicy.Batched"/>: the longest time written records wait for a flush to disk.</summary>
+    public TimeSpan FlushInterval { get; init; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>A segment is closed and the next one started once it holds this many bytes (a larger record gets a segment of its own).</summary>
+    public long SegmentSize { get; init; } = 64L * 1024 * 1024;
+
+    /// <summary>The clock of the <see cref="JournalFlushPolicy.Batched"/> flush interval.</summary>
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    /// <summary>
+    /// Opens a new segment file for writing. Default: a <see cref="FileStream"/> (created new, unbuffered: the pipe
+    /// buffers). Tests substitute a stream that fails the way a full disk does.
+    /// </summary>
+    public Func<string, Stream> CreateSegment { get; init; } = static path
+        => new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.Read, bufferSize: 0);
+}
+
+/// <summary>
+/// Appends framed records to the journal's segment files, for many concurrent callers.
+/// </summary>
+/// <remarks>
+/// Callers frame their record on their own thread (checksum included) and enqueue it on an unbounded single-reader
+/// channel, which is lock-free for writers; they never touch the file. One writer loop drains whatever has queued up,
+/// writes it through a <see cref="PipeWriter"/> into the current segment, hands the bytes to the operating system, flushes
+/// them to disk when the policy says so, and only then completes every caller of the batch: concurrent callers share one
+/// write and one flush (group commit). A failed write or flush (a full disk) fails the whole batch and every later append,
+/// because the journal's tail is then unknown; nothing the writer acknowledged is ever at risk.
+/// </remarks>
+internal sealed class JournalWriter : IAsyncDisposable
+{
+    /// <summary>A batch stops growing past this many bytes, so callers at its head do not wait for an endless stream behind them.</summary>
+    private const int MaxBatchBytes = 1 << 20;
+
+    /// <summary>A marker the flush timer enqueues: flush what has been written, complete nobody.</summary>
+    private static readonly PendingAppend FlushMarker = PendingAppend.Rent([], 0);
+
+    private readonly JournalWriterOptions options;
+    private readonly Channel<PendingAppend> pending = Channel.CreateUnbounded<PendingAppend>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly List<PendingAppend> batch = [];
+    private readonly ITimer? flushTimer;
+    private readonly Task loop;
+
+    private Stream segment = Stream.Null;
+    private PipeWriter pipe = PipeWriter.Create(Stream.Null);
+    private long segmentLength;
+    private long lastFlushToDisk;
+    private bool unflushed;               // written to the OS since the last flush to disk (writer loop only)
+    private volatile Exception? failure;  // set once, by the writer loop; every append after it fails with it
+
+    private JournalWriter(JournalWriterOptions options, long firstSegmentId)
+    {
+        this.options = options;
+        SegmentId = firstSegmentId - 1;
+        OpenNextSegment();
+        lastFlushToDisk = options.TimeProvider.GetTimestamp();
+        if (options.FlushPolicy == JournalFlushPolicy.Batched)
+        {
+            flushTimer = options.TimeProvider.CreateTimer(static state => ((JournalWriter)state!).pending.Writer.TryWrite(FlushMarker),
+                this, options.FlushInterval, options.FlushInterval);
+        }
+
+        loop = Task.Run(RunAsync);
+    }
+
+    /// <summary>The id of the segment being written.</summary>
+    public long SegmentId { get; private set; }
+
+    /// <summary>Starts a journal in <see cref="JournalWriterOptions.Directory"/> whose first new segment is <paramref name="firstSegmentId"/>.</summary>
+    public static JournalWriter Start(JournalWriterOptions options, long firstSegmentId)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(firstSegmentId);
+        return new JournalWriter(options, firstSegmentId);
+    }
+
+    /// <summary>
+    /// Appends one record. The returned task completes when the record is as durable as the policy promises, or fails
+    /// with a <see cref="BrokerException"/> (<c>InternalFailure</c>) when the journal could not write it.
+    /// </summary>
+    public ValueTask AppendAsync(byte recordType, ReadOnlySpan<byte> payload)
+    {
+        if (failure is { } failed)
+        {
+            return ValueTask.FromException(failed);
+        }
+
+        var length = JournalFrame.FrameLength(payload.Length);
+        var frame = ArrayPool<byte>.Shared.Rent(length);
+        JournalFrame.Write(frame, recordType, payload);
+        var append = PendingAppend.Rent(frame, length);
+        var completion = append.AsValueTask();
+        if (!pending.Writer.TryWrite(append))
+        {
+            append.Discard();
+            return ValueTask.FromException(failure ?? new ObjectDisposedException(nameof(JournalWriter)));
+        }
+
+        return completion;
+    }
+
+    /// <summary>Writes and flushes what is queued, closes the segment and stops the writer loop.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        pending.Writer.TryComplete();
+        if (flushTimer is not null)
+        {
+            await flushTimer.DisposeAsync().ConfigureAwait(false);
+        }
+
+        await loop.ConfigureAwait(false);
+        try
+        {
+            // After a failed write the pipe still holds the bytes that failed: completing with the error drops them.
+            await pipe.CompleteAsync(failure).ConfigureAwait(false);
+            if (failure is null)
+            {
+                FlushToDisk();
+            }
+        }
+        finally
+        {
+            await segment.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    private async Task RunAsync()
+    {
+        var reader = pending.Reader;
+        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            var flushRequested = false;
+            var bytes = 0L;
+            Exception? error = null;
+            try
+            {
+                while (bytes < MaxBatchBytes && reader.TryRead(out var append))
+                {
+                    if (ReferenceEquals(append, FlushMarker))
+                    {
+                        flushRequested = true;
+                        continue;
+                    }
+
+                    batch.Add(append);
+                    if (segmentLength + append.Length > options.SegmentSize && segmentLength > SegmentHeader.Size)
+                    {
+                        await RollAsync().ConfigureAwait(false);
+                    }
+
+                    pipe.Write(append.Frame.AsSpan(0, append.Length));
+                    append.ReleaseFrame();
+                    segmentLength += append.Length;
+                    bytes += append.Length;
+                }
+
+                if (bytes > 0)
+                {
+                    await pipe.FlushAsync().ConfigureAwait(false);
+                    unflushed = true;
+                }
+
+                if (unflushed && FlushDue(flushRequested))
+                {
+                    FlushToDisk();
+                }
+            }
+#pragma warning disable CA1031 // any failure to write leaves the journal's tail unknown: it fails the batch and the journal
+            catch (Exception exception)
+#pragma warning restore CA1031
+            {
+                error = new BrokerException(BrokerErrorCodes.InternalFailure,
+                    $"The journal could not write to segment {SegmentFiles.PathOf(options.Directory, SegmentId)}: {exception.Message} " +
+                    "Nothing is acknowledged after this failure; free the disk or fix the directory, then restart the broker to recover what was acknowledged.",
+                    exception);
+            }
+
+            foreach (var append in batch)
+            {
+                append.ReleaseFrame();
+                if (error is null)
+                {
+                    append.Succeed();
+                }
+                else
+                {
+                    append.Fail(error);
+                }
+            }
+
+            batch.Clear();
+            if (error is not null)
+            {
+                failure = error;
+                pending.Writer.TryComplete(error);
+                while (reader.TryRead(out var left))
+                {
+                    if (!ReferenceEquals(left, FlushMarker))
+                    {
+                        left.ReleaseFrame();
+                        left.Fail(error);
+                    }
+                }
+
+                return;
+            }
+        }
+    }
+
+    private bool FlushDue(bool flushRequested) => options.FlushPolicy switch
+    {
+        JournalFlushPolicy.Always => true,
+        JournalFlushPolicy.Batched => flushRequested || options.TimeProvider.GetElapsedTime(lastFlushToDisk) >= options.FlushInterval,
+        _ => false,
+    };
+
+    private void FlushToDisk()
+    {
+        if (segment is FileStream file)
+        {
+            file.Flush(flushToDisk: true);
+        }
+        else
+        {
+            segment.Flush();
+        }
+
+        unflushed = false;
+        lastFlushToDisk = options.TimeProvider.GetTimestamp();
+    }
+
+    /// <summary>
+    /// Closes the full segment, flushed to disk whatever the policy (so only the last segment can ever end torn), and
+    /// opens the next.
+    /// </summary>
+    private async ValueTask RollAsync()
+    {
+        await pipe.CompleteAsync().ConfigureAwait(false);
+        FlushToDisk();
+        await segment.DisposeAsync().ConfigureAwait(false);
+        OpenNextSegment();
+    }
+
+    private void OpenNextSegment()
+    {
+        SegmentId++;
+        segment = options.CreateSegment(SegmentFiles.PathOf(options.Directory, SegmentId));
+        Span<byte> header = stackalloc byte[SegmentHeader.Size];
+        SegmentHeader.Write(header, SegmentId);
+        segment.Write(header);
+        FlushToDisk(); // the header reaches the disk before any record, so a torn header can only mean an empty segment
+        segmentLength = SegmentHeader.Size;
+        pipe = PipeWriter.Create(segment, new StreamPipeWriterOptions(minimumBufferSize: 64 * 1024, leaveOpen: true));
+    }
+}

@@ -1,0 +1,225 @@
+using System.Buffers.Binary;
+using Broker.Durability.Internal;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Broker.Tests.Durability;
+
+/// <summary>
+/// The journal writer: many callers at once, group commit, what each flush policy means when an append completes,
+/// segments rolling, and a full disk.
+/// </summary>
+public sealed class JournalWriterTests : IDisposable
+{
+    private readonly string directory = Directory.CreateTempSubdirectory("broker-journal-").FullName;
+    private readonly SegmentDisk disk = new();
+
+    public void Dispose()
+    {
+        disk.Dispose();
+        Directory.Delete(directory, recursive: true);
+    }
+
+    [Fact]
+    public async Task Records_appended_by_many_callers_at_once_are_all_read_back_each_callers_in_order()
+    {
+        await using (var writer = Start(JournalFlushPolicy.Always))
+        {
+            await Task.WhenAll(Enumerable.Range(0, 8).Select(caller => Task.Run(async () =>
+            {
+                for (var i = 0; i < 200; i++)
+                {
+                    await writer.AppendAsync(1, Payload(caller, i));
+                }
+            })));
+        }
+
+        var read = Recover();
+        Assert.Equal(1600, read.Count);
+        foreach (var caller in read.GroupBy(r => r.Caller))
+        {
+            Assert.Equal(Enumerable.Range(0, 200), caller.Select(r => r.Index));
+        }
+    }
+
+    [Fact]
+    public async Task Appends_that_queue_up_behind_a_flush_share_the_next_one()
+    {
+        var writer = Start(JournalFlushPolicy.Always);
+        using var gate = new ManualResetEventSlim(false);
+        disk.FlushGate = gate;
+        var first = writer.AppendAsync(1, Payload(0, 0));
+        Assert.True(await disk.FlushWaiting.WaitAsync(TimeSpan.FromSeconds(30))); // the writer is inside the first record's flush
+        var queued = Enumerable.Range(1, 50).Select(i => writer.AppendAsync(1, Payload(0, i)).AsTask()).ToList();
+
+        gate.Set();
+        await first;
+        await Task.WhenAll(queued);
+
+        Assert.Equal(3, disk.FlushCount); // the segment header, the first record, then all fifty together
+        await writer.DisposeAsync();
+        Assert.Equal(51, Recover().Count);
+    }
+
+    [Fact]
+    public async Task Under_Always_an_append_completes_only_once_its_record_is_flushed_to_disk()
+    {
+        await using var writer = Start(JournalFlushPolicy.Always);
+        var end = (long)SegmentHeader.Size;
+        for (var i = 0; i < 20; i++)
+        {
+            await writer.AppendAsync(1, Payload(0, i));
+            end += JournalFrame.FrameLength(8);
+
+            Assert.True(DurableLength(writer.SegmentId) >= end, $"record {i} acknowledged before it was flushed");
+        }
+    }
+
+    [Fact]
+    public async Task Under_None_an_append_completes_written_to_the_operating_system_and_is_flushed_only_on_close()
+    {
+        var writer = Start(JournalFlushPolicy.None);
+        for (var i = 0; i < 10; i++)
+        {
+            await writer.AppendAsync(1, Payload(0, i));
+        }
+
+        Assert.Equal(1, disk.FlushCount); // the segment header only
+        Assert.Equal(SegmentHeader.Size + (10 * JournalFrame.FrameLength(8)), new FileInfo(SegmentFiles.PathOf(directory, 1)).Length);
+
+        await writer.DisposeAsync();
+        Assert.Equal(2, disk.FlushCount);
+    }
+
+    [Fact]
+    public async Task Under_Batched_written_records_are_flushed_when_the_interval_passes()
+    {
+        var time = new FakeTimeProvider();
+        await using var writer = Start(JournalFlushPolicy.Batched, time: time);
+        for (var i = 0; i < 5; i++)
+        {
+            await writer.AppendAsync(1, Payload(0, i));
+        }
+
+        Assert.Equal(1, disk.FlushCount);
+
+        time.Advance(TimeSpan.FromMilliseconds(100));
+        await disk.WaitForFlushesAsync(2);
+
+        Assert.Equal(SegmentHeader.Size + (5 * JournalFrame.FrameLength(8)), DurableLength(1));
+    }
+
+    [Fact]
+    public async Task A_full_segment_rolls_to_the_next_after_a_flush_and_every_segment_reads_back_clean()
+    {
+        await using (var writer = Start(JournalFlushPolicy.None, segmentSize: 256))
+        {
+            for (var i = 0; i < 40; i++)
+            {
+                await writer.AppendAsync(1, Payload(0, i));
+            }
+
+            Assert.True(writer.SegmentId > 3);
+        }
+
+        var segments = SegmentFiles.List(directory);
+        Assert.All(segments, s => Assert.Equal(new FileInfo(s.Path).Length, DurableLength(s.Id)));
+        Assert.All(segments, s => Assert.True(new FileInfo(s.Path).Length <= 256));
+        Assert.Equal(Enumerable.Range(0, 40), Recover().Select(r => r.Index));
+    }
+
+    [Fact]
+    public async Task A_record_larger_than_a_segment_gets_a_segment_of_its_own()
+    {
+        var big = Enumerable.Range(0, 1000).Select(i => (byte)i).ToArray();
+        await using (var writer = Start(JournalFlushPolicy.Always, segmentSize: 256))
+        {
+            await writer.AppendAsync(1, Payload(0, 0));
+            await writer.AppendAsync(2, big);
+            await writer.AppendAsync(1, Payload(0, 1));
+        }
+
+        var payloads = new List<byte[]>();
+        JournalReader.Recover(directory, (_, payload, _) => payloads.Add(payload.ToArray()));
+        Assert.Equal(big, payloads[1]);
+        Assert.Equal(3, SegmentFiles.List(directory).Count);
+    }
+
+    [Fact]
+    public async Task A_full_disk_fails_the_append_and_every_later_one_and_keeps_every_acknowledged_record()
+    {
+        disk.DiskSpace = SegmentHeader.Size + (3 * JournalFrame.FrameLength(8)) + 5;
+        var writer = Start(JournalFlushPolicy.Always);
+        for (var i = 0; i < 3; i++)
+        {
+            await writer.AppendAsync(1, Payload(0, i));
+        }
+
+        var full = await Assert.ThrowsAsync<BrokerException>(async () => await writer.AppendAsync(1, Payload(0, 3)));
+        var after = await Assert.ThrowsAsync<BrokerException>(async () => await writer.AppendAsync(1, Payload(0, 4)));
+        await writer.DisposeAsync();
+
+        Assert.Equal(BrokerErrorCodes.InternalFailure, full.ErrorCode);
+        Assert.False(full.SenderFault);
+        Assert.Contains("No space left on device", full.Message, StringComparison.Ordinal);
+        Assert.Contains(SegmentFiles.Name(1), full.Message, StringComparison.Ordinal);
+        Assert.Same(full, after);
+        Assert.Equal([0, 1, 2], Recover().Select(r => r.Index));
+    }
+
+    [Fact]
+    public async Task Disposing_writes_and_flushes_what_callers_queued_before_it()
+    {
+        var writer = Start(JournalFlushPolicy.None);
+        var appends = Enumerable.Range(0, 100).Select(i => writer.AppendAsync(1, Payload(0, i)).AsTask()).ToList();
+
+        await writer.DisposeAsync();
+        await Task.WhenAll(appends);
+
+        Assert.Equal(100, Recover().Count);
+        Assert.Equal(new FileInfo(SegmentFiles.PathOf(directory, 1)).Length, DurableLength(1));
+    }
+
+    [Fact]
+    public async Task An_append_after_dispose_fails()
+    {
+        var writer = Start(JournalFlushPolicy.Always);
+        await writer.DisposeAsync();
+
+        await Assert.ThrowsAsync<ObjectDisposedException>(async () => await writer.AppendAsync(1, Payload(0, 0)));
+    }
+
+    private static byte[] Payload(int caller, int index)
+    {
+        var payload = new byte[8];
+        BinaryPrimitives.WriteInt32LittleEndian(payload, caller);
+        BinaryPrimitives.WriteInt32LittleEndian(payload.AsSpan(4), index);
+        return payload;
+    }
+
+    private JournalWriter Start(JournalFlushPolicy policy, long segmentSize = 64L * 1024 * 1024, TimeProvider? time = null)
+        => JournalWriter.Start(new JournalWriterOptions
+        {
+            Directory = directory,
+            FlushPolicy = policy,
+            FlushInterval = TimeSpan.FromMilliseconds(100),
+            SegmentSize = segmentSize,
+            TimeProvider = time ?? TimeProvider.System,
+            CreateSegment = path => new SegmentStream(path, disk),
+        }, firstSegmentId: 1);
+
+    private long DurableLength(long segmentId)
+    {
+        lock (disk.DurableLengths)
+        {
+            return disk.DurableLengths.GetValueOrDefault(SegmentFiles.PathOf(directory, segmentId));
+        }
+    }
+
+    private List<(int Caller, int Index)> Recover()
+    {
+        var read = new List<(int, int)>();
+        JournalReader.Recover(directory, (_, payload, _) =>
+            read.Add((BinaryPrimitives.ReadInt32LittleEndian(payload), BinaryPrimitives.ReadInt32LittleEndian(payload[4..]))));
+        return read;
+    }
+}
