@@ -17,9 +17,9 @@ namespace Broker.Testing.Tests.Documentation;
 /// </summary>
 /// <remarks>
 /// <para>
-/// Each fenced block whose info string is <c>csharp</c> (or <c>cs</c>, <c>c#</c>) is one case of
-/// <see cref="The_block_compiles"/>, named <c>path:line</c>: the file relative to the repository root and the line of the
-/// opening fence, e.g. <c>README.md:10</c> or <c>docs/queues.md:42</c>. A block is compiled on its own as a console program
+/// Each fenced block whose info string is <c>csharp</c> (or <c>cs</c>, <c>c#</c>), at any indentation (in a list item
+/// too), is one case of <see cref="The_block_compiles"/>, named <c>path:line</c>: the file relative to the repository root
+/// and the line of the opening fence, e.g. <c>README.md:10</c> or <c>docs/queues.md:42</c>. A block is compiled on its own as a console program
 /// with top-level statements (latest C#, nullable enabled) against every assembly of the runtime and of this test's output
 /// folder, with global usings for the namespaces a reader has in scope (<see cref="SnippetCompiler.GlobalUsings"/>:
 /// System, Broker and its sub-namespaces, Broker.Hosting, Broker.Testing, Microsoft.Extensions.DependencyInjection and
@@ -321,7 +321,7 @@ public static class MarkdownSnippetReader
         fence = "";
         info = "";
         var rest = line[indent..];
-        if (indent > 3 || rest.Length < 3 || (rest[0] != '`' && rest[0] != '~'))
+        if (rest.Length < 3 || (rest[0] != '`' && rest[0] != '~')) // any indent: a fence in a list item counts too
         {
             return false;
         }
@@ -340,9 +340,7 @@ public static class MarkdownSnippetReader
     private static bool Closes(string line, string fence)
     {
         var trimmed = line.Trim();
-        return line.Length - line.TrimStart(' ').Length <= 3
-            && trimmed.Length >= fence.Length
-            && trimmed.All(c => c == fence[0]);
+        return trimmed.Length >= fence.Length && trimmed.All(c => c == fence[0]);
     }
 
     private static string Unindent(string line, int indent)
