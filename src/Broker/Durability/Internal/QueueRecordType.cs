@@ -1,0 +1,33 @@
+namespace Broker.Durability.Internal;
+
+/// <summary>
+/// The journal record types of queues (1 to 31; streams and topics take other ranges). Each record is absolute where
+/// it can be (a receive records the receive count it produced, not "one more"), so that replaying a record twice, or
+/// after a newer state of the same message, changes nothing.
+/// </summary>
+internal enum QueueRecordType : byte
+{
+    /// <summary>A queue was created: its name, creation time, id keys and settings.</summary>
+    QueueCreated = 1,
+
+    /// <summary>A queue's settings changed.</summary>
+    QueueOptionsChanged = 2,
+
+    /// <summary>A queue was deleted, with every message in it.</summary>
+    QueueDeleted = 3,
+
+    /// <summary>A message entered a queue (a send, a topic delivery or a dead-letter move): everything it carries.</summary>
+    MessageSent = 4,
+
+    /// <summary>Messages were received: per message, the receive count, first receive time and visibility deadline it now has.</summary>
+    MessagesReceived = 5,
+
+    /// <summary>A received message's visibility deadline changed.</summary>
+    VisibilityChanged = 6,
+
+    /// <summary>Messages were deleted (or moved out to a dead-letter queue).</summary>
+    MessagesDeleted = 7,
+
+    /// <summary>A queue was purged: every message up to a sequence is gone.</summary>
+    QueuePurged = 8,
+}

@@ -1,0 +1,309 @@
+using Broker.Queues;
+
+namespace Broker.Durability.Internal;
+
+/// <summary>One message's receive state, as <see cref="QueueRecordType.MessagesReceived"/> records it.</summary>
+/// <param name="Sequence">The message's sequence in its queue (its id derives from it).</param>
+/// <param name="ReceiveCount">Its receive count after the receive.</param>
+/// <param name="FirstReceiveAt">When it was first received, UTC ticks.</param>
+/// <param name="VisibleAgainAt">When its visibility timeout ends, UTC ticks.</param>
+internal readonly record struct ReceiveState(long Sequence, int ReceiveCount, long FirstReceiveAt, long VisibleAgainAt);
+
+/// <summary>A message as <see cref="QueueRecordType.MessageSent"/> records it.</summary>
+internal sealed record SentMessage
+{
+    public required long Sequence { get; init; }
+
+    /// <summary>When it was sent, UTC ticks (a dead-lettered message keeps the time of its first send).</summary>
+    public required long SentAt { get; init; }
+
+    /// <summary>When a delayed message becomes visible, UTC ticks; 0 when it was visible at once.</summary>
+    public long AvailableAt { get; init; }
+
+    /// <summary>Whether it holds room under the queue's depth and byte caps.</summary>
+    public bool Counted { get; init; }
+
+    /// <summary>The receive count it arrived with (a dead-letter move keeps the count of its source).</summary>
+    public int ReceiveCount { get; init; }
+
+    /// <summary>When it was first received before it arrived (a dead-letter move), UTC ticks; 0 otherwise.</summary>
+    public long FirstReceiveAt { get; init; }
+
+    public required byte[] Body { get; init; }
+
+    /// <summary>Message attributes, sorted by name.</summary>
+    public KeyValuePair<string, MessageAttributeValue>[] Attributes { get; init; } = [];
+
+    public string? MessageGroupId { get; init; }
+
+    public string? DeduplicationId { get; init; }
+
+    /// <summary>A dead-lettered message's id in its source queue.</summary>
+    public string? OriginalMessageId { get; init; }
+
+    public string? DeadLetterSourceArn { get; init; }
+
+    public long DeadLetterFirstReceiveAt { get; init; }
+
+    public long DeadLetteredAt { get; init; }
+
+    public int DeadLetteredReceiveCount { get; init; }
+
+    /// <summary>FIFO: the sequence number within the group; 0 on a standard queue.</summary>
+    public long GroupSequenceNumber { get; init; }
+}
+
+/// <summary>
+/// Writes and reads the payloads of <see cref="QueueRecordType"/> records. Every payload starts with the queue's name.
+/// </summary>
+internal static class QueueRecords
+{
+    private const byte OptionsVersion = 1;
+
+    public static void WriteQueueCreated(ref PayloadWriter writer, string queue, long createdAt, ulong idPrefix, ulong handleKey, QueueOptions options)
+    {
+        writer.WriteString(queue);
+        writer.WriteInt64(createdAt);
+        writer.WriteUInt64(idPrefix);
+        writer.WriteUInt64(handleKey);
+        WriteOptions(ref writer, options);
+    }
+
+    public static (string Queue, long CreatedAt, ulong IdPrefix, ulong HandleKey, QueueOptions Options) ReadQueueCreated(ref PayloadReader reader)
+        => (reader.ReadString(), reader.ReadInt64(), reader.ReadUInt64(), reader.ReadUInt64(), ReadOptions(ref reader));
+
+    public static void WriteQueueOptionsChanged(ref PayloadWriter writer, string queue, long changedAt, QueueOptions options)
+    {
+        writer.WriteString(queue);
+        writer.WriteInt64(changedAt);
+        WriteOptions(ref writer, options);
+    }
+
+    public static (string Queue, long ChangedAt, QueueOptions Options) ReadQueueOptionsChanged(ref PayloadReader reader)
+        => (reader.ReadString(), reader.ReadInt64(), ReadOptions(ref reader));
+
+    public static void WriteQueueDeleted(ref PayloadWriter writer, string queue) => writer.WriteString(queue);
+
+    public static void WriteMessageSent(ref PayloadWriter writer, string queue, SentMessage message)
+    {
+        writer.WriteString(queue);
+        writer.WriteVarInt(message.Sequence);
+        writer.WriteInt64(message.SentAt);
+        writer.WriteInt64(message.AvailableAt);
+        writer.WriteBoolean(message.Counted);
+        writer.WriteVarInt(message.ReceiveCount);
+        writer.WriteInt64(message.FirstReceiveAt);
+        writer.WriteBytes(message.Body);
+        writer.WriteVarInt(message.Attributes.Length);
+        foreach (var (name, value) in message.Attributes)
+        {
+            writer.WriteString(name);
+            writer.WriteString(value.DataType);
+            if (value.BinaryBytes is { } binary)
+            {
+                writer.WriteBoolean(true);
+                writer.WriteBytes(binary);
+            }
+            else
+            {
+                writer.WriteBoolean(false);
+                writer.WriteString(value.StringValue ?? "");
+            }
+        }
+
+        writer.WriteNullableString(message.MessageGroupId);
+        writer.WriteNullableString(message.DeduplicationId);
+        writer.WriteNullableString(message.OriginalMessageId);
+        writer.WriteNullableString(message.DeadLetterSourceArn);
+        writer.WriteInt64(message.DeadLetterFirstReceiveAt);
+        writer.WriteInt64(message.DeadLetteredAt);
+        writer.WriteVarInt(message.DeadLetteredReceiveCount);
+        writer.WriteVarInt(message.GroupSequenceNumber);
+    }
+
+    public static (string Queue, SentMessage Message) ReadMessageSent(ref PayloadReader reader)
+    {
+        var queue = reader.ReadString();
+        var sequence = reader.ReadVarInt();
+        var sentAt = reader.ReadInt64();
+        var availableAt = reader.ReadInt64();
+        var counted = reader.ReadBoolean();
+        var receiveCount = (int)reader.ReadVarInt();
+        var firstReceiveAt = reader.ReadInt64();
+        var body = reader.ReadBytes().ToArray();
+        var attributes = new KeyValuePair<string, MessageAttributeValue>[reader.ReadLength()];
+        for (var i = 0; i < attributes.Length; i++)
+        {
+            var name = reader.ReadString();
+            var dataType = reader.ReadString();
+            var value = reader.ReadBoolean()
+                ? MessageAttributeValue.FromBinary(reader.ReadBytes(), dataType)
+                : MessageAttributeValue.FromString(reader.ReadString(), dataType);
+            attributes[i] = new(name, value);
+        }
+
+        return (queue, new SentMessage
+        {
+            Sequence = sequence,
+            SentAt = sentAt,
+            AvailableAt = availableAt,
+            Counted = counted,
+            ReceiveCount = receiveCount,
+            FirstReceiveAt = firstReceiveAt,
+            Body = body,
+            Attributes = attributes,
+            MessageGroupId = reader.ReadNullableString(),
+            DeduplicationId = reader.ReadNullableString(),
+            OriginalMessageId = reader.ReadNullableString(),
+            DeadLetterSourceArn = reader.ReadNullableString(),
+            DeadLetterFirstReceiveAt = reader.ReadInt64(),
+            DeadLetteredAt = reader.ReadInt64(),
+            DeadLetteredReceiveCount = (int)reader.ReadVarInt(),
+            GroupSequenceNumber = reader.ReadVarInt(),
+        });
+    }
+
+    public static void WriteMessagesReceived(ref PayloadWriter writer, string queue, ReadOnlySpan<ReceiveState> received)
+    {
+        writer.WriteString(queue);
+        writer.WriteVarInt(received.Length);
+        foreach (var state in received)
+        {
+            writer.WriteVarInt(state.Sequence);
+            writer.WriteVarInt(state.ReceiveCount);
+            writer.WriteInt64(state.FirstReceiveAt);
+            writer.WriteInt64(state.VisibleAgainAt);
+        }
+    }
+
+    public static (string Queue, ReceiveState[] Received) ReadMessagesReceived(ref PayloadReader reader)
+    {
+        var queue = reader.ReadString();
+        var received = new ReceiveState[reader.ReadLength()];
+        for (var i = 0; i < received.Length; i++)
+        {
+            received[i] = new ReceiveState(reader.ReadVarInt(), (int)reader.ReadVarInt(), reader.ReadInt64(), reader.ReadInt64());
+        }
+
+        return (queue, received);
+    }
+
+    public static void WriteVisibilityChanged(ref PayloadWriter writer, string queue, long sequence, int receiveCount, long visibleAgainAt)
+    {
+        writer.WriteString(queue);
+        writer.WriteVarInt(sequence);
+        writer.WriteVarInt(receiveCount);
+        writer.WriteInt64(visibleAgainAt);
+    }
+
+    public static (string Queue, long Sequence, int ReceiveCount, long VisibleAgainAt) ReadVisibilityChanged(ref PayloadReader reader)
+        => (reader.ReadString(), reader.ReadVarInt(), (int)reader.ReadVarInt(), reader.ReadInt64());
+
+    public static void WriteMessagesDeleted(ref PayloadWriter writer, string queue, ReadOnlySpan<long> sequences)
+    {
+        writer.WriteString(queue);
+        writer.WriteVarInt(sequences.Length);
+        foreach (var sequence in sequences)
+        {
+            writer.WriteVarInt(sequence);
+        }
+    }
+
+    public static (string Queue, long[] Sequences) ReadMessagesDeleted(ref PayloadReader reader)
+    {
+        var queue = reader.ReadString();
+        var sequences = new long[reader.ReadLength()];
+        for (var i = 0; i < sequences.Length; i++)
+        {
+            sequences[i] = reader.ReadVarInt();
+        }
+
+        return (queue, sequences);
+    }
+
+    public static void WriteQueuePurged(ref PayloadWriter writer, string queue, long throughSequence)
+    {
+        writer.WriteString(queue);
+        writer.WriteVarInt(throughSequence);
+    }
+
+    public static (string Queue, long ThroughSequence) ReadQueuePurged(ref PayloadReader reader)
+        => (reader.ReadString(), reader.ReadVarInt());
+
+    private static void WriteOptions(ref PayloadWriter writer, QueueOptions options)
+    {
+        writer.WriteByte(OptionsVersion);
+        writer.WriteBoolean(options.FifoQueue);
+        writer.WriteBoolean(options.ContentBasedDeduplication);
+        writer.WriteVarInt((int)options.DeduplicationScope);
+        writer.WriteVarInt((int)options.FifoThroughputLimit);
+        writer.WriteInt64(options.VisibilityTimeout.Ticks);
+        writer.WriteInt64(options.Delay.Ticks);
+        writer.WriteInt64(options.MessageRetentionPeriod.Ticks);
+        writer.WriteVarInt(options.MaximumMessageSize);
+        writer.WriteInt64(options.ReceiveMessageWaitTime.Ticks);
+        writer.WriteNullableString(options.RedrivePolicy?.DeadLetterTarget);
+        writer.WriteVarInt(options.RedrivePolicy?.MaxReceiveCount ?? 0);
+        writer.WriteVarInt((int)options.RedriveAllowPolicy.RedrivePermission);
+        writer.WriteVarInt(options.RedriveAllowPolicy.SourceQueueArns.Count);
+        foreach (var arn in options.RedriveAllowPolicy.SourceQueueArns)
+        {
+            writer.WriteString(arn);
+        }
+
+        writer.WriteBoolean(options.MaximumDepth is not null);
+        writer.WriteVarInt(options.MaximumDepth ?? 0);
+        writer.WriteBoolean(options.MaximumBytes is not null);
+        writer.WriteVarInt(options.MaximumBytes ?? 0);
+        writer.WriteVarInt((int)options.FullMode);
+    }
+
+    private static QueueOptions ReadOptions(ref PayloadReader reader)
+    {
+        var version = reader.ReadByte();
+        if (version != OptionsVersion)
+        {
+            throw new InvalidDataException($"Queue settings of format version {version} are not ones this version of Broker reads ({OptionsVersion}).");
+        }
+
+        var fifo = reader.ReadBoolean();
+        var contentBased = reader.ReadBoolean();
+        var scope = (DeduplicationScope)reader.ReadVarInt();
+        var limit = (FifoThroughputLimit)reader.ReadVarInt();
+        var visibility = TimeSpan.FromTicks(reader.ReadInt64());
+        var delay = TimeSpan.FromTicks(reader.ReadInt64());
+        var retention = TimeSpan.FromTicks(reader.ReadInt64());
+        var maximumSize = (int)reader.ReadVarInt();
+        var wait = TimeSpan.FromTicks(reader.ReadInt64());
+        var target = reader.ReadNullableString();
+        var maxReceiveCount = (int)reader.ReadVarInt();
+        var permission = (RedrivePermission)reader.ReadVarInt();
+        var arns = new string[reader.ReadLength()];
+        for (var i = 0; i < arns.Length; i++)
+        {
+            arns[i] = reader.ReadString();
+        }
+
+        var hasDepth = reader.ReadBoolean();
+        var depth = (int)reader.ReadVarInt();
+        var hasBytes = reader.ReadBoolean();
+        var bytes = reader.ReadVarInt();
+        return new QueueOptions
+        {
+            FifoQueue = fifo,
+            ContentBasedDeduplication = contentBased,
+            DeduplicationScope = scope,
+            FifoThroughputLimit = limit,
+            VisibilityTimeout = visibility,
+            Delay = delay,
+            MessageRetentionPeriod = retention,
+            MaximumMessageSize = maximumSize,
+            ReceiveMessageWaitTime = wait,
+            RedrivePolicy = target is null ? null : new RedrivePolicy(target, maxReceiveCount),
+            RedriveAllowPolicy = new RedriveAllowPolicy { RedrivePermission = permission, SourceQueueArns = arns },
+            MaximumDepth = hasDepth ? depth : null,
+            MaximumBytes = hasBytes ? bytes : null,
+            FullMode = (QueueFullMode)reader.ReadVarInt(),
+        };
+    }
+}
