@@ -37,4 +37,10 @@ public sealed record BrokerOptions
     /// put and get paths (what the listener does with the measurement is its own cost).
     /// </remarks>
     public IMeterFactory? MeterFactory { get; init; }
+
+    /// <summary>
+    /// Durable mode (work in progress, not public yet): the directory and policy of the broker's journal; null keeps
+    /// everything in memory. Only standard queues are journaled so far.
+    /// </summary>
+    internal Durability.Internal.DurableStorageOptions? Storage { get; init; }
 }

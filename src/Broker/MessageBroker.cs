@@ -50,7 +50,23 @@ public sealed partial class MessageBroker : IDisposable
         TimeProvider = timeProvider ?? TimeProvider.System;
         Metrics = new BrokerMetrics(options.MeterFactory, () => queues.Values);
         Observer = observer is null ? null : new BrokerObserverGuard(observer);
+        if (options.Storage is { } storage)
+        {
+            Store = Durability.Internal.DurableStore.Open(storage, TimeProvider);
+            foreach (var recovered in Store.RecoveredQueues)
+            {
+                // In creation order, without the checks of CreateQueue: the journal holds what those checks accepted.
+                var queue = new MessageQueue(this, recovered.Name, QueueSettings.Create(recovered.Options, Options), recovered);
+                queue.Restore(recovered);
+                queues[recovered.Name] = queue;
+            }
+
+            Store.ForgetRecoveredState();
+        }
     }
+
+    /// <summary>The journal of a durable broker; null for the in-memory default.</summary>
+    internal Durability.Internal.DurableStore? Store { get; }
 
     /// <summary>The broker's settings.</summary>
     public BrokerOptions Options { get; }
@@ -120,6 +136,7 @@ public sealed partial class MessageBroker : IDisposable
 
             CheckRedrive(name, settings);
             var queue = new MessageQueue(this, name, settings);
+            Store?.QueueCreated(queue);
             queues[name] = queue;
             return queue;
         }
@@ -209,6 +226,7 @@ public sealed partial class MessageBroker : IDisposable
             }
 
             recentlyDeleted[name] = TimeProvider.GetUtcNow().UtcTicks;
+            Store?.QueueDeleted(name);
             queue.Dispose();
         }
     }
@@ -241,6 +259,7 @@ public sealed partial class MessageBroker : IDisposable
 
         // Handler tokens are cancelled outside the lock: cancellation runs the handlers' callbacks.
         Topics.Internal.Topic.CancelLifetimes(removedSubscriptions);
+        Store?.Dispose(); // writes and flushes what is queued: the journal keeps every queue for the next start
         Metrics.Dispose();
     }
 
@@ -306,6 +325,7 @@ public sealed partial class MessageBroker : IDisposable
         {
             CheckRedrive(queue.Name, settings);
             queue.ReplaceSettings(settings);
+            Store?.QueueOptionsChanged(queue, settings.Options, TimeProvider.GetUtcNow().UtcTicks);
         }
     }
 

@@ -35,6 +35,9 @@ public sealed class ReceivedMessage
     /// <summary>The stored message (for Broker.Testing's record of what was received).</summary>
     internal QueueMessage Message => message;
 
+    /// <summary>When the message was first received, UTC ticks (the journal records it).</summary>
+    internal long FirstReceiveAtTicks => firstReceiveAtTicks;
+
     /// <summary>What this message's receipt handle encodes.</summary>
     internal ReceiptHandleData Receipt => new(slot, receiveCount, (uint)message.Sequence);
 

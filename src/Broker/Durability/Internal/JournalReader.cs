@@ -33,7 +33,18 @@ internal static class JournalReader
             }
 
             var isLast = i == segments.Count - 1;
-            var scan = SegmentScanner.Scan(path, isLast, visitor);
+            var scan = SegmentScanner.Scan(path, isLast, (type, payload, offset) =>
+            {
+                try
+                {
+                    visitor(type, payload, offset);
+                }
+                catch (InvalidDataException error)
+                {
+                    throw Damaged(string.Create(CultureInfo.InvariantCulture,
+                        $"journal segment '{path}' at offset {offset}: a record of type {type} passed its checksum but does not read back ({error.Message})"));
+                }
+            });
             records += scan.Records;
             switch (scan.End)
             {

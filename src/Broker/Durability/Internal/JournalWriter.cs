@@ -113,6 +113,28 @@ internal sealed class JournalWriter : IAsyncDisposable
         return completion;
     }
 
+    /// <summary>
+    /// Appends one record that nobody waits for (a receive's record: the receive is not acknowledged to anyone). It is
+    /// written in order with the others; if the journal has failed it is dropped, and the next awaited append reports
+    /// the failure.
+    /// </summary>
+    public void Append(byte recordType, ReadOnlySpan<byte> payload)
+    {
+        if (failure is not null)
+        {
+            return;
+        }
+
+        var length = JournalFrame.FrameLength(payload.Length);
+        var frame = ArrayPool<byte>.Shared.Rent(length);
+        JournalFrame.Write(frame, recordType, payload);
+        var append = PendingAppend.Rent(frame, length, observed: false);
+        if (!pending.Writer.TryWrite(append))
+        {
+            append.Discard();
+        }
+    }
+
     /// <summary>Writes and flushes what is queued, closes the segment and stops the writer loop.</summary>
     public async ValueTask DisposeAsync()
     {

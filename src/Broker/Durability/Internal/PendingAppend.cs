@@ -23,8 +23,14 @@ internal sealed class PendingAppend : IValueTaskSource
     /// <summary>The frame's length within <see cref="Frame"/>.</summary>
     public int Length { get; private set; }
 
+    /// <summary>
+    /// Whether a caller awaits this append. An unobserved one (a receive's record, which no caller waits for) is
+    /// returned to the pool by the writer once written.
+    /// </summary>
+    public bool Observed { get; private set; }
+
     /// <summary>Takes a pooled instance (or a new one) for a frame of <paramref name="length"/> bytes in <paramref name="frame"/>.</summary>
-    public static PendingAppend Rent(byte[] frame, int length)
+    public static PendingAppend Rent(byte[] frame, int length, bool observed = true)
     {
         if (!Pool.TryDequeue(out var append))
         {
@@ -33,6 +39,7 @@ internal sealed class PendingAppend : IValueTaskSource
 
         append.Frame = frame;
         append.Length = length;
+        append.Observed = observed;
         return append;
     }
 
@@ -50,16 +57,39 @@ internal sealed class PendingAppend : IValueTaskSource
     }
 
     /// <summary>Completes the caller's await: the record is as durable as the policy promises.</summary>
-    public void Succeed() => completion.SetResult(true);
+    public void Succeed()
+    {
+        if (Observed)
+        {
+            completion.SetResult(true);
+        }
+        else
+        {
+            Discard();
+        }
+    }
 
     /// <summary>Completes the caller's await with <paramref name="error"/>.</summary>
-    public void Fail(Exception error) => completion.SetException(error);
+    public void Fail(Exception error)
+    {
+        if (Observed)
+        {
+            completion.SetException(error);
+        }
+        else
+        {
+            Discard();
+        }
+    }
 
     /// <summary>Returns an instance whose completion nobody will await (it was never handed out) to the pool.</summary>
     public void Discard()
     {
         ReleaseFrame();
-        Pool.Enqueue(this);
+        if (Pool.Count < PoolLimit)
+        {
+            Pool.Enqueue(this);
+        }
     }
 
     void IValueTaskSource.GetResult(short token)

@@ -25,9 +25,6 @@ internal enum QueueRecordType : byte
     /// <summary>A received message's visibility deadline changed.</summary>
     VisibilityChanged = 6,
 
-    /// <summary>Messages were deleted (or moved out to a dead-letter queue).</summary>
+    /// <summary>Messages were deleted, purged, or moved out to another queue (a dead-letter move, a move task).</summary>
     MessagesDeleted = 7,
-
-    /// <summary>A queue was purged: every message up to a sequence is gone.</summary>
-    QueuePurged = 8,
 }

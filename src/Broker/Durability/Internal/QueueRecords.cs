@@ -34,6 +34,9 @@ internal sealed record SentMessage
     /// <summary>Message attributes, sorted by name.</summary>
     public KeyValuePair<string, MessageAttributeValue>[] Attributes { get; init; } = [];
 
+    /// <summary>The bytes the attributes count toward the message size (names, types and values).</summary>
+    public int AttributesSize { get; init; }
+
     public string? MessageGroupId { get; init; }
 
     public string? DeduplicationId { get; init; }
@@ -94,6 +97,7 @@ internal static class QueueRecords
         writer.WriteVarInt(message.ReceiveCount);
         writer.WriteInt64(message.FirstReceiveAt);
         writer.WriteBytes(message.Body);
+        writer.WriteVarInt(message.AttributesSize);
         writer.WriteVarInt(message.Attributes.Length);
         foreach (var (name, value) in message.Attributes)
         {
@@ -131,6 +135,7 @@ internal static class QueueRecords
         var receiveCount = (int)reader.ReadVarInt();
         var firstReceiveAt = reader.ReadInt64();
         var body = reader.ReadBytes().ToArray();
+        var attributesSize = (int)reader.ReadVarInt();
         var attributes = new KeyValuePair<string, MessageAttributeValue>[reader.ReadLength()];
         for (var i = 0; i < attributes.Length; i++)
         {
@@ -152,6 +157,7 @@ internal static class QueueRecords
             FirstReceiveAt = firstReceiveAt,
             Body = body,
             Attributes = attributes,
+            AttributesSize = attributesSize,
             MessageGroupId = reader.ReadNullableString(),
             DeduplicationId = reader.ReadNullableString(),
             OriginalMessageId = reader.ReadNullableString(),
@@ -220,15 +226,6 @@ internal static class QueueRecords
 
         return (queue, sequences);
     }
-
-    public static void WriteQueuePurged(ref PayloadWriter writer, string queue, long throughSequence)
-    {
-        writer.WriteString(queue);
-        writer.WriteVarInt(throughSequence);
-    }
-
-    public static (string Queue, long ThroughSequence) ReadQueuePurged(ref PayloadReader reader)
-        => (reader.ReadString(), reader.ReadVarInt());
 
     private static void WriteOptions(ref PayloadWriter writer, QueueOptions options)
     {

@@ -58,7 +58,7 @@ internal sealed class QueueReplay
     public IReadOnlyList<RecoveredQueue> Queues => [.. queues.Values.OrderBy(q => q.CreationOrder)];
 
     /// <summary>Whether <paramref name="recordType"/> is a queue record this replay applies.</summary>
-    public static bool Handles(byte recordType) => recordType is >= (byte)QueueRecordType.QueueCreated and <= (byte)QueueRecordType.QueuePurged;
+    public static bool Handles(byte recordType) => recordType is >= (byte)QueueRecordType.QueueCreated and <= (byte)QueueRecordType.MessagesDeleted;
 
     /// <summary>Applies one record. Throws <see cref="InvalidDataException"/> when the payload does not parse.</summary>
     public void Apply(byte recordType, ReadOnlySpan<byte> payload)
@@ -137,20 +137,6 @@ internal sealed class QueueReplay
                 if (queues.TryGetValue(name, out var queue))
                 {
                     foreach (var sequence in sequences)
-                    {
-                        queue.Messages.Remove(sequence);
-                    }
-                }
-
-                break;
-            }
-
-            case QueueRecordType.QueuePurged:
-            {
-                var (name, through) = QueueRecords.ReadQueuePurged(ref reader);
-                if (queues.TryGetValue(name, out var queue))
-                {
-                    foreach (var sequence in queue.Messages.Keys.TakeWhile(s => s <= through).ToList())
                     {
                         queue.Messages.Remove(sequence);
                     }

@@ -83,6 +83,22 @@ internal sealed class MessageExtras(KeyValuePair<string, MessageAttributeValue>[
                 DeadLetteredReceiveCount = extras.DeadLetteredReceiveCount,
             };
 
+    /// <summary>The extras of a message a durable broker recovered from its journal; null when it carried none.</summary>
+    internal static MessageExtras? Restore(Durability.Internal.SentMessage sent) =>
+        sent.Attributes.Length == 0 && sent.MessageGroupId is null && sent.DeduplicationId is null && sent.OriginalMessageId is null
+            && sent.DeadLetterSourceArn is null
+            ? null
+            : new MessageExtras(sent.Attributes, sent.AttributesSize, sent.MessageGroupId)
+            {
+                DeduplicationId = sent.DeduplicationId,
+                OriginalMessageId = sent.OriginalMessageId,
+                DeadLetterSourceArn = sent.DeadLetterSourceArn,
+                FirstReceiveAt = sent.DeadLetterFirstReceiveAt,
+                DeadLetteredAt = sent.DeadLetteredAt,
+                DeadLetteredReceiveCount = sent.DeadLetteredReceiveCount,
+                SequenceNumber = sent.GroupSequenceNumber,
+            };
+
     public MessageExtras WithDeduplicationId(string deduplicationId) =>
         new(Attributes, AttributesSize, MessageGroupId) { DeduplicationId = deduplicationId };
 

@@ -140,10 +140,12 @@ internal sealed class MessageMoveTask : IDisposable
                 {
                     // Never lose a message: it goes back where it was, and the task stops.
                     source.AcceptDeadLetter(message.Body, message.Extras, message.SentAt, receiveCount, firstReceiveAt);
+                    source.RecordMovedOut(message);
                     Finish(MessageMoveTaskStatus.Failed, "AWS.SimpleQueueService.NonExistentQueue");
                     return;
                 }
 
+                source.RecordMovedOut(message); // after the destination's record: a crash in between duplicates, never loses
                 moved++;
             }
 

@@ -7,18 +7,18 @@ internal sealed partial class MessageQueue
     public ValueTask DeleteAsync(string receiptHandle, CancellationToken cancellationToken = default)
     {
         ThrowIfDeleted();
-        Delete(ParseHandle(receiptHandle), receiptHandle);
+        var durable = Delete(ParseHandle(receiptHandle), receiptHandle);
         Count(metrics.MessagesDeleted, 1);
-        return default;
+        return durable;
     }
 
     public ValueTask DeleteAsync(ReceivedMessage message, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(message);
         ThrowIfDeleted();
-        Delete(Resolve(message), message);
+        var durable = Delete(Resolve(message), message);
         Count(metrics.MessagesDeleted, 1);
-        return default;
+        return durable;
     }
 
     public ValueTask ChangeVisibilityAsync(ReceivedMessage message, TimeSpan visibilityTimeout, CancellationToken cancellationToken = default)
@@ -26,8 +26,7 @@ internal sealed partial class MessageQueue
         ArgumentNullException.ThrowIfNull(message);
         ThrowIfDeleted();
         var ticks = CheckVisibilityTimeout(visibilityTimeout);
-        ChangeVisibility(Resolve(message), message, ticks);
-        return default;
+        return ChangeVisibility(Resolve(message), message, ticks);
     }
 
     public ValueTask<BatchResult> DeleteBatchAsync(IReadOnlyList<DeleteMessageBatchEntry> entries, CancellationToken cancellationToken = default)
@@ -37,6 +36,7 @@ internal sealed partial class MessageQueue
         ValidateBatchIds(entries, static e => e.Id);
         var successful = new string[entries.Count];
         var succeeded = 0;
+        var lastDurable = default(ValueTask); // the journal completes appends in order: the last one covers the batch
         List<BatchResultErrorEntry>? failed = null;
         foreach (var entry in entries)
         {
@@ -44,7 +44,12 @@ internal sealed partial class MessageQueue
             {
                 try
                 {
-                    Delete(receipt, (object?)entry.Message ?? entry.ReceiptHandle);
+                    var durable = Delete(receipt, (object?)entry.Message ?? entry.ReceiptHandle);
+                    if (!durable.IsCompletedSuccessfully)
+                    {
+                        lastDurable = durable;
+                    }
+
                     successful[succeeded++] = entry.Id;
                 }
                 catch (BrokerException error)
@@ -64,16 +69,15 @@ internal sealed partial class MessageQueue
         }
 
         Count(metrics.MessagesDeleted, succeeded);
-
-        return new ValueTask<BatchResult>(new BatchResult(successful, failed is null ? [] : failed));
+        var result = new BatchResult(successful, failed is null ? [] : failed);
+        return lastDurable.IsCompletedSuccessfully ? new ValueTask<BatchResult>(result) : WhenDurable(lastDurable, result);
     }
 
     public ValueTask ChangeVisibilityAsync(string receiptHandle, TimeSpan visibilityTimeout, CancellationToken cancellationToken = default)
     {
         ThrowIfDeleted();
         var ticks = CheckVisibilityTimeout(visibilityTimeout);
-        ChangeVisibility(ParseHandle(receiptHandle), receiptHandle, ticks);
-        return default;
+        return ChangeVisibility(ParseHandle(receiptHandle), receiptHandle, ticks);
     }
 
     public ValueTask<BatchResult> ChangeVisibilityBatchAsync(IReadOnlyList<ChangeVisibilityBatchEntry> entries, CancellationToken cancellationToken = default)
@@ -82,19 +86,19 @@ internal sealed partial class MessageQueue
         ThrowIfDeleted();
         ValidateBatchIds(entries, static e => e.Id);
         var successful = new List<string>(entries.Count);
+        var lastDurable = default(ValueTask);
         List<BatchResultErrorEntry>? failed = null;
         foreach (var entry in entries)
         {
             try
             {
                 var ticks = CheckVisibilityTimeout(entry.VisibilityTimeout);
-                if (entry.Message is { } message)
+                var durable = entry.Message is { } message
+                    ? ChangeVisibility(Resolve(message), message, ticks)
+                    : ChangeVisibility(ParseHandle(entry.ReceiptHandle), entry.ReceiptHandle, ticks);
+                if (!durable.IsCompletedSuccessfully)
                 {
-                    ChangeVisibility(Resolve(message), message, ticks);
-                }
-                else
-                {
-                    ChangeVisibility(ParseHandle(entry.ReceiptHandle), entry.ReceiptHandle, ticks);
+                    lastDurable = durable;
                 }
 
                 successful.Add(entry.Id);
@@ -105,7 +109,14 @@ internal sealed partial class MessageQueue
             }
         }
 
-        return new ValueTask<BatchResult>(new BatchResult(successful, failed is null ? [] : failed));
+        var result = new BatchResult(successful, failed is null ? [] : failed);
+        return lastDurable.IsCompletedSuccessfully ? new ValueTask<BatchResult>(result) : WhenDurable(lastDurable, result);
+    }
+
+    private static async ValueTask<BatchResult> WhenDurable(ValueTask durable, BatchResult result)
+    {
+        await durable.ConfigureAwait(false);
+        return result;
     }
 
     /// <summary>
@@ -113,13 +124,14 @@ internal sealed partial class MessageQueue
     /// received again since, deletes nothing and is not an error; a handle whose visibility expired but whose message
     /// nobody received since still deletes it.
     /// </summary>
-    private void Delete(in ReceiptHandleData receipt, object handleSource)
+    /// <returns>In a durable broker, completes when the delete's record is as durable as the policy promises.</returns>
+    private ValueTask Delete(in ReceiptHandleData receipt, object handleSource)
     {
         ref var slot = ref slots[receipt.Slot];
         var message = Volatile.Read(ref slot.Message);
         if (message is null || !receipt.Matches(message))
         {
-            return;
+            return default;
         }
 
         var state = Volatile.Read(ref message.State);
@@ -138,17 +150,20 @@ internal sealed partial class MessageQueue
             {
                 Removed(message, state);
                 observer?.MessageDeleted(this, message, receipt.ReceiveCount);
-                return;
+                return store is null ? default : store.MessagesDeleted(this, new ReadOnlySpan<long>(in message.Sequence));
             }
 
             state = seen;
         }
+
+        return default;
     }
 
     /// <param name="receipt">The receipt to change.</param>
     /// <param name="handleSource">The handle string or the received message, for the error message only (formatted only on error).</param>
     /// <param name="visibilityTicks">The new timeout.</param>
-    private void ChangeVisibility(in ReceiptHandleData receipt, object handleSource, long visibilityTicks)
+    /// <returns>In a durable broker, completes when the change's record is as durable as the policy promises.</returns>
+    private ValueTask ChangeVisibility(in ReceiptHandleData receipt, object handleSource, long visibilityTicks)
     {
         ref var slot = ref slots[receipt.Slot];
         var message = Volatile.Read(ref slot.Message);
@@ -165,7 +180,7 @@ internal sealed partial class MessageQueue
 
             if (MessageState.Status(state) != MessageStatus.InFlight)
             {
-                return; // Its visibility already expired and nobody received it since: SQS answers 200 and does nothing.
+                return default; // Its visibility already expired and nobody received it since: SQS answers 200 and does nothing.
             }
 
             var now = Now();
@@ -188,15 +203,16 @@ internal sealed partial class MessageQueue
                 }
 
                 inFlightCount.Decrement();
+                var madeVisible = store is null ? default : store.VisibilityChanged(this, message.Sequence, receipt.ReceiveCount, now);
                 MakeVisible(message, receipt.Slot, receipt.ReceiveCount, fromInFlight: true);
-                return;
+                return madeVisible;
             }
 
             var deadline = now + visibilityTicks;
             var previousDeadline = Volatile.Read(ref slot.Deadline);
             if (previousDeadline == ExpiredDeadline)
             {
-                return; // the timer is ending this timeout right now: as with a stale handle, nothing to change
+                return default; // the timer is ending this timeout right now: as with a stale handle, nothing to change
             }
 
             if (Interlocked.CompareExchange(ref slot.Deadline, deadline, previousDeadline) != previousDeadline)
@@ -212,7 +228,7 @@ internal sealed partial class MessageQueue
                 timer.Schedule(new TimerTicket(retentionEnd, receipt.Slot, receipt.ReceiveCount, TicketKind.Retention));
             }
 
-            return;
+            return store is null ? default : store.VisibilityChanged(this, message.Sequence, receipt.ReceiveCount, deadline);
         }
     }
 

@@ -254,16 +254,34 @@ internal sealed partial class MessageQueue
         // Cold path. Messages sent while the purge runs may or may not survive it, as on SQS. Senders waiting for
         // room are woken once it is done, so that what they send is not purged with the rest.
         Volatile.Write(ref purging, true);
+        List<long>? purged = store is null ? null : [];
         while (visible.TryDequeue(out var message))
         {
             var state = Volatile.Read(ref message.State);
-            while (MessageState.Status(state) == MessageStatus.Visible && !Expire(message, state))
+            while (MessageState.Status(state) == MessageStatus.Visible)
             {
+                if (Expire(message, state))
+                {
+                    purged?.Add(message.Sequence);
+                    break;
+                }
+
                 state = Volatile.Read(ref message.State);
             }
         }
 
-        ForEachTrackedMessage(static (queue, message, state, _) => queue.Expire(message, state), 0L);
+        ForEachTrackedMessage(
+            static (queue, message, state, purged) =>
+            {
+                if (!queue.Expire(message, state))
+                {
+                    return false;
+                }
+
+                purged?.Add(message.Sequence);
+                return true;
+            },
+            purged);
         if (isFifo)
         {
             ClearDeduplication(); // SQS: a purge clears the deduplication history
@@ -271,7 +289,21 @@ internal sealed partial class MessageQueue
 
         Volatile.Write(ref purging, false);
         senders.WakeAll();
-        return default;
+        return purged is { Count: > 0 } ? RecordPurged(purged) : default;
+    }
+
+    /// <summary>Records a purge's deletes, in records of at most 10,000; the last one's completion covers them all.</summary>
+    private ValueTask RecordPurged(List<long> purged)
+    {
+        const int PerRecord = 10_000;
+        var sequences = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(purged);
+        var start = 0;
+        for (; sequences.Length - start > PerRecord; start += PerRecord)
+        {
+            store!.MessagesRemoved(this, sequences.Slice(start, PerRecord));
+        }
+
+        return store!.MessagesDeleted(this, sequences[start..]);
     }
 
     /// <summary>Calls <paramref name="action"/> for each live message that holds a slot, until it returns true for the state it was given.</summary>

@@ -119,7 +119,7 @@ internal sealed partial class MessageQueue
             return true;
         }
 
-        Enqueue(new PreparedMessage(message.Body, extras, 0), counted: false);
+        Enqueue(new PreparedMessage(message.Body, extras, 0), counted: false, out _, observed: false);
         return true;
     }
 }

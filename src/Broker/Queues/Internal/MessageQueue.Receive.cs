@@ -198,6 +198,7 @@ internal sealed partial class MessageQueue
             Array.Resize(ref result, taken);
         }
 
+        store?.MessagesReceived(this, result, batch.VisibleUntil);
         return result;
     }
 
@@ -274,6 +275,7 @@ internal sealed partial class MessageQueue
                         batch.DeadLetterQueue = null; // never move the copy kept here again in this receive
                     }
 
+                    RecordMovedOut(message); // after the dead-letter queue's record: a crash in between duplicates, never loses
                     return TakeResult.Gone;
                 }
 
@@ -401,9 +403,13 @@ internal sealed partial class MessageQueue
         slot.FirstReceiveAt = firstReceiveAt;
         message.State = MessageState.Make(slotIndex, receiveCount, MessageStatus.Visible);
         Volatile.Write(ref slot.Message, message);
+        store?.MessageArrived(this, message, availableAt: 0, counted: false, receiveCount, firstReceiveAt);
         MakeVisible(message, slotIndex, receiveCount, fromInFlight: false);
         return true;
     }
+
+    /// <summary>Records that <paramref name="message"/> left this queue for another (a dead-letter move, a move task).</summary>
+    internal void RecordMovedOut(QueueMessage message) => store?.MessageMovedOut(this, message.Sequence);
 
     private static long CheckVisibilityTimeout(TimeSpan value)
     {

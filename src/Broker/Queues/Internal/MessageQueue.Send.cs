@@ -18,9 +18,17 @@ internal sealed partial class MessageQueue
             return SendWhenRoomAsync(prepared, cancellationToken);
         }
 
-        var message = Enqueue(prepared, current.HasCaps);
+        var message = Enqueue(prepared, current.HasCaps, out var durable);
         Count(metrics.MessagesSent, 1);
-        return new ValueTask<SendMessageResult>(new SendMessageResult(this, message));
+        var result = new SendMessageResult(this, message);
+        return durable.IsCompletedSuccessfully ? new ValueTask<SendMessageResult>(result) : WhenDurable(durable, result);
+    }
+
+    /// <summary>A durable broker's send: acknowledged once its record is as durable as the policy promises.</summary>
+    private static async ValueTask<SendMessageResult> WhenDurable(ValueTask durable, SendMessageResult result)
+    {
+        await durable.ConfigureAwait(false);
+        return result;
     }
 
     public async ValueTask<SendMessageBatchResult> SendBatchAsync(IReadOnlyList<SendMessageBatchEntry> entries, CancellationToken cancellationToken = default)
@@ -81,6 +89,7 @@ internal sealed partial class MessageQueue
         // (an entry that waited counts itself), so the loop itself does no counting.
         var successful = new List<SendMessageBatchResultEntry>(entries.Count);
         var counted = 0;
+        var lastDurable = default(ValueTask); // the journal completes appends in order: the last one covers the batch
         for (var i = 0; i < entries.Count; i++)
         {
             if (prepared[i] is not { } message)
@@ -105,10 +114,15 @@ internal sealed partial class MessageQueue
                 continue;
             }
 
-            successful.Add(new SendMessageBatchResultEntry(entries[i].Id, new SendMessageResult(this, Enqueue(message, current.HasCaps))));
+            successful.Add(new SendMessageBatchResultEntry(entries[i].Id, new SendMessageResult(this, Enqueue(message, current.HasCaps, out var durable))));
+            if (!durable.IsCompletedSuccessfully)
+            {
+                lastDurable = durable;
+            }
         }
 
         Count(metrics.MessagesSent, successful.Count - counted);
+        await lastDurable.ConfigureAwait(false);
         return new SendMessageBatchResult(successful, failed is null ? [] : failed);
     }
 
@@ -151,13 +165,32 @@ internal sealed partial class MessageQueue
         return new PreparedMessage(bytes, extras, delayTicks);
     }
 
-    private QueueMessage Enqueue(PreparedMessage prepared, bool counted)
+    /// <param name="prepared">The validated message.</param>
+    /// <param name="counted">Whether it reserved room under the queue's caps.</param>
+    /// <param name="durable">In a durable broker, completes when the message's record is as durable as the policy
+    /// promises; otherwise already complete.</param>
+    /// <param name="observed">Whether a caller waits for <paramref name="durable"/> (a move task does not).</param>
+    private QueueMessage Enqueue(PreparedMessage prepared, bool counted, out ValueTask durable, bool observed = true)
     {
         var current = Settings;
         var now = Now();
         var message = new QueueMessage(prepared.Body, prepared.Extras, Interlocked.Increment(ref nextSequence), now);
         var flags = counted ? MessageState.CountedFlag : 0;
         observer?.MessageSent(this, message); // before it can be received, so no record shows a receive before its send
+        durable = default;
+        if (store is not null)
+        {
+            var availableAt = prepared.DelayTicks == 0 ? 0 : now + prepared.DelayTicks;
+            if (observed)
+            {
+                durable = store.MessageSent(this, message, availableAt, counted, 0, 0);
+            }
+            else
+            {
+                store.MessageArrived(this, message, availableAt, counted, 0, 0);
+            }
+        }
+
         if (prepared.DelayTicks == 0)
         {
             message.State = MessageState.Make(-1, 0, MessageStatus.Visible) | flags;
@@ -183,8 +216,9 @@ internal sealed partial class MessageQueue
     private async ValueTask<SendMessageResult> SendWhenRoomAsync(PreparedMessage prepared, CancellationToken cancellationToken)
     {
         await WaitForRoomAsync(prepared.Size, cancellationToken).ConfigureAwait(false);
-        var message = Enqueue(prepared, counted: true);
+        var message = Enqueue(prepared, counted: true, out var durable);
         Count(metrics.MessagesSent, 1);
+        await durable.ConfigureAwait(false);
         return new SendMessageResult(this, message);
     }
 

@@ -1,6 +1,7 @@
 using System.Diagnostics.Metrics;
 using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
+using Broker.Durability.Internal;
 using Broker.Internal;
 
 namespace Broker.Queues.Internal;
@@ -36,6 +37,9 @@ internal sealed partial class MessageQueue : IMessageQueue, ITicketHandler, IDis
     private readonly ulong handleKey;
     private readonly ulong idPrefix;
 
+    /// <summary>The durable broker's journal, or null (in memory, the default; and FIFO queues, not journaled yet).</summary>
+    private readonly DurableStore? store;
+
     private QueueSettings settings;
     private long nextSequence;
     private readonly StripedCounter visibleCount = new();
@@ -54,7 +58,7 @@ internal sealed partial class MessageQueue : IMessageQueue, ITicketHandler, IDis
     /// <summary>The highest sequence number of any FIFO group retired so far: a group created again continues above it.</summary>
     private long retiredGroupSequence;
 
-    public MessageQueue(MessageBroker broker, string name, QueueSettings settings)
+    public MessageQueue(MessageBroker broker, string name, QueueSettings settings, RecoveredQueue? restored = null)
     {
         this.broker = broker;
         this.settings = settings;
@@ -64,10 +68,11 @@ internal sealed partial class MessageQueue : IMessageQueue, ITicketHandler, IDis
         observer = broker.Observer;
         Name = name;
         Arn = $"arn:aws:sqs:{broker.Options.Region}:{broker.Options.AccountId}:{name}";
-        handleKey = RandomUInt64();
-        idPrefix = (RandomUInt64() & 0xFFFF_FFFF_FFFF_0FFFUL) | 0x4000UL; // UUID version nibble 4
-        CreatedAt = Now();
-        lastModifiedAt = CreatedAt;
+        store = isFifo ? null : broker.Store;
+        handleKey = restored?.HandleKey ?? RandomUInt64();
+        idPrefix = restored?.IdPrefix ?? ((RandomUInt64() & 0xFFFF_FFFF_FFFF_0FFFUL) | 0x4000UL); // UUID version nibble 4
+        CreatedAt = restored?.CreatedAt ?? Now();
+        lastModifiedAt = restored?.LastModifiedAt ?? CreatedAt;
         timer = new QueueTimer(this, time) { RunEnded = observer is null ? null : () => observer.QueueTimerRan(this) };
     }
 
@@ -80,6 +85,12 @@ internal sealed partial class MessageQueue : IMessageQueue, ITicketHandler, IDis
     public string AccountId => broker.Options.AccountId;
 
     public bool IsDeleted => deleted;
+
+    /// <summary>The key the message ids derive from; a durable broker keeps it, so ids survive a restart.</summary>
+    internal ulong IdPrefix => idPrefix;
+
+    /// <summary>The key message ids and receipt handles are mixed with; a durable broker keeps it.</summary>
+    internal ulong HandleKey => handleKey;
 
     /// <summary>The broker that owns the queue.</summary>
     internal MessageBroker Broker => broker;

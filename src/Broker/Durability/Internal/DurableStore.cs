@@ -1,0 +1,273 @@
+using System.Diagnostics;
+using Broker.Queues;
+using Broker.Queues.Internal;
+
+namespace Broker.Durability.Internal;
+
+/// <summary>Where and how a durable broker keeps its journal.</summary>
+internal sealed record DurableStorageOptions
+{
+    /// <summary>The journal's directory; created if missing.</summary>
+    public required string Directory { get; init; }
+
+    /// <summary>What an acknowledged send, delete or visibility change means.</summary>
+    public JournalFlushPolicy FlushPolicy { get; init; } = JournalFlushPolicy.Always;
+
+    /// <summary>Under <see cref="JournalFlushPolicy.Batched"/>: the longest written records wait for a flush to disk.</summary>
+    public TimeSpan FlushInterval { get; init; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>The size at which a segment is closed and the next one started.</summary>
+    public long SegmentSize { get; init; } = 64L * 1024 * 1024;
+
+    /// <summary>Opens a new segment file (tests substitute a failing disk); null for a plain file.</summary>
+    public Func<string, Stream>? CreateSegment { get; init; }
+}
+
+/// <summary>
+/// A durable broker's journal: recovers the directory when the broker starts, then records every change the broker
+/// must not lose. Calls are made at the point of the change, in the order the changes happen, on the caller's thread;
+/// the returned task completes when the record is as durable as the policy promises.
+/// </summary>
+internal sealed class DurableStore : IDisposable
+{
+    private readonly JournalWriter writer;
+
+    private DurableStore(JournalWriter writer, IReadOnlyList<RecoveredQueue> queues, JournalRecovery recovery, TimeSpan recoveryTime)
+    {
+        this.writer = writer;
+        RecoveredQueues = queues;
+        Recovery = recovery;
+        RecoveryTime = recoveryTime;
+    }
+
+    /// <summary>The queues the journal held at start-up, in creation order.</summary>
+    public IReadOnlyList<RecoveredQueue> RecoveredQueues { get; private set; }
+
+    /// <summary>What recovery read.</summary>
+    public JournalRecovery Recovery { get; }
+
+    /// <summary>How long recovery took (real time, whatever the broker's clock).</summary>
+    public TimeSpan RecoveryTime { get; }
+
+    /// <summary>Reads the journal in <paramref name="options"/>'s directory back and opens it for writing after what it holds.</summary>
+    public static DurableStore Open(DurableStorageOptions options, TimeProvider time)
+    {
+        System.IO.Directory.CreateDirectory(options.Directory);
+        var started = Stopwatch.GetTimestamp();
+        var replay = new QueueReplay();
+        var recovery = JournalReader.Recover(options.Directory, (type, payload, _) =>
+        {
+            if (!QueueReplay.Handles(type))
+            {
+                throw new InvalidDataException($"record type {type} is not one this version of Broker knows (a journal written by a newer version?)");
+            }
+
+            replay.Apply(type, payload);
+        });
+        var queues = replay.Queues;
+        var elapsed = Stopwatch.GetElapsedTime(started);
+        var writerOptions = new JournalWriterOptions
+        {
+            Directory = options.Directory,
+            FlushPolicy = options.FlushPolicy,
+            FlushInterval = options.FlushInterval,
+            SegmentSize = options.SegmentSize,
+            TimeProvider = time,
+        };
+        if (options.CreateSegment is { } create)
+        {
+            writerOptions = writerOptions with { CreateSegment = create };
+        }
+
+        return new DurableStore(JournalWriter.Start(writerOptions, recovery.LastSegmentId + 1), queues, recovery, elapsed);
+    }
+
+    /// <summary>Drops the recovered state once the broker has rebuilt its queues from it.</summary>
+    public void ForgetRecoveredState() => RecoveredQueues = [];
+
+    public void QueueCreated(MessageQueue queue)
+    {
+        var payload = new PayloadWriter(128);
+        try
+        {
+            QueueRecords.WriteQueueCreated(ref payload, queue.Name, queue.CreatedAt, queue.IdPrefix, queue.HandleKey, queue.Settings.Options);
+            Wait(writer.AppendAsync((byte)QueueRecordType.QueueCreated, payload.Written));
+        }
+        finally
+        {
+            payload.Dispose();
+        }
+    }
+
+    public void QueueOptionsChanged(MessageQueue queue, QueueOptions options, long changedAt)
+    {
+        var payload = new PayloadWriter(128);
+        try
+        {
+            QueueRecords.WriteQueueOptionsChanged(ref payload, queue.Name, changedAt, options);
+            Wait(writer.AppendAsync((byte)QueueRecordType.QueueOptionsChanged, payload.Written));
+        }
+        finally
+        {
+            payload.Dispose();
+        }
+    }
+
+    public void QueueDeleted(string name)
+    {
+        var payload = new PayloadWriter(64);
+        try
+        {
+            QueueRecords.WriteQueueDeleted(ref payload, name);
+            Wait(writer.AppendAsync((byte)QueueRecordType.QueueDeleted, payload.Written));
+        }
+        finally
+        {
+            payload.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// A message entered <paramref name="queue"/>. Called before it can be received, so no receive record can precede it.
+    /// </summary>
+    public ValueTask MessageSent(MessageQueue queue, QueueMessage message, long availableAt, bool counted, int receiveCount, long firstReceiveAt)
+    {
+        var payload = EncodeMessageSent(queue, message, availableAt, counted, receiveCount, firstReceiveAt);
+        try
+        {
+            return writer.AppendAsync((byte)QueueRecordType.MessageSent, payload.Written);
+        }
+        finally
+        {
+            payload.Dispose();
+        }
+    }
+
+    /// <summary>As <see cref="MessageSent"/>, for a message nobody waits for (a dead-letter move, a move task).</summary>
+    public void MessageArrived(MessageQueue queue, QueueMessage message, long availableAt, bool counted, int receiveCount, long firstReceiveAt)
+    {
+        var payload = EncodeMessageSent(queue, message, availableAt, counted, receiveCount, firstReceiveAt);
+        try
+        {
+            writer.Append((byte)QueueRecordType.MessageSent, payload.Written);
+        }
+        finally
+        {
+            payload.Dispose();
+        }
+    }
+
+    private static PayloadWriter EncodeMessageSent(MessageQueue queue, QueueMessage message, long availableAt, bool counted, int receiveCount, long firstReceiveAt)
+    {
+        var extras = message.Extras;
+        var sent = new SentMessage
+        {
+            Sequence = message.Sequence,
+            SentAt = message.SentAt,
+            AvailableAt = availableAt,
+            Counted = counted,
+            ReceiveCount = receiveCount,
+            FirstReceiveAt = firstReceiveAt,
+            Body = message.Body,
+            Attributes = extras?.Attributes ?? [],
+            AttributesSize = extras?.AttributesSize ?? 0,
+            MessageGroupId = extras?.MessageGroupId,
+            DeduplicationId = extras?.DeduplicationId,
+            OriginalMessageId = extras?.OriginalMessageId,
+            DeadLetterSourceArn = extras?.DeadLetterSourceArn,
+            DeadLetterFirstReceiveAt = extras?.FirstReceiveAt ?? 0,
+            DeadLetteredAt = extras?.DeadLetteredAt ?? 0,
+            DeadLetteredReceiveCount = extras?.DeadLetteredReceiveCount ?? 0,
+            GroupSequenceNumber = extras?.SequenceNumber ?? 0,
+        };
+        var payload = new PayloadWriter(message.Body.Length + 64);
+        QueueRecords.WriteMessageSent(ref payload, queue.Name, sent);
+        return payload;
+    }
+
+    /// <summary>Messages were received; nobody waits for this record.</summary>
+    public void MessagesReceived(MessageQueue queue, ReadOnlySpan<ReceivedMessage> received, long visibleAgainAt)
+    {
+        var states = new ReceiveState[received.Length];
+        for (var i = 0; i < received.Length; i++)
+        {
+            var message = received[i];
+            states[i] = new ReceiveState(message.Message.Sequence, message.ApproximateReceiveCount, message.FirstReceiveAtTicks, visibleAgainAt);
+        }
+
+        var payload = new PayloadWriter(32 + (states.Length * 24));
+        try
+        {
+            QueueRecords.WriteMessagesReceived(ref payload, queue.Name, states);
+            writer.Append((byte)QueueRecordType.MessagesReceived, payload.Written);
+        }
+        finally
+        {
+            payload.Dispose();
+        }
+    }
+
+    public ValueTask VisibilityChanged(MessageQueue queue, long sequence, int receiveCount, long visibleAgainAt)
+    {
+        var payload = new PayloadWriter(64);
+        try
+        {
+            QueueRecords.WriteVisibilityChanged(ref payload, queue.Name, sequence, receiveCount, visibleAgainAt);
+            return writer.AppendAsync((byte)QueueRecordType.VisibilityChanged, payload.Written);
+        }
+        finally
+        {
+            payload.Dispose();
+        }
+    }
+
+    /// <summary>Messages left <paramref name="queue"/> (deleted, purged); completes when the record is durable.</summary>
+    public ValueTask MessagesDeleted(MessageQueue queue, ReadOnlySpan<long> sequences)
+    {
+        var payload = EncodeMessagesDeleted(queue, sequences);
+        try
+        {
+            return writer.AppendAsync((byte)QueueRecordType.MessagesDeleted, payload.Written);
+        }
+        finally
+        {
+            payload.Dispose();
+        }
+    }
+
+    /// <summary>A message left <paramref name="queue"/> for another (a dead-letter move, a move task); nobody waits.</summary>
+    public void MessageMovedOut(MessageQueue queue, long sequence) => MessagesRemoved(queue, new ReadOnlySpan<long>(in sequence));
+
+    /// <summary>Messages left <paramref name="queue"/>, recorded ahead of an awaited record that covers them (a long purge), or moved out.</summary>
+    public void MessagesRemoved(MessageQueue queue, ReadOnlySpan<long> sequences)
+    {
+        var payload = EncodeMessagesDeleted(queue, sequences);
+        try
+        {
+            writer.Append((byte)QueueRecordType.MessagesDeleted, payload.Written);
+        }
+        finally
+        {
+            payload.Dispose();
+        }
+    }
+
+    private static PayloadWriter EncodeMessagesDeleted(MessageQueue queue, ReadOnlySpan<long> sequences)
+    {
+        var payload = new PayloadWriter(32 + (sequences.Length * 5));
+        QueueRecords.WriteMessagesDeleted(ref payload, queue.Name, sequences);
+        return payload;
+    }
+
+    /// <summary>Writes what is queued, flushes it and closes the journal.</summary>
+    public void Dispose() => Wait(writer.DisposeAsync());
+
+    /// <summary>Cold paths (create, delete, settings) wait for their record: they are rare and already take a lock.</summary>
+    private static void Wait(ValueTask append)
+    {
+        if (!append.IsCompletedSuccessfully)
+        {
+            append.AsTask().GetAwaiter().GetResult();
+        }
+    }
+}

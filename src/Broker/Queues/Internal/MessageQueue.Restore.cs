@@ -1,0 +1,77 @@
+using Broker.Durability.Internal;
+
+namespace Broker.Queues.Internal;
+
+internal sealed partial class MessageQueue
+{
+    /// <summary>
+    /// Puts back the live messages a durable broker's journal held (start-up only, before anyone can see the queue),
+    /// each in the state the broker's clock says it is in now: past its retention it is dropped; delayed until its delay
+    /// ends; in flight (received before the crash and never deleted) until its visibility timeout ends, as SQS treats
+    /// the messages of a consumer that crashed; visible otherwise, keeping its receive count and first receive time.
+    /// </summary>
+    internal void Restore(RecoveredQueue recovered)
+    {
+        var now = Now();
+        var current = Settings;
+        nextSequence = recovered.HighestSequence;
+        foreach (var restored in recovered.Messages.Values)
+        {
+            var sent = restored.Sent;
+            if (now - sent.SentAt >= current.RetentionTicks)
+            {
+                continue;
+            }
+
+            var message = new QueueMessage(sent.Body, MessageExtras.Restore(sent), sent.Sequence, sent.SentAt);
+            var flags = 0L;
+            if (sent.Counted)
+            {
+                Interlocked.Increment(ref storedCount.Value);
+                Interlocked.Add(ref storedBytes.Value, message.Size);
+                flags = MessageState.CountedFlag;
+            }
+
+            var retentionEnd = sent.SentAt + current.RetentionTicks;
+            if (restored.ReceiveCount == 0 && restored.FirstReceiveAt == 0 && sent.AvailableAt <= now)
+            {
+                message.State = MessageState.Make(-1, 0, MessageStatus.Visible) | flags;
+                visibleCount.Increment();
+                visible.Enqueue(message);
+                EnsureSweep(retentionEnd);
+                continue;
+            }
+
+            var slotIndex = slots.Allocate();
+            ref var slot = ref slots[slotIndex];
+            slot.FirstReceiveAt = restored.FirstReceiveAt;
+            slot.ReceivedAt = now; // the 12-hour visibility budget of the receive before the crash is not kept
+            if (restored.ReceiveCount == 0 && sent.AvailableAt > now)
+            {
+                Volatile.Write(ref slot.Deadline, sent.AvailableAt);
+                message.State = MessageState.Make(slotIndex, 0, MessageStatus.Delayed) | flags;
+                Volatile.Write(ref slot.Message, message);
+                delayedCount.Increment();
+                timer.Schedule(new TimerTicket(Math.Min(sent.AvailableAt, retentionEnd), slotIndex, 0, TicketKind.Delay));
+            }
+            else if (restored.VisibleAgainAt > now)
+            {
+                Volatile.Write(ref slot.Deadline, restored.VisibleAgainAt);
+                message.State = MessageState.Make(slotIndex, restored.ReceiveCount, MessageStatus.InFlight) | flags;
+                Volatile.Write(ref slot.Message, message);
+                inFlightCount.Increment();
+                timer.Schedule(new TimerTicket(restored.VisibleAgainAt, slotIndex, restored.ReceiveCount, TicketKind.Visibility));
+                if (retentionEnd < restored.VisibleAgainAt)
+                {
+                    timer.Schedule(new TimerTicket(retentionEnd, slotIndex, restored.ReceiveCount, TicketKind.Retention));
+                }
+            }
+            else
+            {
+                message.State = MessageState.Make(slotIndex, restored.ReceiveCount, MessageStatus.Visible) | flags;
+                Volatile.Write(ref slot.Message, message);
+                MakeVisible(message, slotIndex, restored.ReceiveCount, fromInFlight: false);
+            }
+        }
+    }
+}
