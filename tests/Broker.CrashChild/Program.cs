@@ -1,0 +1,59 @@
+// A durable broker under load, to be killed at any moment. Producers send unique bodies and consumers receive and delete
+// them; every line on stdout is written after the fact it states:
+//   S <body>   the send of <body> was acknowledged
+//   d <body>   a consumer is about to delete <body> (it may or may not be deleted if the process dies now)
+//   D <body>   the delete of <body> was acknowledged
+// Usage: Broker.CrashChild <journal directory> <run number> <producers> <consumers>
+using System.Globalization;
+using Broker;
+using Broker.Durability.Internal;
+using Broker.Queues;
+
+var directory = args[0];
+var run = int.Parse(args[1], CultureInfo.InvariantCulture);
+var producers = int.Parse(args[2], CultureInfo.InvariantCulture);
+var consumers = int.Parse(args[3], CultureInfo.InvariantCulture);
+
+using var broker = new MessageBroker(new BrokerOptions
+{
+    Storage = new DurableStorageOptions { Directory = directory, FlushPolicy = JournalFlushPolicy.Always, SegmentSize = 256 * 1024 },
+});
+var queue = broker.TryGetQueue("work", out var existing)
+    ? existing!
+    : broker.CreateQueue("work", new QueueOptions { VisibilityTimeout = TimeSpan.FromSeconds(30) });
+var output = TextWriter.Synchronized(Console.Out);
+output.WriteLine($"READY {queue.GetAttributes().ApproximateNumberOfMessages}");
+
+var tasks = new List<Task>();
+for (var p = 0; p < producers; p++)
+{
+    var producer = p;
+    tasks.Add(Task.Run(async () =>
+    {
+        for (var n = 0; ; n++)
+        {
+            var body = $"r{run}-p{producer}-{n}";
+            await queue.SendAsync(body);
+            output.WriteLine($"S {body}");
+        }
+    }));
+}
+
+for (var c = 0; c < consumers; c++)
+{
+    tasks.Add(Task.Run(async () =>
+    {
+        while (true)
+        {
+            foreach (var message in await queue.ReceiveAsync(new ReceiveRequest { MaxNumberOfMessages = 10, WaitTime = TimeSpan.FromSeconds(1) }))
+            {
+                var body = message.GetBodyAsString();
+                output.WriteLine($"d {body}");
+                await queue.DeleteAsync(message);
+                output.WriteLine($"D {body}");
+            }
+        }
+    }));
+}
+
+await Task.WhenAll(tasks); // runs until killed
