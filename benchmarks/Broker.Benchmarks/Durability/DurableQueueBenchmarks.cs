@@ -1,0 +1,113 @@
+using BenchmarkDotNet.Attributes;
+using Broker.Durability.Internal;
+using Broker.Queues;
+
+namespace Broker.Benchmarks.Durability;
+
+/// <summary>
+/// Send, receive and delete <see cref="MessageCount"/> messages through a standard queue of a durable broker, under each
+/// flush policy, beside the in-memory broker (the baseline) in the same run. Producers send one message at a time and
+/// wait for each acknowledgement; consumers receive in batches of 10 and delete each batch with one call. Under
+/// <c>Always</c> every acknowledgement waits for a flush to disk, which concurrent callers share (group commit), so
+/// more pairs should cost less per message. The journal lives in a temporary directory on the machine's disk.
+/// </summary>
+[Config(typeof(BenchmarkConfig))]
+public class DurableQueueBenchmarks
+{
+    public const int MessageCount = 5_000;
+
+    private static readonly string[] EntryIds = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"];
+    private static readonly ReceiveRequest Receive = new() { MaxNumberOfMessages = 10, WaitTime = TimeSpan.FromSeconds(20) };
+
+    private readonly byte[] payload = new byte[64];
+    private string directory = "";
+    private MessageBroker inMemory = null!;
+    private MessageBroker durable = null!;
+
+    /// <summary>What an acknowledgement of the durable broker means.</summary>
+    [Params("Always", "Batched", "None")]
+    public string Policy { get; set; } = "Always";
+
+    /// <summary>Producers, and as many consumers.</summary>
+    [Params(1, 8)]
+    public int Pairs { get; set; }
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        payload.AsSpan().Fill((byte)'x');
+        directory = Directory.CreateTempSubdirectory("broker-bench-").FullName;
+        inMemory = new MessageBroker(new BrokerOptions(), TimeProvider.System);
+        durable = new MessageBroker(new BrokerOptions { Storage = new DurableStorageOptions { Directory = directory, FlushPolicy = Enum.Parse<JournalFlushPolicy>(Policy) } }, TimeProvider.System);
+        inMemory.CreateQueue("bench");
+        durable.CreateQueue("bench");
+    }
+
+    [GlobalCleanup]
+    public void Cleanup()
+    {
+        inMemory.Dispose();
+        durable.Dispose();
+        Directory.Delete(directory, recursive: true);
+    }
+
+    /// <summary>The in-memory broker (the default): the same work with nothing written.</summary>
+    [Benchmark(Baseline = true, OperationsPerInvoke = MessageCount)]
+    public Task InMemory() => SendReceiveDelete(inMemory.GetQueue("bench"));
+
+    /// <summary>The durable broker under <see cref="Policy"/>.</summary>
+    [Benchmark(OperationsPerInvoke = MessageCount)]
+    public Task Durable() => SendReceiveDelete(durable.GetQueue("bench"));
+
+    private async Task SendReceiveDelete(IMessageQueue queue)
+    {
+        using var done = new CancellationTokenSource();
+        var consumed = 0;
+        var producers = new Task[Pairs];
+        var consumers = new Task[Pairs];
+        ReadOnlyMemory<byte> body = payload;
+        for (var p = 0; p < Pairs; p++)
+        {
+            producers[p] = Task.Run(async () =>
+            {
+                for (var i = 0; i < MessageCount / Pairs; i++)
+                {
+                    await queue.SendAsync(new SendMessageRequest(body)).ConfigureAwait(false);
+                }
+            });
+            consumers[p] = Task.Run(async () =>
+            {
+                var entries = new List<DeleteMessageBatchEntry>(10);
+                try
+                {
+                    while (true)
+                    {
+                        var got = await queue.ReceiveAsync(Receive, done.Token).ConfigureAwait(false);
+                        entries.Clear();
+                        for (var i = 0; i < got.Count; i++)
+                        {
+                            entries.Add(new DeleteMessageBatchEntry(EntryIds[i], got[i]));
+                        }
+
+                        await queue.DeleteBatchAsync(entries).ConfigureAwait(false);
+                        if (Interlocked.Add(ref consumed, got.Count) >= MessageCount)
+                        {
+                            await done.CancelAsync().ConfigureAwait(false);
+                        }
+                    }
+                }
+                catch (OperationCanceledException) when (done.IsCancellationRequested)
+                {
+                }
+            });
+        }
+
+        await Task.WhenAll(producers).ConfigureAwait(false);
+        await Task.WhenAll(consumers).ConfigureAwait(false);
+        var left = queue.GetAttributes();
+        if (consumed != MessageCount || left.ApproximateNumberOfMessages + left.ApproximateNumberOfMessagesNotVisible != 0)
+        {
+            throw new InvalidOperationException($"Moved {consumed} messages instead of {MessageCount}; {left.ApproximateNumberOfMessages} left.");
+        }
+    }
+}
