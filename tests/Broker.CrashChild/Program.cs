@@ -3,6 +3,7 @@
 //   S <body>   the send of <body> was acknowledged
 //   d <body>   a consumer is about to delete <body> (it may or may not be deleted if the process dies now)
 //   D <body>   the delete of <body> was acknowledged
+// The journal's segments are small and compacted often, so kills also land in the middle of compactions.
 // Usage: Broker.CrashChild <journal directory> <run number> <producers> <consumers>
 using System.Globalization;
 using Broker;
@@ -16,13 +17,13 @@ var consumers = int.Parse(args[3], CultureInfo.InvariantCulture);
 
 using var broker = new MessageBroker(new BrokerOptions
 {
-    Storage = new DurableStorageOptions { Directory = directory, FlushPolicy = JournalFlushPolicy.Always, SegmentSize = 256 * 1024 },
+    Storage = new DurableStorageOptions { Directory = directory, FlushPolicy = JournalFlushPolicy.Always, SegmentSize = 64 * 1024, CompactAfterBytes = 256 * 1024 },
 });
 var queue = broker.TryGetQueue("work", out var existing)
     ? existing!
     : broker.CreateQueue("work", new QueueOptions { VisibilityTimeout = TimeSpan.FromSeconds(30) });
 var output = TextWriter.Synchronized(Console.Out);
-output.WriteLine($"READY {queue.GetAttributes().ApproximateNumberOfMessages}");
+output.WriteLine($"READY {queue.GetAttributes().ApproximateNumberOfMessages} {broker.Store!.Recovery.Segments}");
 
 var tasks = new List<Task>();
 for (var p = 0; p < producers; p++)

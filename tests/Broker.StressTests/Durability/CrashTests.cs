@@ -48,10 +48,11 @@ public sealed class CrashTests(ITestOutputHelper output) : IDisposable
                 };
             }
 
+            var ready = lines.FirstOrDefault(l => l.StartsWith("READY", StringComparison.Ordinal)) ?? "READY ? ?";
             var present = Recover(journal, round);
             var lost = sent.Where(b => !deleting.Contains(b) && !present.Contains(b)).ToList();
             var resurrected = deleted.Where(present.Contains).ToList();
-            output.WriteLine($"round {round}: killed after {killAfter} lines; {sent.Count} sends and {deleted.Count} deletes acknowledged so far; {present.Count} messages recovered");
+            output.WriteLine($"round {round}: started with (messages, segments) {ready[6..]}; killed after {killAfter} lines; {sent.Count} sends and {deleted.Count} deletes acknowledged so far; {present.Count} messages recovered; {Directory.EnumerateFiles(journal).Count()} files");
             Assert.True(lost.Count == 0, $"round {round} (seed {seed}): {lost.Count} acknowledged sends lost, e.g. {string.Join(", ", lost.Take(5))}");
             Assert.True(resurrected.Count == 0, $"round {round} (seed {seed}): {resurrected.Count} acknowledged deletes came back, e.g. {string.Join(", ", resurrected.Take(5))}");
         }

@@ -19,6 +19,9 @@ internal sealed record DurableStorageOptions
     /// <summary>The size at which a segment is closed and the next one started.</summary>
     public long SegmentSize { get; init; } = 64L * 1024 * 1024;
 
+    /// <summary>Compaction runs once this many bytes were written since the last one (or as many as the live state took).</summary>
+    public long CompactAfterBytes { get; init; } = 64L * 1024 * 1024;
+
     /// <summary>Opens a new segment file (tests substitute a failing disk); null for a plain file.</summary>
     public Func<string, Stream>? CreateSegment { get; init; }
 }
@@ -31,14 +34,41 @@ internal sealed record DurableStorageOptions
 internal sealed class DurableStore : IDisposable
 {
     private readonly JournalWriter writer;
+    private readonly string directory;
+    private readonly TimeProvider time;
+    private readonly Lock compactionLock = new();
+    private Task compaction = Task.CompletedTask;
 
-    private DurableStore(JournalWriter writer, IReadOnlyList<RecoveredQueue> queues, JournalRecovery recovery, TimeSpan recoveryTime)
+    private DurableStore(DurableStorageOptions options, TimeProvider time, IReadOnlyList<RecoveredQueue> queues, JournalRecovery recovery, TimeSpan recoveryTime)
     {
-        this.writer = writer;
+        directory = options.Directory;
+        this.time = time;
         RecoveredQueues = queues;
         Recovery = recovery;
         RecoveryTime = recoveryTime;
+        var writerOptions = new JournalWriterOptions
+        {
+            Directory = options.Directory,
+            FlushPolicy = options.FlushPolicy,
+            FlushInterval = options.FlushInterval,
+            SegmentSize = options.SegmentSize,
+            CompactAfterBytes = options.CompactAfterBytes,
+            CompactionNeeded = () => StartCompaction(),
+            TimeProvider = time,
+        };
+        if (options.CreateSegment is { } create)
+        {
+            writerOptions = writerOptions with { CreateSegment = create };
+        }
+
+        writer = JournalWriter.Start(writerOptions, recovery.LastSegmentId + 1);
     }
+
+    /// <summary>Compactions that finished since the broker started.</summary>
+    public int Compactions { get; private set; }
+
+    /// <summary>Why the last compaction failed, if it did (it is tried again after as many bytes more); null otherwise.</summary>
+    public Exception? CompactionError { get; private set; }
 
     /// <summary>The queues the journal held at start-up, in creation order.</summary>
     public IReadOnlyList<RecoveredQueue> RecoveredQueues { get; private set; }
@@ -53,6 +83,7 @@ internal sealed class DurableStore : IDisposable
     public static DurableStore Open(DurableStorageOptions options, TimeProvider time)
     {
         System.IO.Directory.CreateDirectory(options.Directory);
+        JournalCompactor.DeleteLeftovers(options.Directory);
         var started = Stopwatch.GetTimestamp();
         var replay = new QueueReplay();
         var recovery = JournalReader.Recover(options.Directory, (type, payload, _) =>
@@ -64,22 +95,25 @@ internal sealed class DurableStore : IDisposable
 
             replay.Apply(type, payload);
         });
-        var queues = replay.Queues;
         var elapsed = Stopwatch.GetElapsedTime(started);
-        var writerOptions = new JournalWriterOptions
+        var store = new DurableStore(options, time, replay.Queues, recovery, elapsed);
+        var journalBytes = SegmentFiles.List(options.Directory).Sum(s => new FileInfo(s.Path).Length);
+        if (recovery.Segments > 1 && journalBytes >= options.CompactAfterBytes)
         {
-            Directory = options.Directory,
-            FlushPolicy = options.FlushPolicy,
-            FlushInterval = options.FlushInterval,
-            SegmentSize = options.SegmentSize,
-            TimeProvider = time,
-        };
-        if (options.CreateSegment is { } create)
-        {
-            writerOptions = writerOptions with { CreateSegment = create };
+            store.StartCompaction(); // history from before this start: compact it now, in the background
         }
 
-        return new DurableStore(JournalWriter.Start(writerOptions, recovery.LastSegmentId + 1), queues, recovery, elapsed);
+        return store;
+    }
+
+    /// <summary>Compacts the sealed part of the journal now (tests; the writer starts it by itself as the journal grows).</summary>
+    public Task CompactAsync()
+    {
+        StartCompaction();
+        lock (compactionLock)
+        {
+            return compaction;
+        }
     }
 
     /// <summary>Drops the recovered state once the broker has rebuilt its queues from it.</summary>
@@ -259,8 +293,51 @@ internal sealed class DurableStore : IDisposable
         return payload;
     }
 
-    /// <summary>Writes what is queued, flushes it and closes the journal.</summary>
-    public void Dispose() => Wait(writer.DisposeAsync());
+    /// <summary>Waits for a compaction under way, then writes what is queued, flushes it and closes the journal.</summary>
+    public void Dispose()
+    {
+        Task running;
+        lock (compactionLock)
+        {
+            running = compaction;
+        }
+
+        running.GetAwaiter().GetResult();
+        Wait(writer.DisposeAsync());
+    }
+
+    private void StartCompaction()
+    {
+        lock (compactionLock)
+        {
+            if (compaction.IsCompleted)
+            {
+                compaction = Task.Run(CompactInBackgroundAsync);
+            }
+        }
+    }
+
+    private async Task CompactInBackgroundAsync()
+    {
+        var liveBytes = 0L;
+        try
+        {
+            var active = await writer.SealAsync().ConfigureAwait(false);
+            liveBytes = JournalCompactor.Compact(directory, active, time.GetUtcNow().UtcTicks);
+            CompactionError = null;
+            Compactions++;
+        }
+#pragma warning disable CA1031 // a failed compaction changes nothing on disk; it is reported and tried again later
+        catch (Exception error)
+#pragma warning restore CA1031
+        {
+            CompactionError = error;
+        }
+        finally
+        {
+            writer.CompactionDone(liveBytes);
+        }
+    }
 
     /// <summary>Cold paths (create, delete, settings) wait for their record: they are rare and already take a lock.</summary>
     private static void Wait(ValueTask append)

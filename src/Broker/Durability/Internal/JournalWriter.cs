@@ -19,6 +19,16 @@ internal sealed record JournalWriterOptions
     /// <summary>A segment is closed and the next one started once it holds this many bytes (a larger record gets a segment of its own).</summary>
     public long SegmentSize { get; init; } = 64L * 1024 * 1024;
 
+    /// <summary>
+    /// <see cref="CompactionNeeded"/> is raised once this many bytes were written since the last compaction (or, after
+    /// a compaction, as many as the compacted state took, if that is more): the journal holds at most about twice its
+    /// live data plus this.
+    /// </summary>
+    public long CompactAfterBytes { get; init; } = 64L * 1024 * 1024;
+
+    /// <summary>Raised on the writer loop, once per compaction period, when it is time to compact; null never compacts.</summary>
+    public Action? CompactionNeeded { get; init; }
+
     /// <summary>The clock of the <see cref="JournalFlushPolicy.Batched"/> flush interval.</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 
@@ -49,6 +59,9 @@ internal sealed class JournalWriter : IAsyncDisposable
     /// <summary>A marker the flush timer enqueues: flush what has been written, complete nobody.</summary>
     private static readonly PendingAppend FlushMarker = PendingAppend.Rent([], 0);
 
+    /// <summary>A marker <see cref="SealAsync"/> enqueues: what came before it ends the active segment.</summary>
+    private static readonly PendingAppend SealMarker = PendingAppend.Rent([], 0);
+
     private readonly JournalWriterOptions options;
     private readonly Channel<PendingAppend> pending = Channel.CreateUnbounded<PendingAppend>(new UnboundedChannelOptions { SingleReader = true });
     private readonly List<PendingAppend> batch = [];
@@ -61,10 +74,15 @@ internal sealed class JournalWriter : IAsyncDisposable
     private long lastFlushToDisk;
     private bool unflushed;               // written to the OS since the last flush to disk (writer loop only)
     private volatile Exception? failure;  // set once, by the writer loop; every append after it fails with it
+    private TaskCompletionSource<long>? sealRequest;
+    private long bytesSinceCompaction;    // added to by the writer loop, reset by CompactionDone
+    private long compactionThreshold;
+    private int compactionSignalled;
 
     private JournalWriter(JournalWriterOptions options, long firstSegmentId)
     {
         this.options = options;
+        compactionThreshold = options.CompactAfterBytes;
         SegmentId = firstSegmentId - 1;
         OpenNextSegment();
         lastFlushToDisk = options.TimeProvider.GetTimestamp();
@@ -135,6 +153,33 @@ internal sealed class JournalWriter : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Ends the active segment after everything appended before this call (flushed to disk), and returns the id of the
+    /// new active segment: every segment below it is sealed and will not change. Compaction calls it, one at a time.
+    /// </summary>
+    public Task<long> SealAsync()
+    {
+        var request = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
+        Volatile.Write(ref sealRequest, request);
+        if (!pending.Writer.TryWrite(SealMarker))
+        {
+            request.TrySetException(failure ?? new ObjectDisposedException(nameof(JournalWriter)));
+        }
+
+        return request.Task;
+    }
+
+    /// <summary>
+    /// A compaction finished: the journal's live state took <paramref name="liveBytes"/>. The next one is due after that
+    /// many bytes more (at least <see cref="JournalWriterOptions.CompactAfterBytes"/>).
+    /// </summary>
+    public void CompactionDone(long liveBytes)
+    {
+        Volatile.Write(ref compactionThreshold, Math.Max(options.CompactAfterBytes, liveBytes));
+        Interlocked.Exchange(ref bytesSinceCompaction, 0);
+        Volatile.Write(ref compactionSignalled, 0);
+    }
+
     /// <summary>Writes and flushes what is queued, closes the segment and stops the writer loop.</summary>
     public async ValueTask DisposeAsync()
     {
@@ -166,6 +211,7 @@ internal sealed class JournalWriter : IAsyncDisposable
         while (await reader.WaitToReadAsync().ConfigureAwait(false))
         {
             var flushRequested = false;
+            TaskCompletionSource<long>? sealedRequest = null;
             var bytes = 0L;
             Exception? error = null;
             try
@@ -176,6 +222,17 @@ internal sealed class JournalWriter : IAsyncDisposable
                     {
                         flushRequested = true;
                         continue;
+                    }
+
+                    if (ReferenceEquals(append, SealMarker))
+                    {
+                        if (segmentLength > SegmentHeader.Size)
+                        {
+                            await RollAsync().ConfigureAwait(false);
+                        }
+
+                        sealedRequest = Interlocked.Exchange(ref sealRequest, null);
+                        break; // the callers of the records before the seal are completed now, with the old segment's flush
                     }
 
                     batch.Add(append);
@@ -199,6 +256,13 @@ internal sealed class JournalWriter : IAsyncDisposable
                 if (unflushed && FlushDue(flushRequested))
                 {
                     FlushToDisk();
+                }
+
+                if (options.CompactionNeeded is { } compactionNeeded
+                    && Interlocked.Add(ref bytesSinceCompaction, bytes) >= Volatile.Read(ref compactionThreshold)
+                    && Interlocked.CompareExchange(ref compactionSignalled, 1, 0) == 0)
+                {
+                    compactionNeeded();
                 }
             }
 #pragma warning disable CA1031 // any failure to write leaves the journal's tail unknown: it fails the batch and the journal
@@ -225,13 +289,26 @@ internal sealed class JournalWriter : IAsyncDisposable
             }
 
             batch.Clear();
+            if (error is null)
+            {
+                sealedRequest?.TrySetResult(SegmentId);
+            }
+            else
+            {
+                sealedRequest?.TrySetException(error);
+            }
+
             if (error is not null)
             {
                 failure = error;
                 pending.Writer.TryComplete(error);
                 while (reader.TryRead(out var left))
                 {
-                    if (!ReferenceEquals(left, FlushMarker))
+                    if (ReferenceEquals(left, SealMarker))
+                    {
+                        Interlocked.Exchange(ref sealRequest, null)?.TrySetException(error);
+                    }
+                    else if (!ReferenceEquals(left, FlushMarker))
                     {
                         left.ReleaseFrame();
                         left.Fail(error);

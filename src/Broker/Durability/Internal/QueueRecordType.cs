@@ -27,4 +27,10 @@ internal enum QueueRecordType : byte
 
     /// <summary>Messages were deleted, purged, or moved out to another queue (a dead-letter move, a move task).</summary>
     MessagesDeleted = 7,
+
+    /// <summary>
+    /// Compaction: a queue as it stood, starting over (like <see cref="QueueCreated"/>) with its last change time and the
+    /// highest sequence it ever gave a message, so ids are never reused; its live messages follow.
+    /// </summary>
+    QueueSnapshot = 8,
 }

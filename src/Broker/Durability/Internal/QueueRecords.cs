@@ -87,6 +87,19 @@ internal static class QueueRecords
 
     public static void WriteQueueDeleted(ref PayloadWriter writer, string queue) => writer.WriteString(queue);
 
+    public static void WriteQueueSnapshot(ref PayloadWriter writer, RecoveredQueue queue)
+    {
+        WriteQueueCreated(ref writer, queue.Name, queue.CreatedAt, queue.IdPrefix, queue.HandleKey, queue.Options);
+        writer.WriteInt64(queue.LastModifiedAt);
+        writer.WriteVarInt(queue.HighestSequence);
+    }
+
+    public static (string Queue, long CreatedAt, ulong IdPrefix, ulong HandleKey, QueueOptions Options, long LastModifiedAt, long HighestSequence) ReadQueueSnapshot(ref PayloadReader reader)
+    {
+        var (queue, createdAt, idPrefix, handleKey, options) = ReadQueueCreated(ref reader);
+        return (queue, createdAt, idPrefix, handleKey, options, reader.ReadInt64(), reader.ReadVarInt());
+    }
+
     public static void WriteMessageSent(ref PayloadWriter writer, string queue, SentMessage message)
     {
         writer.WriteString(queue);

@@ -58,7 +58,7 @@ internal sealed class QueueReplay
     public IReadOnlyList<RecoveredQueue> Queues => [.. queues.Values.OrderBy(q => q.CreationOrder)];
 
     /// <summary>Whether <paramref name="recordType"/> is a queue record this replay applies.</summary>
-    public static bool Handles(byte recordType) => recordType is >= (byte)QueueRecordType.QueueCreated and <= (byte)QueueRecordType.MessagesDeleted;
+    public static bool Handles(byte recordType) => recordType is >= (byte)QueueRecordType.QueueCreated and <= (byte)QueueRecordType.QueueSnapshot;
 
     /// <summary>Applies one record. Throws <see cref="InvalidDataException"/> when the payload does not parse.</summary>
     public void Apply(byte recordType, ReadOnlySpan<byte> payload)
@@ -70,6 +70,17 @@ internal sealed class QueueReplay
             {
                 var (name, createdAt, idPrefix, handleKey, options) = QueueRecords.ReadQueueCreated(ref reader);
                 queues[name] = new RecoveredQueue(name, createdAt, idPrefix, handleKey, options, creations++);
+                break;
+            }
+
+            case QueueRecordType.QueueSnapshot:
+            {
+                var (name, createdAt, idPrefix, handleKey, options, lastModifiedAt, highestSequence) = QueueRecords.ReadQueueSnapshot(ref reader);
+                queues[name] = new RecoveredQueue(name, createdAt, idPrefix, handleKey, options, creations++)
+                {
+                    LastModifiedAt = lastModifiedAt,
+                    HighestSequence = highestSequence,
+                };
                 break;
             }
 

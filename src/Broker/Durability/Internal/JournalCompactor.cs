@@ -1,0 +1,115 @@
+using System.Buffers;
+
+namespace Broker.Durability.Internal;
+
+/// <summary>
+/// Rewrites the sealed segments of a journal as one snapshot of what they hold live, so that the journal's size, and
+/// the time recovery takes, follow the live data and not the history.
+/// </summary>
+/// <remarks>
+/// The snapshot is built from the sealed segments themselves (replayed from disk), not from the broker's memory: it is
+/// exactly the state as of the seal, whatever senders and consumers do meanwhile, and nobody waits for it. It is
+/// written to a temporary file, flushed, and renamed over the last sealed segment (an atomic replace), and only then
+/// are the older segments deleted. A crash at any point leaves either the old segments, or the old segments followed by
+/// the snapshot, which replays to the same state because a snapshot starts each queue over.
+/// </remarks>
+internal static class JournalCompactor
+{
+    /// <summary>The suffix of a snapshot being written; recovery deletes leftovers.</summary>
+    public const string TemporarySuffix = ".compacting";
+
+    /// <summary>
+    /// Compacts every segment below <paramref name="activeSegmentId"/> into one and returns its size in bytes (0 when
+    /// there was nothing to compact). Messages whose retention ended by <paramref name="now"/> are left out.
+    /// </summary>
+    public static long Compact(string directory, long activeSegmentId, long now)
+    {
+        var sealedSegments = SegmentFiles.List(directory).Where(s => s.Id < activeSegmentId).ToList();
+        if (sealedSegments.Count == 0)
+        {
+            return 0;
+        }
+
+        var replay = new QueueReplay();
+        foreach (var (_, path) in sealedSegments)
+        {
+            var scan = SegmentScanner.Scan(path, isLastSegment: false, (type, payload, _) => replay.Apply(type, payload));
+            if (scan.End != SegmentEnd.Clean)
+            {
+                throw new BrokerException(BrokerErrorCodes.InternalFailure, $"Compaction stopped, nothing was changed: {scan.Problem}.");
+            }
+        }
+
+        var snapshotId = sealedSegments[^1].Id;
+        var snapshotPath = SegmentFiles.PathOf(directory, snapshotId);
+        var temporary = snapshotPath + TemporarySuffix;
+        using (var file = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 1 << 16))
+        {
+            Span<byte> header = stackalloc byte[SegmentHeader.Size];
+            SegmentHeader.Write(header, snapshotId);
+            file.Write(header);
+            foreach (var queue in replay.Queues)
+            {
+                WriteRecord(file, QueueRecordType.QueueSnapshot, (ref PayloadWriter w) => QueueRecords.WriteQueueSnapshot(ref w, queue));
+                var retention = queue.Options.MessageRetentionPeriod.Ticks;
+                foreach (var message in queue.Messages.Values)
+                {
+                    if (now - message.Sent.SentAt >= retention)
+                    {
+                        continue;
+                    }
+
+                    var sent = message.Sent with { ReceiveCount = message.ReceiveCount, FirstReceiveAt = message.FirstReceiveAt };
+                    WriteRecord(file, QueueRecordType.MessageSent, (ref PayloadWriter w) => QueueRecords.WriteMessageSent(ref w, queue.Name, sent));
+                    if (message.VisibleAgainAt != 0)
+                    {
+                        var state = new ReceiveState(sent.Sequence, message.ReceiveCount, message.FirstReceiveAt, message.VisibleAgainAt);
+                        WriteRecord(file, QueueRecordType.MessagesReceived, (ref PayloadWriter w) => QueueRecords.WriteMessagesReceived(ref w, queue.Name, [state]));
+                    }
+                }
+            }
+
+            file.Flush(flushToDisk: true);
+        }
+
+        File.Move(temporary, snapshotPath, overwrite: true);
+        foreach (var (id, path) in sealedSegments)
+        {
+            if (id < snapshotId)
+            {
+                File.Delete(path);
+            }
+        }
+
+        return new FileInfo(snapshotPath).Length;
+    }
+
+    /// <summary>Deletes snapshots a crash left half-written (start-up, before recovery reads the directory).</summary>
+    public static void DeleteLeftovers(string directory)
+    {
+        foreach (var leftover in Directory.EnumerateFiles(directory, "*" + SegmentFiles.Extension + TemporarySuffix))
+        {
+            File.Delete(leftover);
+        }
+    }
+
+    private delegate void PayloadAction(ref PayloadWriter writer);
+
+    private static void WriteRecord(FileStream file, QueueRecordType type, PayloadAction write)
+    {
+        var payload = new PayloadWriter(256);
+        try
+        {
+            write(ref payload);
+            var length = JournalFrame.FrameLength(payload.Written.Length);
+            var frame = ArrayPool<byte>.Shared.Rent(length);
+            JournalFrame.Write(frame, (byte)type, payload.Written);
+            file.Write(frame, 0, length);
+            ArrayPool<byte>.Shared.Return(frame);
+        }
+        finally
+        {
+            payload.Dispose();
+        }
+    }
+}
