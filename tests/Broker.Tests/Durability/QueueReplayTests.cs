@@ -121,6 +121,35 @@ public sealed class QueueReplayTests
     }
 
     [Fact]
+    public void A_delete_or_receive_recorded_before_its_messages_send_is_applied_when_the_send_arrives()
+    {
+        var replay = Created("orders.fifo");
+        Delete(replay, "orders.fifo", 2);                        // a consumer deleted it before the sender's record was written
+        Receive(replay, "orders.fifo", new ReceiveState(3, 1, 50, 900));
+        Send(replay, "orders.fifo", 1, 2, 3);
+
+        var messages = replay.Queues[0].Messages;
+        Assert.Equal([1L, 3L], messages.Keys);
+        Assert.Equal((1, 900L), (messages[3].ReceiveCount, messages[3].VisibleAgainAt));
+    }
+
+    [Fact]
+    public void A_deleted_fifo_messages_deduplication_record_is_kept_until_a_purge_clears_it()
+    {
+        var replay = Created("orders.fifo");
+        var sent = new SentMessage { Sequence = 1, SentAt = 1, Body = [1, 2, 3], DeduplicationKey = "order-1", DeduplicationExpiresAt = 99 };
+        Apply(replay, QueueRecordType.MessageSent, (ref PayloadWriter w) => QueueRecords.WriteMessageSent(ref w, "orders.fifo", sent));
+        Delete(replay, "orders.fifo", 1);
+
+        var kept = Assert.Single(replay.Queues[0].DeletedDeduplication).Value;
+        Assert.Equal((1L, 99L), (kept.Sequence, kept.DeduplicationExpiresAt));
+        Assert.Empty(kept.Body);
+
+        Apply(replay, QueueRecordType.DeduplicationCleared, (ref PayloadWriter w) => QueueRecords.WriteDeduplicationCleared(ref w, "orders.fifo"));
+        Assert.Empty(replay.Queues[0].DeletedDeduplication);
+    }
+
+    [Fact]
     public void A_deleted_and_recreated_queue_starts_empty_and_records_for_a_missing_queue_change_nothing()
     {
         var replay = Created("orders");

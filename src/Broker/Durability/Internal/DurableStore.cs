@@ -213,10 +213,27 @@ internal sealed class DurableStore : IDisposable
             DeadLetteredAt = extras?.DeadLetteredAt ?? 0,
             DeadLetteredReceiveCount = extras?.DeadLetteredReceiveCount ?? 0,
             GroupSequenceNumber = extras?.SequenceNumber ?? 0,
+            DeduplicationKey = extras?.DeduplicationKey,
+            DeduplicationExpiresAt = extras?.DeduplicationExpiresAt ?? 0,
         };
         var payload = new PayloadWriter(message.Body.Length + 64);
         QueueRecords.WriteMessageSent(ref payload, queue.Name, sent);
         return payload;
+    }
+
+    /// <summary>FIFO: a purge cleared the deduplication history (recorded after the purge's deletes, so it covers them).</summary>
+    public ValueTask DeduplicationCleared(MessageQueue queue)
+    {
+        var payload = new PayloadWriter(64);
+        try
+        {
+            QueueRecords.WriteDeduplicationCleared(ref payload, queue.Name);
+            return writer.AppendAsync((byte)QueueRecordType.DeduplicationCleared, payload.Written);
+        }
+        finally
+        {
+            payload.Dispose();
+        }
     }
 
     /// <summary>Messages were received; nobody waits for this record.</summary>

@@ -67,6 +67,16 @@ internal static class JournalCompactor
                         WriteRecord(file, QueueRecordType.MessagesReceived, (ref PayloadWriter w) => QueueRecords.WriteMessagesReceived(ref w, queue.Name, [state]));
                     }
                 }
+
+                // FIFO: deduplication records of deleted messages that have not lapsed, as a send and its delete.
+                foreach (var gone in queue.DeletedDeduplication.Values)
+                {
+                    if (gone.DeduplicationExpiresAt > now)
+                    {
+                        WriteRecord(file, QueueRecordType.MessageSent, (ref PayloadWriter w) => QueueRecords.WriteMessageSent(ref w, queue.Name, gone));
+                        WriteRecord(file, QueueRecordType.MessagesDeleted, (ref PayloadWriter w) => QueueRecords.WriteMessagesDeleted(ref w, queue.Name, [gone.Sequence]));
+                    }
+                }
             }
 
             file.Flush(flushToDisk: true);

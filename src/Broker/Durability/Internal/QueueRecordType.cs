@@ -33,4 +33,7 @@ internal enum QueueRecordType : byte
     /// highest sequence it ever gave a message, so ids are never reused; its live messages follow.
     /// </summary>
     QueueSnapshot = 8,
+
+    /// <summary>FIFO: a purge cleared the queue's deduplication history, as SQS's does.</summary>
+    DeduplicationCleared = 9,
 }

@@ -54,6 +54,12 @@ internal sealed record SentMessage
 
     /// <summary>FIFO: the sequence number within the group; 0 on a standard queue.</summary>
     public long GroupSequenceNumber { get; init; }
+
+    /// <summary>FIFO: the key of its deduplication record (scope included), or null when it has none (a moved message).</summary>
+    public string? DeduplicationKey { get; init; }
+
+    /// <summary>FIFO: when its deduplication record lapses, UTC ticks.</summary>
+    public long DeduplicationExpiresAt { get; init; }
 }
 
 /// <summary>
@@ -92,13 +98,16 @@ internal static class QueueRecords
         WriteQueueCreated(ref writer, queue.Name, queue.CreatedAt, queue.IdPrefix, queue.HandleKey, queue.Options);
         writer.WriteInt64(queue.LastModifiedAt);
         writer.WriteVarInt(queue.HighestSequence);
+        writer.WriteVarInt(queue.HighestGroupSequence);
     }
 
-    public static (string Queue, long CreatedAt, ulong IdPrefix, ulong HandleKey, QueueOptions Options, long LastModifiedAt, long HighestSequence) ReadQueueSnapshot(ref PayloadReader reader)
+    public static (string Queue, long CreatedAt, ulong IdPrefix, ulong HandleKey, QueueOptions Options, long LastModifiedAt, long HighestSequence, long HighestGroupSequence) ReadQueueSnapshot(ref PayloadReader reader)
     {
         var (queue, createdAt, idPrefix, handleKey, options) = ReadQueueCreated(ref reader);
-        return (queue, createdAt, idPrefix, handleKey, options, reader.ReadInt64(), reader.ReadVarInt());
+        return (queue, createdAt, idPrefix, handleKey, options, reader.ReadInt64(), reader.ReadVarInt(), reader.ReadVarInt());
     }
+
+    public static void WriteDeduplicationCleared(ref PayloadWriter writer, string queue) => writer.WriteString(queue);
 
     public static void WriteMessageSent(ref PayloadWriter writer, string queue, SentMessage message)
     {
@@ -136,6 +145,8 @@ internal static class QueueRecords
         writer.WriteInt64(message.DeadLetteredAt);
         writer.WriteVarInt(message.DeadLetteredReceiveCount);
         writer.WriteVarInt(message.GroupSequenceNumber);
+        writer.WriteNullableString(message.DeduplicationKey);
+        writer.WriteInt64(message.DeduplicationExpiresAt);
     }
 
     public static (string Queue, SentMessage Message) ReadMessageSent(ref PayloadReader reader)
@@ -179,6 +190,8 @@ internal static class QueueRecords
             DeadLetteredAt = reader.ReadInt64(),
             DeadLetteredReceiveCount = (int)reader.ReadVarInt(),
             GroupSequenceNumber = reader.ReadVarInt(),
+            DeduplicationKey = reader.ReadNullableString(),
+            DeduplicationExpiresAt = reader.ReadInt64(),
         });
     }
 

@@ -24,8 +24,23 @@ internal sealed class RecoveredQueue(string name, long createdAt, ulong idPrefix
     /// <summary>The highest sequence any message of the queue had, live or not: new messages continue above it.</summary>
     public long HighestSequence { get; set; }
 
+    /// <summary>FIFO: the highest group sequence number any message had: the numbering of every group continues above it.</summary>
+    public long HighestGroupSequence { get; set; }
+
     /// <summary>Live messages by sequence, which is send order.</summary>
     public SortedDictionary<long, RecoveredMessage> Messages { get; } = [];
+
+    /// <summary>
+    /// FIFO: the deduplication records of messages already deleted, by key, which still catch a resent duplicate
+    /// until they lapse (their bodies are not kept).
+    /// </summary>
+    public Dictionary<string, SentMessage> DeletedDeduplication { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Deletes whose message's send record comes later in the journal (a FIFO send is recorded after it is published).</summary>
+    internal HashSet<long> DeletedBeforeSent { get; } = [];
+
+    /// <summary>Receives whose message's send record comes later in the journal.</summary>
+    internal Dictionary<long, ReceiveState> ReceivedBeforeSent { get; } = [];
 }
 
 /// <summary>A live message as the journal's records leave it.</summary>
@@ -45,9 +60,10 @@ internal sealed class RecoveredMessage(SentMessage sent)
 
 /// <summary>
 /// Rebuilds queue state from the journal's queue records, in journal order. Records about a queue that does not exist
-/// (deleted meanwhile) or a message that is gone (deleted, purged) change nothing; a receive or visibility record
-/// older than what a message already shows (a lower receive count) changes nothing either, so records may be applied
-/// in any order that keeps each message's send first.
+/// (deleted meanwhile) change nothing; a receive or visibility record older than what a message already shows (a lower
+/// receive count) changes nothing either. A message's receive or delete may come before its send record (a FIFO send is
+/// recorded just after it is published, and a fast consumer can get in between): it is kept aside and applied when the
+/// send arrives, so a message deleted before its send record was written does not come back.
 /// </summary>
 internal sealed class QueueReplay
 {
@@ -58,7 +74,7 @@ internal sealed class QueueReplay
     public IReadOnlyList<RecoveredQueue> Queues => [.. queues.Values.OrderBy(q => q.CreationOrder)];
 
     /// <summary>Whether <paramref name="recordType"/> is a queue record this replay applies.</summary>
-    public static bool Handles(byte recordType) => recordType is >= (byte)QueueRecordType.QueueCreated and <= (byte)QueueRecordType.QueueSnapshot;
+    public static bool Handles(byte recordType) => recordType is >= (byte)QueueRecordType.QueueCreated and <= (byte)QueueRecordType.DeduplicationCleared;
 
     /// <summary>Applies one record. Throws <see cref="InvalidDataException"/> when the payload does not parse.</summary>
     public void Apply(byte recordType, ReadOnlySpan<byte> payload)
@@ -75,14 +91,23 @@ internal sealed class QueueReplay
 
             case QueueRecordType.QueueSnapshot:
             {
-                var (name, createdAt, idPrefix, handleKey, options, lastModifiedAt, highestSequence) = QueueRecords.ReadQueueSnapshot(ref reader);
+                var (name, createdAt, idPrefix, handleKey, options, lastModifiedAt, highestSequence, highestGroupSequence) = QueueRecords.ReadQueueSnapshot(ref reader);
                 queues[name] = new RecoveredQueue(name, createdAt, idPrefix, handleKey, options, creations++)
                 {
                     LastModifiedAt = lastModifiedAt,
                     HighestSequence = highestSequence,
+                    HighestGroupSequence = highestGroupSequence,
                 };
                 break;
             }
+
+            case QueueRecordType.DeduplicationCleared:
+                if (queues.TryGetValue(reader.ReadString(), out var purged))
+                {
+                    purged.DeletedDeduplication.Clear();
+                }
+
+                break;
 
             case QueueRecordType.QueueOptionsChanged:
             {
@@ -105,8 +130,20 @@ internal sealed class QueueReplay
                 var (name, sent) = QueueRecords.ReadMessageSent(ref reader);
                 if (queues.TryGetValue(name, out var queue))
                 {
-                    queue.Messages[sent.Sequence] = new RecoveredMessage(sent);
                     queue.HighestSequence = Math.Max(queue.HighestSequence, sent.Sequence);
+                    queue.HighestGroupSequence = Math.Max(queue.HighestGroupSequence, sent.GroupSequenceNumber);
+                    if (queue.DeletedBeforeSent.Remove(sent.Sequence))
+                    {
+                        KeepDeduplication(queue, sent);
+                        break;
+                    }
+
+                    var message = new RecoveredMessage(sent);
+                    queue.Messages[sent.Sequence] = message;
+                    if (queue.ReceivedBeforeSent.Remove(sent.Sequence, out var early))
+                    {
+                        Received(message, early);
+                    }
                 }
 
                 break;
@@ -119,11 +156,13 @@ internal sealed class QueueReplay
                 {
                     foreach (var state in received)
                     {
-                        if (queue.Messages.TryGetValue(state.Sequence, out var message) && state.ReceiveCount >= message.ReceiveCount)
+                        if (queue.Messages.TryGetValue(state.Sequence, out var message))
                         {
-                            message.ReceiveCount = state.ReceiveCount;
-                            message.FirstReceiveAt = state.FirstReceiveAt;
-                            message.VisibleAgainAt = state.VisibleAgainAt;
+                            Received(message, state);
+                        }
+                        else if (!queue.ReceivedBeforeSent.TryGetValue(state.Sequence, out var earlier) || earlier.ReceiveCount <= state.ReceiveCount)
+                        {
+                            queue.ReceivedBeforeSent[state.Sequence] = state;
                         }
                     }
                 }
@@ -149,7 +188,14 @@ internal sealed class QueueReplay
                 {
                     foreach (var sequence in sequences)
                     {
-                        queue.Messages.Remove(sequence);
+                        if (queue.Messages.Remove(sequence, out var gone))
+                        {
+                            KeepDeduplication(queue, gone.Sent);
+                        }
+                        else
+                        {
+                            queue.DeletedBeforeSent.Add(sequence); // its send record may come later; if not, this costs a few bytes
+                        }
                     }
                 }
 
@@ -163,6 +209,25 @@ internal sealed class QueueReplay
         if (!reader.AtEnd)
         {
             throw new InvalidDataException($"A {(QueueRecordType)recordType} record has bytes left over after its last field.");
+        }
+    }
+
+    private static void Received(RecoveredMessage message, ReceiveState state)
+    {
+        if (state.ReceiveCount >= message.ReceiveCount)
+        {
+            message.ReceiveCount = state.ReceiveCount;
+            message.FirstReceiveAt = state.FirstReceiveAt;
+            message.VisibleAgainAt = state.VisibleAgainAt;
+        }
+    }
+
+    /// <summary>A deleted FIFO message's deduplication record lives on (without its body) until it lapses.</summary>
+    private static void KeepDeduplication(RecoveredQueue queue, SentMessage sent)
+    {
+        if (sent.DeduplicationKey is { } key)
+        {
+            queue.DeletedDeduplication[key] = sent with { Body = [], Attributes = [] };
         }
     }
 }

@@ -132,6 +132,16 @@ internal sealed class FifoGroup(string id, long lastSequence = 0)
         }
     }
 
+    /// <summary>
+    /// Start-up of a durable broker, before anyone sees the queue: appends a recovered message, which keeps the
+    /// sequence number it had; the group's numbering continues above <paramref name="numberingFloor"/>.
+    /// </summary>
+    public void PushRestored(QueueMessage message, long numberingFloor)
+    {
+        var top = incoming;
+        incoming = new Node(message, Math.Max(numberingFloor, top.Sequence)) { Next = top };
+    }
+
     /// <summary>Puts a message whose visibility ended back in front of later messages.</summary>
     public void Return(QueueMessage message)
     {

@@ -97,6 +97,9 @@ internal sealed class MessageExtras(KeyValuePair<string, MessageAttributeValue>[
                 DeadLetteredAt = sent.DeadLetteredAt,
                 DeadLetteredReceiveCount = sent.DeadLetteredReceiveCount,
                 SequenceNumber = sent.GroupSequenceNumber,
+                DeduplicationKey = sent.DeduplicationKey,
+                DeduplicationExpiresAt = sent.DeduplicationExpiresAt,
+                MessageSequence = sent.Sequence,
             };
 
     public MessageExtras WithDeduplicationId(string deduplicationId) =>

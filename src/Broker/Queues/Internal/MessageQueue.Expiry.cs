@@ -289,21 +289,25 @@ internal sealed partial class MessageQueue
 
         Volatile.Write(ref purging, false);
         senders.WakeAll();
-        return purged is { Count: > 0 } ? RecordPurged(purged) : default;
+        return purged is not null && (isFifo || purged.Count > 0) ? RecordPurged(purged) : default;
     }
 
-    /// <summary>Records a purge's deletes, in records of at most 10,000; the last one's completion covers them all.</summary>
+    /// <summary>
+    /// Records a purge's deletes, in records of at most 10,000, and on a FIFO queue then the clearing of its
+    /// deduplication history (after the deletes, whose messages' records it clears too); the last record's completion
+    /// covers them all.
+    /// </summary>
     private ValueTask RecordPurged(List<long> purged)
     {
         const int PerRecord = 10_000;
         var sequences = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(purged);
         var start = 0;
-        for (; sequences.Length - start > PerRecord; start += PerRecord)
+        for (; sequences.Length - start > (isFifo ? 0 : PerRecord); start += PerRecord)
         {
-            store!.MessagesRemoved(this, sequences.Slice(start, PerRecord));
+            store!.MessagesRemoved(this, sequences.Slice(start, Math.Min(PerRecord, sequences.Length - start)));
         }
 
-        return store!.MessagesDeleted(this, sequences[start..]);
+        return isFifo ? store!.DeduplicationCleared(this) : store!.MessagesDeleted(this, sequences[start..]);
     }
 
     /// <summary>Calls <paramref name="action"/> for each live message that holds a slot, until it returns true for the state it was given.</summary>

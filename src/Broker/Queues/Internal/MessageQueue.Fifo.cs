@@ -65,18 +65,27 @@ internal sealed partial class MessageQueue
             return SendFifoWhenRoomAsync(prepared, current, cancellationToken);
         }
 
-        return new ValueTask<SendMessageResult>(CompleteFifoSend(prepared, current));
+        var result = CompleteFifoSend(prepared, current, out var durable);
+        return durable.IsCompletedSuccessfully ? new ValueTask<SendMessageResult>(result) : WhenDurable(durable, result);
     }
 
     private async ValueTask<SendMessageResult> SendFifoWhenRoomAsync(PreparedMessage prepared, QueueSettings current, CancellationToken cancellationToken)
     {
         await WaitForRoomAsync(prepared.Size, cancellationToken).ConfigureAwait(false);
-        return CompleteFifoSend(prepared, current);
+        var result = CompleteFifoSend(prepared, current, out var durable);
+        await durable.ConfigureAwait(false);
+        return result;
     }
 
     /// <summary>Deduplicates and publishes a validated FIFO message whose room under the caps (if any) is reserved.</summary>
-    private SendMessageResult CompleteFifoSend(PreparedMessage prepared, QueueSettings current)
+    /// <param name="prepared">The validated message.</param>
+    /// <param name="current">The queue's settings.</param>
+    /// <param name="durable">In a durable broker, completes when the send's record is as durable as the policy promises.
+    /// The record is written just after the message is published into its group, when its group sequence number is
+    /// known; a receive or delete that gets in between is recorded first, and recovery puts them in order.</param>
+    private SendMessageResult CompleteFifoSend(PreparedMessage prepared, QueueSettings current, out ValueTask durable)
     {
+        durable = default;
         var groupId = prepared.Extras!.MessageGroupId!;
         var extras = prepared.Extras!;
         var deduplicationId = extras.DeduplicationId!;
@@ -99,6 +108,11 @@ internal sealed partial class MessageQueue
 
         observer?.MessageSent(this, message); // before it can be received, so no record shows a receive before its send
         EnqueueFifo(message, prepared.DelayTicks, current.HasCaps, firstReceiveAt: 0, receiveCount: 0);
+        if (store is not null)
+        {
+            durable = store.MessageSent(this, message, prepared.DelayTicks > 0 ? message.SentAt + prepared.DelayTicks : 0, current.HasCaps, 0, 0);
+        }
+
         Count(metrics.MessagesSent, 1);
         return new SendMessageResult(this, message);
     }

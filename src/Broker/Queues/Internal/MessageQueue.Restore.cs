@@ -15,6 +15,12 @@ internal sealed partial class MessageQueue
         var now = Now();
         var current = Settings;
         nextSequence = recovered.HighestSequence;
+        if (isFifo)
+        {
+            RestoreFifo(recovered, now, current);
+            return;
+        }
+
         foreach (var restored in recovered.Messages.Values)
         {
             var sent = restored.Sent;
@@ -72,6 +78,89 @@ internal sealed partial class MessageQueue
                 Volatile.Write(ref slot.Message, message);
                 MakeVisible(message, slotIndex, restored.ReceiveCount, fromInFlight: false);
             }
+        }
+    }
+
+    /// <summary>
+    /// FIFO: the deduplication records (of live and of deleted messages) that have not lapsed, and every group in its
+    /// order, each message keeping its group sequence number; a message in flight locks its group until its visibility
+    /// timeout ends, as before the crash. Group numbering continues above the highest number the queue ever gave.
+    /// </summary>
+    private void RestoreFifo(RecoveredQueue recovered, long now, QueueSettings current)
+    {
+        retiredGroupSequence = recovered.HighestGroupSequence;
+        foreach (var gone in recovered.DeletedDeduplication.Values)
+        {
+            if (gone.DeduplicationExpiresAt > now && MessageExtras.Restore(gone) is { } record)
+            {
+                deduplication.AddOrGetOriginal(record, now);
+            }
+        }
+
+        foreach (var members in recovered.Messages.Values.GroupBy(m => m.Sent.MessageGroupId ?? ""))
+        {
+            var group = groups.GetOrAdd(members.Key, static (key, floor) => new FifoGroup(key, floor), recovered.HighestGroupSequence);
+            foreach (var restored in members.OrderBy(m => m.Sent.GroupSequenceNumber))
+            {
+                var sent = restored.Sent;
+                var retentionEnd = sent.SentAt + current.RetentionTicks;
+                if (now >= retentionEnd)
+                {
+                    continue;
+                }
+
+                var extras = MessageExtras.Restore(sent)!;
+                if (extras.DeduplicationKey is not null && extras.DeduplicationExpiresAt > now)
+                {
+                    deduplication.AddOrGetOriginal(extras, now);
+                }
+
+                var message = new QueueMessage(sent.Body, extras, sent.Sequence, sent.SentAt);
+                var flags = 0L;
+                if (sent.Counted)
+                {
+                    Interlocked.Increment(ref storedCount.Value);
+                    Interlocked.Add(ref storedBytes.Value, message.Size);
+                    flags = MessageState.CountedFlag;
+                }
+
+                var slotIndex = slots.Allocate();
+                ref var slot = ref slots[slotIndex];
+                slot.FirstReceiveAt = restored.FirstReceiveAt;
+                slot.ReceivedAt = now;
+                if (restored.ReceiveCount == 0 && sent.AvailableAt > now)
+                {
+                    Volatile.Write(ref slot.Deadline, sent.AvailableAt);
+                    message.State = MessageState.Make(slotIndex, 0, MessageStatus.Delayed) | flags;
+                    Volatile.Write(ref slot.Message, message);
+                    delayedCount.Increment();
+                    group.PushRestored(message, recovered.HighestGroupSequence);
+                    timer.Schedule(new TimerTicket(Math.Min(sent.AvailableAt, retentionEnd), slotIndex, 0, TicketKind.Delay));
+                }
+                else if (restored.VisibleAgainAt > now)
+                {
+                    Volatile.Write(ref slot.Deadline, restored.VisibleAgainAt);
+                    message.State = MessageState.Make(slotIndex, restored.ReceiveCount, MessageStatus.InFlight) | flags;
+                    Volatile.Write(ref slot.Message, message);
+                    inFlightCount.Increment();
+                    group.InFlight++;
+                    timer.Schedule(new TimerTicket(restored.VisibleAgainAt, slotIndex, restored.ReceiveCount, TicketKind.Visibility));
+                    if (retentionEnd < restored.VisibleAgainAt)
+                    {
+                        timer.Schedule(new TimerTicket(retentionEnd, slotIndex, restored.ReceiveCount, TicketKind.Retention));
+                    }
+                }
+                else
+                {
+                    message.State = MessageState.Make(slotIndex, restored.ReceiveCount, MessageStatus.Visible) | flags;
+                    Volatile.Write(ref slot.Message, message);
+                    visibleCount.Increment();
+                    group.PushRestored(message, recovered.HighestGroupSequence);
+                    timer.Schedule(new TimerTicket(retentionEnd, slotIndex, restored.ReceiveCount, TicketKind.Retention));
+                }
+            }
+
+            MarkReady(group);
         }
     }
 }

@@ -37,7 +37,7 @@ internal sealed partial class MessageQueue : IMessageQueue, ITicketHandler, IDis
     private readonly ulong handleKey;
     private readonly ulong idPrefix;
 
-    /// <summary>The durable broker's journal, or null (in memory, the default; and FIFO queues, not journaled yet).</summary>
+    /// <summary>The durable broker's journal, or null (in memory, the default).</summary>
     private readonly DurableStore? store;
 
     private QueueSettings settings;
@@ -68,7 +68,7 @@ internal sealed partial class MessageQueue : IMessageQueue, ITicketHandler, IDis
         observer = broker.Observer;
         Name = name;
         Arn = $"arn:aws:sqs:{broker.Options.Region}:{broker.Options.AccountId}:{name}";
-        store = isFifo ? null : broker.Store;
+        store = broker.Store;
         handleKey = restored?.HandleKey ?? RandomUInt64();
         idPrefix = restored?.IdPrefix ?? ((RandomUInt64() & 0xFFFF_FFFF_FFFF_0FFFUL) | 0x4000UL); // UUID version nibble 4
         CreatedAt = restored?.CreatedAt ?? Now();
