@@ -1,5 +1,5 @@
-// A durable broker under load, to be killed at any moment. Producers send unique bodies and consumers receive and delete
-// them; every line on stdout is written after the fact it states:
+// A durable broker under load, to be killed at any moment. Producers send unique bodies to a standard queue and to a
+// FIFO queue (four groups), and consumers receive and delete them; every line on stdout is written after the fact it states:
 //   S <body>   the send of <body> was acknowledged
 //   d <body>   a consumer is about to delete <body> (it may or may not be deleted if the process dies now)
 //   D <body>   the delete of <body> was acknowledged
@@ -22,6 +22,9 @@ using var broker = new MessageBroker(new BrokerOptions
 var queue = broker.TryGetQueue("work", out var existing)
     ? existing!
     : broker.CreateQueue("work", new QueueOptions { VisibilityTimeout = TimeSpan.FromSeconds(30) });
+var fifo = broker.TryGetQueue("work.fifo", out var existingFifo)
+    ? existingFifo!
+    : broker.CreateQueue("work.fifo", new QueueOptions { FifoQueue = true, VisibilityTimeout = TimeSpan.FromSeconds(30) });
 var output = TextWriter.Synchronized(Console.Out);
 output.WriteLine($"READY {queue.GetAttributes().ApproximateNumberOfMessages} {broker.Store!.Recovery.Segments}");
 
@@ -56,5 +59,29 @@ for (var c = 0; c < consumers; c++)
         }
     }));
 }
+
+// FIFO: one producer over four groups, one consumer; bodies are f<run>-g<group>-<n>, n increasing within a run.
+tasks.Add(Task.Run(async () =>
+{
+    for (var n = 0; ; n++)
+    {
+        var body = $"f{run}-g{n % 4}-{n}";
+        await fifo.SendAsync(new SendMessageRequest(body) { MessageGroupId = $"g{n % 4}", MessageDeduplicationId = body });
+        output.WriteLine($"S {body}");
+    }
+}));
+tasks.Add(Task.Run(async () =>
+{
+    while (true)
+    {
+        foreach (var message in await fifo.ReceiveAsync(new ReceiveRequest { MaxNumberOfMessages = 10, WaitTime = TimeSpan.FromSeconds(1) }))
+        {
+            var body = message.GetBodyAsString();
+            output.WriteLine($"d {body}");
+            await fifo.DeleteAsync(message);
+            output.WriteLine($"D {body}");
+        }
+    }
+}));
 
 await Task.WhenAll(tasks); // runs until killed

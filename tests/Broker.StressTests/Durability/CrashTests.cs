@@ -11,7 +11,7 @@ namespace Broker.StressTests.Durability;
 /// A durable broker in a child process (tests/Broker.CrashChild) under load from several producers and consumers,
 /// flush policy <c>Always</c>, killed with SIGKILL at a random moment, again and again on the same journal. After each
 /// kill the journal is recovered and checked against what the child had reported as acknowledged: every acknowledged
-/// send that was not deleted is present, once; no acknowledged delete comes back.
+/// send that was not deleted is present, once; no acknowledged delete comes back; each FIFO group comes back in order.
 /// <c>BROKER_CRASH_ROUNDS=N</c> runs N kills instead of 6.
 /// </summary>
 public sealed class CrashTests(ITestOutputHelper output) : IDisposable
@@ -21,7 +21,7 @@ public sealed class CrashTests(ITestOutputHelper output) : IDisposable
     public void Dispose() => Directory.Delete(root, recursive: true);
 
     [Fact]
-    public async Task Killed_at_random_moments_under_load_a_durable_queue_loses_no_acknowledged_send_and_brings_back_no_acknowledged_delete()
+    public async Task Killed_at_random_moments_under_load_durable_queues_lose_no_acknowledged_send_bring_back_no_acknowledged_delete_and_keep_fifo_order()
     {
         var rounds = int.TryParse(Environment.GetEnvironmentVariable("BROKER_CRASH_ROUNDS"), out var n) ? n : 6;
         var seed = Random.Shared.Next();
@@ -106,16 +106,32 @@ public sealed class CrashTests(ITestOutputHelper output) : IDisposable
         var time = new FakeTimeProvider(TimeProvider.System.GetUtcNow() + TimeSpan.FromHours(1));
         using var broker = new MessageBroker(new BrokerOptions { Storage = new DurableStorageOptions { Directory = copy } }, time);
         var present = new HashSet<string>(StringComparer.Ordinal);
-        if (!broker.TryGetQueue("work", out var queue))
+        var lastInGroup = new Dictionary<string, (int Run, int N)>(StringComparer.Ordinal);
+        foreach (var name in new[] { "work", "work.fifo" })
         {
-            return present;
-        }
-
-        while (queue!.ReceiveAsync(new ReceiveRequest { MaxNumberOfMessages = 10 }).AsTask().GetAwaiter().GetResult() is { Count: > 0 } batch)
-        {
-            foreach (var message in batch)
+            if (!broker.TryGetQueue(name, out var queue))
             {
-                Assert.True(present.Add(message.GetBodyAsString()), $"{message.GetBodyAsString()} recovered twice");
+                continue;
+            }
+
+            while (queue!.ReceiveAsync(new ReceiveRequest { MaxNumberOfMessages = 10 }).AsTask().GetAwaiter().GetResult() is { Count: > 0 } batch)
+            {
+                foreach (var message in batch)
+                {
+                    var body = message.GetBodyAsString();
+                    Assert.True(present.Add(body), $"{body} recovered twice");
+                    if (name == "work.fifo")
+                    {
+                        // f<run>-g<group>-<n>: within a group, (run, n) only increases in the order the queue hands them out.
+                        var parts = body[1..].Split('-');
+                        var order = (int.Parse(parts[0], CultureInfo.InvariantCulture), int.Parse(parts[2], CultureInfo.InvariantCulture));
+                        Assert.True(!lastInGroup.TryGetValue(parts[1], out var last) || last.CompareTo(order) < 0, $"{body} came after f{last.Item1}-{parts[1]}-{last.Item2}: order within the group broken");
+                        lastInGroup[parts[1]] = order;
+                    }
+
+                    // Deleted as drained: a FIFO group stays locked while any of its received messages is in flight.
+                    queue.DeleteAsync(message).AsTask().GetAwaiter().GetResult();
+                }
             }
         }
 

@@ -134,6 +134,16 @@ public sealed class QueueReplayTests
     }
 
     [Fact]
+    public void A_sequence_named_only_by_a_delete_is_never_given_to_a_new_message_after_recovery()
+    {
+        var replay = Created("orders.fifo");
+        Send(replay, "orders.fifo", 1);
+        Delete(replay, "orders.fifo", 2); // its send record was lost in the crash; the message was delivered and deleted
+
+        Assert.Equal(2, replay.Queues[0].HighestSequence);
+    }
+
+    [Fact]
     public void A_deleted_fifo_messages_deduplication_record_is_kept_until_a_purge_clears_it()
     {
         var replay = Created("orders.fifo");

@@ -156,6 +156,9 @@ internal sealed class QueueReplay
                 {
                     foreach (var state in received)
                     {
+                        // A sequence a receive or delete names is taken even if its send record never made it to disk:
+                        // numbering after a restart continues above it, so a new message never inherits its records.
+                        queue.HighestSequence = Math.Max(queue.HighestSequence, state.Sequence);
                         if (queue.Messages.TryGetValue(state.Sequence, out var message))
                         {
                             Received(message, state);
@@ -188,6 +191,7 @@ internal sealed class QueueReplay
                 {
                     foreach (var sequence in sequences)
                     {
+                        queue.HighestSequence = Math.Max(queue.HighestSequence, sequence);
                         if (queue.Messages.Remove(sequence, out var gone))
                         {
                             KeepDeduplication(queue, gone.Sent);
