@@ -40,6 +40,7 @@ public sealed partial class MessageBroker
             }
 
             var topic = new Topic(this, name, options);
+            Store?.TopicCreated(name, options);
             topics[name] = topic;
             return topic;
         }
@@ -82,6 +83,7 @@ public sealed partial class MessageBroker
         {
             if (TryGetTopic(nameOrArn, out var found) && topics.TryRemove(found.Name, out var topic))
             {
+                Store?.TopicDeleted(topic.Name);
                 removed = topic.Delete();
             }
         }

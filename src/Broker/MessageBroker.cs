@@ -61,6 +61,21 @@ public sealed partial class MessageBroker : IDisposable
                 queues[recovered.Name] = queue;
             }
 
+            foreach (var recovered in Store.RecoveredTopics)
+            {
+                var topic = new Topics.Internal.Topic(this, recovered.Name, recovered.Options);
+                topics[recovered.Name] = topic;
+                foreach (var (arn, (queueName, attributes)) in recovered.Subscriptions)
+                {
+                    // A subscription whose queue is gone is not restored: it could deliver nothing (handler subscriptions
+                    // are code, not configuration, and are subscribed again by the application).
+                    if (FindQueue(queueName) is { } queue)
+                    {
+                        topic.RestoreQueueSubscription(queue, arn, attributes);
+                    }
+                }
+            }
+
             Store.ForgetRecoveredState();
         }
     }

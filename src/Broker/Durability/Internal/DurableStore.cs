@@ -73,6 +73,9 @@ internal sealed class DurableStore : IDisposable
     /// <summary>The queues the journal held at start-up, in creation order.</summary>
     public IReadOnlyList<RecoveredQueue> RecoveredQueues { get; private set; }
 
+    /// <summary>The topics and queue subscriptions the journal held at start-up, in creation order.</summary>
+    public IReadOnlyList<RecoveredTopic> RecoveredTopics { get; private set; } = [];
+
     /// <summary>What recovery read.</summary>
     public JournalRecovery Recovery { get; }
 
@@ -85,18 +88,10 @@ internal sealed class DurableStore : IDisposable
         System.IO.Directory.CreateDirectory(options.Directory);
         JournalCompactor.DeleteLeftovers(options.Directory);
         var started = Stopwatch.GetTimestamp();
-        var replay = new QueueReplay();
-        var recovery = JournalReader.Recover(options.Directory, (type, payload, _) =>
-        {
-            if (!QueueReplay.Handles(type))
-            {
-                throw new InvalidDataException($"record type {type} is not one this version of Broker knows (a journal written by a newer version?)");
-            }
-
-            replay.Apply(type, payload);
-        });
+        var replay = new BrokerReplay();
+        var recovery = JournalReader.Recover(options.Directory, (type, payload, _) => replay.Apply(type, payload));
         var elapsed = Stopwatch.GetElapsedTime(started);
-        var store = new DurableStore(options, time, replay.Queues, recovery, elapsed);
+        var store = new DurableStore(options, time, replay.Queues.Queues, recovery, elapsed) { RecoveredTopics = replay.Topics.Topics };
         var journalBytes = SegmentFiles.List(options.Directory).Sum(s => new FileInfo(s.Path).Length);
         if (recovery.Segments > 1 && journalBytes >= options.CompactAfterBytes)
         {
@@ -117,7 +112,40 @@ internal sealed class DurableStore : IDisposable
     }
 
     /// <summary>Drops the recovered state once the broker has rebuilt its queues from it.</summary>
-    public void ForgetRecoveredState() => RecoveredQueues = [];
+    public void ForgetRecoveredState()
+    {
+        RecoveredQueues = [];
+        RecoveredTopics = [];
+    }
+
+    public void TopicCreated(string topic, Topics.TopicOptions options) =>
+        WriteAndWait(TopicRecordType.TopicCreated, (ref PayloadWriter w) => TopicReplay.WriteTopicCreated(ref w, topic, options));
+
+    public void TopicDeleted(string topic) =>
+        WriteAndWait(TopicRecordType.TopicDeleted, (ref PayloadWriter w) => TopicReplay.WriteTopicDeleted(ref w, topic));
+
+    /// <summary>A queue subscription was made or changed: its settable attributes as they now are.</summary>
+    public void SubscriptionSaved(string topic, string arn, string queue, IReadOnlyCollection<KeyValuePair<string, string>> attributes) =>
+        WriteAndWait(TopicRecordType.SubscriptionSaved, (ref PayloadWriter w) => TopicReplay.WriteSubscriptionSaved(ref w, topic, arn, queue, attributes));
+
+    public void SubscriptionDeleted(string topic, string arn) =>
+        WriteAndWait(TopicRecordType.SubscriptionDeleted, (ref PayloadWriter w) => TopicReplay.WriteSubscriptionDeleted(ref w, topic, arn));
+
+    private delegate void PayloadAction(ref PayloadWriter writer);
+
+    private void WriteAndWait(TopicRecordType type, PayloadAction write)
+    {
+        var payload = new PayloadWriter(128);
+        try
+        {
+            write(ref payload);
+            Wait(writer.AppendAsync((byte)type, payload.Written));
+        }
+        finally
+        {
+            payload.Dispose();
+        }
+    }
 
     public void QueueCreated(MessageQueue queue)
     {

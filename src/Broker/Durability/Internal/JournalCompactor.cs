@@ -30,7 +30,7 @@ internal static class JournalCompactor
             return 0;
         }
 
-        var replay = new QueueReplay();
+        var replay = new BrokerReplay();
         foreach (var (_, path) in sealedSegments)
         {
             var scan = SegmentScanner.Scan(path, isLastSegment: false, (type, payload, _) => replay.Apply(type, payload));
@@ -48,9 +48,9 @@ internal static class JournalCompactor
             Span<byte> header = stackalloc byte[SegmentHeader.Size];
             SegmentHeader.Write(header, snapshotId);
             file.Write(header);
-            foreach (var queue in replay.Queues)
+            foreach (var queue in replay.Queues.Queues)
             {
-                WriteRecord(file, QueueRecordType.QueueSnapshot, (ref PayloadWriter w) => QueueRecords.WriteQueueSnapshot(ref w, queue));
+                WriteRecord(file, (byte)QueueRecordType.QueueSnapshot, (ref PayloadWriter w) => QueueRecords.WriteQueueSnapshot(ref w, queue));
                 var retention = queue.Options.MessageRetentionPeriod.Ticks;
                 foreach (var message in queue.Messages.Values)
                 {
@@ -60,11 +60,11 @@ internal static class JournalCompactor
                     }
 
                     var sent = message.Sent with { ReceiveCount = message.ReceiveCount, FirstReceiveAt = message.FirstReceiveAt };
-                    WriteRecord(file, QueueRecordType.MessageSent, (ref PayloadWriter w) => QueueRecords.WriteMessageSent(ref w, queue.Name, sent));
+                    WriteRecord(file, (byte)QueueRecordType.MessageSent, (ref PayloadWriter w) => QueueRecords.WriteMessageSent(ref w, queue.Name, sent));
                     if (message.VisibleAgainAt != 0)
                     {
                         var state = new ReceiveState(sent.Sequence, message.ReceiveCount, message.FirstReceiveAt, message.VisibleAgainAt);
-                        WriteRecord(file, QueueRecordType.MessagesReceived, (ref PayloadWriter w) => QueueRecords.WriteMessagesReceived(ref w, queue.Name, [state]));
+                        WriteRecord(file, (byte)QueueRecordType.MessagesReceived, (ref PayloadWriter w) => QueueRecords.WriteMessagesReceived(ref w, queue.Name, [state]));
                     }
                 }
 
@@ -73,9 +73,18 @@ internal static class JournalCompactor
                 {
                     if (gone.DeduplicationExpiresAt > now)
                     {
-                        WriteRecord(file, QueueRecordType.MessageSent, (ref PayloadWriter w) => QueueRecords.WriteMessageSent(ref w, queue.Name, gone));
-                        WriteRecord(file, QueueRecordType.MessagesDeleted, (ref PayloadWriter w) => QueueRecords.WriteMessagesDeleted(ref w, queue.Name, [gone.Sequence]));
+                        WriteRecord(file, (byte)QueueRecordType.MessageSent, (ref PayloadWriter w) => QueueRecords.WriteMessageSent(ref w, queue.Name, gone));
+                        WriteRecord(file, (byte)QueueRecordType.MessagesDeleted, (ref PayloadWriter w) => QueueRecords.WriteMessagesDeleted(ref w, queue.Name, [gone.Sequence]));
                     }
+                }
+            }
+
+            foreach (var topic in replay.Topics.Topics)
+            {
+                WriteRecord(file, (byte)TopicRecordType.TopicCreated, (ref PayloadWriter w) => TopicReplay.WriteTopicCreated(ref w, topic.Name, topic.Options));
+                foreach (var (arn, (queue, attributes)) in topic.Subscriptions)
+                {
+                    WriteRecord(file, (byte)TopicRecordType.SubscriptionSaved, (ref PayloadWriter w) => TopicReplay.WriteSubscriptionSaved(ref w, topic.Name, arn, queue, attributes));
                 }
             }
 
@@ -105,7 +114,7 @@ internal static class JournalCompactor
 
     private delegate void PayloadAction(ref PayloadWriter writer);
 
-    private static void WriteRecord(FileStream file, QueueRecordType type, PayloadAction write)
+    private static void WriteRecord(FileStream file, byte type, PayloadAction write)
     {
         var payload = new PayloadWriter(256);
         try
@@ -113,7 +122,7 @@ internal static class JournalCompactor
             write(ref payload);
             var length = JournalFrame.FrameLength(payload.Written.Length);
             var frame = ArrayPool<byte>.Shared.Rent(length);
-            JournalFrame.Write(frame, (byte)type, payload.Written);
+            JournalFrame.Write(frame, type, payload.Written);
             file.Write(frame, 0, length);
             ArrayPool<byte>.Shared.Return(frame);
         }

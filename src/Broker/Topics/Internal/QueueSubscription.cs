@@ -13,8 +13,8 @@ internal sealed partial class QueueSubscription : Subscription
     /// <summary>The queue deliveries go to; replaced when it was deleted and a queue of the same name (so the same ARN) exists.</summary>
     private MessageQueue queue;
 
-    public QueueSubscription(Topic topic, MessageQueue queue, SubscriptionSettings settings)
-        : base(topic, settings)
+    public QueueSubscription(Topic topic, MessageQueue queue, SubscriptionSettings settings, string? arn = null)
+        : base(topic, settings, arn)
     {
         this.queue = queue;
     }

@@ -45,8 +45,17 @@ internal abstract partial class Subscription
     {
         ArgumentNullException.ThrowIfNull(name);
         ArgumentNullException.ThrowIfNull(value);
-        var options = Options;
-        var changed = name switch
+        Topic.Update(this, WithAttribute(Options, name, value));
+    }
+
+    /// <summary>The settable attributes, as a durable broker's journal keeps them (GetAttributes' settable names).</summary>
+    internal KeyValuePair<string, string>[] SettableAttributes() =>
+        [.. GetAttributes().Where(static a => a.Key is "FilterPolicy" or "FilterPolicyScope" or "RawMessageDelivery" or "RedrivePolicy" or "DeliveryPolicy")];
+
+    /// <summary><paramref name="options"/> with one attribute set from its SNS text, validated as SetSubscriptionAttributes does.</summary>
+    internal static SubscriptionOptions WithAttribute(SubscriptionOptions options, string name, string value)
+    {
+        return name switch
         {
             "FilterPolicy" => options with { FilterPolicy = value.Length == 0 ? null : value },
             "FilterPolicyScope" => options with { FilterPolicyScope = ParseScope(value) },
@@ -55,7 +64,6 @@ internal abstract partial class Subscription
             "DeliveryPolicy" => options with { DeliveryPolicy = value.Length == 0 ? null : DeliveryPolicyJson.Parse(value) },
             _ => throw PublishValidation.Invalid($"AttributeName. '{name}' is not a subscription attribute that can be set; use FilterPolicy, FilterPolicyScope, RawMessageDelivery, RedrivePolicy or DeliveryPolicy."),
         };
-        Topic.Update(this, changed);
     }
 
     private static FilterPolicyScope ParseScope(string value) => value switch

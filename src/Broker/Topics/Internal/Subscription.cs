@@ -18,11 +18,14 @@ internal abstract partial class Subscription : ISubscription
     private SubscriptionSettings settings;
     private volatile bool unsubscribed;
 
-    protected Subscription(Topic topic, SubscriptionSettings settings)
+    /// <param name="topic">The topic.</param>
+    /// <param name="settings">The compiled settings.</param>
+    /// <param name="arn">The ARN a durable broker recovered; null for a new one.</param>
+    protected Subscription(Topic topic, SubscriptionSettings settings, string? arn = null)
     {
         Topic = topic;
         this.settings = settings;
-        Arn = $"{topic.Arn}:{Guid.NewGuid()}";
+        Arn = arn ?? $"{topic.Arn}:{Guid.NewGuid()}";
         EnvelopeNames = new EnvelopeNames(topic.Arn, Arn, topic.Broker.Options.Region);
     }
 

@@ -136,7 +136,25 @@ internal sealed partial class Topic : ITopic
                 }
             }
 
-            return Add(new QueueSubscription(this, messageQueue, settings));
+            var added = Add(new QueueSubscription(this, messageQueue, settings));
+            Broker.Store?.SubscriptionSaved(Name, added.Arn, messageQueue.Name, added.SettableAttributes());
+            return added;
+        }
+    }
+
+    /// <summary>Start-up of a durable broker: a queue subscription as the journal kept it, under its own ARN.</summary>
+    internal void RestoreQueueSubscription(MessageQueue queue, string arn, IEnumerable<KeyValuePair<string, string>> attributes)
+    {
+        var options = DefaultOptions;
+        foreach (var (name, value) in attributes)
+        {
+            options = Subscription.WithAttribute(options, name, value);
+        }
+
+        var settings = Compile(options, string.Empty, fifoSubscription: queue.IsFifo, handler: false);
+        lock (subscriptionsLock)
+        {
+            Add(new QueueSubscription(this, queue, settings, arn));
         }
     }
 
@@ -204,6 +222,10 @@ internal sealed partial class Topic : ITopic
 
             subscription.ReplaceSettings(settings);
             index.Add(subscription, settings.Filter);
+            if (subscription is QueueSubscription queueSubscription)
+            {
+                Broker.Store?.SubscriptionSaved(Name, subscription.Arn, queueSubscription.Queue.Name, subscription.SettableAttributes());
+            }
         }
 
     }
@@ -221,6 +243,10 @@ internal sealed partial class Topic : ITopic
             index.Remove(subscription);
             subscriptions = [.. subscriptions.Where(s => s != subscription)];
             subscriptionsDeleted++;
+            if (subscription is QueueSubscription)
+            {
+                Broker.Store?.SubscriptionDeleted(Name, subscription.Arn);
+            }
         }
 
         subscription.CancelLifetime();
