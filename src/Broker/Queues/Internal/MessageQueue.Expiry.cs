@@ -273,6 +273,11 @@ internal sealed partial class MessageQueue
         ForEachTrackedMessage(
             static (queue, message, state, purged) =>
             {
+                if (!MessageState.IsLive(state))
+                {
+                    return true; // gone already: nothing to record
+                }
+
                 if (!queue.Expire(message, state))
                 {
                     return false;

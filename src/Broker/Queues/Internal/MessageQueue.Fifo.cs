@@ -107,10 +107,18 @@ internal sealed partial class MessageQueue
         }
 
         observer?.MessageSent(this, message); // before it can be received, so no record shows a receive before its send
-        EnqueueFifo(message, prepared.DelayTicks, current.HasCaps, firstReceiveAt: 0, receiveCount: 0);
-        if (store is not null)
+        if (store is null)
         {
-            durable = store.MessageSent(this, message, prepared.DelayTicks > 0 ? message.SentAt + prepared.DelayTicks : 0, current.HasCaps, 0, 0);
+            EnqueueFifo(message, prepared.DelayTicks, current.HasCaps, firstReceiveAt: 0, receiveCount: 0);
+        }
+        else if (prepared.DelayTicks > 0)
+        {
+            EnqueueFifo(message, prepared.DelayTicks, current.HasCaps, firstReceiveAt: 0, receiveCount: 0); // held by its delay
+            durable = store.MessageSent(this, message, message.SentAt + prepared.DelayTicks, current.HasCaps, 0, 0);
+        }
+        else
+        {
+            durable = PublishFifoDurably(message, current.HasCaps);
         }
 
         Count(metrics.MessagesSent, 1);
@@ -144,6 +152,35 @@ internal sealed partial class MessageQueue
         timer.Schedule(new TimerTicket(retentionEnd, slotIndex, receiveCount, TicketKind.Retention));
         MarkReady(group);
         receivers.Wake(1);
+    }
+
+    /// <summary>
+    /// A durable broker's FIFO send: the message enters its group held as if delayed (receivers stop at it, keeping the
+    /// group's order), which gives it its group sequence number; its record, which carries that number, is appended;
+    /// only then is it made visible. So no receive or delete of it can be recorded before its send.
+    /// </summary>
+    private ValueTask PublishFifoDurably(QueueMessage message, bool counted)
+    {
+        var slotIndex = slots.Allocate();
+        ref var slot = ref slots[slotIndex];
+        slot.FirstReceiveAt = 0;
+        Volatile.Write(ref slot.Deadline, long.MaxValue);
+        message.State = MessageState.Make(slotIndex, 0, MessageStatus.Delayed) | (counted ? MessageState.CountedFlag : 0);
+        Volatile.Write(ref slot.Message, message);
+        delayedCount.Increment();
+        PushIntoGroup(message);
+        timer.Schedule(new TimerTicket(message.SentAt + Settings.RetentionTicks, slotIndex, 0, TicketKind.Retention));
+        var durable = store!.MessageSent(this, message, availableAt: 0, counted, 0, 0);
+
+        var held = Volatile.Read(ref message.State);
+        if (MessageState.Status(held) == MessageStatus.Delayed && MessageState.Slot(held) == slotIndex
+            && Interlocked.CompareExchange(ref message.State, MessageState.Next(held, slotIndex, 0, MessageStatus.Visible), held) == held)
+        {
+            delayedCount.Decrement();
+            MakeVisible(message, slotIndex, 0, fromInFlight: false);
+        }
+
+        return durable;
     }
 
     /// <summary>Publishes a message into its group, creating the group, or a new one if the last was just retired.</summary>
