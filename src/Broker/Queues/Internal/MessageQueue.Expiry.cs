@@ -62,7 +62,12 @@ internal sealed partial class MessageQueue
         var retentionTicks = Settings.RetentionTicks;
         while (!IsStale(ticket))
         {
-            var message = Volatile.Read(ref slots[ticket.Slot].Message)!;
+            // Read again: a delete can free the slot between IsStale's read and this one.
+            if (Volatile.Read(ref slots[ticket.Slot].Message) is not { } message)
+            {
+                return;
+            }
+
             var state = Volatile.Read(ref message.State);
             if (now - message.SentAt >= retentionTicks)
             {
