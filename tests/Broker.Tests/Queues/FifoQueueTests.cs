@@ -782,6 +782,20 @@ public sealed class FifoQueueTests : QueueFixture
     }
 
     [Fact]
+    public async Task A_retry_after_a_visibility_change_is_a_new_receive()
+    {
+        var queue = CreateFifo();
+        await SendAll(queue, "A1", "A2");
+        var first = Assert.Single(await queue.ReceiveAsync(Attempt("attempt-1")));
+        Assert.Equal(first.ReceiptHandle, Assert.Single(await queue.ReceiveAsync(Attempt("attempt-1"))).ReceiptHandle); // a retry
+        Assert.Equal(first.ReceiptHandle, Assert.Single(await queue.ReceiveAsync(Attempt("attempt-1"))).ReceiptHandle); // and another
+
+        await queue.ChangeVisibilityAsync(first, TimeSpan.FromSeconds(100));
+
+        Assert.Empty(await queue.ReceiveAsync(Attempt("attempt-1"))); // a new receive: group A is locked by A1 in flight
+    }
+
+    [Fact]
     public async Task A_different_attempt_id_returns_new_messages_or_nothing_when_the_groups_are_locked()
     {
         var queue = CreateFifo();

@@ -335,7 +335,8 @@ internal sealed partial class MessageQueue
 
     /// <summary>
     /// A retried receive (same ReceiveRequestAttemptId within 5 minutes) gets the same messages and handles, as long as
-    /// none of them was deleted or changed; their visibility timeout starts again.
+    /// none of them was deleted or had its visibility changed since (SQS: "modified"); their visibility timeout starts
+    /// again. A change is seen as a visibility deadline other than the one the attempt set.
     /// </summary>
     private bool TryRepeatAttempt(string attemptId, long visibilityTicks, out IReadOnlyList<ReceivedMessage> messages)
     {
@@ -346,32 +347,35 @@ internal sealed partial class MessageQueue
             return false;
         }
 
-        foreach (var received in attempt.Messages)
+        for (var i = 0; i < attempt.Messages.Count; i++)
         {
-            var receipt = received.Receipt;
+            var receipt = attempt.Messages[i].Receipt;
             ref var slot = ref slots[receipt.Slot];
             var message = Volatile.Read(ref slot.Message);
             if (message is null || !receipt.Matches(message) || Volatile.Read(ref message.State) is var state
-                && (MessageState.Status(state) != MessageStatus.InFlight || MessageState.Slot(state) != receipt.Slot || MessageState.ReceiveCount(state) != receipt.ReceiveCount))
+                && (MessageState.Status(state) != MessageStatus.InFlight || MessageState.Slot(state) != receipt.Slot || MessageState.ReceiveCount(state) != receipt.ReceiveCount)
+                || Volatile.Read(ref slot.Deadline) != attempt.Deadlines[i])
             {
                 return false;
             }
         }
 
-        foreach (var received in attempt.Messages)
+        var deadline = now + visibilityTicks;
+        var deadlines = new long[attempt.Messages.Count];
+        for (var i = 0; i < attempt.Messages.Count; i++)
         {
-            var receipt = received.Receipt;
-            var deadline = now + visibilityTicks;
+            var receipt = attempt.Messages[i].Receipt;
             ref var slot = ref slots[receipt.Slot];
-            var previousDeadline = Volatile.Read(ref slot.Deadline);
-            if (previousDeadline == ExpiredDeadline || Interlocked.CompareExchange(ref slot.Deadline, deadline, previousDeadline) != previousDeadline)
+            if (Interlocked.CompareExchange(ref slot.Deadline, deadline, attempt.Deadlines[i]) != attempt.Deadlines[i])
             {
-                return false; // its timeout is ending right now: the retry receives afresh
+                return false; // changed, or its timeout is ending right now: the retry receives afresh
             }
 
+            deadlines[i] = deadline;
             timer.Schedule(new TimerTicket(deadline, receipt.Slot, receipt.ReceiveCount, TicketKind.Visibility));
         }
 
+        attempts[attemptId] = attempt with { Deadlines = deadlines };
         messages = attempt.Messages;
         return true;
     }
@@ -390,10 +394,19 @@ internal sealed partial class MessageQueue
             }
         }
 
-        attempts[attemptId] = new ReceiveAttempt(now + DeduplicationInterval.Ticks, messages);
+        var deadlines = new long[messages.Count];
+        for (var i = 0; i < messages.Count; i++)
+        {
+            deadlines[i] = Volatile.Read(ref slots[messages[i].Receipt.Slot].Deadline);
+        }
+
+        attempts[attemptId] = new ReceiveAttempt(now + DeduplicationInterval.Ticks, messages, deadlines);
     }
 
-    private sealed record ReceiveAttempt(long ExpiresAt, IReadOnlyList<ReceivedMessage> Messages);
+    /// <param name="ExpiresAt">When the attempt id stops working, UTC ticks.</param>
+    /// <param name="Messages">What the attempt returned.</param>
+    /// <param name="Deadlines">Each message's visibility deadline as the attempt set it: any other means it was changed.</param>
+    private sealed record ReceiveAttempt(long ExpiresAt, IReadOnlyList<ReceivedMessage> Messages, long[] Deadlines);
 
     public string? FormatSequenceNumber(QueueMessage message) =>
         isFifo && message.Extras is { } extras ? extras.SequenceNumber.ToString("D20", CultureInfo.InvariantCulture) : null;
