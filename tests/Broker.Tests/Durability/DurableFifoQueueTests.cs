@@ -161,19 +161,7 @@ public sealed class DurableFifoQueueTests : IDisposable
 
     private string NewDirectory() => Path.Combine(root, $"journal-{directories++}");
 
-    private string Crash(string directory)
-    {
-        var copy = NewDirectory();
-        Directory.CreateDirectory(copy);
-        foreach (var file in Directory.EnumerateFiles(directory))
-        {
-            using var source = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-            using var target = File.Create(Path.Combine(copy, Path.GetFileName(file)));
-            source.CopyTo(target);
-        }
+    private string Crash(string directory) => Crashes.CopyJournal(directory, NewDirectory());
 
-        return copy;
-    }
-
-    private static async Task Barrier(MessageBroker broker) => await broker.CreateQueue("barrier").SendAsync("barrier");
+    private static Task Barrier(MessageBroker broker) => Crashes.Barrier(broker);
 }

@@ -300,24 +300,7 @@ public sealed class DurableQueueTests : IDisposable
 
     private string NewDirectory() => Path.Combine(root, $"journal-{copies++}");
 
-    /// <summary>What a SIGKILL now would leave: a copy of the journal's files as they are on disk.</summary>
-    private string Crash(string directory)
-    {
-        var copy = NewDirectory();
-        Directory.CreateDirectory(copy);
-        foreach (var file in Directory.EnumerateFiles(directory))
-        {
-            using var source = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-            using var target = File.Create(Path.Combine(copy, Path.GetFileName(file)));
-            source.CopyTo(target);
-        }
+    private string Crash(string directory) => Crashes.CopyJournal(directory, NewDirectory());
 
-        return copy;
-    }
-
-    /// <summary>
-    /// Waits until every record appended so far is written: records are written in order, so an awaited send behind
-    /// them (to a queue of its own) covers the receive records nobody waits for.
-    /// </summary>
-    private static async Task Barrier(MessageBroker broker) => await broker.CreateQueue("barrier").SendAsync("barrier");
+    private static Task Barrier(MessageBroker broker) => Crashes.Barrier(broker);
 }

@@ -4,6 +4,25 @@ namespace Broker.Queues.Internal;
 
 internal sealed partial class MessageQueue
 {
+    /// <summary>Where <see cref="RestoreOne"/> put a recovered message.</summary>
+    private enum Restored
+    {
+        /// <summary>Its retention ended while the broker was down.</summary>
+        Dropped,
+
+        /// <summary>Standard queue, never received: queued as a fresh send is (no slot).</summary>
+        Queued,
+
+        /// <summary>In its delay, with its slot and delay ticket.</summary>
+        Delayed,
+
+        /// <summary>In flight until its visibility timeout ends, with its slot and tickets.</summary>
+        InFlight,
+
+        /// <summary>Visible, with its slot; the caller makes it receivable.</summary>
+        Visible,
+    }
+
     /// <summary>
     /// Puts back the live messages a durable broker's journal held (start-up only, before anyone can see the queue),
     /// each in the state the broker's clock says it is in now: past its retention it is dropped; delayed until its delay
@@ -23,60 +42,9 @@ internal sealed partial class MessageQueue
 
         foreach (var restored in recovered.Messages.Values)
         {
-            var sent = restored.Sent;
-            if (now - sent.SentAt >= current.RetentionTicks)
+            if (RestoreOne(restored, now, current, slotWhenFresh: false, out var message, out var slotIndex) == Restored.Visible)
             {
-                continue;
-            }
-
-            var message = new QueueMessage(sent.Body, MessageExtras.Restore(sent), sent.Sequence, sent.SentAt);
-            var flags = 0L;
-            if (sent.Counted)
-            {
-                Interlocked.Increment(ref storedCount.Value);
-                Interlocked.Add(ref storedBytes.Value, message.Size);
-                flags = MessageState.CountedFlag;
-            }
-
-            var retentionEnd = sent.SentAt + current.RetentionTicks;
-            if (restored.ReceiveCount == 0 && restored.FirstReceiveAt == 0 && sent.AvailableAt <= now)
-            {
-                message.State = MessageState.Make(-1, 0, MessageStatus.Visible) | flags;
-                visibleCount.Increment();
-                visible.Enqueue(message);
-                EnsureSweep(retentionEnd);
-                continue;
-            }
-
-            var slotIndex = slots.Allocate();
-            ref var slot = ref slots[slotIndex];
-            slot.FirstReceiveAt = restored.FirstReceiveAt;
-            slot.ReceivedAt = now; // the 12-hour visibility budget of the receive before the crash is not kept
-            if (restored.ReceiveCount == 0 && sent.AvailableAt > now)
-            {
-                Volatile.Write(ref slot.Deadline, sent.AvailableAt);
-                message.State = MessageState.Make(slotIndex, 0, MessageStatus.Delayed) | flags;
-                Volatile.Write(ref slot.Message, message);
-                delayedCount.Increment();
-                timer.Schedule(new TimerTicket(Math.Min(sent.AvailableAt, retentionEnd), slotIndex, 0, TicketKind.Delay));
-            }
-            else if (restored.VisibleAgainAt > now)
-            {
-                Volatile.Write(ref slot.Deadline, restored.VisibleAgainAt);
-                message.State = MessageState.Make(slotIndex, restored.ReceiveCount, MessageStatus.InFlight) | flags;
-                Volatile.Write(ref slot.Message, message);
-                inFlightCount.Increment();
-                timer.Schedule(new TimerTicket(restored.VisibleAgainAt, slotIndex, restored.ReceiveCount, TicketKind.Visibility));
-                if (retentionEnd < restored.VisibleAgainAt)
-                {
-                    timer.Schedule(new TimerTicket(retentionEnd, slotIndex, restored.ReceiveCount, TicketKind.Retention));
-                }
-            }
-            else
-            {
-                message.State = MessageState.Make(slotIndex, restored.ReceiveCount, MessageStatus.Visible) | flags;
-                Volatile.Write(ref slot.Message, message);
-                MakeVisible(message, slotIndex, restored.ReceiveCount, fromInFlight: false);
+                MakeVisible(message!, slotIndex, restored.ReceiveCount, fromInFlight: false);
             }
         }
     }
@@ -102,65 +70,101 @@ internal sealed partial class MessageQueue
             var group = groups.GetOrAdd(members.Key, static (key, floor) => new FifoGroup(key, floor), recovered.HighestGroupSequence);
             foreach (var restored in members.OrderBy(m => m.Sent.GroupSequenceNumber))
             {
-                var sent = restored.Sent;
-                var retentionEnd = sent.SentAt + current.RetentionTicks;
-                if (now >= retentionEnd)
+                var placed = RestoreOne(restored, now, current, slotWhenFresh: true, out var message, out var slotIndex);
+                if (placed == Restored.Dropped)
                 {
                     continue;
                 }
 
-                var extras = MessageExtras.Restore(sent)!;
-                if (extras.DeduplicationKey is not null && extras.DeduplicationExpiresAt > now)
+                if (message!.Extras is { DeduplicationKey: not null } extras && extras.DeduplicationExpiresAt > now)
                 {
                     deduplication.AddOrGetOriginal(extras, now);
                 }
 
-                var message = new QueueMessage(sent.Body, extras, sent.Sequence, sent.SentAt);
-                var flags = 0L;
-                if (sent.Counted)
+                if (placed == Restored.InFlight)
                 {
-                    Interlocked.Increment(ref storedCount.Value);
-                    Interlocked.Add(ref storedBytes.Value, message.Size);
-                    flags = MessageState.CountedFlag;
+                    group.InFlight++; // not in the group's list: it comes back in front when its visibility ends
+                    continue;
                 }
 
-                var slotIndex = slots.Allocate();
-                ref var slot = ref slots[slotIndex];
-                slot.FirstReceiveAt = restored.FirstReceiveAt;
-                slot.ReceivedAt = now;
-                if (restored.ReceiveCount == 0 && sent.AvailableAt > now)
+                group.PushRestored(message, recovered.HighestGroupSequence);
+                if (placed == Restored.Visible)
                 {
-                    Volatile.Write(ref slot.Deadline, sent.AvailableAt);
-                    message.State = MessageState.Make(slotIndex, 0, MessageStatus.Delayed) | flags;
-                    Volatile.Write(ref slot.Message, message);
-                    delayedCount.Increment();
-                    group.PushRestored(message, recovered.HighestGroupSequence);
-                    timer.Schedule(new TimerTicket(Math.Min(sent.AvailableAt, retentionEnd), slotIndex, 0, TicketKind.Delay));
-                }
-                else if (restored.VisibleAgainAt > now)
-                {
-                    Volatile.Write(ref slot.Deadline, restored.VisibleAgainAt);
-                    message.State = MessageState.Make(slotIndex, restored.ReceiveCount, MessageStatus.InFlight) | flags;
-                    Volatile.Write(ref slot.Message, message);
-                    inFlightCount.Increment();
-                    group.InFlight++;
-                    timer.Schedule(new TimerTicket(restored.VisibleAgainAt, slotIndex, restored.ReceiveCount, TicketKind.Visibility));
-                    if (retentionEnd < restored.VisibleAgainAt)
-                    {
-                        timer.Schedule(new TimerTicket(retentionEnd, slotIndex, restored.ReceiveCount, TicketKind.Retention));
-                    }
-                }
-                else
-                {
-                    message.State = MessageState.Make(slotIndex, restored.ReceiveCount, MessageStatus.Visible) | flags;
-                    Volatile.Write(ref slot.Message, message);
                     visibleCount.Increment();
-                    group.PushRestored(message, recovered.HighestGroupSequence);
-                    timer.Schedule(new TimerTicket(retentionEnd, slotIndex, restored.ReceiveCount, TicketKind.Retention));
+                    timer.Schedule(new TimerTicket(restored.Sent.SentAt + current.RetentionTicks, slotIndex, restored.ReceiveCount, TicketKind.Retention));
                 }
             }
 
             MarkReady(group);
         }
+    }
+
+    /// <summary>
+    /// Creates one recovered message and places it: a never-received visible message of a standard queue
+    /// (<paramref name="slotWhenFresh"/> false) is queued like a fresh send; any other gets a slot, delayed or in flight
+    /// with its tickets, or visible, which the caller completes.
+    /// </summary>
+    private Restored RestoreOne(RecoveredMessage restored, long now, QueueSettings current, bool slotWhenFresh, out QueueMessage? message, out int slotIndex)
+    {
+        var sent = restored.Sent;
+        message = null;
+        slotIndex = -1;
+        var retentionEnd = sent.SentAt + current.RetentionTicks;
+        if (now >= retentionEnd)
+        {
+            return Restored.Dropped;
+        }
+
+        message = new QueueMessage(sent.Body, MessageExtras.Restore(sent), sent.Sequence, sent.SentAt);
+        var flags = 0L;
+        if (sent.Counted)
+        {
+            Interlocked.Increment(ref storedCount.Value);
+            Interlocked.Add(ref storedBytes.Value, message.Size);
+            flags = MessageState.CountedFlag;
+        }
+
+        var fresh = restored.ReceiveCount == 0 && restored.FirstReceiveAt == 0 && sent.AvailableAt <= now;
+        if (fresh && !slotWhenFresh)
+        {
+            message.State = MessageState.Make(-1, 0, MessageStatus.Visible) | flags;
+            visibleCount.Increment();
+            visible.Enqueue(message);
+            EnsureSweep(retentionEnd);
+            return Restored.Queued;
+        }
+
+        slotIndex = slots.Allocate();
+        ref var slot = ref slots[slotIndex];
+        slot.FirstReceiveAt = restored.FirstReceiveAt;
+        slot.ReceivedAt = now; // the 12-hour visibility budget of the receive before the crash is not kept
+        if (restored.ReceiveCount == 0 && sent.AvailableAt > now)
+        {
+            Volatile.Write(ref slot.Deadline, sent.AvailableAt);
+            message.State = MessageState.Make(slotIndex, 0, MessageStatus.Delayed) | flags;
+            Volatile.Write(ref slot.Message, message);
+            delayedCount.Increment();
+            timer.Schedule(new TimerTicket(Math.Min(sent.AvailableAt, retentionEnd), slotIndex, 0, TicketKind.Delay));
+            return Restored.Delayed;
+        }
+
+        if (restored.VisibleAgainAt > now)
+        {
+            Volatile.Write(ref slot.Deadline, restored.VisibleAgainAt);
+            message.State = MessageState.Make(slotIndex, restored.ReceiveCount, MessageStatus.InFlight) | flags;
+            Volatile.Write(ref slot.Message, message);
+            inFlightCount.Increment();
+            timer.Schedule(new TimerTicket(restored.VisibleAgainAt, slotIndex, restored.ReceiveCount, TicketKind.Visibility));
+            if (retentionEnd < restored.VisibleAgainAt)
+            {
+                timer.Schedule(new TimerTicket(retentionEnd, slotIndex, restored.ReceiveCount, TicketKind.Retention));
+            }
+
+            return Restored.InFlight;
+        }
+
+        message.State = MessageState.Make(slotIndex, restored.ReceiveCount, MessageStatus.Visible) | flags;
+        Volatile.Write(ref slot.Message, message);
+        return Restored.Visible;
     }
 }

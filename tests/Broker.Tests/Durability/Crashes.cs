@@ -1,0 +1,30 @@
+using Broker.Queues;
+
+namespace Broker.Tests.Durability;
+
+/// <summary>Crash simulation for durable-broker tests.</summary>
+internal static class Crashes
+{
+    /// <summary>
+    /// What a SIGKILL now would leave on disk: a copy of the journal's files as they are, taken while the broker still
+    /// runs (under <c>Always</c>, everything acknowledged is in them). Returns <paramref name="copy"/>.
+    /// </summary>
+    public static string CopyJournal(string directory, string copy)
+    {
+        Directory.CreateDirectory(copy);
+        foreach (var file in Directory.EnumerateFiles(directory))
+        {
+            using var source = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+            using var target = File.Create(Path.Combine(copy, Path.GetFileName(file)));
+            source.CopyTo(target);
+        }
+
+        return copy;
+    }
+
+    /// <summary>
+    /// Waits until every record appended so far is written: records are written in order, so an awaited send behind
+    /// them (to a queue of its own) covers the receive records nobody waits for.
+    /// </summary>
+    public static async Task Barrier(MessageBroker broker) => await broker.CreateQueue("barrier").SendAsync("barrier");
+}
