@@ -36,7 +36,7 @@ internal sealed class DurableStore : IDisposable
     private readonly JournalWriter writer;
     private readonly string directory;
     private readonly TimeProvider time;
-    private readonly Lock compactionLock = new();
+    /// <summary>The compaction under way, or the last one; replaced only by compare-and-swap (the writer loop starts them).</summary>
     private Task compaction = Task.CompletedTask;
 
     private DurableStore(DurableStorageOptions options, TimeProvider time, IReadOnlyList<RecoveredQueue> queues, JournalRecovery recovery, TimeSpan recoveryTime)
@@ -53,7 +53,7 @@ internal sealed class DurableStore : IDisposable
             FlushInterval = options.FlushInterval,
             SegmentSize = options.SegmentSize,
             CompactAfterBytes = options.CompactAfterBytes,
-            CompactionNeeded = () => StartCompaction(),
+            CompactionNeeded = () => _ = StartCompaction(),
             TimeProvider = time,
         };
         if (options.CreateSegment is { } create)
@@ -102,14 +102,7 @@ internal sealed class DurableStore : IDisposable
     }
 
     /// <summary>Compacts the sealed part of the journal now (tests; the writer starts it by itself as the journal grows).</summary>
-    public Task CompactAsync()
-    {
-        StartCompaction();
-        lock (compactionLock)
-        {
-            return compaction;
-        }
-    }
+    public Task CompactAsync() => StartCompaction();
 
     /// <summary>Drops the recovered state once the broker has rebuilt its queues from it.</summary>
     public void ForgetRecoveredState()
@@ -341,23 +334,27 @@ internal sealed class DurableStore : IDisposable
     /// <summary>Waits for a compaction under way, then writes what is queued, flushes it and closes the journal.</summary>
     public void Dispose()
     {
-        Task running;
-        lock (compactionLock)
-        {
-            running = compaction;
-        }
-
-        running.GetAwaiter().GetResult();
+        Volatile.Read(ref compaction).GetAwaiter().GetResult();
         Wait(writer.DisposeAsync());
     }
 
-    private void StartCompaction()
+    /// <summary>Starts a compaction on the thread pool unless one is under way; returns the one that runs.</summary>
+    private Task StartCompaction()
     {
-        lock (compactionLock)
+        while (true)
         {
-            if (compaction.IsCompleted)
+            var current = Volatile.Read(ref compaction);
+            if (!current.IsCompleted)
             {
-                compaction = Task.Run(CompactInBackgroundAsync);
+                return current;
+            }
+
+            var start = new Task<Task>(CompactInBackgroundAsync);
+            var started = start.Unwrap();
+            if (Interlocked.CompareExchange(ref compaction, started, current) == current)
+            {
+                start.Start(TaskScheduler.Default);
+                return started;
             }
         }
     }
