@@ -42,6 +42,23 @@ public sealed class JournalWriterTests : IDisposable
     }
 
     [Fact]
+    public async Task No_append_waits_forever_when_the_writer_parks_and_callers_arrive_at_the_same_moment()
+    {
+        // The writer parks whenever the queue runs dry; callers that enqueue as it parks must wake it. Many short
+        // bursts from several callers, each waiting for its own append, make that race happen again and again.
+        await using var writer = Start(JournalFlushPolicy.None);
+        var callers = Enumerable.Range(0, 4).Select(caller => Task.Run(async () =>
+        {
+            for (var i = 0; i < 5_000; i++)
+            {
+                await writer.AppendAsync(1, Payload(caller, i));
+            }
+        }));
+
+        await Task.WhenAll(callers).WaitAsync(TimeSpan.FromSeconds(60));
+    }
+
+    [Fact]
     public async Task Appends_that_queue_up_behind_a_flush_share_the_next_one()
     {
         var writer = Start(JournalFlushPolicy.Always);

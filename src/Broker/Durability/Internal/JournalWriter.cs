@@ -1,6 +1,7 @@
 using System.Buffers;
+using System.Collections.Concurrent;
 using System.IO.Pipelines;
-using System.Threading.Channels;
+using System.Threading.Tasks.Sources;
 
 namespace Broker.Durability.Internal;
 
@@ -44,8 +45,9 @@ internal sealed record JournalWriterOptions
 /// Appends framed records to the journal's segment files, for many concurrent callers.
 /// </summary>
 /// <remarks>
-/// Callers frame their record on their own thread (checksum included) and enqueue it on an unbounded single-reader
-/// channel, which is lock-free for writers; they never touch the file. One writer loop drains whatever has queued up,
+/// Callers frame their record on their own thread (checksum included) and enqueue it on a <see cref="ConcurrentQueue{T}"/>
+/// (lock-free; <c>Channel&lt;T&gt;</c>'s writers take a lock), waking the writer loop only when it is parked; they never
+/// touch the file. One writer loop drains whatever has queued up,
 /// writes it through a <see cref="PipeWriter"/> into the current segment, hands the bytes to the operating system, flushes
 /// them to disk when the policy says so, and only then completes every caller of the batch: concurrent callers share one
 /// write and one flush (group commit). A failed write or flush (a full disk) fails the whole batch and every later append,
@@ -63,7 +65,8 @@ internal sealed class JournalWriter : IAsyncDisposable
     private static readonly PendingAppend SealMarker = PendingAppend.Rent([], 0);
 
     private readonly JournalWriterOptions options;
-    private readonly Channel<PendingAppend> pending = Channel.CreateUnbounded<PendingAppend>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly ConcurrentQueue<PendingAppend> pending = new();
+    private readonly LoopSignal wake = new();
     private readonly List<PendingAppend> batch = [];
     private readonly ITimer? flushTimer;
     private readonly Task loop;
@@ -74,6 +77,9 @@ internal sealed class JournalWriter : IAsyncDisposable
     private long lastFlushToDisk;
     private bool unflushed;               // written to the OS since the last flush to disk (writer loop only)
     private volatile Exception? failure;  // set once, by the writer loop; every append after it fails with it
+    private volatile bool closed;         // set by DisposeAsync: appends after it are refused
+    private int parked;                   // 1 while the writer loop is parked (or about to be); a producer that swaps it to 0 wakes it
+    private int enqueuing;                // producers between their closed check and their enqueue
     private TaskCompletionSource<long>? sealRequest;
     private long bytesSinceCompaction;    // added to by the writer loop, reset by CompactionDone
     private long compactionThreshold;
@@ -88,7 +94,7 @@ internal sealed class JournalWriter : IAsyncDisposable
         lastFlushToDisk = options.TimeProvider.GetTimestamp();
         if (options.FlushPolicy == JournalFlushPolicy.Batched)
         {
-            flushTimer = options.TimeProvider.CreateTimer(static state => ((JournalWriter)state!).pending.Writer.TryWrite(FlushMarker),
+            flushTimer = options.TimeProvider.CreateTimer(static state => ((JournalWriter)state!).TryEnqueue(FlushMarker),
                 this, options.FlushInterval, options.FlushInterval);
         }
 
@@ -122,7 +128,7 @@ internal sealed class JournalWriter : IAsyncDisposable
         JournalFrame.Write(frame, recordType, payload);
         var append = PendingAppend.Rent(frame, length);
         var completion = append.AsValueTask();
-        if (!pending.Writer.TryWrite(append))
+        if (!TryEnqueue(append))
         {
             append.Discard();
             return ValueTask.FromException(failure ?? new ObjectDisposedException(nameof(JournalWriter)));
@@ -147,7 +153,7 @@ internal sealed class JournalWriter : IAsyncDisposable
         var frame = ArrayPool<byte>.Shared.Rent(length);
         JournalFrame.Write(frame, recordType, payload);
         var append = PendingAppend.Rent(frame, length, observed: false);
-        if (!pending.Writer.TryWrite(append))
+        if (!TryEnqueue(append))
         {
             append.Discard();
         }
@@ -161,7 +167,7 @@ internal sealed class JournalWriter : IAsyncDisposable
     {
         var request = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
         Volatile.Write(ref sealRequest, request);
-        if (!pending.Writer.TryWrite(SealMarker))
+        if (!TryEnqueue(SealMarker))
         {
             request.TrySetException(failure ?? new ObjectDisposedException(nameof(JournalWriter)));
         }
@@ -183,7 +189,14 @@ internal sealed class JournalWriter : IAsyncDisposable
     /// <summary>Writes and flushes what is queued, closes the segment and stops the writer loop.</summary>
     public async ValueTask DisposeAsync()
     {
-        pending.Writer.TryComplete();
+        closed = true;
+        var spin = new SpinWait();
+        while (Volatile.Read(ref enqueuing) != 0)
+        {
+            spin.SpinOnce(); // a producer past its closed check is one enqueue away from done
+        }
+
+        Wake();
         if (flushTimer is not null)
         {
             await flushTimer.DisposeAsync().ConfigureAwait(false);
@@ -205,18 +218,93 @@ internal sealed class JournalWriter : IAsyncDisposable
         }
     }
 
+    /// <summary>Enqueues for the writer loop and wakes it if it is parked; false once the journal is closed.</summary>
+    private bool TryEnqueue(PendingAppend append)
+    {
+        Interlocked.Increment(ref enqueuing);
+        try
+        {
+            if (closed)
+            {
+                return false;
+            }
+
+            pending.Enqueue(append);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref enqueuing);
+        }
+
+        if (Volatile.Read(ref parked) == 1)
+        {
+            Wake();
+        }
+
+        return true;
+    }
+
+    /// <summary>Wakes the loop if it is parked: only the caller that swaps <see cref="parked"/> from 1 signals, so one signal per park.</summary>
+    private void Wake()
+    {
+        if (Interlocked.Exchange(ref parked, 0) == 1)
+        {
+            wake.Set();
+        }
+    }
+
+    /// <summary>
+    /// Parks the loop until there is work. It announces itself parked and then looks once more (the fence pairs with a
+    /// producer's enqueue-then-read of <see cref="parked"/>, so one of the two sees the other); if it finds work and
+    /// takes its announcement back first, it goes on, otherwise a producer has taken it and signals.
+    /// </summary>
+    private ValueTask ParkAsync()
+    {
+        wake.Reset();
+        Volatile.Write(ref parked, 1);
+        Interlocked.MemoryBarrier();
+        if ((!pending.IsEmpty || closed) && Interlocked.Exchange(ref parked, 0) == 1)
+        {
+            return default;
+        }
+
+        return wake.WaitAsync();
+    }
+
     private async Task RunAsync()
     {
-        var reader = pending.Reader;
-        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        var reader = pending;
+        while (true)
         {
+            if (reader.IsEmpty)
+            {
+                if (closed && Volatile.Read(ref enqueuing) == 0 && reader.IsEmpty)
+                {
+                    return;
+                }
+
+                await ParkAsync().ConfigureAwait(false);
+                continue;
+            }
+
+            if (failure is { } failed)
+            {
+                // The journal failed: what is still queued (or arrives until the close) fails with the same error.
+                while (reader.TryDequeue(out var late))
+                {
+                    FailQueued(late, failed);
+                }
+
+                continue;
+            }
+
             var flushRequested = false;
             TaskCompletionSource<long>? sealedRequest = null;
             var bytes = 0L;
             Exception? error = null;
             try
             {
-                while (bytes < MaxBatchBytes && reader.TryRead(out var append))
+                while (bytes < MaxBatchBytes && reader.TryDequeue(out var append))
                 {
                     if (ReferenceEquals(append, FlushMarker))
                     {
@@ -301,23 +389,40 @@ internal sealed class JournalWriter : IAsyncDisposable
             if (error is not null)
             {
                 failure = error;
-                pending.Writer.TryComplete(error);
-                while (reader.TryRead(out var left))
-                {
-                    if (ReferenceEquals(left, SealMarker))
-                    {
-                        Interlocked.Exchange(ref sealRequest, null)?.TrySetException(error);
-                    }
-                    else if (!ReferenceEquals(left, FlushMarker))
-                    {
-                        left.ReleaseFrame();
-                        left.Fail(error);
-                    }
-                }
-
-                return;
             }
         }
+    }
+
+    private void FailQueued(PendingAppend append, Exception error)
+    {
+        if (ReferenceEquals(append, SealMarker))
+        {
+            Interlocked.Exchange(ref sealRequest, null)?.TrySetException(error);
+        }
+        else if (!ReferenceEquals(append, FlushMarker))
+        {
+            append.ReleaseFrame();
+            append.Fail(error);
+        }
+    }
+
+    /// <summary>The writer loop's wake-up: one waiter (the loop), one signal per park.</summary>
+    private sealed class LoopSignal : IValueTaskSource
+    {
+        private ManualResetValueTaskSourceCore<bool> core = new() { RunContinuationsAsynchronously = true };
+
+        public void Reset() => core.Reset();
+
+        public void Set() => core.SetResult(true);
+
+        public ValueTask WaitAsync() => new(this, core.Version);
+
+        void IValueTaskSource.GetResult(short token) => core.GetResult(token);
+
+        ValueTaskSourceStatus IValueTaskSource.GetStatus(short token) => core.GetStatus(token);
+
+        void IValueTaskSource.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags)
+            => core.OnCompleted(continuation, state, token, flags);
     }
 
     private bool FlushDue(bool flushRequested) => options.FlushPolicy switch
