@@ -15,9 +15,6 @@ public class QueueThroughputBenchmarks
 {
     public const int MessageCount = 100_000;
 
-    private static readonly string[] EntryIds = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"];
-    private static readonly ReceiveRequest Receive = new() { MaxNumberOfMessages = 10, WaitTime = TimeSpan.FromSeconds(20) };
-
     private readonly byte[] payload = new byte[64];
     private MessageBroker broker = null!;
     private IMessageQueue queue = null!;
@@ -81,55 +78,7 @@ public class QueueThroughputBenchmarks
     [Benchmark(OperationsPerInvoke = MessageCount)]
     public Task BrokerQueueByMessage() => MoveThroughBroker(byMessage: true);
 
-    private async Task MoveThroughBroker(bool byMessage)
-    {
-        using var done = new CancellationTokenSource();
-        var consumed = 0;
-        var producers = new Task[Pairs];
-        var consumers = new Task[Pairs];
-        ReadOnlyMemory<byte> body = payload;
-        for (var p = 0; p < Pairs; p++)
-        {
-            producers[p] = Task.Run(async () =>
-            {
-                for (var i = 0; i < MessageCount / Pairs; i++)
-                {
-                    await queue.SendAsync(new SendMessageRequest(body)).ConfigureAwait(false);
-                }
-            });
-            consumers[p] = Task.Run(async () =>
-            {
-                var entries = new List<DeleteMessageBatchEntry>(10);
-                try
-                {
-                    while (true)
-                    {
-                        var got = await queue.ReceiveAsync(Receive, done.Token).ConfigureAwait(false);
-                        entries.Clear();
-                        for (var i = 0; i < got.Count; i++)
-                        {
-                            entries.Add(byMessage ? new DeleteMessageBatchEntry(EntryIds[i], got[i]) : new DeleteMessageBatchEntry(EntryIds[i], got[i].ReceiptHandle));
-                        }
-
-                        await queue.DeleteBatchAsync(entries).ConfigureAwait(false);
-                        if (Interlocked.Add(ref consumed, got.Count) >= MessageCount)
-                        {
-                            await done.CancelAsync().ConfigureAwait(false);
-                        }
-                    }
-                }
-                catch (OperationCanceledException) when (done.IsCancellationRequested)
-                {
-                }
-            });
-        }
-
-        await Task.WhenAll(producers).ConfigureAwait(false);
-        await Task.WhenAll(consumers).ConfigureAwait(false);
-        Check(consumed);
-        var left = queue.GetAttributes();
-        Check(MessageCount - (int)(left.ApproximateNumberOfMessages + left.ApproximateNumberOfMessagesNotVisible));
-    }
+    private Task MoveThroughBroker(bool byMessage) => QueuePump.SendReceiveDeleteAsync(queue, payload, MessageCount, Pairs, byMessage);
 
     private static void Check(int moved)
     {

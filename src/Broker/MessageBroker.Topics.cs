@@ -40,7 +40,7 @@ public sealed partial class MessageBroker
             }
 
             var topic = new Topic(this, name, options);
-            Store?.TopicCreated(name, options);
+            Store?.TopicCreated(name, options); // durable: waits for its record under the lifecycle lock (a cold path)
             topics[name] = topic;
             return topic;
         }
@@ -83,7 +83,7 @@ public sealed partial class MessageBroker
         {
             if (TryGetTopic(nameOrArn, out var found) && topics.TryRemove(found.Name, out var topic))
             {
-                Store?.TopicDeleted(topic.Name);
+                Store?.TopicDeleted(topic.Name); // durable: waits for its record under the lifecycle lock (a cold path)
                 removed = topic.Delete();
             }
         }

@@ -151,7 +151,7 @@ public sealed partial class MessageBroker : IDisposable
 
             CheckRedrive(name, settings);
             var queue = new MessageQueue(this, name, settings);
-            Store?.QueueCreated(queue);
+            Store?.QueueCreated(queue); // durable: waits for its record under the lifecycle lock (a cold path)
             queues[name] = queue;
             return queue;
         }
@@ -241,7 +241,7 @@ public sealed partial class MessageBroker : IDisposable
             }
 
             recentlyDeleted[name] = TimeProvider.GetUtcNow().UtcTicks;
-            Store?.QueueDeleted(name);
+            Store?.QueueDeleted(name); // durable: waits for its record under the lifecycle lock (a cold path)
             queue.Dispose();
         }
     }
@@ -340,7 +340,7 @@ public sealed partial class MessageBroker : IDisposable
         {
             CheckRedrive(queue.Name, settings);
             queue.ReplaceSettings(settings);
-            Store?.QueueOptionsChanged(queue, settings.Options, TimeProvider.GetUtcNow().UtcTicks);
+            Store?.QueueOptionsChanged(queue, settings.Options, TimeProvider.GetUtcNow().UtcTicks); // cold path, as above
         }
     }
 

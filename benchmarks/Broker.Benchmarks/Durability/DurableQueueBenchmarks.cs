@@ -16,9 +16,6 @@ public class DurableQueueBenchmarks
 {
     public const int MessageCount = 5_000;
 
-    private static readonly string[] EntryIds = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"];
-    private static readonly ReceiveRequest Receive = new() { MaxNumberOfMessages = 10, WaitTime = TimeSpan.FromSeconds(20) };
-
     private readonly byte[] payload = new byte[64];
     private string directory = "";
     private MessageBroker inMemory = null!;
@@ -59,55 +56,5 @@ public class DurableQueueBenchmarks
     [Benchmark(OperationsPerInvoke = MessageCount)]
     public Task Durable() => SendReceiveDelete(durable.GetQueue("bench"));
 
-    private async Task SendReceiveDelete(IMessageQueue queue)
-    {
-        using var done = new CancellationTokenSource();
-        var consumed = 0;
-        var producers = new Task[Pairs];
-        var consumers = new Task[Pairs];
-        ReadOnlyMemory<byte> body = payload;
-        for (var p = 0; p < Pairs; p++)
-        {
-            producers[p] = Task.Run(async () =>
-            {
-                for (var i = 0; i < MessageCount / Pairs; i++)
-                {
-                    await queue.SendAsync(new SendMessageRequest(body)).ConfigureAwait(false);
-                }
-            });
-            consumers[p] = Task.Run(async () =>
-            {
-                var entries = new List<DeleteMessageBatchEntry>(10);
-                try
-                {
-                    while (true)
-                    {
-                        var got = await queue.ReceiveAsync(Receive, done.Token).ConfigureAwait(false);
-                        entries.Clear();
-                        for (var i = 0; i < got.Count; i++)
-                        {
-                            entries.Add(new DeleteMessageBatchEntry(EntryIds[i], got[i]));
-                        }
-
-                        await queue.DeleteBatchAsync(entries).ConfigureAwait(false);
-                        if (Interlocked.Add(ref consumed, got.Count) >= MessageCount)
-                        {
-                            await done.CancelAsync().ConfigureAwait(false);
-                        }
-                    }
-                }
-                catch (OperationCanceledException) when (done.IsCancellationRequested)
-                {
-                }
-            });
-        }
-
-        await Task.WhenAll(producers).ConfigureAwait(false);
-        await Task.WhenAll(consumers).ConfigureAwait(false);
-        var left = queue.GetAttributes();
-        if (consumed != MessageCount || left.ApproximateNumberOfMessages + left.ApproximateNumberOfMessagesNotVisible != 0)
-        {
-            throw new InvalidOperationException($"Moved {consumed} messages instead of {MessageCount}; {left.ApproximateNumberOfMessages} left.");
-        }
-    }
+    private Task SendReceiveDelete(IMessageQueue queue) => QueuePump.SendReceiveDeleteAsync(queue, payload, MessageCount, Pairs, byMessage: true);
 }

@@ -112,69 +112,40 @@ internal sealed class DurableStore : IDisposable
     }
 
     public void TopicCreated(string topic, Topics.TopicOptions options) =>
-        WriteAndWait(TopicRecordType.TopicCreated, (ref PayloadWriter w) => TopicReplay.WriteTopicCreated(ref w, topic, options));
+        WriteAndWait((byte)TopicRecordType.TopicCreated, (ref PayloadWriter w) => TopicReplay.WriteTopicCreated(ref w, topic, options));
 
     public void TopicDeleted(string topic) =>
-        WriteAndWait(TopicRecordType.TopicDeleted, (ref PayloadWriter w) => TopicReplay.WriteTopicDeleted(ref w, topic));
+        WriteAndWait((byte)TopicRecordType.TopicDeleted, (ref PayloadWriter w) => TopicReplay.WriteTopicDeleted(ref w, topic));
 
     /// <summary>A queue subscription was made or changed: its settable attributes as they now are.</summary>
     public void SubscriptionSaved(string topic, string arn, string queue, IReadOnlyCollection<KeyValuePair<string, string>> attributes) =>
-        WriteAndWait(TopicRecordType.SubscriptionSaved, (ref PayloadWriter w) => TopicReplay.WriteSubscriptionSaved(ref w, topic, arn, queue, attributes));
+        WriteAndWait((byte)TopicRecordType.SubscriptionSaved, (ref PayloadWriter w) => TopicReplay.WriteSubscriptionSaved(ref w, topic, arn, queue, attributes));
 
     public void SubscriptionDeleted(string topic, string arn) =>
-        WriteAndWait(TopicRecordType.SubscriptionDeleted, (ref PayloadWriter w) => TopicReplay.WriteSubscriptionDeleted(ref w, topic, arn));
+        WriteAndWait((byte)TopicRecordType.SubscriptionDeleted, (ref PayloadWriter w) => TopicReplay.WriteSubscriptionDeleted(ref w, topic, arn));
 
-    private delegate void PayloadAction(ref PayloadWriter writer);
+    public void QueueCreated(MessageQueue queue) =>
+        WriteAndWait((byte)QueueRecordType.QueueCreated,
+            (ref PayloadWriter w) => QueueRecords.WriteQueueCreated(ref w, queue.Name, queue.CreatedAt, queue.IdPrefix, queue.HandleKey, queue.Settings.Options));
 
-    private void WriteAndWait(TopicRecordType type, PayloadAction write)
+    public void QueueOptionsChanged(MessageQueue queue, QueueOptions options, long changedAt) =>
+        WriteAndWait((byte)QueueRecordType.QueueOptionsChanged, (ref PayloadWriter w) => QueueRecords.WriteQueueOptionsChanged(ref w, queue.Name, changedAt, options));
+
+    public void QueueDeleted(string name) =>
+        WriteAndWait((byte)QueueRecordType.QueueDeleted, (ref PayloadWriter w) => QueueRecords.WriteQueueDeleted(ref w, name));
+
+    /// <summary>
+    /// Cold paths (creating, changing and deleting queues, topics and subscriptions) write their record and wait for it:
+    /// they are rare, and the broker's lifecycle lock already serializes them. The lambda's closure is fine here; the
+    /// per-message records are written without one.
+    /// </summary>
+    private void WriteAndWait(byte type, PayloadAction write)
     {
         var payload = new PayloadWriter(128);
         try
         {
             write(ref payload);
-            Wait(writer.AppendAsync((byte)type, payload.Written));
-        }
-        finally
-        {
-            payload.Dispose();
-        }
-    }
-
-    public void QueueCreated(MessageQueue queue)
-    {
-        var payload = new PayloadWriter(128);
-        try
-        {
-            QueueRecords.WriteQueueCreated(ref payload, queue.Name, queue.CreatedAt, queue.IdPrefix, queue.HandleKey, queue.Settings.Options);
-            Wait(writer.AppendAsync((byte)QueueRecordType.QueueCreated, payload.Written));
-        }
-        finally
-        {
-            payload.Dispose();
-        }
-    }
-
-    public void QueueOptionsChanged(MessageQueue queue, QueueOptions options, long changedAt)
-    {
-        var payload = new PayloadWriter(128);
-        try
-        {
-            QueueRecords.WriteQueueOptionsChanged(ref payload, queue.Name, changedAt, options);
-            Wait(writer.AppendAsync((byte)QueueRecordType.QueueOptionsChanged, payload.Written));
-        }
-        finally
-        {
-            payload.Dispose();
-        }
-    }
-
-    public void QueueDeleted(string name)
-    {
-        var payload = new PayloadWriter(64);
-        try
-        {
-            QueueRecords.WriteQueueDeleted(ref payload, name);
-            Wait(writer.AppendAsync((byte)QueueRecordType.QueueDeleted, payload.Written));
+            Wait(writer.AppendAsync(type, payload.Written));
         }
         finally
         {
@@ -260,7 +231,8 @@ internal sealed class DurableStore : IDisposable
     /// <summary>Messages were received; nobody waits for this record.</summary>
     public void MessagesReceived(MessageQueue queue, ReadOnlySpan<ReceivedMessage> received, long visibleAgainAt)
     {
-        var states = new ReceiveState[received.Length];
+        // At most 10 messages a receive (SQS's limit): the states live on the stack.
+        Span<ReceiveState> states = received.Length <= 16 ? stackalloc ReceiveState[received.Length] : new ReceiveState[received.Length];
         for (var i = 0; i < received.Length; i++)
         {
             var message = received[i];

@@ -112,8 +112,6 @@ internal static class JournalCompactor
         }
     }
 
-    private delegate void PayloadAction(ref PayloadWriter writer);
-
     private static void WriteRecord(FileStream file, byte type, PayloadAction write)
     {
         var payload = new PayloadWriter(256);

@@ -4,6 +4,9 @@ using System.Text;
 
 namespace Broker.Durability.Internal;
 
+/// <summary>Writes one record's payload (the journal's cold paths and compaction pass these as lambdas).</summary>
+internal delegate void PayloadAction(ref PayloadWriter writer);
+
 /// <summary>
 /// Builds a record payload in a buffer rented from <see cref="ArrayPool{T}.Shared"/>: fixed-width little-endian
 /// integers for timestamps and keys, LEB128 varints for counts and sequence numbers, and length-prefixed UTF-8 strings

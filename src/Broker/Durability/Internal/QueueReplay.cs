@@ -61,9 +61,10 @@ internal sealed class RecoveredMessage(SentMessage sent)
 /// <summary>
 /// Rebuilds queue state from the journal's queue records, in journal order. Records about a queue that does not exist
 /// (deleted meanwhile) change nothing; a receive or visibility record older than what a message already shows (a lower
-/// receive count) changes nothing either. A message's receive or delete may come before its send record (a FIFO send is
-/// recorded just after it is published, and a fast consumer can get in between): it is kept aside and applied when the
-/// send arrives, so a message deleted before its send record was written does not come back.
+/// receive count) changes nothing either. Should a message's receive or delete come before its send record (the engine
+/// records a publication before it can be received, but a FIFO queue's delay change can release a held message early),
+/// it is kept aside and applied when the send arrives, so a message deleted before its send record was written does not
+/// come back.
 /// </summary>
 internal sealed class QueueReplay
 {

@@ -118,7 +118,7 @@ internal sealed partial class MessageQueue
         }
         else
         {
-            durable = PublishFifoDurably(message, current.HasCaps);
+            PublishFifoDurably(message, current.HasCaps, receiveCount: 0, firstReceiveAt: 0, observed: true, out durable);
         }
 
         Count(metrics.MessagesSent, 1);
@@ -155,32 +155,45 @@ internal sealed partial class MessageQueue
     }
 
     /// <summary>
-    /// A durable broker's FIFO send: the message enters its group held as if delayed (receivers stop at it, keeping the
-    /// group's order), which gives it its group sequence number; its record, which carries that number, is appended;
-    /// only then is it made visible. So no receive or delete of it can be recorded before its send.
+    /// A durable broker's FIFO publication (a send, a dead-letter move, a redrive): the message enters its group held as
+    /// if delayed (receivers stop at it, keeping the group's order), which gives it its group sequence number; its
+    /// record, which carries that number, is appended; only then is it made visible. So no receive or delete of it can
+    /// be recorded before it.
     /// </summary>
-    private ValueTask PublishFifoDurably(QueueMessage message, bool counted)
+    /// <param name="message">The message, its group sequence number not yet given.</param>
+    /// <param name="counted">Whether it reserved room under the queue's caps.</param>
+    /// <param name="receiveCount">The receive count it arrives with (a dead-letter move keeps its source's).</param>
+    /// <param name="firstReceiveAt">When it was first received before it arrived, UTC ticks; 0 if never.</param>
+    /// <param name="observed">Whether a caller waits for the record (a send); moves record without waiting.</param>
+    /// <param name="durable">When <paramref name="observed"/>: completes when the record is as durable as the policy promises.</param>
+    private void PublishFifoDurably(QueueMessage message, bool counted, int receiveCount, long firstReceiveAt, bool observed, out ValueTask durable)
     {
         var slotIndex = slots.Allocate();
         ref var slot = ref slots[slotIndex];
-        slot.FirstReceiveAt = 0;
+        slot.FirstReceiveAt = firstReceiveAt;
         Volatile.Write(ref slot.Deadline, long.MaxValue);
-        message.State = MessageState.Make(slotIndex, 0, MessageStatus.Delayed) | (counted ? MessageState.CountedFlag : 0);
+        message.State = MessageState.Make(slotIndex, receiveCount, MessageStatus.Delayed) | (counted ? MessageState.CountedFlag : 0);
         Volatile.Write(ref slot.Message, message);
         delayedCount.Increment();
         PushIntoGroup(message);
-        timer.Schedule(new TimerTicket(message.SentAt + Settings.RetentionTicks, slotIndex, 0, TicketKind.Retention));
-        var durable = store!.MessageSent(this, message, availableAt: 0, counted, 0, 0);
+        timer.Schedule(new TimerTicket(message.SentAt + Settings.RetentionTicks, slotIndex, receiveCount, TicketKind.Retention));
+        durable = default;
+        if (observed)
+        {
+            durable = store!.MessageSent(this, message, availableAt: 0, counted, receiveCount, firstReceiveAt);
+        }
+        else
+        {
+            store!.MessageArrived(this, message, availableAt: 0, counted, receiveCount, firstReceiveAt);
+        }
 
         var held = Volatile.Read(ref message.State);
         if (MessageState.Status(held) == MessageStatus.Delayed && MessageState.Slot(held) == slotIndex
-            && Interlocked.CompareExchange(ref message.State, MessageState.Next(held, slotIndex, 0, MessageStatus.Visible), held) == held)
+            && Interlocked.CompareExchange(ref message.State, MessageState.Next(held, slotIndex, receiveCount, MessageStatus.Visible), held) == held)
         {
             delayedCount.Decrement();
-            MakeVisible(message, slotIndex, 0, fromInFlight: false);
+            MakeVisible(message, slotIndex, receiveCount, fromInFlight: false);
         }
-
-        return durable;
     }
 
     /// <summary>Publishes a message into its group, creating the group, or a new one if the last was just retired.</summary>

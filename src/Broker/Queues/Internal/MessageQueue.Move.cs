@@ -115,8 +115,15 @@ internal sealed partial class MessageQueue
 
             // Redriven into a FIFO queue: deduplicated by the id the message had, as a new message.
             var redriven = new QueueMessage(message.Body, extras.WithDeduplicationId(MessageIdOf(message)), Interlocked.Increment(ref nextSequence), Now());
-            EnqueueFifo(redriven, delayTicks: 0, counted: false, firstReceiveAt: 0, receiveCount: 0);
-            store?.MessageArrived(this, redriven, availableAt: 0, counted: false, receiveCount: 0, firstReceiveAt: 0);
+            if (store is null)
+            {
+                EnqueueFifo(redriven, delayTicks: 0, counted: false, firstReceiveAt: 0, receiveCount: 0);
+            }
+            else
+            {
+                PublishFifoDurably(redriven, counted: false, receiveCount: 0, firstReceiveAt: 0, observed: false, out _);
+            }
+
             return true;
         }
 

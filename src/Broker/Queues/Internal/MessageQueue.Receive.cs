@@ -393,8 +393,15 @@ internal sealed partial class MessageQueue
         {
             // Retention restarts in a FIFO dead-letter queue; the message joins the tail of its group here.
             var moved = new QueueMessage(body, extras, Interlocked.Increment(ref nextSequence), Now());
-            EnqueueFifo(moved, delayTicks: 0, counted: false, firstReceiveAt, receiveCount);
-            store?.MessageArrived(this, moved, availableAt: 0, counted: false, receiveCount, firstReceiveAt);
+            if (store is null)
+            {
+                EnqueueFifo(moved, delayTicks: 0, counted: false, firstReceiveAt, receiveCount);
+            }
+            else
+            {
+                PublishFifoDurably(moved, counted: false, receiveCount, firstReceiveAt, observed: false, out _);
+            }
+
             return true;
         }
 

@@ -137,6 +137,9 @@ internal sealed partial class Topic : ITopic
             }
 
             var added = Add(new QueueSubscription(this, messageQueue, settings));
+
+            // Durable: waits for the record under the subscriptions lock, which subscribing and unsubscribing take (a cold
+            // path); publishing reads the subscription array without it.
             Broker.Store?.SubscriptionSaved(Name, added.Arn, messageQueue.Name, added.SettableAttributes());
             return added;
         }
