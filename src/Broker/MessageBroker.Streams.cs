@@ -50,6 +50,13 @@ public sealed partial class MessageBroker
             }
 
             var stream = new DataStream(name, options, ++streamIds, tokenKey, Options, TimeProvider, Metrics, Observer);
+            if (Store is { } store)
+            {
+                // Durable: the stream's record, then its own journal (a crash between leaves an empty stream).
+                store.StreamCreated(stream, options);
+                stream.AttachJournal(store, store.CreateStreamJournal(stream.StreamId));
+            }
+
             streams[name] = stream;
             return stream;
         }
@@ -104,10 +111,23 @@ public sealed partial class MessageBroker
                 throw StreamErrors.InUse($"Stream {stream.Name} under account {Options.AccountId} has registered consumers. Deregister them, or pass enforceConsumerDeletion: true.");
             }
 
+            if (stream.Journal is not null)
+            {
+                Store?.StreamDeleted(stream.Name); // durable: waits for its record under the lifecycle lock (a cold path)
+            }
+
             streams.TryRemove(stream.Name, out _);
             stream.Delete();
+            stream.Journal?.DeleteFiles();
         }
     }
+
+    /// <summary>
+    /// The broker's lease table for <see cref="Streams.Processing.StreamProcessor"/>s (the KCL's DynamoDB table): pass it as
+    /// <see cref="Streams.Processing.StreamProcessorOptions.LeaseStore"/>. In a durable broker every lease and checkpoint
+    /// written to it is journaled, and is back after a restart; in memory it lives as long as the broker.
+    /// </summary>
+    public Streams.Processing.ILeaseStore LeaseStore { get; }
 
     private void DeleteAllStreams()
     {

@@ -4,6 +4,7 @@ using System.Text;
 using Broker.Internal;
 using Broker.Queues;
 using Broker.Queues.Internal;
+using Broker.Streams.Internal;
 
 namespace Broker;
 
@@ -76,7 +77,21 @@ public sealed partial class MessageBroker : IDisposable
                 }
             }
 
+            foreach (var recovered in Store.RecoveredStreams)
+            {
+                var journal = Store.OpenStreamJournal(recovered.StreamId, out var log);
+                var stream = new DataStream(recovered, log, Options, TimeProvider, Metrics, Observer);
+                stream.AttachJournal(Store, journal);
+                streams[recovered.Name] = stream;
+            }
+
+            streamIds = Store.HighestStreamId;
+            LeaseStore = new Streams.Processing.InMemoryLeaseStore(Store, Store.RecoveredLeases);
             Store.ForgetRecoveredState();
+        }
+        else
+        {
+            LeaseStore = new Streams.Processing.InMemoryLeaseStore();
         }
     }
 

@@ -19,6 +19,11 @@ internal static class Crashes
             source.CopyTo(target);
         }
 
+        foreach (var child in Directory.EnumerateDirectories(directory))
+        {
+            CopyJournal(child, Path.Combine(copy, Path.GetFileName(child))); // streams/{id}/: a stream's own journal
+        }
+
         return copy;
     }
 

@@ -1,11 +1,13 @@
 namespace Broker.Durability.Internal;
 
-/// <summary>Rebuilds everything a journal holds: queue records to <see cref="Queues"/>, topic records to <see cref="Topics"/>.</summary>
+/// <summary>Rebuilds everything a journal holds: queue records to <see cref="Queues"/>, topic records to <see cref="Topics"/>, stream and lease records to <see cref="Streams"/>.</summary>
 internal sealed class BrokerReplay
 {
     public QueueReplay Queues { get; } = new();
 
     public TopicReplay Topics { get; } = new();
+
+    public StreamReplay Streams { get; } = new();
 
     /// <summary>Applies one record; a type this version does not know is data it cannot read (<see cref="InvalidDataException"/>).</summary>
     public void Apply(byte recordType, ReadOnlySpan<byte> payload)
@@ -17,6 +19,10 @@ internal sealed class BrokerReplay
         else if (TopicReplay.Handles(recordType))
         {
             Topics.Apply(recordType, payload);
+        }
+        else if (StreamReplay.Handles(recordType))
+        {
+            Streams.Apply(recordType, payload);
         }
         else
         {

@@ -36,6 +36,9 @@ internal sealed class DurableStore : IDisposable
     private readonly JournalWriter writer;
     private readonly string directory;
     private readonly TimeProvider time;
+    /// <summary>The settings of the streams' own journals: the main journal's, without compaction.</summary>
+    private readonly JournalWriterOptions streamWriterTemplate;
+
     /// <summary>The compaction under way, or the last one; replaced only by compare-and-swap (the writer loop starts them).</summary>
     private Task compaction = Task.CompletedTask;
 
@@ -62,6 +65,7 @@ internal sealed class DurableStore : IDisposable
         }
 
         writer = JournalWriter.Start(writerOptions, recovery.LastSegmentId + 1);
+        streamWriterTemplate = writerOptions with { CompactionNeeded = null };
     }
 
     /// <summary>Compactions that finished since the broker started.</summary>
@@ -75,6 +79,16 @@ internal sealed class DurableStore : IDisposable
 
     /// <summary>The topics and queue subscriptions the journal held at start-up, in creation order.</summary>
     public IReadOnlyList<RecoveredTopic> RecoveredTopics { get; private set; } = [];
+
+    /// <summary>The durable streams the journal held at start-up, in creation order (their records are in their own journals).</summary>
+    public IReadOnlyList<RecoveredStream> RecoveredStreams { get; private set; } = [];
+
+    /// <summary>The lease tables the journal held at start-up, by application name.</summary>
+    public IReadOnlyDictionary<string, SortedDictionary<string, Streams.Processing.Lease>> RecoveredLeases { get; private set; }
+        = new Dictionary<string, SortedDictionary<string, Streams.Processing.Lease>>();
+
+    /// <summary>The highest stream id the journal names: the broker numbers new streams after it.</summary>
+    public int HighestStreamId { get; private init; }
 
     /// <summary>What recovery read.</summary>
     public JournalRecovery Recovery { get; }
@@ -91,7 +105,14 @@ internal sealed class DurableStore : IDisposable
         var replay = new BrokerReplay();
         var recovery = JournalReader.Recover(options.Directory, (type, payload, _) => replay.Apply(type, payload));
         var elapsed = Stopwatch.GetElapsedTime(started);
-        var store = new DurableStore(options, time, replay.Queues.Queues, recovery, elapsed) { RecoveredTopics = replay.Topics.Topics };
+        var store = new DurableStore(options, time, replay.Queues.Queues, recovery, elapsed)
+        {
+            RecoveredTopics = replay.Topics.Topics,
+            RecoveredStreams = replay.Streams.Streams,
+            RecoveredLeases = replay.Streams.Leases,
+            HighestStreamId = replay.Streams.HighestStreamId,
+        };
+        store.DeleteStreamJournalsOfNoStream();
         var journalBytes = SegmentFiles.List(options.Directory).Sum(s => new FileInfo(s.Path).Length);
         if (recovery.Segments > 1 && journalBytes >= options.CompactAfterBytes)
         {
@@ -109,6 +130,97 @@ internal sealed class DurableStore : IDisposable
     {
         RecoveredQueues = [];
         RecoveredTopics = [];
+        RecoveredStreams = [];
+        RecoveredLeases = new Dictionary<string, SortedDictionary<string, Streams.Processing.Lease>>();
+    }
+
+    /// <summary>Reads a durable stream's own journal back, to rebuild the stream from it (start-up).</summary>
+    public StreamJournal OpenStreamJournal(int streamId, out StreamLogRecovery recovered) =>
+        StreamJournal.Open(StreamJournal.DirectoryOf(directory, streamId), out recovered);
+
+    /// <summary>A new durable stream's journal: an empty directory (whatever an earlier stream of that id left is deleted).</summary>
+    public StreamJournal CreateStreamJournal(int streamId)
+    {
+        var path = StreamJournal.DirectoryOf(directory, streamId);
+        if (System.IO.Directory.Exists(path))
+        {
+            System.IO.Directory.Delete(path, recursive: true);
+        }
+
+        return StreamJournal.Open(path, out _);
+    }
+
+    /// <summary>Starts a stream journal's writer with the broker's policy; <paramref name="rolled"/> runs when a segment fills.</summary>
+    public void StartStreamJournal(StreamJournal journal, Action rolled) => journal.Start(streamWriterTemplate, rolled);
+
+    /// <summary>Deletes stream journals the main journal names no stream for (a crash between a stream's deletion and its files').</summary>
+    private void DeleteStreamJournalsOfNoStream()
+    {
+        var root = Path.Combine(directory, "streams");
+        if (!System.IO.Directory.Exists(root))
+        {
+            return;
+        }
+
+        var live = RecoveredStreams.Select(s => StreamJournal.DirectoryOf(directory, s.StreamId)).ToHashSet(StringComparer.Ordinal);
+        foreach (var path in System.IO.Directory.EnumerateDirectories(root))
+        {
+            if (!live.Contains(path))
+            {
+                System.IO.Directory.Delete(path, recursive: true);
+            }
+        }
+    }
+
+    public void StreamCreated(Streams.Internal.DataStream stream, Streams.StreamOptions options) =>
+        WriteAndWait((byte)StreamRecordType.StreamCreated,
+            (ref PayloadWriter w) => StreamReplay.WriteStreamCreated(ref w, stream.Name, stream.StreamId, stream.IteratorKey, stream.CreatedAtMs, options));
+
+    public void StreamDeleted(string name) =>
+        WriteAndWait((byte)StreamRecordType.StreamDeleted, (ref PayloadWriter w) => StreamReplay.WriteStreamDeleted(ref w, name));
+
+    public void ShardsChanged(string name, IReadOnlyList<ShardState?> shards, IReadOnlyCollection<long> scalingTimes) =>
+        WriteAndWait((byte)StreamRecordType.ShardsChanged, (ref PayloadWriter w) => StreamReplay.WriteShardsChanged(ref w, name, shards, scalingTimes));
+
+    public void StreamSettingsChanged(string name, long retentionMs, int maxRecordBytes, long expiredUpToMs) =>
+        WriteAndWait((byte)StreamRecordType.SettingsChanged,
+            (ref PayloadWriter w) => StreamReplay.WriteSettingsChanged(ref w, name, retentionMs, maxRecordBytes, expiredUpToMs));
+
+    public void ConsumerRegistered(string name, Streams.StreamConsumer consumer) =>
+        WriteAndWait((byte)StreamRecordType.ConsumerRegistered,
+            (ref PayloadWriter w) => StreamReplay.WriteConsumerRegistered(ref w, name, consumer.ConsumerName, consumer.ConsumerArn, consumer.CreatedAt.ToUnixTimeMilliseconds()));
+
+    public void ConsumerDeregistered(string name, string consumer) =>
+        WriteAndWait((byte)StreamRecordType.ConsumerDeregistered, (ref PayloadWriter w) => StreamReplay.WriteConsumerDeregistered(ref w, name, consumer));
+
+    /// <summary>A lease row changed; appended now (in the order of the changes), durable when the task completes.</summary>
+    public ValueTask LeaseSaved(string application, Streams.Processing.Lease lease)
+    {
+        var payload = new PayloadWriter(128);
+        try
+        {
+            StreamReplay.WriteLeaseSaved(ref payload, application, lease);
+            return writer.AppendAsync((byte)StreamRecordType.LeaseSaved, payload.Written);
+        }
+        finally
+        {
+            payload.Dispose();
+        }
+    }
+
+    /// <summary>A lease row was deleted; as <see cref="LeaseSaved"/>.</summary>
+    public ValueTask LeaseDeleted(string application, string leaseKey)
+    {
+        var payload = new PayloadWriter(64);
+        try
+        {
+            StreamReplay.WriteLeaseDeleted(ref payload, application, leaseKey);
+            return writer.AppendAsync((byte)StreamRecordType.LeaseDeleted, payload.Written);
+        }
+        finally
+        {
+            payload.Dispose();
+        }
     }
 
     public void TopicCreated(string topic, Topics.TopicOptions options) =>

@@ -88,6 +88,29 @@ internal static class JournalCompactor
                 }
             }
 
+            foreach (var stream in replay.Streams.Streams)
+            {
+                WriteRecord(file, (byte)StreamRecordType.StreamCreated,
+                    (ref PayloadWriter w) => StreamReplay.WriteStreamCreated(ref w, stream.Name, stream.StreamId, stream.IteratorKey, stream.CreatedAtMs, stream.Options));
+                WriteRecord(file, (byte)StreamRecordType.SettingsChanged,
+                    (ref PayloadWriter w) => StreamReplay.WriteSettingsChanged(ref w, stream.Name, stream.RetentionMs, stream.MaxRecordBytes, stream.ExpiredUpToMs));
+                WriteRecord(file, (byte)StreamRecordType.ShardsChanged,
+                    (ref PayloadWriter w) => StreamReplay.WriteShardsChanged(ref w, stream.Name, stream.Shards, stream.ScalingTimes));
+                foreach (var (consumer, (arn, createdAtMs)) in stream.Consumers)
+                {
+                    WriteRecord(file, (byte)StreamRecordType.ConsumerRegistered,
+                        (ref PayloadWriter w) => StreamReplay.WriteConsumerRegistered(ref w, stream.Name, consumer, arn, createdAtMs));
+                }
+            }
+
+            foreach (var (application, leases) in replay.Streams.Leases)
+            {
+                foreach (var lease in leases.Values)
+                {
+                    WriteRecord(file, (byte)StreamRecordType.LeaseSaved, (ref PayloadWriter w) => StreamReplay.WriteLeaseSaved(ref w, application, lease));
+                }
+            }
+
             file.Flush(flushToDisk: true);
         }
 

@@ -16,7 +16,8 @@ internal readonly record struct JournalRecovery(long LastSegmentId, int Segments
 /// </summary>
 internal static class JournalReader
 {
-    public static JournalRecovery Recover(string directory, JournalRecordVisitor visitor)
+    /// <summary>Reads every segment; <paramref name="segmentRead"/>, if given, is told each kept segment's id after its records.</summary>
+    public static JournalRecovery Recover(string directory, JournalRecordVisitor visitor, Action<long>? segmentRead = null)
     {
         ArgumentNullException.ThrowIfNull(visitor);
         var segments = SegmentFiles.List(directory);
@@ -67,6 +68,7 @@ internal static class JournalReader
             }
 
             lastKept = id;
+            segmentRead?.Invoke(id);
         }
 
         return new JournalRecovery(lastKept, segments.Count, records, cutTail);

@@ -30,6 +30,12 @@ internal sealed record JournalWriterOptions
     /// <summary>Raised on the writer loop, once per compaction period, when it is time to compact; null never compacts.</summary>
     public Action? CompactionNeeded { get; init; }
 
+    /// <summary>
+    /// Raised on the writer loop after a full segment was closed (flushed) and the next opened, with the closed
+    /// segment's id; null for none. A stream's journal uses it to write its shard watermarks and apply retention.
+    /// </summary>
+    public Action<long>? SegmentRolled { get; init; }
+
     /// <summary>The clock of the <see cref="JournalFlushPolicy.Batched"/> flush interval.</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 
@@ -457,6 +463,7 @@ internal sealed class JournalWriter : IAsyncDisposable
         FlushToDisk();
         await segment.DisposeAsync().ConfigureAwait(false);
         OpenNextSegment();
+        options.SegmentRolled?.Invoke(SegmentId - 1);
     }
 
     private void OpenNextSegment()

@@ -35,6 +35,7 @@ internal sealed partial class DataStream
             var now = time.GetUtcNow();
             var createdAt = DateTimeOffset.FromUnixTimeMilliseconds(now.ToUnixTimeMilliseconds());
             var consumer = new StreamConsumer(consumerName, $"{Arn}/consumer/{consumerName}:{now.ToUnixTimeSeconds()}", createdAt);
+            store?.ConsumerRegistered(Name, consumer); // durable: waits for its record under the cold-path lock
             consumers[consumerName] = new ConsumerState(consumer);
             Volatile.Write(ref consumerCount, consumers.Count);
             return consumer;
@@ -47,10 +48,13 @@ internal sealed partial class DataStream
         lock (coldLock)
         {
             ThrowIfDeleted();
-            if (!consumers.Remove(consumerName, out var state))
+            if (!consumers.TryGetValue(consumerName, out var state))
             {
                 throw StreamErrors.ConsumerNotFound(consumerName, Arn);
             }
+
+            store?.ConsumerDeregistered(Name, consumerName); // as above
+            consumers.Remove(consumerName);
 
             Volatile.Write(ref consumerCount, consumers.Count);
             state.EndAll();

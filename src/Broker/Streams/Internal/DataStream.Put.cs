@@ -23,12 +23,18 @@ internal sealed partial class DataStream
 
         var nowMs = NowMs();
         var data = Copy(request.Data);
-        var (shard, position) = Append(hash, data, key, size, nowMs);
+        var (shard, position) = Reserve(hash, size, nowMs);
         if (shard is null)
         {
             throw StreamErrors.Throughput(Shards.Route(hash).Id, Name, account);
         }
 
+        if (journal is { } durable)
+        {
+            return PutDurablyAsync(durable, shard, position, data, key, size, nowMs);
+        }
+
+        Publish(shard, position, data, key, nowMs);
         CountIncoming(1, size);
         return new ValueTask<PutRecordResult>(new PutRecordResult(shard.Id, SequenceNumbers.Format(shard.Index, position)));
     }
@@ -70,9 +76,21 @@ internal sealed partial class DataStream
             var results = new PutRecordsResultList(count);
             var failed = 0;
             long storedBytes = 0;
+            var durable = journal;
+            var reserved = durable is null ? null : new List<Reservation>(count);
             for (var i = 0; i < count; i++)
             {
-                var (shard, position) = Append(hashes[i], Copy(records[i].Data), keys[i], sizes[i], nowMs);
+                var data = Copy(records[i].Data);
+                var (shard, position) = Reserve(hashes[i], sizes[i], nowMs);
+                if (shard is not null && reserved is not null)
+                {
+                    reserved.Add(new Reservation(i, shard, position, data, keys[i], sizes[i]));
+                }
+                else if (shard is not null)
+                {
+                    Publish(shard, position, data, keys[i], nowMs);
+                }
+
                 if (shard is null)
                 {
                     failed++;
@@ -82,11 +100,16 @@ internal sealed partial class DataStream
                         BrokerErrorCodes.ProvisionedThroughputExceededException,
                         StreamErrors.ThroughputMessage(Shards.Route(hashes[i]).Id, Name, account)));
                 }
-                else
+                else if (reserved is null)
                 {
                     results.SetStored(i, shard, position);
                     storedBytes += sizes[i];
                 }
+            }
+
+            if (durable is not null && reserved is { Count: > 0 })
+            {
+                return PutRecordsDurablyAsync(durable, results, [.. reserved], failed, nowMs);
             }
 
             CountIncoming(count - failed, storedBytes);
@@ -102,10 +125,11 @@ internal sealed partial class DataStream
     }
 
     /// <summary>
-    /// Appends to the open shard owning the hash key, routing again if a reshard closed it meanwhile. Returns a null
-    /// shard when throughput limits are on and the shard's write budget for this second is spent.
+    /// Reserves a position in the open shard owning the hash key, routing again if a reshard closed it meanwhile.
+    /// Returns a null shard when throughput limits are on and the shard's write budget for this second is spent. The
+    /// caller must <see cref="Publish"/> the position (or, if its record is lost, skip it).
     /// </summary>
-    private (StreamShard? Shard, long Position) Append(UInt128 hash, byte[] data, PartitionKeyInfo key, int size, long nowMs)
+    private (StreamShard? Shard, long Position) Reserve(UInt128 hash, int size, long nowMs)
     {
         while (true)
         {
@@ -117,20 +141,26 @@ internal sealed partial class DataStream
                 return (null, -1);
             }
 
-            var position = shard.Log.TryAppend(data, key, nowMs);
+            var position = shard.Log.TryReserve();
             if (position >= 0)
             {
-                if ((position & TrimEvery) == 0)
-                {
-                    shard.Log.Trim(nowMs, RetentionMs); // lazily, on one put in 64; every read trims first anyway
-                }
-
-                shard.Waiters.WakeAll(); // returns at once, behind its fence, when nobody waits
-
-                observer?.RecordPut(this, shard, position, data, key.Key);
                 return (shard, position);
             }
         }
+    }
+
+    /// <summary>Fills a reserved position, which makes it readable once every position before it is, and wakes readers.</summary>
+    private void Publish(StreamShard shard, long position, byte[] data, PartitionKeyInfo key, long nowMs)
+    {
+        shard.Log.Complete(position, data, key, nowMs);
+        if ((position & TrimEvery) == 0)
+        {
+            shard.Log.Trim(nowMs, RetentionMs); // lazily, on one put in 64; every read trims first anyway
+        }
+
+        shard.Waiters.WakeAll(); // returns at once, behind its fence, when nobody waits
+
+        observer?.RecordPut(this, shard, position, data, key.Key);
     }
 
     /// <summary>Records and bytes (data plus UTF-8 partition key, what the write limits count) a put stored, if anyone listens.</summary>

@@ -152,6 +152,9 @@ internal sealed partial class DataStream
         }
     }
 
-    private void Commit(ReshardPlan plan) =>
+    private void Commit(ReshardPlan plan)
+    {
         plan.Commit(set => Volatile.Write(ref shards, set), RetentionMs);
+        RecordShards(); // durable: waits for its record under the cold-path lock
+    }
 }

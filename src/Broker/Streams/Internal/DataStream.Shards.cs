@@ -103,7 +103,9 @@ internal sealed partial class DataStream
                 shard.Log.Trim(nowMs, RetentionMs);
             }
 
+            Volatile.Write(ref expiredUpToMs, Math.Max(expiredUpToMs, nowMs - RetentionMs)); // and stay gone after a restart
             Volatile.Write(ref retentionMs, (long)retentionPeriod.TotalMilliseconds);
+            RecordSettings();
         }
     }
 
@@ -121,6 +123,7 @@ internal sealed partial class DataStream
 
             // Every read trims first with the current period, so older records are hidden from the next call on.
             Volatile.Write(ref retentionMs, (long)retentionPeriod.TotalMilliseconds);
+            RecordSettings();
         }
     }
 
@@ -131,6 +134,7 @@ internal sealed partial class DataStream
         {
             ThrowIfDeleted();
             Volatile.Write(ref maxRecordBytes, maxRecordSizeInKiB * 1024);
+            RecordSettings();
         }
     }
 

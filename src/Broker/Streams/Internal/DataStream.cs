@@ -82,7 +82,11 @@ internal sealed partial class DataStream : IDataStream
             ConsumerCount);
     }
 
-    /// <summary>Cold path, called by the broker under its lifecycle lock: every call fails afterwards, memory is released, subscriptions end.</summary>
+    /// <summary>
+    /// Cold path, called by the broker under its lifecycle lock: every call fails afterwards, memory is released,
+    /// subscriptions end. A durable stream's journal is closed, flushed; the caller deletes it if the stream was deleted,
+    /// and keeps it if the broker is only closing.
+    /// </summary>
     public void Delete()
     {
         lock (coldLock)
@@ -93,6 +97,16 @@ internal sealed partial class DataStream : IDataStream
             {
                 shard.Log.Close();
                 shard.Waiters.WakeAll();
+            }
+        }
+
+        if (journal is { } durable)
+        {
+            // Puts under way finish first: their appends are queued, and the close writes what is queued.
+            var close = durable.DisposeAsync();
+            if (!close.IsCompletedSuccessfully)
+            {
+                close.AsTask().GetAwaiter().GetResult();
             }
         }
     }

@@ -7,7 +7,7 @@ namespace Broker.Streams.Internal;
 /// One shard's records: an append-only log in chunks of slots, written and read without locks.
 /// <para>
 /// Invariants. <see cref="reserved"/> counts positions handed to writers (a CAS loop, so that closing the log with
-/// <see cref="ClosedBit"/> stops further reservations exactly). A writer fills its slot and then writes its
+/// <see cref="ClosedBit"/> stops further reservations exactly). A writer reserves a position (<see cref="TryReserve"/>), fills its slot and then writes its
 /// <see cref="Slot.Arrival"/> last (a release), which marks the slot complete. <see cref="published"/> is the length of
 /// the complete prefix: whoever completes a slot advances it over every complete slot after it (helping), so records
 /// become visible in position order and no writer ever waits for another. <see cref="trimHorizon"/> only grows and never
@@ -63,8 +63,12 @@ internal sealed class ShardLog
     /// <summary>Whether <see cref="Close"/> was called.</summary>
     public bool IsClosed => (Volatile.Read(ref reserved) & ClosedBit) != 0;
 
-    /// <summary>Appends a record; returns its position, or −1 when the log is closed (the caller routes again).</summary>
-    public long TryAppend(byte[] data, PartitionKeyInfo key, long arrivalMs)
+    /// <summary>
+    /// Reserves the next position without filling it (a durable put journals its record first); returns it, or −1 when
+    /// the log is closed. Positions after it are not published until <see cref="Complete"/> fills it, so a caller that
+    /// reserves must complete, with <see cref="Skip"/> if its record could not be kept.
+    /// </summary>
+    public long TryReserve()
     {
         long position;
         do
@@ -77,6 +81,12 @@ internal sealed class ShardLog
         }
         while (Interlocked.CompareExchange(ref reserved, position + 1, position) != position);
 
+        return position;
+    }
+
+    /// <summary>Fills a reserved position and publishes every complete position from the published prefix on.</summary>
+    public void Complete(long position, byte[]? data, PartitionKeyInfo? key, long arrivalMs)
+    {
         var dir = EnsureChunk(position);
         ref var slot = ref SlotAt(dir, position);
         slot.Data = data;
@@ -85,8 +95,48 @@ internal sealed class ShardLog
         // move before this write, or this writer and the one before it could each miss the other's completed slot.
         Interlocked.Exchange(ref slot.Arrival, arrivalMs + 1);
         Publish();
-        return position;
     }
+
+    /// <summary>
+    /// Fills a reserved position with a skip marker: a position that holds no record (its put failed, or a crash lost an
+    /// unacknowledged one). Readers pass over it as they pass over a trimmed record; the sequence numbers around it keep
+    /// their meaning.
+    /// </summary>
+    public void Skip(long position, long arrivalMs) => Complete(position, null, null, arrivalMs);
+
+    /// <summary>
+    /// Recovery, before anyone else sees the log: it starts at <paramref name="horizon"/> (earlier positions expired and
+    /// were deleted) and ends before <paramref name="next"/>. <paramref name="records"/> are sorted by position, within
+    /// that range; every position they do not name becomes a skip marker, with the arrival of the record before it (or
+    /// after it, at the start; <paramref name="emptyArrivalMs"/> when there is none), so arrivals stay in order for
+    /// retention and AT_TIMESTAMP.
+    /// </summary>
+    public void Restore(long horizon, long next, ReadOnlySpan<RestoredRecord> records, long emptyArrivalMs)
+    {
+        Debug.Assert(Volatile.Read(ref reserved) == 0 && next >= horizon, "Restore runs once, on a new log.");
+        var (first, _) = Locate(horizon);
+        directory = new Directory([], first);
+        reserved = published = trimHorizon = horizon;
+        var lastArrival = records.IsEmpty ? emptyArrivalMs : records[0].ArrivalMs;
+        var index = 0;
+        for (var position = horizon; position < next; position++)
+        {
+            reserved = position + 1;
+            if (index < records.Length && records[index].Position == position)
+            {
+                var record = records[index++];
+                lastArrival = record.ArrivalMs;
+                Complete(position, record.Data, record.Key, record.ArrivalMs);
+            }
+            else
+            {
+                Skip(position, lastArrival);
+            }
+        }
+    }
+
+    /// <summary>A record read back from a stream's journal.</summary>
+    internal readonly record struct RestoredRecord(long Position, byte[] Data, PartitionKeyInfo Key, long ArrivalMs);
 
     /// <summary>Stops appends; returns the final record count, which <see cref="Published"/> reaches once writers under way finish.</summary>
     public long Close() => Interlocked.Or(ref reserved, ClosedBit) & ~ClosedBit;
