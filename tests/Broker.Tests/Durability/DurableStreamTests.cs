@@ -203,7 +203,7 @@ public sealed class DurableStreamTests : IDisposable
                 time.Advance(TimeSpan.FromHours(25));
                 for (var i = 0; i < 60; i++)
                 {
-                    await stream.PutRecordAsync(new PutRecordRequest("k", new byte[100]) { ExplicitHashKey = UInt128.MaxValue.ToString() });
+                    await stream.PutRecordAsync(new PutRecordRequest("k", new byte[100]) { ExplicitHashKey = "340282366920938463463374607431768211455" });
                 }
             }
 
