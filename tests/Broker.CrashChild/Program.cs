@@ -3,12 +3,17 @@
 //   S <body>   the send of <body> was acknowledged
 //   d <body>   a consumer is about to delete <body> (it may or may not be deleted if the process dies now)
 //   D <body>   the delete of <body> was acknowledged
-// The journal's segments are small and compacted often, so kills also land in the middle of compactions.
+//   P <body> <sequence number>   the put of <body> to the stream was acknowledged, at that sequence number
+//   K <counter> <checkpoint>      the lease "cp" of application "crash" was updated to that checkpoint, that counter
+// The journal's segments are small and compacted often, so kills also land in the middle of compactions and, in the
+// stream's own journal, of segment rolls.
 // Usage: Broker.CrashChild <journal directory> <run number> <producers> <consumers>
 using System.Globalization;
 using Broker;
 using Broker.Durability.Internal;
 using Broker.Queues;
+using Broker.Streams;
+using Broker.Streams.Processing;
 
 var directory = args[0];
 var run = int.Parse(args[1], CultureInfo.InvariantCulture);
@@ -25,6 +30,9 @@ var queue = broker.TryGetQueue("work", out var existing)
 var fifo = broker.TryGetQueue("work.fifo", out var existingFifo)
     ? existingFifo!
     : broker.CreateQueue("work.fifo", new QueueOptions { FifoQueue = true, VisibilityTimeout = TimeSpan.FromSeconds(30) });
+var stream = broker.TryGetStream("events", out var existingStream)
+    ? existingStream!
+    : broker.CreateStream("events", new StreamOptions { ShardCount = 2 });
 var output = TextWriter.Synchronized(Console.Out);
 output.WriteLine($"READY {queue.GetAttributes().ApproximateNumberOfMessages} {broker.Store!.Recovery.Segments}");
 
@@ -81,6 +89,35 @@ tasks.Add(Task.Run(async () =>
             await fifo.DeleteAsync(message);
             output.WriteLine($"D {body}");
         }
+    }
+}));
+
+// The stream: two producers with a partition key per record, so both shards fill, concurrently.
+for (var p = 0; p < 2; p++)
+{
+    var producer = p;
+    tasks.Add(Task.Run(async () =>
+    {
+        for (var n = 0; ; n++)
+        {
+            var body = $"e{run}-s{producer}-{n}";
+            var put = await stream.PutRecordAsync(new PutRecordRequest(body, System.Text.Encoding.UTF8.GetBytes(body)));
+            output.WriteLine($"P {body} {put.SequenceNumber}");
+        }
+    }));
+}
+
+// A checkpointer: the broker's lease store, one lease updated again and again.
+tasks.Add(Task.Run(async () =>
+{
+    var leases = broker.LeaseStore;
+    await leases.CreateLeaseIfNotExistsAsync("crash", new Lease("cp"));
+    for (var n = 0; ; n++)
+    {
+        var lease = (await leases.GetLeaseAsync("crash", "cp"))!;
+        var updated = await leases.UpdateLeaseAsync("crash", lease with { Checkpoint = $"k{run}-{n}" });
+        output.WriteLine($"K {updated!.LeaseCounter} {updated.Checkpoint}");
+        await Task.Yield();
     }
 }));
 

@@ -11,7 +11,9 @@ namespace Broker.StressTests.Durability;
 /// A durable broker in a child process (tests/Broker.CrashChild) under load from several producers and consumers,
 /// flush policy <c>Always</c>, killed with SIGKILL at a random moment, again and again on the same journal. After each
 /// kill the journal is recovered and checked against what the child had reported as acknowledged: every acknowledged
-/// send that was not deleted is present, once; no acknowledged delete comes back; each FIFO group comes back in order.
+/// send that was not deleted is present, once; no acknowledged delete comes back; each FIFO group comes back in order;
+/// every acknowledged put is in the stream at its sequence number, each shard in order with no record twice; the lease
+/// store's checkpoint is at least the last acknowledged one.
 /// <c>BROKER_CRASH_ROUNDS=N</c> runs N kills instead of 6.
 /// </summary>
 public sealed class CrashTests(ITestOutputHelper output) : IDisposable
@@ -21,7 +23,7 @@ public sealed class CrashTests(ITestOutputHelper output) : IDisposable
     public void Dispose() => Directory.Delete(root, recursive: true);
 
     [Fact]
-    public async Task Killed_at_random_moments_under_load_durable_queues_lose_no_acknowledged_send_bring_back_no_acknowledged_delete_and_keep_fifo_order()
+    public async Task Killed_at_random_moments_under_load_the_durable_broker_loses_no_acknowledged_send_or_put_brings_back_no_acknowledged_delete_and_keeps_order()
     {
         var rounds = int.TryParse(Environment.GetEnvironmentVariable("BROKER_CRASH_ROUNDS"), out var n) ? n : 6;
         var seed = Random.Shared.Next();
@@ -30,6 +32,8 @@ public sealed class CrashTests(ITestOutputHelper output) : IDisposable
         var sent = new HashSet<string>(StringComparer.Ordinal);
         var deleting = new HashSet<string>(StringComparer.Ordinal);
         var deleted = new HashSet<string>(StringComparer.Ordinal);
+        var putAt = new Dictionary<string, string>(StringComparer.Ordinal);
+        var checkpoint = (Counter: 0L, Value: "TRIM_HORIZON");
         output.WriteLine($"seed {seed}");
 
         for (var round = 0; round < rounds; round++)
@@ -39,20 +43,37 @@ public sealed class CrashTests(ITestOutputHelper output) : IDisposable
             foreach (var line in lines)
             {
                 var body = line[2..];
-                _ = line[0] switch
+                switch (line[0])
                 {
-                    'S' => sent.Add(body),
-                    'd' => deleting.Add(body),
-                    'D' => deleted.Add(body),
-                    _ => false,
-                };
+                    case 'S':
+                        sent.Add(body);
+                        break;
+                    case 'd':
+                        deleting.Add(body);
+                        break;
+                    case 'D':
+                        deleted.Add(body);
+                        break;
+                    case 'P':
+                        var put = body.Split(' ');
+                        putAt[put[0]] = put[1];
+                        break;
+                    case 'K':
+                        var update = body.Split(' ');
+                        checkpoint = (long.Parse(update[0], CultureInfo.InvariantCulture), update[1]);
+                        break;
+                }
             }
 
             var ready = lines.FirstOrDefault(l => l.StartsWith("READY", StringComparison.Ordinal)) ?? "READY ? ?";
-            var present = Recover(journal, round);
+            var (present, records, lease) = Recover(journal, round);
+            var missing = putAt.Where(p => !records.TryGetValue(p.Key, out var at) || at != p.Value).ToList();
+            Assert.True(missing.Count == 0, $"round {round} (seed {seed}): {missing.Count} acknowledged puts missing or at another sequence number, e.g. {string.Join(", ", missing.Take(5))}");
+            Assert.True(lease.Counter > checkpoint.Counter || (lease.Counter == checkpoint.Counter && lease.Value == checkpoint.Value),
+                $"round {round} (seed {seed}): the lease came back at {lease}, before the acknowledged checkpoint {checkpoint}");
             var lost = sent.Where(b => !deleting.Contains(b) && !present.Contains(b)).ToList();
             var resurrected = deleted.Where(present.Contains).ToList();
-            output.WriteLine($"round {round}: started with (messages, segments) {ready[6..]}; killed after {killAfter} lines; {sent.Count} sends and {deleted.Count} deletes acknowledged so far; {present.Count} messages recovered; {Directory.EnumerateFiles(journal).Count()} files");
+            output.WriteLine($"round {round}: started with (messages, segments) {ready[6..]}; killed after {killAfter} lines; {sent.Count} sends and {deleted.Count} deletes acknowledged so far; {present.Count} messages recovered; {putAt.Count} puts acknowledged, {records.Count} records recovered; lease at {lease.Counter}; {Directory.EnumerateFiles(journal, "*", SearchOption.AllDirectories).Count()} files");
             Assert.True(lost.Count == 0, $"round {round} (seed {seed}): {lost.Count} acknowledged sends lost, e.g. {string.Join(", ", lost.Take(5))}");
             Assert.True(resurrected.Count == 0, $"round {round} (seed {seed}): {resurrected.Count} acknowledged deletes came back, e.g. {string.Join(", ", resurrected.Take(5))}");
         }
@@ -92,15 +113,15 @@ public sealed class CrashTests(ITestOutputHelper output) : IDisposable
         return lines;
     }
 
-    /// <summary>Recovers a copy of the journal (the original goes on to the next round) and drains it: the bodies present.</summary>
-    private static HashSet<string> Recover(string journal, int round)
+    /// <summary>
+    /// Recovers a copy of the journal (the original goes on to the next round) and drains it: the bodies present in the
+    /// queues, the stream's records with their sequence numbers (checked in order and once each, shard by shard), and the
+    /// checkpointer's lease.
+    /// </summary>
+    private static (HashSet<string> Present, Dictionary<string, string> Records, (long Counter, string Value) Lease) Recover(string journal, int round)
     {
         var copy = journal + "-check-" + round.ToString(CultureInfo.InvariantCulture);
-        Directory.CreateDirectory(copy);
-        foreach (var file in Directory.EnumerateFiles(journal))
-        {
-            File.Copy(file, Path.Combine(copy, Path.GetFileName(file)));
-        }
+        Copy(journal, copy);
 
         // An hour after now: every message that was in flight at the kill is visible again.
         var time = new FakeTimeProvider(TimeProvider.System.GetUtcNow() + TimeSpan.FromHours(1));
@@ -135,6 +156,44 @@ public sealed class CrashTests(ITestOutputHelper output) : IDisposable
             }
         }
 
-        return present;
+        var records = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (broker.TryGetStream("events", out var stream))
+        {
+            foreach (var shard in stream!.ListShards())
+            {
+                var previous = string.Empty;
+                var iterator = stream.GetShardIterator(shard.ShardId, Broker.Streams.ShardIteratorType.TrimHorizon);
+                while (iterator is not null)
+                {
+                    var result = stream.GetRecordsAsync(iterator).AsTask().GetAwaiter().GetResult();
+                    foreach (var record in result.Records)
+                    {
+                        Assert.True(string.CompareOrdinal(record.SequenceNumber, previous) > 0, $"{record.SequenceNumber} came after {previous} in {shard.ShardId}");
+                        previous = record.SequenceNumber;
+                        Assert.True(records.TryAdd(System.Text.Encoding.UTF8.GetString(record.Data.Span), record.SequenceNumber), $"{record.PartitionKey} recovered twice");
+                    }
+
+                    iterator = result.Records.Count == 0 ? null : result.NextShardIterator;
+                }
+            }
+        }
+
+        var lease = broker.LeaseStore.GetLeaseAsync("crash", "cp").AsTask().GetAwaiter().GetResult();
+        return (present, records, (lease?.LeaseCounter ?? 0, lease?.Checkpoint ?? "TRIM_HORIZON"));
+    }
+
+    /// <summary>Copies a journal directory, the streams' journals under it included.</summary>
+    private static void Copy(string from, string to)
+    {
+        Directory.CreateDirectory(to);
+        foreach (var file in Directory.EnumerateFiles(from))
+        {
+            File.Copy(file, Path.Combine(to, Path.GetFileName(file)));
+        }
+
+        foreach (var child in Directory.EnumerateDirectories(from))
+        {
+            Copy(child, Path.Combine(to, Path.GetFileName(child)));
+        }
     }
 }
