@@ -80,6 +80,15 @@ public sealed class StreamConsumerLifecycleTests : StreamConsumerFixture
     }
 
     [Fact]
+    public async Task Without_a_registered_lease_store_checkpoints_go_to_the_brokers_own()
+    {
+        CreateStream();
+        var host = await StartHost();
+
+        Assert.Same(Broker.LeaseStore, host.Services.GetRequiredService<ILeaseStore>());
+    }
+
+    [Fact]
     public void The_defaults_are_Lambdas()
     {
         var options = new StreamConsumerOptions();

@@ -115,6 +115,7 @@ internal static class JournalCompactor
         }
 
         File.Move(temporary, snapshotPath, overwrite: true);
+        DirectorySync.Flush(directory); // the rename is durable before the segments it replaces go
         foreach (var (id, path) in sealedSegments)
         {
             if (id < snapshotId)
@@ -122,6 +123,8 @@ internal static class JournalCompactor
                 File.Delete(path);
             }
         }
+
+        DirectorySync.Flush(directory);
 
         return new FileInfo(snapshotPath).Length;
     }

@@ -474,6 +474,8 @@ internal sealed class JournalWriter : IAsyncDisposable
         SegmentHeader.Write(header, SegmentId);
         segment.Write(header);
         FlushToDisk(); // the header reaches the disk before any record, so a torn header can only mean an empty segment
+        DirectorySync.Flush(options.Directory); // and the segment's name reaches it too, so a power loss cannot drop the file
+
         segmentLength = SegmentHeader.Size;
         pipe = PipeWriter.Create(segment, new StreamPipeWriterOptions(minimumBufferSize: 64 * 1024, leaveOpen: true));
     }

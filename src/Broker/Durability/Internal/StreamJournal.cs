@@ -67,7 +67,14 @@ internal sealed class StreamJournal : IAsyncDisposable
     /// <summary>Reads a stream's journal back (creating its directory if missing).</summary>
     public static StreamJournal Open(string directory, out StreamLogRecovery recovered)
     {
-        System.IO.Directory.CreateDirectory(directory);
+        if (!System.IO.Directory.Exists(directory))
+        {
+            System.IO.Directory.CreateDirectory(directory);
+            var streamsRoot = Path.GetDirectoryName(directory)!;
+            DirectorySync.Flush(streamsRoot);
+            DirectorySync.Flush(Path.GetDirectoryName(streamsRoot)!);
+        }
+
         var journal = new StreamJournal(directory);
         var log = new StreamLogRecovery();
         var segmentMax = long.MinValue;
