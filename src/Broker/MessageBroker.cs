@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
 using System.Text;
 using Broker.Internal;
@@ -46,21 +47,26 @@ public sealed partial class MessageBroker : IDisposable
     internal MessageBroker(BrokerOptions options, TimeProvider? timeProvider, IBrokerObserver? observer)
     {
         ArgumentNullException.ThrowIfNull(options);
+        options.Storage?.Validate();
         Options = options;
         TimeProvider = timeProvider ?? TimeProvider.System;
         Metrics = new BrokerMetrics(options.MeterFactory, () => queues.Values);
         Observer = observer is null ? null : new BrokerObserverGuard(observer);
         if (options.Storage is { } storage)
         {
+            var started = Stopwatch.GetTimestamp();
             Store = Durability.Internal.DurableStore.Open(storage, TimeProvider);
+            var messages = 0L;
             foreach (var recovered in Store.RecoveredQueues)
             {
                 // In creation order, without the checks of CreateQueue: the journal holds what those checks accepted.
                 var queue = new MessageQueue(this, recovered.Name, QueueSettings.Create(recovered.Options, Options), recovered);
                 queue.Restore(recovered);
                 queues[recovered.Name] = queue;
+                messages += queue.VisibleCount + queue.InFlightCount + queue.DelayedCount;
             }
 
+            var subscriptions = 0;
             foreach (var recovered in Store.RecoveredTopics)
             {
                 var topic = new Topics.Internal.Topic(this, recovered.Name, recovered.Options);
@@ -72,16 +78,36 @@ public sealed partial class MessageBroker : IDisposable
                     if (FindQueue(queueName) is { } queue)
                     {
                         topic.RestoreQueueSubscription(queue, arn, attributes);
+                        subscriptions++;
                     }
                 }
             }
 
+            var journal = Store.Recovery;
+            Recovery = new Durability.RecoveryReport
+            {
+                Duration = Stopwatch.GetElapsedTime(started),
+                Segments = journal.Segments,
+                Records = journal.Records,
+                CutTail = journal.CutTail,
+                Queues = Store.RecoveredQueues.Count,
+                Messages = messages,
+                Topics = Store.RecoveredTopics.Count,
+                Subscriptions = subscriptions,
+            };
             Store.ForgetRecoveredState();
         }
     }
 
     /// <summary>The journal of a durable broker; null for the in-memory default.</summary>
     internal Durability.Internal.DurableStore? Store { get; }
+
+    /// <summary>
+    /// What a durable broker (<see cref="BrokerOptions.Storage"/>) recovered from its journal when it was created: how
+    /// many queues, messages, topics, subscriptions and streams, from how many records, in how long, and whether a torn
+    /// tail was cut. <see langword="null"/> for an in-memory broker.
+    /// </summary>
+    public Durability.RecoveryReport? Recovery { get; }
 
     /// <summary>The broker's settings.</summary>
     public BrokerOptions Options { get; }
@@ -151,7 +177,7 @@ public sealed partial class MessageBroker : IDisposable
 
             CheckRedrive(name, settings);
             var queue = new MessageQueue(this, name, settings);
-            Store?.QueueCreated(queue); // durable: waits for its record under the lifecycle lock (a cold path)
+            queue.Store?.QueueCreated(queue); // durable: waits for its record under the lifecycle lock (a cold path)
             queues[name] = queue;
             return queue;
         }
@@ -241,7 +267,7 @@ public sealed partial class MessageBroker : IDisposable
             }
 
             recentlyDeleted[name] = TimeProvider.GetUtcNow().UtcTicks;
-            Store?.QueueDeleted(name); // durable: waits for its record under the lifecycle lock (a cold path)
+            queue.Store?.QueueDeleted(name); // durable: waits for its record under the lifecycle lock (a cold path)
             queue.Dispose();
         }
     }
@@ -340,7 +366,7 @@ public sealed partial class MessageBroker : IDisposable
         {
             CheckRedrive(queue.Name, settings);
             queue.ReplaceSettings(settings);
-            Store?.QueueOptionsChanged(queue, settings.Options, TimeProvider.GetUtcNow().UtcTicks); // cold path, as above
+            queue.Store?.QueueOptionsChanged(queue, settings.Options, TimeProvider.GetUtcNow().UtcTicks); // cold path, as above
         }
     }
 

@@ -1,3 +1,4 @@
+using Broker.Durability;
 using Broker.Durability.Internal;
 using Broker.Queues;
 using Microsoft.Extensions.Time.Testing;
@@ -146,7 +147,7 @@ public sealed class CompactionTests : IDisposable
         new BrokerOptions
         {
             PurgeCooldown = TimeSpan.Zero,
-            Storage = new DurableStorageOptions { Directory = directory, SegmentSize = segmentSize, CompactAfterBytes = compactAfterBytes },
+            Storage = new DurableStorage { Directory = directory, SegmentSize = segmentSize, CompactAfterBytes = compactAfterBytes },
         },
         time);
 
