@@ -32,9 +32,16 @@ public sealed partial class MessageBroker : IDisposable
     {
     }
 
-    /// <summary>A broker with the given options on the given clock.</summary>
+    /// <summary>
+    /// A broker with the given options on the given clock. With <see cref="BrokerOptions.Storage"/>, the broker first
+    /// recovers what its journal holds (see <see cref="Recovery"/>).
+    /// </summary>
     /// <param name="options">The broker's settings.</param>
     /// <param name="timeProvider">The clock; <see langword="null"/> for <see cref="TimeProvider.System"/>.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="options"/> or its storage's directory is null.</exception>
+    /// <exception cref="BrokerException">A <see cref="BrokerOptions.Storage"/> setting is out of range
+    /// (<c>InvalidParameterValue</c>, naming it), or the journal is damaged in a way recovery must not skip
+    /// (<c>InternalFailure</c>, naming the file and offset).</exception>
     public MessageBroker(BrokerOptions options, TimeProvider? timeProvider = null)
         : this(options, timeProvider, observer: null)
     {
