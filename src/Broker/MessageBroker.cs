@@ -90,13 +90,13 @@ public sealed partial class MessageBroker : IDisposable
                 }
             }
 
-            var journal = Store.Recovery;
+            var read = Store.Recovery;
             Recovery = new Durability.RecoveryReport
             {
                 Duration = Stopwatch.GetElapsedTime(started),
-                Segments = journal.Segments,
-                Records = journal.Records,
-                CutTail = journal.CutTail,
+                Segments = read.Segments,
+                Records = read.Records,
+                CutTail = read.CutTail,
                 Queues = Store.RecoveredQueues.Count,
                 Messages = messages,
                 Topics = Store.RecoveredTopics.Count,

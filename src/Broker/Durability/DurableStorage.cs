@@ -66,6 +66,9 @@ public sealed record DurableStorage
     /// <summary>Opens a new segment file (tests substitute a failing disk); null for a plain file.</summary>
     internal Func<string, Stream>? CreateSegment { get; init; }
 
+    /// <summary>The smallest <see cref="SegmentSize"/> accepted: 64 KiB; tests lower it to roll segments with little data.</summary>
+    internal long MinimumSegmentSize { get; init; } = MinSegmentSize;
+
     /// <summary>Checks every setting; called once, when the broker is created.</summary>
     /// <exception cref="ArgumentNullException"><see cref="Directory"/> is null.</exception>
     /// <exception cref="BrokerException">A setting is out of range (<c>InvalidParameterValue</c>).</exception>
@@ -87,7 +90,7 @@ public sealed record DurableStorage
             throw Invalid(nameof(FlushInterval), $"is {FlushInterval:c}. It must be more than zero and at most 1 minute (default 100 ms)");
         }
 
-        if (SegmentSize < MinSegmentSize)
+        if (SegmentSize < MinimumSegmentSize)
         {
             throw Invalid(nameof(SegmentSize), $"is {SegmentSize.ToString(CultureInfo.InvariantCulture)} bytes. It must be at least 65536 (64 KiB; default 64 MiB)");
         }
