@@ -39,8 +39,10 @@ public sealed record BrokerOptions
     public IMeterFactory? MeterFactory { get; init; }
 
     /// <summary>
-    /// Durable mode (work in progress, not public yet): the directory and policy of the broker's journal; null keeps
-    /// everything in memory. Only standard queues are journaled so far.
+    /// Durable mode: the directory and <see cref="Durability.DurabilityPolicy"/> of the broker's journal, from which a
+    /// broker created on the same directory recovers every queue, message, topic and queue subscription it acknowledged
+    /// (see <see cref="MessageBroker.Recovery"/>). Default <see langword="null"/>: everything lives in memory and a
+    /// process exit loses it. Validated when the broker is created. See docs/durability.md.
     /// </summary>
-    internal Durability.Internal.DurableStorageOptions? Storage { get; init; }
+    public Durability.DurableStorage? Storage { get; init; }
 }

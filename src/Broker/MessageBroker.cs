@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
 using System.Text;
 using Broker.Internal;
@@ -32,9 +33,16 @@ public sealed partial class MessageBroker : IDisposable
     {
     }
 
-    /// <summary>A broker with the given options on the given clock.</summary>
+    /// <summary>
+    /// A broker with the given options on the given clock. With <see cref="BrokerOptions.Storage"/>, the broker first
+    /// recovers what its journal holds (see <see cref="Recovery"/>).
+    /// </summary>
     /// <param name="options">The broker's settings.</param>
     /// <param name="timeProvider">The clock; <see langword="null"/> for <see cref="TimeProvider.System"/>.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="options"/> or its storage's directory is null.</exception>
+    /// <exception cref="BrokerException">A <see cref="BrokerOptions.Storage"/> setting is out of range
+    /// (<c>InvalidParameterValue</c>, naming it), or the journal is damaged in a way recovery must not skip
+    /// (<c>InternalFailure</c>, naming the file and offset).</exception>
     public MessageBroker(BrokerOptions options, TimeProvider? timeProvider = null)
         : this(options, timeProvider, observer: null)
     {
@@ -47,21 +55,26 @@ public sealed partial class MessageBroker : IDisposable
     internal MessageBroker(BrokerOptions options, TimeProvider? timeProvider, IBrokerObserver? observer)
     {
         ArgumentNullException.ThrowIfNull(options);
+        options.Storage?.Validate();
         Options = options;
         TimeProvider = timeProvider ?? TimeProvider.System;
         Metrics = new BrokerMetrics(options.MeterFactory, () => queues.Values);
         Observer = observer is null ? null : new BrokerObserverGuard(observer);
         if (options.Storage is { } storage)
         {
+            var started = Stopwatch.GetTimestamp();
             Store = Durability.Internal.DurableStore.Open(storage, TimeProvider);
+            var messages = 0L;
             foreach (var recovered in Store.RecoveredQueues)
             {
                 // In creation order, without the checks of CreateQueue: the journal holds what those checks accepted.
                 var queue = new MessageQueue(this, recovered.Name, QueueSettings.Create(recovered.Options, Options), recovered);
                 queue.Restore(recovered);
                 queues[recovered.Name] = queue;
+                messages += queue.VisibleCount + queue.InFlightCount + queue.DelayedCount;
             }
 
+            var subscriptions = 0;
             foreach (var recovered in Store.RecoveredTopics)
             {
                 var topic = new Topics.Internal.Topic(this, recovered.Name, recovered.Options);
@@ -73,6 +86,7 @@ public sealed partial class MessageBroker : IDisposable
                     if (FindQueue(queueName) is { } queue)
                     {
                         topic.RestoreQueueSubscription(queue, arn, attributes);
+                        subscriptions++;
                     }
                 }
             }
@@ -87,6 +101,19 @@ public sealed partial class MessageBroker : IDisposable
 
             streamIds = Store.HighestStreamId;
             LeaseStore = new Streams.Processing.InMemoryLeaseStore(Store, Store.RecoveredLeases);
+
+            var read = Store.Recovery;
+            Recovery = new Durability.RecoveryReport
+            {
+                Duration = Stopwatch.GetElapsedTime(started),
+                Segments = read.Segments,
+                Records = read.Records,
+                CutTail = read.CutTail,
+                Queues = Store.RecoveredQueues.Count,
+                Messages = messages,
+                Topics = Store.RecoveredTopics.Count,
+                Subscriptions = subscriptions,
+            };
             Store.ForgetRecoveredState();
         }
         else
@@ -97,6 +124,13 @@ public sealed partial class MessageBroker : IDisposable
 
     /// <summary>The journal of a durable broker; null for the in-memory default.</summary>
     internal Durability.Internal.DurableStore? Store { get; }
+
+    /// <summary>
+    /// What a durable broker (<see cref="BrokerOptions.Storage"/>) recovered from its journal when it was created: how
+    /// many queues, messages, topics, subscriptions and streams, from how many records, in how long, and whether a torn
+    /// tail was cut. <see langword="null"/> for an in-memory broker.
+    /// </summary>
+    public Durability.RecoveryReport? Recovery { get; }
 
     /// <summary>The broker's settings.</summary>
     public BrokerOptions Options { get; }
@@ -166,7 +200,7 @@ public sealed partial class MessageBroker : IDisposable
 
             CheckRedrive(name, settings);
             var queue = new MessageQueue(this, name, settings);
-            Store?.QueueCreated(queue); // durable: waits for its record under the lifecycle lock (a cold path)
+            queue.Store?.QueueCreated(queue); // durable: waits for its record under the lifecycle lock (a cold path)
             queues[name] = queue;
             return queue;
         }
@@ -256,7 +290,7 @@ public sealed partial class MessageBroker : IDisposable
             }
 
             recentlyDeleted[name] = TimeProvider.GetUtcNow().UtcTicks;
-            Store?.QueueDeleted(name); // durable: waits for its record under the lifecycle lock (a cold path)
+            queue.Store?.QueueDeleted(name); // durable: waits for its record under the lifecycle lock (a cold path)
             queue.Dispose();
         }
     }
@@ -355,7 +389,7 @@ public sealed partial class MessageBroker : IDisposable
         {
             CheckRedrive(queue.Name, settings);
             queue.ReplaceSettings(settings);
-            Store?.QueueOptionsChanged(queue, settings.Options, TimeProvider.GetUtcNow().UtcTicks); // cold path, as above
+            queue.Store?.QueueOptionsChanged(queue, settings.Options, TimeProvider.GetUtcNow().UtcTicks); // cold path, as above
         }
     }
 

@@ -10,6 +10,7 @@
 // Usage: Broker.CrashChild <journal directory> <run number> <producers> <consumers>
 using System.Globalization;
 using Broker;
+using Broker.Durability;
 using Broker.Durability.Internal;
 using Broker.Queues;
 using Broker.Streams;
@@ -22,7 +23,7 @@ var consumers = int.Parse(args[3], CultureInfo.InvariantCulture);
 
 using var broker = new MessageBroker(new BrokerOptions
 {
-    Storage = new DurableStorageOptions { Directory = directory, FlushPolicy = JournalFlushPolicy.Always, SegmentSize = 64 * 1024, CompactAfterBytes = 256 * 1024 },
+    Storage = new DurableStorage { Directory = directory, Policy = DurabilityPolicy.Always, SegmentSize = 64 * 1024, CompactAfterBytes = 256 * 1024 },
 });
 var queue = broker.TryGetQueue("work", out var existing)
     ? existing!
@@ -34,7 +35,7 @@ var stream = broker.TryGetStream("events", out var existingStream)
     ? existingStream!
     : broker.CreateStream("events", new StreamOptions { ShardCount = 2 });
 var output = TextWriter.Synchronized(Console.Out);
-output.WriteLine($"READY {queue.GetAttributes().ApproximateNumberOfMessages} {broker.Store!.Recovery.Segments}");
+output.WriteLine($"READY {queue.GetAttributes().ApproximateNumberOfMessages} {broker.Recovery!.Segments}");
 
 var tasks = new List<Task>();
 for (var p = 0; p < producers; p++)

@@ -1,4 +1,5 @@
 using BenchmarkDotNet.Attributes;
+using Broker.Durability;
 using Broker.Durability.Internal;
 using Broker.Queues;
 
@@ -35,7 +36,7 @@ public class DurableQueueBenchmarks
         payload.AsSpan().Fill((byte)'x');
         directory = Directory.CreateTempSubdirectory("broker-bench-").FullName;
         inMemory = new MessageBroker(new BrokerOptions(), TimeProvider.System);
-        durable = new MessageBroker(new BrokerOptions { Storage = new DurableStorageOptions { Directory = directory, FlushPolicy = Enum.Parse<JournalFlushPolicy>(Policy) } }, TimeProvider.System);
+        durable = new MessageBroker(new BrokerOptions { Storage = new DurableStorage { Directory = directory, Policy = Enum.Parse<DurabilityPolicy>(Policy) } }, TimeProvider.System);
         inMemory.CreateQueue("bench");
         durable.CreateQueue("bench");
     }

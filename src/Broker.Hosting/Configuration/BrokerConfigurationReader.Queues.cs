@@ -12,6 +12,7 @@ internal static partial class BrokerConfigurationReader
         "FifoQueue", "ContentBasedDeduplication", "DeduplicationScope", "FifoThroughputLimit", "VisibilityTimeout",
         "Delay", "DelaySeconds", "MessageRetentionPeriod", "MaximumMessageSize", "ReceiveMessageWaitTime",
         "ReceiveMessageWaitTimeSeconds", "RedrivePolicy", "RedriveAllowPolicy", "MaximumDepth", "MaximumBytes", "FullMode",
+        "Durable",
     ];
 
     private static readonly string[] RedrivePolicyKeys = ["DeadLetterTarget", "deadLetterTargetArn", "MaxReceiveCount"];
@@ -107,6 +108,11 @@ internal static partial class BrokerConfigurationReader
         if (settings.Enum<QueueFullMode>("FullMode") is { } fullMode)
         {
             options = options with { FullMode = fullMode };
+        }
+
+        if (settings.Boolean("Durable") is { } durable)
+        {
+            options = options with { Durable = durable };
         }
 
         queue.Options = options;

@@ -1,3 +1,4 @@
+using Broker.Durability;
 using Broker.Hosting.Internal;
 using Broker.Queues;
 using Microsoft.Extensions.Configuration;
@@ -13,6 +14,7 @@ namespace Broker.Hosting.Configuration;
 /// The shape (keys case-insensitive, as configuration keys are):
 /// <code>
 /// Region, AccountId, QueueDeletionCooldown, PurgeCooldown      the BrokerOptions
+/// Storage:{Directory, Policy, FlushInterval, SegmentSize, CompactAfterBytes}   BrokerOptions.Storage (durable mode)
 /// Queues:{name}:{QueueOptions property or SQS attribute name}   RedrivePolicy and RedriveAllowPolicy are sections
 /// Topics:{name}:{TopicOptions property}, Topics:{name}:Subscriptions:{index}:{Queue or SubscriptionOptions property}
 /// Streams:{name}:{StreamOptions property}, or RetentionPeriodHours
@@ -21,10 +23,12 @@ namespace Broker.Hosting.Configuration;
 internal static partial class BrokerConfigurationReader
 {
     private static readonly string[] BrokerKeys =
-        ["Region", "AccountId", "QueueDeletionCooldown", "PurgeCooldown", "Queues", "Topics", "Streams"];
+        ["Region", "AccountId", "QueueDeletionCooldown", "PurgeCooldown", "Storage", "Queues", "Topics", "Streams"];
+
+    private static readonly string[] StorageKeys = ["Directory", "Policy", "FlushInterval", "SegmentSize", "CompactAfterBytes"];
 
     private static readonly string[] StreamKeys =
-        ["ShardCount", "RetentionPeriod", "RetentionPeriodHours", "MaxRecordSizeInKiB", "EnforceThroughputLimits"];
+        ["ShardCount", "RetentionPeriod", "RetentionPeriodHours", "MaxRecordSizeInKiB", "EnforceThroughputLimits", "Durable"];
 
     public static void Read(IConfiguration configuration, BrokerDeclarations declarations)
     {
@@ -65,11 +69,62 @@ internal static partial class BrokerConfigurationReader
             given = true;
         }
 
+        if (ReadStorage(broker, declarations, options.Storage) is { } storage)
+        {
+            options = options with { Storage = storage };
+            declarations.StorageSource = broker.PathOf("Storage");
+            given = true;
+        }
+
         if (given)
         {
             declarations.Options = options;
             declarations.OptionsDeclared = true;
         }
+    }
+
+    /// <summary>
+    /// The <c>Storage</c> section over the storage declared so far, or <see langword="null"/> when there is none or it has
+    /// a problem (reported; the broker is then not made durable with half its settings). Ranges are the broker's to check.
+    /// </summary>
+    private static DurableStorage? ReadStorage(SettingsSection broker, BrokerDeclarations declarations, DurableStorage? declared)
+    {
+        var section = broker.Section("Storage", "Storage is a section with Directory, Policy, FlushInterval, SegmentSize and CompactAfterBytes");
+        if (section is null)
+        {
+            return null;
+        }
+
+        var settings = new SettingsSection(section, section.Path, declarations.Problems, StorageKeys);
+        var directory = settings.String("Directory") ?? declared?.Directory;
+        if (directory is null)
+        {
+            settings.Report("Directory", "missing; name the directory of the broker's journal (created if missing; one broker per directory).");
+            return null;
+        }
+
+        var storage = (declared ?? new DurableStorage { Directory = directory }) with { Directory = directory };
+        if (settings.Enum<DurabilityPolicy>("Policy") is { } policy)
+        {
+            storage = storage with { Policy = policy };
+        }
+
+        if (settings.Duration("FlushInterval", TimeSpan.FromMilliseconds(100), secondsAllowed: false) is { } flushInterval)
+        {
+            storage = storage with { FlushInterval = flushInterval };
+        }
+
+        if (settings.Int64("SegmentSize") is { } segmentSize)
+        {
+            storage = storage with { SegmentSize = segmentSize };
+        }
+
+        if (settings.Int64("CompactAfterBytes") is { } compactAfterBytes)
+        {
+            storage = storage with { CompactAfterBytes = compactAfterBytes };
+        }
+
+        return settings.HasProblems ? null : storage;
     }
 
     /// <summary>Calls <paramref name="read"/> for each child of a resource list (<c>Queues</c>, <c>Topics</c>, <c>Streams</c>).</summary>
@@ -124,6 +179,11 @@ internal static partial class BrokerConfigurationReader
         if (settings.Boolean("EnforceThroughputLimits") is { } enforce)
         {
             options = options with { EnforceThroughputLimits = enforce };
+        }
+
+        if (settings.Boolean("Durable") is { } durable)
+        {
+            options = options with { Durable = durable };
         }
 
         stream.Options = options;

@@ -17,6 +17,12 @@ internal sealed class BrokerDeclarations
     /// <summary>Whether <c>WithOptions</c> or configuration set <see cref="Options"/>.</summary>
     public bool OptionsDeclared { get; set; }
 
+    /// <summary>
+    /// Where <see cref="BrokerOptions.Storage"/> was declared (the configuration path of <c>Storage</c>, or
+    /// <c>WithOptions</c>), so that a storage setting the broker refuses is reported there; null when nobody declared it.
+    /// </summary>
+    public string? StorageSource { get; set; }
+
     /// <summary>Problems found while reading configuration, reported with the others at start-up.</summary>
     public List<string> Problems { get; } = [];
 

@@ -37,9 +37,20 @@ internal static class BrokerRuntimeFactory
     /// </summary>
     public static BrokerRuntime CreateRuntime(IServiceProvider services, BrokerDeclarations declarations)
     {
-        var broker = services.GetRequiredService<MessageBroker>();
         var logger = services.GetService<ILoggerFactory>()?.CreateLogger("Broker.Hosting") ?? NullLogger.Instance;
         var problems = new List<string>(declarations.Problems);
+        MessageBroker broker;
+        try
+        {
+            broker = services.GetRequiredService<MessageBroker>();
+        }
+        catch (BrokerException exception) when (exception.ErrorCode == BrokerErrorCodes.InvalidParameterValue && declarations.Options.Storage is not null)
+        {
+            // The broker refused its storage settings (the only options it validates): a declaration problem like the others.
+            problems.Add($"{declarations.StorageSource ?? "WithOptions"}: {exception.ErrorCode}: {exception.Message}");
+            throw Invalid(logger, problems);
+        }
+
         // The meter factory is wiring, not a setting: DI's may have been added to a broker the container made.
         if (declarations.OptionsDeclared
             && broker.Options with { MeterFactory = null } != declarations.Options with { MeterFactory = null })
@@ -50,12 +61,17 @@ internal static class BrokerRuntimeFactory
         var applier = DeclarationApplier.Apply(declarations, broker, problems);
         if (problems.Count > 0)
         {
-            Log.DeclarationsInvalid(logger, problems.Count, string.Join(Environment.NewLine, problems));
-            throw new OptionsValidationException(OptionsName, typeof(BrokerOptions), problems);
+            throw Invalid(logger, problems);
         }
 
         Log.DeclarationsApplied(
             logger, declarations.Queues.Count, declarations.Topics.Count, applier.Subscriptions, declarations.Streams.Count);
         return new BrokerRuntime(broker, services.GetRequiredService<IMessageSerializer>());
+    }
+
+    private static OptionsValidationException Invalid(ILogger logger, List<string> problems)
+    {
+        Log.DeclarationsInvalid(logger, problems.Count, string.Join(Environment.NewLine, problems));
+        return new OptionsValidationException(OptionsName, typeof(BrokerOptions), problems);
     }
 }

@@ -43,15 +43,22 @@ public sealed class BrokerBuilder
     public IServiceCollection Services { get; }
 
     /// <summary>
-    /// Sets the options the broker is created with (Region, account id, cool-downs), replacing the ones declared so
-    /// far. Default: <see cref="BrokerOptions"/>'s defaults, with configuration's <c>Region</c>, <c>AccountId</c>,
-    /// <c>QueueDeletionCooldown</c> and <c>PurgeCooldown</c> when given.
+    /// Sets the options the broker is created with (Region, account id, cool-downs, durable
+    /// <see cref="BrokerOptions.Storage"/>), replacing the ones declared so far. Default: <see cref="BrokerOptions"/>'s
+    /// defaults, with configuration's <c>Region</c>, <c>AccountId</c>, <c>QueueDeletionCooldown</c>,
+    /// <c>PurgeCooldown</c> and <c>Storage</c> when given. A storage setting the broker refuses is reported at start-up
+    /// with the other problems.
     /// </summary>
     /// <param name="options">The options.</param>
     /// <returns>This builder.</returns>
     public BrokerBuilder WithOptions(BrokerOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
+        if (options.Storage != declarations.Options.Storage)
+        {
+            declarations.StorageSource = "WithOptions";
+        }
+
         declarations.Options = options;
         declarations.OptionsDeclared = true;
         return this;

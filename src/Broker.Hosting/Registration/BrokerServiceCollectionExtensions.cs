@@ -78,6 +78,10 @@ public static class BrokerServiceCollectionExtensions
     /// <c>RedrivePolicy</c> (<c>DeadLetterTarget</c>) and <c>DeliveryPolicy</c> (the <see cref="DeliveryPolicy"/> property names).</item>
     /// <item>A stream takes the <see cref="StreamOptions"/> property names; <c>RetentionPeriod</c> is a TimeSpan, or give
     /// Kinesis's <c>RetentionPeriodHours</c>.</item>
+    /// <item><c>Storage</c> makes the broker durable (<see cref="BrokerOptions.Storage"/>): a section with <c>Directory</c>
+    /// (required), <c>Policy</c> (<c>Always</c>, <c>Batched</c> or <c>None</c>), <c>FlushInterval</c> (a TimeSpan),
+    /// <c>SegmentSize</c> and <c>CompactAfterBytes</c> (bytes). A queue's or stream's <c>Durable</c>: <c>false</c> keeps it
+    /// out of the journal.</item>
     /// <item>Enumerations are written by name. An unknown key, a value of the wrong kind, or two keys that set the same
     /// thing are problems reported at start-up with the others, each naming its path and the valid keys or format.</item>
     /// </list>

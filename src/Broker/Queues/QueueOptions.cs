@@ -75,4 +75,15 @@ public sealed record QueueOptions
 
     /// <summary>In-process only: what a send does when <see cref="MaximumDepth"/> or <see cref="MaximumBytes"/> is reached. Default <see cref="QueueFullMode.Wait"/>.</summary>
     public QueueFullMode FullMode { get; init; } = QueueFullMode.Wait;
+
+    /// <summary>
+    /// In-process only: whether a broker with <see cref="BrokerOptions.Storage"/> journals this queue. Default
+    /// <see langword="true"/>. <see langword="false"/>: a scratch queue, whose creation, settings and messages are never
+    /// written to disk; it starts empty after every restart, and is not recreated (create it again at start-up), nor are
+    /// topic subscriptions to it. Ignored by an in-memory broker. Fixed at creation (<c>InvalidAttributeValue</c> on a
+    /// change); not an SQS attribute, so <see cref="IMessageQueue.GetAttributes(IEnumerable{string})"/> does not list it.
+    /// A message moved from a durable queue into a scratch one (a dead-letter move, a redrive) loses its durability: the
+    /// move is recorded as the message leaving the durable queue, and a restart does not bring it back anywhere.
+    /// </summary>
+    public bool Durable { get; init; } = true;
 }

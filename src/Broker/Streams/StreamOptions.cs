@@ -34,4 +34,12 @@ public sealed record StreamOptions
     /// in-process stream is limited only by the machine, which is what most applications and tests want.
     /// </summary>
     public bool EnforceThroughputLimits { get; init; }
+
+    /// <summary>
+    /// In-process only: whether a broker with <see cref="BrokerOptions.Storage"/> journals this stream. Default
+    /// <see langword="true"/>. <see langword="false"/>: a scratch stream, whose creation, shards and records are never
+    /// written to disk; it starts empty after every restart, and is not recreated (create it again at start-up).
+    /// Ignored by an in-memory broker.
+    /// </summary>
+    public bool Durable { get; init; } = true;
 }

@@ -43,7 +43,7 @@ public sealed class ValidationTests
         var failure = Assert.Single(Failures("""{ "Broker": { "Queue": { "orders": {} } } }"""));
 
         Assert.Equal(
-            "Broker:Queue: unknown setting 'Queue' (did you mean 'Queues'?); the settings here are Region, AccountId, QueueDeletionCooldown, PurgeCooldown, Queues, Topics, Streams.",
+            "Broker:Queue: unknown setting 'Queue' (did you mean 'Queues'?); the settings here are Region, AccountId, QueueDeletionCooldown, PurgeCooldown, Storage, Queues, Topics, Streams.",
             failure);
     }
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using Broker.Durability;
 using Broker.Durability.Internal;
 using Broker.Queues;
 using Microsoft.Extensions.Time.Testing;
@@ -125,7 +126,7 @@ public sealed class CrashTests(ITestOutputHelper output) : IDisposable
 
         // An hour after now: every message that was in flight at the kill is visible again.
         var time = new FakeTimeProvider(TimeProvider.System.GetUtcNow() + TimeSpan.FromHours(1));
-        using var broker = new MessageBroker(new BrokerOptions { Storage = new DurableStorageOptions { Directory = copy } }, time);
+        using var broker = new MessageBroker(new BrokerOptions { Storage = new DurableStorage { Directory = copy } }, time);
         var present = new HashSet<string>(StringComparer.Ordinal);
         var lastInGroup = new Dictionary<string, (int Run, int N)>(StringComparer.Ordinal);
         foreach (var name in new[] { "work", "work.fifo" })

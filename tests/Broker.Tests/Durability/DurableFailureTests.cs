@@ -1,3 +1,4 @@
+using Broker.Durability;
 using Broker.Durability.Internal;
 using Broker.Queues;
 using Microsoft.Extensions.Time.Testing;
@@ -54,7 +55,7 @@ public sealed class DurableFailureTests : IDisposable
     private MessageBroker Open(SegmentDisk segments) => new(
         new BrokerOptions
         {
-            Storage = new DurableStorageOptions { Directory = directory, CreateSegment = path => new SegmentStream(path, segments) },
+            Storage = new DurableStorage { Directory = directory, CreateSegment = path => new SegmentStream(path, segments) },
         },
         time);
 }

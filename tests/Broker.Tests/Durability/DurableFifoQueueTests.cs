@@ -1,3 +1,4 @@
+using Broker.Durability;
 using Broker.Durability.Internal;
 using Broker.Queues;
 using Microsoft.Extensions.Time.Testing;
@@ -156,7 +157,7 @@ public sealed class DurableFifoQueueTests : IDisposable
         => new(body) { MessageGroupId = group, MessageDeduplicationId = deduplicationId };
 
     private MessageBroker Open(string directory) => new(
-        new BrokerOptions { PurgeCooldown = TimeSpan.Zero, Storage = new DurableStorageOptions { Directory = directory } },
+        new BrokerOptions { PurgeCooldown = TimeSpan.Zero, Storage = new DurableStorage { Directory = directory } },
         time);
 
     private string NewDirectory() => Path.Combine(root, $"journal-{directories++}");

@@ -1,3 +1,4 @@
+using Broker.Durability;
 using Broker.Durability.Internal;
 using Broker.Queues;
 using Microsoft.Extensions.Time.Testing;
@@ -294,7 +295,7 @@ public sealed class DurableQueueTests : IDisposable
         {
             PurgeCooldown = TimeSpan.Zero,
             QueueDeletionCooldown = TimeSpan.Zero,
-            Storage = new DurableStorageOptions { Directory = directory },
+            Storage = new DurableStorage { Directory = directory },
         },
         time);
 

@@ -1,4 +1,5 @@
 using System.Text;
+using Broker.Durability;
 using Broker.Durability.Internal;
 using Broker.Streams;
 using Broker.Streams.Internal;
@@ -431,8 +432,8 @@ public sealed class DurableStreamTests : IDisposable
     private static BrokerOptions Options(string path, long segmentSize = 64L * 1024 * 1024, SegmentDisk? disk = null) => new()
     {
         Storage = disk is null
-            ? new DurableStorageOptions { Directory = path, SegmentSize = segmentSize }
-            : new DurableStorageOptions { Directory = path, SegmentSize = segmentSize, CreateSegment = p => new SegmentStream(p, disk) },
+            ? new DurableStorage { Directory = path, SegmentSize = segmentSize, MinimumSegmentSize = segmentSize }
+            : new DurableStorage { Directory = path, SegmentSize = segmentSize, MinimumSegmentSize = segmentSize, CreateSegment = p => new SegmentStream(p, disk) },
     };
 
     private MessageBroker Open(long segmentSize = 64L * 1024 * 1024, SegmentDisk? disk = null) => new(Options(directory, segmentSize, disk), time);

@@ -1,3 +1,4 @@
+using Broker.Durability;
 using Broker.Durability.Internal;
 using Broker.Queues;
 using Broker.Topics;
@@ -88,6 +89,6 @@ public sealed class DurableTopicTests : IDisposable
     }
 
     private MessageBroker Open() => new(
-        new BrokerOptions { QueueDeletionCooldown = TimeSpan.Zero, Storage = new DurableStorageOptions { Directory = directory } },
+        new BrokerOptions { QueueDeletionCooldown = TimeSpan.Zero, Storage = new DurableStorage { Directory = directory } },
         time);
 }

@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using Broker.Durability;
 using Broker.Durability.Internal;
 using Microsoft.Extensions.Time.Testing;
 
@@ -22,7 +23,7 @@ public sealed class JournalWriterTests : IDisposable
     [Fact]
     public async Task Records_appended_by_many_callers_at_once_are_all_read_back_each_callers_in_order()
     {
-        await using (var writer = Start(JournalFlushPolicy.Always))
+        await using (var writer = Start(DurabilityPolicy.Always))
         {
             await Task.WhenAll(Enumerable.Range(0, 8).Select(caller => Task.Run(async () =>
             {
@@ -46,7 +47,7 @@ public sealed class JournalWriterTests : IDisposable
     {
         // The writer parks whenever the queue runs dry; callers that enqueue as it parks must wake it. Many short
         // bursts from several callers, each waiting for its own append, make that race happen again and again.
-        await using var writer = Start(JournalFlushPolicy.None);
+        await using var writer = Start(DurabilityPolicy.None);
         var callers = Enumerable.Range(0, 4).Select(caller => Task.Run(async () =>
         {
             for (var i = 0; i < 5_000; i++)
@@ -61,7 +62,7 @@ public sealed class JournalWriterTests : IDisposable
     [Fact]
     public async Task Appends_that_queue_up_behind_a_flush_share_the_next_one()
     {
-        var writer = Start(JournalFlushPolicy.Always);
+        var writer = Start(DurabilityPolicy.Always);
         using var gate = new ManualResetEventSlim(false);
         disk.FlushGate = gate;
         var first = writer.AppendAsync(1, Payload(0, 0));
@@ -80,7 +81,7 @@ public sealed class JournalWriterTests : IDisposable
     [Fact]
     public async Task Under_Always_an_append_completes_only_once_its_record_is_flushed_to_disk()
     {
-        await using var writer = Start(JournalFlushPolicy.Always);
+        await using var writer = Start(DurabilityPolicy.Always);
         var end = (long)SegmentHeader.Size;
         for (var i = 0; i < 20; i++)
         {
@@ -94,7 +95,7 @@ public sealed class JournalWriterTests : IDisposable
     [Fact]
     public async Task Under_None_an_append_completes_written_to_the_operating_system_and_is_flushed_only_on_close()
     {
-        var writer = Start(JournalFlushPolicy.None);
+        var writer = Start(DurabilityPolicy.None);
         for (var i = 0; i < 10; i++)
         {
             await writer.AppendAsync(1, Payload(0, i));
@@ -111,7 +112,7 @@ public sealed class JournalWriterTests : IDisposable
     public async Task Under_Batched_written_records_are_flushed_when_the_interval_passes()
     {
         var time = new FakeTimeProvider();
-        await using var writer = Start(JournalFlushPolicy.Batched, time: time);
+        await using var writer = Start(DurabilityPolicy.Batched, time: time);
         for (var i = 0; i < 5; i++)
         {
             await writer.AppendAsync(1, Payload(0, i));
@@ -128,7 +129,7 @@ public sealed class JournalWriterTests : IDisposable
     [Fact]
     public async Task A_full_segment_rolls_to_the_next_after_a_flush_and_every_segment_reads_back_clean()
     {
-        await using (var writer = Start(JournalFlushPolicy.None, segmentSize: 256))
+        await using (var writer = Start(DurabilityPolicy.None, segmentSize: 256))
         {
             for (var i = 0; i < 40; i++)
             {
@@ -148,7 +149,7 @@ public sealed class JournalWriterTests : IDisposable
     public async Task A_record_larger_than_a_segment_gets_a_segment_of_its_own()
     {
         var big = Enumerable.Range(0, 1000).Select(i => (byte)i).ToArray();
-        await using (var writer = Start(JournalFlushPolicy.Always, segmentSize: 256))
+        await using (var writer = Start(DurabilityPolicy.Always, segmentSize: 256))
         {
             await writer.AppendAsync(1, Payload(0, 0));
             await writer.AppendAsync(2, big);
@@ -165,7 +166,7 @@ public sealed class JournalWriterTests : IDisposable
     public async Task A_full_disk_fails_the_append_and_every_later_one_and_keeps_every_acknowledged_record()
     {
         disk.DiskSpace = SegmentHeader.Size + (3 * JournalFrame.FrameLength(8)) + 5;
-        var writer = Start(JournalFlushPolicy.Always);
+        var writer = Start(DurabilityPolicy.Always);
         for (var i = 0; i < 3; i++)
         {
             await writer.AppendAsync(1, Payload(0, i));
@@ -186,7 +187,7 @@ public sealed class JournalWriterTests : IDisposable
     [Fact]
     public async Task Disposing_writes_and_flushes_what_callers_queued_before_it()
     {
-        var writer = Start(JournalFlushPolicy.None);
+        var writer = Start(DurabilityPolicy.None);
         var appends = Enumerable.Range(0, 100).Select(i => writer.AppendAsync(1, Payload(0, i)).AsTask()).ToList();
 
         await writer.DisposeAsync();
@@ -199,7 +200,7 @@ public sealed class JournalWriterTests : IDisposable
     [Fact]
     public async Task An_append_after_dispose_fails()
     {
-        var writer = Start(JournalFlushPolicy.Always);
+        var writer = Start(DurabilityPolicy.Always);
         await writer.DisposeAsync();
 
         await Assert.ThrowsAsync<ObjectDisposedException>(async () => await writer.AppendAsync(1, Payload(0, 0)));
@@ -213,7 +214,7 @@ public sealed class JournalWriterTests : IDisposable
         return payload;
     }
 
-    private JournalWriter Start(JournalFlushPolicy policy, long segmentSize = 64L * 1024 * 1024, TimeProvider? time = null)
+    private JournalWriter Start(DurabilityPolicy policy, long segmentSize = 64L * 1024 * 1024, TimeProvider? time = null)
         => JournalWriter.Start(new JournalWriterOptions
         {
             Directory = directory,

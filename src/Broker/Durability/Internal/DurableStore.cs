@@ -4,28 +4,6 @@ using Broker.Queues.Internal;
 
 namespace Broker.Durability.Internal;
 
-/// <summary>Where and how a durable broker keeps its journal.</summary>
-internal sealed record DurableStorageOptions
-{
-    /// <summary>The journal's directory; created if missing.</summary>
-    public required string Directory { get; init; }
-
-    /// <summary>What an acknowledged send, delete or visibility change means.</summary>
-    public JournalFlushPolicy FlushPolicy { get; init; } = JournalFlushPolicy.Always;
-
-    /// <summary>Under <see cref="JournalFlushPolicy.Batched"/>: the longest written records wait for a flush to disk.</summary>
-    public TimeSpan FlushInterval { get; init; } = TimeSpan.FromMilliseconds(100);
-
-    /// <summary>The size at which a segment is closed and the next one started.</summary>
-    public long SegmentSize { get; init; } = 64L * 1024 * 1024;
-
-    /// <summary>Compaction runs once this many bytes were written since the last one (or as many as the live state took).</summary>
-    public long CompactAfterBytes { get; init; } = 64L * 1024 * 1024;
-
-    /// <summary>Opens a new segment file (tests substitute a failing disk); null for a plain file.</summary>
-    public Func<string, Stream>? CreateSegment { get; init; }
-}
-
 /// <summary>
 /// A durable broker's journal: recovers the directory when the broker starts, then records every change the broker
 /// must not lose. Calls are made at the point of the change, in the order the changes happen, on the caller's thread;
@@ -42,7 +20,7 @@ internal sealed class DurableStore : IDisposable
     /// <summary>The compaction under way, or the last one; replaced only by compare-and-swap (the writer loop starts them).</summary>
     private Task compaction = Task.CompletedTask;
 
-    private DurableStore(DurableStorageOptions options, TimeProvider time, IReadOnlyList<RecoveredQueue> queues, JournalRecovery recovery, TimeSpan recoveryTime)
+    private DurableStore(DurableStorage options, TimeProvider time, IReadOnlyList<RecoveredQueue> queues, JournalRecovery recovery, TimeSpan recoveryTime)
     {
         directory = options.Directory;
         this.time = time;
@@ -52,7 +30,7 @@ internal sealed class DurableStore : IDisposable
         var writerOptions = new JournalWriterOptions
         {
             Directory = options.Directory,
-            FlushPolicy = options.FlushPolicy,
+            FlushPolicy = options.Policy,
             FlushInterval = options.FlushInterval,
             SegmentSize = options.SegmentSize,
             CompactAfterBytes = options.CompactAfterBytes,
@@ -97,7 +75,7 @@ internal sealed class DurableStore : IDisposable
     public TimeSpan RecoveryTime { get; }
 
     /// <summary>Reads the journal in <paramref name="options"/>'s directory back and opens it for writing after what it holds.</summary>
-    public static DurableStore Open(DurableStorageOptions options, TimeProvider time)
+    public static DurableStore Open(DurableStorage options, TimeProvider time)
     {
         System.IO.Directory.CreateDirectory(options.Directory);
         JournalCompactor.DeleteLeftovers(options.Directory);

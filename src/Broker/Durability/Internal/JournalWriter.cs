@@ -12,9 +12,9 @@ internal sealed record JournalWriterOptions
     public required string Directory { get; init; }
 
     /// <summary>What a completed append means.</summary>
-    public JournalFlushPolicy FlushPolicy { get; init; } = JournalFlushPolicy.Always;
+    public DurabilityPolicy FlushPolicy { get; init; } = DurabilityPolicy.Always;
 
-    /// <summary>Under <see cref="JournalFlushPolicy.Batched"/>: the longest time written records wait for a flush to disk.</summary>
+    /// <summary>Under <see cref="DurabilityPolicy.Batched"/>: the longest time written records wait for a flush to disk.</summary>
     public TimeSpan FlushInterval { get; init; } = TimeSpan.FromMilliseconds(100);
 
     /// <summary>A segment is closed and the next one started once it holds this many bytes (a larger record gets a segment of its own).</summary>
@@ -36,7 +36,7 @@ internal sealed record JournalWriterOptions
     /// </summary>
     public Action<long>? SegmentRolled { get; init; }
 
-    /// <summary>The clock of the <see cref="JournalFlushPolicy.Batched"/> flush interval.</summary>
+    /// <summary>The clock of the <see cref="DurabilityPolicy.Batched"/> flush interval.</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 
     /// <summary>
@@ -98,7 +98,7 @@ internal sealed class JournalWriter : IAsyncDisposable
         SegmentId = firstSegmentId - 1;
         OpenNextSegment();
         lastFlushToDisk = options.TimeProvider.GetTimestamp();
-        if (options.FlushPolicy == JournalFlushPolicy.Batched)
+        if (options.FlushPolicy == DurabilityPolicy.Batched)
         {
             flushTimer = options.TimeProvider.CreateTimer(static state => ((JournalWriter)state!).TryEnqueue(FlushMarker),
                 this, options.FlushInterval, options.FlushInterval);
@@ -433,8 +433,8 @@ internal sealed class JournalWriter : IAsyncDisposable
 
     private bool FlushDue(bool flushRequested) => options.FlushPolicy switch
     {
-        JournalFlushPolicy.Always => true,
-        JournalFlushPolicy.Batched => flushRequested || options.TimeProvider.GetElapsedTime(lastFlushToDisk) >= options.FlushInterval,
+        DurabilityPolicy.Always => true,
+        DurabilityPolicy.Batched => flushRequested || options.TimeProvider.GetElapsedTime(lastFlushToDisk) >= options.FlushInterval,
         _ => false,
     };
 

@@ -88,6 +88,13 @@ internal sealed partial class MessageQueue
                 : new BrokerException(BrokerErrorCodes.InvalidAttributeName, "Unknown Attribute FifoQueue. A queue's type is fixed when it is created.");
         }
 
+        if (options.Durable != Settings.Options.Durable)
+        {
+            throw new BrokerException(
+                BrokerErrorCodes.InvalidAttributeValue,
+                "Invalid value for the parameter Durable. Reason: whether a queue is journaled is fixed when it is created; delete the queue and create it again to change it.");
+        }
+
         broker.ReplaceSettings(this, QueueSettings.Create(options, broker.Options));
     }
 

@@ -37,7 +37,7 @@ internal sealed partial class MessageQueue : IMessageQueue, ITicketHandler, IDis
     private readonly ulong handleKey;
     private readonly ulong idPrefix;
 
-    /// <summary>The durable broker's journal, or null (in memory, the default).</summary>
+    /// <summary>The durable broker's journal, or null (in memory, the default, or a queue created with <see cref="QueueOptions.Durable"/> false).</summary>
     private readonly DurableStore? store;
 
     private QueueSettings settings;
@@ -68,7 +68,7 @@ internal sealed partial class MessageQueue : IMessageQueue, ITicketHandler, IDis
         observer = broker.Observer;
         Name = name;
         Arn = $"arn:aws:sqs:{broker.Options.Region}:{broker.Options.AccountId}:{name}";
-        store = broker.Store;
+        store = settings.Options.Durable ? broker.Store : null;
         handleKey = restored?.HandleKey ?? RandomUInt64();
         idPrefix = restored?.IdPrefix ?? ((RandomUInt64() & 0xFFFF_FFFF_FFFF_0FFFUL) | 0x4000UL); // UUID version nibble 4
         CreatedAt = restored?.CreatedAt ?? Now();
@@ -91,6 +91,9 @@ internal sealed partial class MessageQueue : IMessageQueue, ITicketHandler, IDis
 
     /// <summary>The key message ids and receipt handles are mixed with; a durable broker keeps it.</summary>
     internal ulong HandleKey => handleKey;
+
+    /// <summary>The journal this queue's changes are recorded in; null unless the broker is durable and so is the queue.</summary>
+    internal DurableStore? Store => store;
 
     /// <summary>The broker that owns the queue.</summary>
     internal MessageBroker Broker => broker;

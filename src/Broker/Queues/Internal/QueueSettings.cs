@@ -200,6 +200,7 @@ internal sealed class QueueSettings
         : a.MaximumDepth != b.MaximumDepth ? nameof(QueueOptions.MaximumDepth)
         : a.MaximumBytes != b.MaximumBytes ? nameof(QueueOptions.MaximumBytes)
         : a.FullMode != b.FullMode ? nameof(QueueOptions.FullMode)
+        : a.Durable != b.Durable ? nameof(QueueOptions.Durable)
         : null;
 
     public static string Seconds(TimeSpan value) => ((long)value.TotalSeconds).ToString(CultureInfo.InvariantCulture);

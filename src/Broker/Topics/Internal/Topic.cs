@@ -139,8 +139,8 @@ internal sealed partial class Topic : ITopic
             var added = Add(new QueueSubscription(this, messageQueue, settings));
 
             // Durable: waits for the record under the subscriptions lock, which subscribing and unsubscribing take (a cold
-            // path); publishing reads the subscription array without it.
-            Broker.Store?.SubscriptionSaved(Name, added.Arn, messageQueue.Name, added.SettableAttributes());
+            // path); publishing reads the subscription array without it. A subscription to a scratch queue is not kept.
+            messageQueue.Store?.SubscriptionSaved(Name, added.Arn, messageQueue.Name, added.SettableAttributes());
             return added;
         }
     }
@@ -227,7 +227,7 @@ internal sealed partial class Topic : ITopic
             index.Add(subscription, settings.Filter);
             if (subscription is QueueSubscription queueSubscription)
             {
-                Broker.Store?.SubscriptionSaved(Name, subscription.Arn, queueSubscription.Queue.Name, subscription.SettableAttributes());
+                queueSubscription.Queue.Store?.SubscriptionSaved(Name, subscription.Arn, queueSubscription.Queue.Name, subscription.SettableAttributes());
             }
         }
 
@@ -248,6 +248,8 @@ internal sealed partial class Topic : ITopic
             subscriptionsDeleted++;
             if (subscription is QueueSubscription)
             {
+                // Whatever the queue's durability now (a queue deleted and created again as a scratch queue is the
+                // subscription's new target): the journal must not keep a subscription that was removed.
                 Broker.Store?.SubscriptionDeleted(Name, subscription.Arn);
             }
         }
