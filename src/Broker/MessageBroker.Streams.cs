@@ -50,7 +50,7 @@ public sealed partial class MessageBroker
             }
 
             var stream = new DataStream(name, options, ++streamIds, tokenKey, Options, TimeProvider, Metrics, Observer);
-            if (Store is { } store)
+            if (Store is { } store && options.Durable)
             {
                 // Durable: the stream's record, then its own journal (a crash between leaves an empty stream).
                 store.StreamCreated(stream, options);

@@ -91,28 +91,35 @@ public sealed partial class MessageBroker : IDisposable
                 }
             }
 
+            var read = Store.Recovery;
+            var (records, segments, cutTail, streamRecords) = (read.Records, read.Segments, read.CutTail, 0L);
             foreach (var recovered in Store.RecoveredStreams)
             {
                 var journal = Store.OpenStreamJournal(recovered.StreamId, out var log);
                 var stream = new DataStream(recovered, log, Options, TimeProvider, Metrics, Observer);
                 stream.AttachJournal(Store, journal);
                 streams[recovered.Name] = stream;
+                streamRecords += stream.RestoredRecords;
+                records += log.Journal.Records;
+                segments += log.Journal.Segments;
+                cutTail = cutTail is null ? log.Journal.CutTail : log.Journal.CutTail is null ? cutTail : cutTail + "; " + log.Journal.CutTail;
             }
 
             streamIds = Store.HighestStreamId;
             LeaseStore = new Streams.Processing.InMemoryLeaseStore(Store, Store.RecoveredLeases);
 
-            var read = Store.Recovery;
             Recovery = new Durability.RecoveryReport
             {
                 Duration = Stopwatch.GetElapsedTime(started),
-                Segments = read.Segments,
-                Records = read.Records,
-                CutTail = read.CutTail,
+                Segments = segments,
+                Records = records,
+                CutTail = cutTail,
                 Queues = Store.RecoveredQueues.Count,
                 Messages = messages,
                 Topics = Store.RecoveredTopics.Count,
                 Subscriptions = subscriptions,
+                Streams = Store.RecoveredStreams.Count,
+                StreamRecords = streamRecords,
             };
             Store.ForgetRecoveredState();
         }

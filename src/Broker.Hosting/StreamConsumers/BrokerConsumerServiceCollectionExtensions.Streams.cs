@@ -41,8 +41,8 @@ public static partial class BrokerConsumerServiceCollectionExtensions
     /// </para>
     /// <para>
     /// Leases live in the <see cref="ILeaseStore"/> registered in DI; unless one is registered, the broker's own
-    /// <see cref="MessageBroker.LeaseStore"/> is, which lets a group resume where it checkpointed after a host restart
-    /// within the process, and, with a durable broker (<see cref="BrokerOptions.Storage"/>), after the process restarts. Registers <typeparamref name="THandler"/> as transient (resolved once from each new scope) unless it is registered already. The broker (with the
+    /// <see cref="Broker.MessageBroker.LeaseStore"/> is, which lets a group resume where it checkpointed after a host restart
+    /// within the process, and, with a durable broker (<see cref="Broker.BrokerOptions.Storage"/>), after the process restarts. Registers <typeparamref name="THandler"/> as transient (resolved once from each new scope) unless it is registered already. The broker (with the
     /// stream and any on-failure queue) must be registered with <c>AddBroker</c>; a missing stream or queue fails the host's
     /// start with the broker's <see cref="Broker.BrokerException"/>.
     /// </para>
@@ -76,7 +76,7 @@ public static partial class BrokerConsumerServiceCollectionExtensions
 
         options = options.Snapshot();
         services.TryAddSingleton(sp => new HostingMetrics(sp.GetService<System.Diagnostics.Metrics.IMeterFactory>()));
-        services.TryAddSingleton(static sp => sp.GetRequiredService<MessageBroker>().LeaseStore);
+        services.TryAddSingleton(static sp => sp.GetRequiredService<BrokerRuntime>().Broker.LeaseStore);
         services.TryAddTransient<THandler>();
         services.AddSingleton<IHostedService>(sp => new StreamConsumer<TRecord, THandler>(
             sp, streamName, consumerGroup, options, HostedLogger(sp, "Broker.Hosting.StreamConsumer")));

@@ -16,10 +16,10 @@ public sealed class RecoveryReport
     /// <summary>How long recovery took, reading the journal and rebuilding the broker's state (real time, whatever the broker's clock).</summary>
     public TimeSpan Duration { get; internal init; }
 
-    /// <summary>How many segment files were read (0 for a new, empty directory).</summary>
+    /// <summary>How many segment files were read, the streams' own journals included (0 for a new, empty directory).</summary>
     public int Segments { get; internal init; }
 
-    /// <summary>How many journal records were read.</summary>
+    /// <summary>How many journal records were read, the streams' own journals included.</summary>
     public long Records { get; internal init; }
 
     /// <summary>
@@ -44,7 +44,7 @@ public sealed class RecoveryReport
     /// <summary>How many data streams were restored.</summary>
     public int Streams { get; internal init; }
 
-    /// <summary>How many records the restored streams hold.</summary>
+    /// <summary>How many records the restored streams hold, after dropping those whose retention ended while the broker was down.</summary>
     public long StreamRecords { get; internal init; }
 
     /// <summary>One line for a log: what was restored, from how much journal, in how long, and any cut tail.</summary>

@@ -129,6 +129,30 @@ public sealed class DurableStreamTests : IDisposable
     }
 
     [Fact]
+    public async Task A_scratch_stream_is_never_journaled_and_is_gone_after_a_restart_while_a_durable_one_beside_it_comes_back()
+    {
+        using (var broker = Open())
+        {
+            var scratch = broker.CreateStream("scratch", new StreamOptions { ShardCount = 1, Durable = false });
+            await scratch.PutRecordAsync(new PutRecordRequest("k", "scratch-record"u8.ToArray()));
+            scratch.SplitShard("shardId-000000000000", "1000");
+            scratch.RegisterConsumer("reader");
+            Assert.Null(((DataStream)scratch).Journal);
+            await broker.CreateStream("kept", new StreamOptions { ShardCount = 1 }).PutRecordAsync(new PutRecordRequest("k", "kept-record"u8.ToArray()));
+        }
+
+        var journaled = Directory.EnumerateFiles(directory, "*", SearchOption.AllDirectories).Select(File.ReadAllBytes).ToList();
+        Assert.DoesNotContain(journaled, bytes => bytes.AsSpan().IndexOf("scratch"u8) >= 0);
+        Assert.Contains(journaled, bytes => bytes.AsSpan().IndexOf("kept-record"u8) >= 0);
+
+        using var recovered = Open();
+        Assert.Equal(["kept"], recovered.ListStreams().Select(s => s.Name));
+        Assert.Equal(1, recovered.Recovery!.Streams);
+        Assert.Equal(1, recovered.Recovery.StreamRecords);
+        Assert.Equal(2, recovered.Recovery.Segments); // the broker's journal and the stream's own
+    }
+
+    [Fact]
     public async Task A_stream_created_again_after_its_deletion_starts_empty_after_a_restart()
     {
         using (var broker = Open())
