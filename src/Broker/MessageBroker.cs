@@ -62,71 +62,93 @@ public sealed partial class MessageBroker : IDisposable
         Observer = observer is null ? null : new BrokerObserverGuard(observer);
         if (options.Storage is { } storage)
         {
-            var started = Stopwatch.GetTimestamp();
-            Store = Durability.Internal.DurableStore.Open(storage, TimeProvider);
-            var messages = 0L;
-            foreach (var recovered in Store.RecoveredQueues)
+            try
             {
-                // In creation order, without the checks of CreateQueue: the journal holds what those checks accepted.
-                var queue = new MessageQueue(this, recovered.Name, QueueSettings.Create(recovered.Options, Options), recovered);
-                queue.Restore(recovered);
-                queues[recovered.Name] = queue;
-                messages += queue.VisibleCount + queue.InFlightCount + queue.DelayedCount;
+                var started = Stopwatch.GetTimestamp();
+                Store = Durability.Internal.DurableStore.Open(storage, TimeProvider);
+                Recovery = Restore(Store, started);
+                LeaseStore = new Streams.Processing.InMemoryLeaseStore(Store, Store.RecoveredLeases);
+                Store.ForgetRecoveredState();
             }
-
-            var subscriptions = 0;
-            foreach (var recovered in Store.RecoveredTopics)
+            catch
             {
-                var topic = new Topics.Internal.Topic(this, recovered.Name, recovered.Options);
-                topics[recovered.Name] = topic;
-                foreach (var (arn, (queueName, attributes)) in recovered.Subscriptions)
+                // A journal recovery refuses (or a directory another broker holds): release what was opened, so a
+                // caller that fixes the directory can try again in the same process.
+                DeleteAllStreams();
+                foreach (var queue in queues.Values)
                 {
-                    // A subscription whose queue is gone is not restored: it could deliver nothing (handler subscriptions
-                    // are code, not configuration, and are subscribed again by the application).
-                    if (FindQueue(queueName) is { } queue)
-                    {
-                        topic.RestoreQueueSubscription(queue, arn, attributes);
-                        subscriptions++;
-                    }
+                    queue.Dispose();
                 }
+
+                Store?.Dispose();
+                Metrics.Dispose();
+                throw;
             }
-
-            var read = Store.Recovery;
-            var (records, segments, cutTail, streamRecords) = (read.Records, read.Segments, read.CutTail, 0L);
-            foreach (var recovered in Store.RecoveredStreams)
-            {
-                var journal = Store.OpenStreamJournal(recovered.StreamId, out var log);
-                var stream = new DataStream(recovered, log, Options, TimeProvider, Metrics, Observer);
-                stream.AttachJournal(Store, journal);
-                streams[recovered.Name] = stream;
-                streamRecords += stream.RestoredRecords;
-                records += log.Journal.Records;
-                segments += log.Journal.Segments;
-                cutTail = cutTail is null ? log.Journal.CutTail : log.Journal.CutTail is null ? cutTail : cutTail + "; " + log.Journal.CutTail;
-            }
-
-            streamIds = Store.HighestStreamId;
-            LeaseStore = new Streams.Processing.InMemoryLeaseStore(Store, Store.RecoveredLeases);
-
-            Recovery = new Durability.RecoveryReport
-            {
-                Duration = Stopwatch.GetElapsedTime(started),
-                Segments = segments,
-                Records = records,
-                CutTail = cutTail,
-                Queues = Store.RecoveredQueues.Count,
-                Messages = messages,
-                Topics = Store.RecoveredTopics.Count,
-                Subscriptions = subscriptions,
-                Streams = Store.RecoveredStreams.Count,
-                StreamRecords = streamRecords,
-            };
-            Store.ForgetRecoveredState();
         }
         else
         {
             LeaseStore = new Streams.Processing.InMemoryLeaseStore();
         }
+    }
+
+    /// <summary>Rebuilds the queues, topics and streams a durable broker's journal holds, in creation order; returns what it did.</summary>
+    private Durability.RecoveryReport Restore(Durability.Internal.DurableStore store, long started)
+    {
+        var messages = 0L;
+        foreach (var recovered in store.RecoveredQueues)
+        {
+            // In creation order, without the checks of CreateQueue: the journal holds what those checks accepted.
+            var queue = new MessageQueue(this, recovered.Name, QueueSettings.Create(recovered.Options, Options), recovered);
+            queue.Restore(recovered);
+            queues[recovered.Name] = queue;
+            messages += queue.VisibleCount + queue.InFlightCount + queue.DelayedCount;
+        }
+
+        var subscriptions = 0;
+        foreach (var recovered in store.RecoveredTopics)
+        {
+            var topic = new Topics.Internal.Topic(this, recovered.Name, recovered.Options);
+            topics[recovered.Name] = topic;
+            foreach (var (arn, (queueName, attributes)) in recovered.Subscriptions)
+            {
+                // A subscription whose queue is gone is not restored: it could deliver nothing (handler subscriptions
+                // are code, not configuration, and are subscribed again by the application).
+                if (FindQueue(queueName) is { } queue)
+                {
+                    topic.RestoreQueueSubscription(queue, arn, attributes);
+                    subscriptions++;
+                }
+            }
+        }
+
+        var read = store.Recovery;
+        var (records, segments, cutTail, streamRecords) = (read.Records, read.Segments, read.CutTail, 0L);
+        foreach (var recovered in store.RecoveredStreams)
+        {
+            var journal = store.OpenStreamJournal(recovered.StreamId, out var log);
+            var stream = new DataStream(recovered, log, Options, TimeProvider, Metrics, Observer);
+            stream.AttachJournal(store, journal);
+            streams[recovered.Name] = stream;
+            streamRecords += stream.RestoredRecords;
+            records += log.Journal.Records;
+            segments += log.Journal.Segments;
+            cutTail = cutTail is null ? log.Journal.CutTail : log.Journal.CutTail is null ? cutTail : cutTail + "; " + log.Journal.CutTail;
+        }
+
+        streamIds = store.HighestStreamId;
+        return new Durability.RecoveryReport
+        {
+            Duration = Stopwatch.GetElapsedTime(started),
+            Segments = segments,
+            Records = records,
+            CutTail = cutTail,
+            Queues = store.RecoveredQueues.Count,
+            Messages = messages,
+            Topics = store.RecoveredTopics.Count,
+            Subscriptions = subscriptions,
+            Streams = store.RecoveredStreams.Count,
+            StreamRecords = streamRecords,
+        };
     }
 
     /// <summary>The journal of a durable broker; null for the in-memory default.</summary>

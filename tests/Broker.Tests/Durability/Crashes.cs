@@ -1,3 +1,4 @@
+using Broker.Durability.Internal;
 using Broker.Queues;
 
 namespace Broker.Tests.Durability;
@@ -12,7 +13,7 @@ internal static class Crashes
     public static string CopyJournal(string directory, string copy)
     {
         Directory.CreateDirectory(copy);
-        foreach (var file in Directory.EnumerateFiles(directory))
+        foreach (var file in Directory.EnumerateFiles(directory).Where(f => Path.GetFileName(f) != DurableStore.LockFileName))
         {
             using var source = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
             using var target = File.Create(Path.Combine(copy, Path.GetFileName(file)));

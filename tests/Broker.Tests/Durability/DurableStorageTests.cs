@@ -47,6 +47,48 @@ public sealed class DurableStorageTests : IDisposable
     }
 
     [Fact]
+    public void A_directory_belongs_to_one_broker_at_a_time()
+    {
+        var options = new BrokerOptions { Storage = new DurableStorage { Directory = Path.Combine(root, "journal") } };
+        using (var first = new MessageBroker(options, time))
+        {
+            var second = Assert.Throws<BrokerException>(() => new MessageBroker(options, time));
+
+            Assert.Equal(BrokerErrorCodes.InvalidParameterValue, second.ErrorCode);
+            Assert.Contains("in use by another broker", second.Message, StringComparison.Ordinal);
+            first.CreateQueue("still-mine");
+        }
+
+        using var next = new MessageBroker(options, time);
+        Assert.True(next.TryGetQueue("still-mine", out _));
+    }
+
+    [Fact]
+    public void A_broker_whose_journal_recovery_refuses_releases_the_directory()
+    {
+        var directory = Path.Combine(root, "journal");
+        var options = new BrokerOptions { Storage = new DurableStorage { Directory = directory } };
+        using (var broker = new MessageBroker(options, time))
+        {
+            broker.CreateQueue("orders");
+        }
+
+        // A segment copied in under the next id: its header names another segment, which recovery must not skip.
+        var segment = Directory.GetFiles(directory, "*.journal").Single();
+        File.Copy(segment, Path.Combine(directory, "0000000000000002.journal"));
+        var refused = Assert.Throws<BrokerException>(() => new MessageBroker(options, time));
+        Assert.Equal(BrokerErrorCodes.InternalFailure, refused.ErrorCode);
+
+        foreach (var file in Directory.GetFiles(directory, "*.journal"))
+        {
+            File.Delete(file); // the operator moves the damaged journal away
+        }
+
+        using var fresh = new MessageBroker(options, time);
+        Assert.Empty(fresh.ListQueues().QueueNames);
+    }
+
+    [Fact]
     public void Without_storage_the_broker_is_in_memory_and_reports_no_recovery()
     {
         using var broker = new MessageBroker(new BrokerOptions(), time);

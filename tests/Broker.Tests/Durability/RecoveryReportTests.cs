@@ -84,7 +84,7 @@ public sealed class RecoveryReportTests : IDisposable
             await broker.CreateQueue("orders").SendAsync("acknowledged");
         }
 
-        var segment = Directory.EnumerateFiles(directory).Single();
+        var segment = Directory.EnumerateFiles(directory, "*.journal").Single();
         var goodLength = new FileInfo(segment).Length;
         using (var file = new FileStream(segment, FileMode.Append))
         {

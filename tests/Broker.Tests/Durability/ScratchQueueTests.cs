@@ -113,6 +113,6 @@ public sealed class ScratchQueueTests : IDisposable
     private MessageBroker Open() => new(new BrokerOptions { Storage = new DurableStorage { Directory = directory } }, time);
 
     /// <summary>Every segment's bytes as Latin-1 text, to look for a name or a body in it.</summary>
-    private string JournalText() => string.Concat(Directory.EnumerateFiles(directory).Order(StringComparer.Ordinal)
+    private string JournalText() => string.Concat(Directory.EnumerateFiles(directory, "*.journal").Order(StringComparer.Ordinal)
         .Select(path => Encoding.Latin1.GetString(File.ReadAllBytes(path))));
 }

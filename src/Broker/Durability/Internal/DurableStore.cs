@@ -14,6 +14,9 @@ internal sealed class DurableStore : IDisposable
     private readonly JournalWriter writer;
     private readonly string directory;
     private readonly TimeProvider time;
+    /// <summary>The directory's lock file, held open (unshared) while this store owns the directory.</summary>
+    private FileStream? directoryLock;
+
     /// <summary>The settings of the streams' own journals: the main journal's, without compaction.</summary>
     private readonly JournalWriterOptions streamWriterTemplate;
 
@@ -78,6 +81,43 @@ internal sealed class DurableStore : IDisposable
     public static DurableStore Open(DurableStorage options, TimeProvider time)
     {
         System.IO.Directory.CreateDirectory(options.Directory);
+        var directoryLock = Lock(options.Directory);
+        try
+        {
+            return Open(options, time, directoryLock);
+        }
+        catch
+        {
+            directoryLock.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Takes the directory's lock file for the broker's lifetime: a second broker on the same directory, in this process or
+    /// another, would cut the tail the first is writing. The operating system releases it when the process dies, even by
+    /// SIGKILL, so a crash never leaves the directory locked.
+    /// </summary>
+    private static FileStream Lock(string directory)
+    {
+        var path = Path.Combine(directory, LockFileName);
+        try
+        {
+            return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, bufferSize: 1);
+        }
+        catch (IOException error)
+        {
+            throw new BrokerException(BrokerErrorCodes.InvalidParameterValue,
+                $"The journal directory '{directory}' is in use by another broker (it holds {path}). A directory belongs to one broker at a time: dispose the other broker first, or give this one a directory of its own.",
+                error);
+        }
+    }
+
+    /// <summary>The file a broker holds locked while it owns its journal directory.</summary>
+    public const string LockFileName = "broker.lock";
+
+    private static DurableStore Open(DurableStorage options, TimeProvider time, FileStream directoryLock)
+    {
         JournalCompactor.DeleteLeftovers(options.Directory);
         var started = Stopwatch.GetTimestamp();
         var replay = new BrokerReplay();
@@ -85,6 +125,7 @@ internal sealed class DurableStore : IDisposable
         var elapsed = Stopwatch.GetElapsedTime(started);
         var store = new DurableStore(options, time, replay.Queues.Queues, recovery, elapsed)
         {
+            directoryLock = directoryLock,
             RecoveredTopics = replay.Topics.Topics,
             RecoveredStreams = replay.Streams.Streams,
             RecoveredLeases = replay.Streams.Leases,
@@ -396,8 +437,15 @@ internal sealed class DurableStore : IDisposable
     /// <summary>Waits for a compaction under way, then writes what is queued, flushes it and closes the journal.</summary>
     public void Dispose()
     {
-        Volatile.Read(ref compaction).GetAwaiter().GetResult();
-        Wait(writer.DisposeAsync());
+        try
+        {
+            Volatile.Read(ref compaction).GetAwaiter().GetResult();
+            Wait(writer.DisposeAsync());
+        }
+        finally
+        {
+            directoryLock?.Dispose(); // last: the directory is another broker's to take only once everything is written
+        }
     }
 
     /// <summary>Starts a compaction on the thread pool unless one is under way; returns the one that runs.</summary>
