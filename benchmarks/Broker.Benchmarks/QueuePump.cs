@@ -17,6 +17,11 @@ internal static class QueuePump
     /// </summary>
     public static async Task SendReceiveDeleteAsync(IMessageQueue queue, ReadOnlyMemory<byte> body, int count, int pairs, bool byMessage)
     {
+        if (count % pairs != 0)
+        {
+            throw new ArgumentException($"{count} messages do not split evenly between {pairs} producers.", nameof(pairs));
+        }
+
         using var done = new CancellationTokenSource();
         var consumed = 0;
         var producers = new Task[pairs];

@@ -15,7 +15,7 @@ namespace Broker.Benchmarks.Durability;
 [Config(typeof(BenchmarkConfig))]
 public class DurableQueueBenchmarks
 {
-    public const int MessageCount = 5_000;
+    public const int MessageCount = 4_800; // a multiple of every Pairs value
 
     private readonly byte[] payload = new byte[64];
     private string directory = "";
@@ -26,8 +26,8 @@ public class DurableQueueBenchmarks
     [Params("Always", "Batched", "None")]
     public string Policy { get; set; } = "Always";
 
-    /// <summary>Producers, and as many consumers.</summary>
-    [Params(1, 8)]
+    /// <summary>Producers, and as many consumers (16: the concurrent senders).</summary>
+    [Params(1, 16)]
     public int Pairs { get; set; }
 
     [GlobalSetup]
