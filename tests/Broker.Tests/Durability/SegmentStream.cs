@@ -21,7 +21,7 @@ internal sealed class SegmentStream(string path, SegmentDisk disk) : Stream
 
     public override void Flush()
     {
-        disk.BeforeFlush();
+        disk.BeforeFlush(path);
         file.Flush(flushToDisk: true);
         disk.Flushed(path, file.Length);
     }
@@ -95,9 +95,12 @@ internal sealed class SegmentDisk : IDisposable
     /// <summary>Released each time a flush starts waiting on <see cref="FlushGate"/>.</summary>
     public SemaphoreSlim FlushWaiting { get; } = new(0);
 
-    public void BeforeFlush()
+    /// <summary>Which segment paths <see cref="FlushGate"/> holds; all when null.</summary>
+    public Func<string, bool>? GatedPaths { get; set; }
+
+    public void BeforeFlush(string path)
     {
-        if (FlushGate is not { } gate)
+        if (FlushGate is not { } gate || (GatedPaths is { } gated && !gated(path)))
         {
             return;
         }
