@@ -54,7 +54,16 @@ public sealed partial class MessageBroker
             {
                 // Durable: the stream's record, then its own journal (a crash between leaves an empty stream).
                 store.StreamCreated(stream, options);
-                stream.AttachJournal(store, store.CreateStreamJournal(stream.StreamId));
+                var journal = store.CreateStreamJournal(stream.StreamId);
+                try
+                {
+                    stream.AttachJournal(store, journal);
+                }
+                catch
+                {
+                    stream.Delete(); // closes the journal's writer, if it started
+                    throw;
+                }
             }
 
             streams[name] = stream;

@@ -386,33 +386,62 @@ public sealed class DurableStreamTests : IDisposable
     }
 
     [Fact]
+    public async Task A_stream_created_after_a_compaction_takes_an_id_no_deleted_stream_had()
+    {
+        int deletedId;
+        using (var broker = Open())
+        {
+            deletedId = ((DataStream)broker.CreateStream("first")).StreamId;
+            broker.DeleteStream("first");
+            await broker.Store!.CompactAsync();
+            Assert.Null(broker.Store.CompactionError);
+        }
+
+        using var recovered = Open();
+        Assert.True(((DataStream)recovered.CreateStream("second")).StreamId > deletedId);
+    }
+
+    [Fact]
     public async Task A_crash_under_Always_keeps_every_acknowledged_put_of_concurrent_producers_in_order_per_shard()
     {
         var acknowledged = new System.Collections.Concurrent.ConcurrentBag<string>();
+        string[] acknowledgedAtCrash;
         string copy;
         using (var broker = Open())
         {
             var stream = broker.CreateStream("busy", new StreamOptions { ShardCount = 2 });
+            using var stop = new CancellationTokenSource();
+            using var hundred = new SemaphoreSlim(0);
             var producers = Enumerable.Range(0, 4).Select(p => Task.Run(async () =>
             {
-                for (var i = 0; i < 50; i++)
+                for (var i = 0; !stop.IsCancellationRequested; i++)
                 {
                     acknowledged.Add((await stream.PutRecordAsync(new PutRecordRequest($"p{p}-{i}", Encoding.UTF8.GetBytes($"{p}:{i}")))).SequenceNumber);
+                    if (acknowledged.Count == 100)
+                    {
+                        hundred.Release();
+                    }
                 }
             })).ToArray();
-            await Task.WhenAll(producers).WaitAsync(TimeSpan.FromSeconds(60));
+            Assert.True(await hundred.WaitAsync(TimeSpan.FromSeconds(60)));
+
+            // The crash: what the disk holds now, while the producers go on writing.
+            acknowledgedAtCrash = [.. acknowledged];
             copy = Crashes.CopyJournal(directory, directory + "-crash");
+            await stop.CancelAsync();
+            await Task.WhenAll(producers).WaitAsync(TimeSpan.FromSeconds(60));
         }
 
         try
         {
             using var recovered = new MessageBroker(Options(copy), time);
             var read = await ReadAll(recovered.GetStream("busy"));
-            Assert.Subset(read.Select(r => r.SequenceNumber).ToHashSet(), acknowledged.ToHashSet());
+            Assert.Subset(read.Select(r => r.SequenceNumber).ToHashSet(), acknowledgedAtCrash.ToHashSet());
             foreach (var shard in read.GroupBy(r => r.SequenceNumber[..13]))
             {
                 var numbers = shard.Select(r => r.SequenceNumber).ToList();
                 Assert.Equal(numbers.Order(StringComparer.Ordinal), numbers);
+                Assert.Equal(numbers.Count, numbers.Distinct().Count());
             }
         }
         finally

@@ -5,11 +5,14 @@ namespace Broker.Durability.Internal;
 /// <summary>
 /// Flushes a directory's entries to disk. A file's own flush makes its bytes durable, but on Linux and macOS the name
 /// that points at it lives in its directory, which needs a flush of its own: without it a power loss can lose a segment
-/// created, or a snapshot renamed, just before. (On Windows, NTFS journals directory changes itself; there is nothing to do.)
+/// created, or a snapshot renamed, just before. (On Windows, NTFS journals directory changes itself; there is nothing to do.
+/// On macOS, fsync hands the entries to the drive without emptying the drive's own cache, which F_FULLFSYNC would.)
 /// </summary>
 internal static partial class DirectorySync
 {
     private const int ReadOnly = 0; // O_RDONLY, on Linux and macOS alike
+    private const int CloseOnExecLinux = 0x80000; // O_CLOEXEC on Linux: a child process never inherits the descriptor
+    private const int InvalidArgument = 22; // EINVAL: the file system cannot flush a directory (some FUSE and network ones)
 
     /// <summary>Flushes <paramref name="directory"/>'s entries (new, renamed and deleted files) to disk.</summary>
     /// <exception cref="IOException">The directory could not be opened or flushed.</exception>
@@ -20,7 +23,7 @@ internal static partial class DirectorySync
             return;
         }
 
-        var descriptor = Open(directory, ReadOnly);
+        var descriptor = Open(directory, ReadOnly | (OperatingSystem.IsLinux() ? CloseOnExecLinux : 0));
         if (descriptor < 0)
         {
             throw Failure("open", directory);
@@ -28,7 +31,7 @@ internal static partial class DirectorySync
 
         try
         {
-            if (Fsync(descriptor) != 0)
+            if (Fsync(descriptor) != 0 && Marshal.GetLastPInvokeError() != InvalidArgument)
             {
                 throw Failure("fsync", directory);
             }

@@ -88,6 +88,7 @@ internal static class JournalCompactor
                 }
             }
 
+            WriteRecord(file, (byte)StreamRecordType.StreamIdsUsed, (ref PayloadWriter w) => StreamReplay.WriteStreamIdsUsed(ref w, replay.Streams.HighestStreamId));
             foreach (var stream in replay.Streams.Streams)
             {
                 WriteRecord(file, (byte)StreamRecordType.StreamCreated,

@@ -34,6 +34,9 @@ internal enum StreamRecordType : byte
 
     /// <summary>A lease was deleted.</summary>
     LeaseDeleted = 103,
+
+    /// <summary>The highest stream id used so far (a compaction's snapshot keeps it, deleted streams being left out).</summary>
+    StreamIdsUsed = 104,
 }
 
 /// <summary>One shard as the journal keeps it: identity, range, lineage, and, once closed, when and at what count.</summary>
@@ -109,7 +112,9 @@ internal sealed class StreamReplay
     /// <summary>The highest stream id the journal names, deleted streams included: new streams take later ids.</summary>
     public int HighestStreamId { get; private set; }
 
-    public static bool Handles(byte recordType) => recordType is >= (byte)StreamRecordType.StreamCreated and <= (byte)StreamRecordType.LeaseDeleted;
+    public static bool Handles(byte recordType) => recordType is >= (byte)StreamRecordType.StreamCreated and <= (byte)StreamRecordType.StreamIdsUsed;
+
+    public static void WriteStreamIdsUsed(ref PayloadWriter writer, int highestStreamId) => writer.WriteVarInt(highestStreamId);
 
     public static void WriteStreamCreated(ref PayloadWriter writer, string name, int streamId, ulong iteratorKey, long createdAtMs, StreamOptions options)
     {
@@ -328,6 +333,10 @@ internal sealed class StreamReplay
 
                 break;
             }
+
+            case StreamRecordType.StreamIdsUsed:
+                HighestStreamId = Math.Max(HighestStreamId, checked((int)reader.ReadVarInt()));
+                break;
 
             default:
                 throw new InvalidDataException($"Record type {recordType} is not a stream record.");

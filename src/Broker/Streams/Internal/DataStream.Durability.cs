@@ -81,7 +81,7 @@ internal sealed partial class DataStream
     public void AttachJournal(DurableStore durableStore, StreamJournal streamJournal)
     {
         store = durableStore;
-        journal = streamJournal;
+        journal = streamJournal; // set first: if what follows fails, Delete closes it
         durableStore.StartStreamJournal(streamJournal, SegmentRolled);
         var append = streamJournal.AppendWatermarksAndWait(Watermarks());
         if (!append.IsCompletedSuccessfully)
@@ -98,6 +98,8 @@ internal sealed partial class DataStream
     /// </summary>
     private void RestoreLog(StreamShard shard, ShardState state, StreamLogRecovery log, long nowMs)
     {
+        // Records of a shard index the table does not hold (only a power loss under Batched or None can leave them: the
+        // table is journaled before a new shard takes puts) are never read: no shard here is theirs.
         var journaled = log.Records.GetValueOrDefault(state.Index) ?? [];
         journaled.Sort(static (a, b) => a.Position.CompareTo(b.Position));
         var next = Math.Max(log.Watermarks.GetValueOrDefault(state.Index), Math.Max(state.FinalCount, 0));
@@ -159,22 +161,34 @@ internal sealed partial class DataStream
         }
     }
 
-    /// <summary>Cold path, under <see cref="coldLock"/>: the shard table after a reshard, for the broker's journal.</summary>
-    private void RecordShards()
+    /// <summary>
+    /// Cold path, under <see cref="coldLock"/>: the shard table for the broker's journal, as it is or, given a
+    /// <paramref name="plan"/>, as the plan will leave it. A shard the plan closes is recorded closed with its children
+    /// but without a final count (−1: it still takes puts until the plan commits); recovery then takes its count from
+    /// the records and watermarks its own journal holds, which hold every put it acknowledged.
+    /// </summary>
+    private void RecordShards(ReshardPlan? plan = null)
     {
         if (store is null)
         {
             return;
         }
 
-        var table = new ShardState?[Shards.ByIndex.Length];
-        foreach (var shard in Shards.All)
+        var shardsNow = plan?.ByIndex ?? Shards.ByIndex;
+        var table = new ShardState?[shardsNow.Count];
+        foreach (var shard in shardsNow)
         {
+            if (shard is null)
+            {
+                continue;
+            }
+
+            var closing = plan?.ChildrenOf(shard);
             table[shard.Index] = new ShardState(shard.Index, shard.Start, shard.End, shard.ParentShardId, shard.AdjacentParentShardId, shard.CreatedAtMs)
             {
-                ClosedAtMs = shard.ClosedAtMs,
-                FinalCount = shard.Log.FinalCount,
-                Children = shard.Children,
+                ClosedAtMs = closing is null ? shard.ClosedAtMs : plan!.NowMs,
+                FinalCount = closing is null ? shard.Log.FinalCount : plan!.IsNew(shard) ? 0 : -1,
+                Children = closing ?? shard.Children,
             };
         }
 
@@ -195,6 +209,11 @@ internal sealed partial class DataStream
         try
         {
             await AppendPut(durable, shard, position, data, key, nowMs).ConfigureAwait(false);
+        }
+        catch (ObjectDisposedException) when (IsDeleted)
+        {
+            shard.Log.Skip(position, nowMs);
+            throw StreamErrors.StreamNotFound(Name, account); // deleted (or the broker disposed) while the put was under way
         }
         catch
         {
@@ -259,9 +278,14 @@ internal sealed partial class DataStream
             }
         }
 
+        if (error is ObjectDisposedException && IsDeleted)
+        {
+            throw StreamErrors.StreamNotFound(Name, account); // deleted (or the broker disposed) while the put was under way
+        }
+
         if (error is not null and not BrokerException)
         {
-            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(error); // the broker was disposed meanwhile
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(error);
         }
 
         if (error is not null)

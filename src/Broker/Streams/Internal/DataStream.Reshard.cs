@@ -152,9 +152,15 @@ internal sealed partial class DataStream
         }
     }
 
+    /// <summary>
+    /// Durable: the shard table the plan makes is journaled (and waited for) before any writer can reach a new shard, so
+    /// no put is acknowledged on a shard a crash could take back; once the parents are closed, the table is journaled
+    /// again with their final counts. Both waits are under the cold-path lock.
+    /// </summary>
     private void Commit(ReshardPlan plan)
     {
+        RecordShards(plan);
         plan.Commit(set => Volatile.Write(ref shards, set), RetentionMs);
-        RecordShards(); // durable: waits for its record under the cold-path lock
+        RecordShards();
     }
 }

@@ -47,6 +47,18 @@ internal sealed class ReshardPlan
         return child;
     }
 
+    /// <summary>Every shard by index as the plan stands, the new ones included (null where an expired shard was dropped).</summary>
+    public IReadOnlyList<StreamShard?> ByIndex => byIndex;
+
+    /// <summary>When the plan was made: the time it closes shards at.</summary>
+    public long NowMs => nowMs;
+
+    /// <summary>The children the plan gives <paramref name="shard"/> when it closes it, or null when it leaves it as it is.</summary>
+    public IReadOnlyList<ChildShard>? ChildrenOf(StreamShard shard) => children.GetValueOrDefault(shard);
+
+    /// <summary>Whether the plan made <paramref name="shard"/>.</summary>
+    public bool IsNew(StreamShard shard) => shard.Index >= firstNewIndex;
+
     /// <summary>Publishes the plan; shards that expired meanwhile are dropped from the snapshot.</summary>
     public ShardSet Commit(Action<ShardSet> publish, long retentionMs)
     {
