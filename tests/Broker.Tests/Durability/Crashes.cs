@@ -29,6 +29,29 @@ internal static class Crashes
     }
 
     /// <summary>
+    /// What a power loss now would leave: a copy of the journal with every file cut to the length of its last flush to
+    /// <paramref name="disk"/> (the <see cref="SegmentStream"/>s' disk). Returns <paramref name="copy"/>.
+    /// </summary>
+    public static string CopyJournalAsFlushed(string directory, string copy, SegmentDisk disk)
+    {
+        CopyJournal(directory, copy);
+        lock (disk.DurableLengths)
+        {
+            foreach (var (path, length) in disk.DurableLengths)
+            {
+                var copied = copy + path[directory.Length..];
+                if (File.Exists(copied) && new FileInfo(copied).Length > length)
+                {
+                    using var file = new FileStream(copied, FileMode.Open, FileAccess.Write);
+                    file.SetLength(length);
+                }
+            }
+        }
+
+        return copy;
+    }
+
+    /// <summary>
     /// Waits until every record appended so far is written: records are written in order, so an awaited send behind
     /// them (to a queue of its own) covers the receive records nobody waits for.
     /// </summary>

@@ -288,6 +288,37 @@ public sealed class DurableStreamTests : IDisposable
     }
 
     [Fact]
+    public async Task A_stream_journal_with_a_torn_tail_is_cut_and_one_damaged_in_the_middle_stops_recovery_naming_the_file()
+    {
+        string segment;
+        using (var broker = Open())
+        {
+            var stream = broker.CreateStream("damaged", new StreamOptions { ShardCount = 1 });
+            for (var i = 0; i < 3; i++)
+            {
+                await stream.PutRecordAsync(new PutRecordRequest("k", Encoding.UTF8.GetBytes($"record {i}")));
+            }
+
+            segment = Directory.GetFiles(((DataStream)stream).Journal!.Directory).Single();
+        }
+
+        var intact = File.ReadAllBytes(segment);
+        File.AppendAllText(segment, "half a record"); // a put the crash interrupted
+        using (var cut = Open())
+        {
+            Assert.Contains(Path.GetFileName(segment), cut.Recovery!.CutTail, StringComparison.Ordinal);
+            Assert.Equal(3, (await ReadAll(cut.GetStream("damaged"))).Count);
+        }
+
+        var damaged = (byte[])intact.Clone();
+        damaged[intact.Length / 2] ^= 0x5A; // inside a record with good ones after it
+        File.WriteAllBytes(segment, damaged);
+        var refused = Assert.Throws<BrokerException>(() => Open());
+        Assert.Equal(BrokerErrorCodes.InternalFailure, refused.ErrorCode);
+        Assert.Contains(segment, refused.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_durable_put_is_readable_only_once_its_record_is_flushed()
     {
         using var disk = new SegmentDisk();

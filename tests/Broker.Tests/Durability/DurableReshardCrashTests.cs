@@ -5,8 +5,11 @@ using Microsoft.Extensions.Time.Testing;
 
 namespace Broker.Tests.Durability;
 
-/// <summary>Review: a put to a child shard acknowledged before the split's shard table reached the main journal.</summary>
-public sealed class DurableStreamReviewTests : IDisposable
+/// <summary>
+/// A reshard and a crash: a split journals its shard table before a child shard can take a put, so a crash while the
+/// table is being flushed can neither lose a put acknowledged meanwhile nor leave a record on a shard that never was.
+/// </summary>
+public sealed class DurableReshardCrashTests : IDisposable
 {
     private readonly string directory = Directory.CreateTempSubdirectory("broker-review-").FullName;
     private readonly FakeTimeProvider time = new(new DateTimeOffset(2026, 11, 26, 12, 0, 0, TimeSpan.Zero));
@@ -21,7 +24,7 @@ public sealed class DurableStreamReviewTests : IDisposable
     }
 
     [Fact]
-    public async Task A_put_acknowledged_on_a_child_shard_while_the_split_is_being_journaled_survives_a_crash()
+    public async Task A_put_acknowledged_while_a_split_is_being_journaled_survives_a_crash()
     {
         using var disk = new SegmentDisk();
         var copy = directory + "-crash";
@@ -44,20 +47,7 @@ public sealed class DurableStreamReviewTests : IDisposable
             var put = await stream.PutRecordAsync(new PutRecordRequest("k", "child"u8.ToArray()) { ExplicitHashKey = "340282366920938463463374607431768211455" });
             acknowledged = put.SequenceNumber;
 
-            // SIGKILL now: every file at the length of its last flush to disk.
-            Crashes.CopyJournal(directory, copy);
-            lock (disk.DurableLengths)
-            {
-                foreach (var (path, length) in disk.DurableLengths)
-                {
-                    var copied = copy + path[directory.Length..];
-                    if (File.Exists(copied) && new FileInfo(copied).Length > length)
-                    {
-                        using var file = new FileStream(copied, FileMode.Open, FileAccess.Write);
-                        file.SetLength(length);
-                    }
-                }
-            }
+            Crashes.CopyJournalAsFlushed(directory, copy, disk);
 
             gate.Set();
             disk.FlushGate = null;
@@ -77,7 +67,7 @@ public sealed class DurableStreamReviewTests : IDisposable
     }
 
     [Fact]
-    public async Task A_lost_split_leaves_a_ghost_record_that_a_later_split_of_the_same_index_serves_after_a_restart()
+    public async Task A_split_lost_in_a_crash_leaves_no_record_for_a_later_split_of_the_same_shard_index()
     {
         using var disk = new SegmentDisk();
         var copy = directory + "-crash";
@@ -94,19 +84,7 @@ public sealed class DurableStreamReviewTests : IDisposable
             var split = Task.Run(() => stream.SplitShard("shardId-000000000000", "170141183460469231731687303715884105728"));
             Assert.True(await disk.FlushWaiting.WaitAsync(TimeSpan.FromSeconds(30)));
             await stream.PutRecordAsync(new PutRecordRequest("k", "ghost"u8.ToArray()) { ExplicitHashKey = "340282366920938463463374607431768211455" });
-            Crashes.CopyJournal(directory, copy);
-            lock (disk.DurableLengths)
-            {
-                foreach (var (path, length) in disk.DurableLengths)
-                {
-                    var copied = copy + path[directory.Length..];
-                    if (File.Exists(copied) && new FileInfo(copied).Length > length)
-                    {
-                        using var file = new FileStream(copied, FileMode.Open, FileAccess.Write);
-                        file.SetLength(length);
-                    }
-                }
-            }
+            Crashes.CopyJournalAsFlushed(directory, copy, disk);
 
             gate.Set();
             disk.FlushGate = null;
