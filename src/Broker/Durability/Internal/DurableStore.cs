@@ -213,28 +213,21 @@ internal sealed class DurableStore : IDisposable
         WriteAndWait((byte)StreamRecordType.ConsumerDeregistered, (ref PayloadWriter w) => StreamReplay.WriteConsumerDeregistered(ref w, name, consumer));
 
     /// <summary>A lease row changed; appended now (in the order of the changes), durable when the task completes.</summary>
-    public ValueTask LeaseSaved(string application, Streams.Processing.Lease lease)
+    public ValueTask LeaseSaved(string application, Streams.Processing.Lease lease) =>
+        Append((byte)StreamRecordType.LeaseSaved, (ref PayloadWriter w) => StreamReplay.WriteLeaseSaved(ref w, application, lease));
+
+    /// <summary>A lease row was deleted; as <see cref="LeaseSaved"/>.</summary>
+    public ValueTask LeaseDeleted(string application, string leaseKey) =>
+        Append((byte)StreamRecordType.LeaseDeleted, (ref PayloadWriter w) => StreamReplay.WriteLeaseDeleted(ref w, application, leaseKey));
+
+    /// <summary>Appends a record of a cold path that waits outside its lock (a lease change); durable when the task completes.</summary>
+    private ValueTask Append(byte type, PayloadAction write)
     {
         var payload = new PayloadWriter(128);
         try
         {
-            StreamReplay.WriteLeaseSaved(ref payload, application, lease);
-            return writer.AppendAsync((byte)StreamRecordType.LeaseSaved, payload.Written);
-        }
-        finally
-        {
-            payload.Dispose();
-        }
-    }
-
-    /// <summary>A lease row was deleted; as <see cref="LeaseSaved"/>.</summary>
-    public ValueTask LeaseDeleted(string application, string leaseKey)
-    {
-        var payload = new PayloadWriter(64);
-        try
-        {
-            StreamReplay.WriteLeaseDeleted(ref payload, application, leaseKey);
-            return writer.AppendAsync((byte)StreamRecordType.LeaseDeleted, payload.Written);
+            write(ref payload);
+            return writer.AppendAsync(type, payload.Written);
         }
         finally
         {
@@ -270,19 +263,7 @@ internal sealed class DurableStore : IDisposable
     /// they are rare, and the broker's lifecycle lock already serializes them. The lambda's closure is fine here; the
     /// per-message records are written without one.
     /// </summary>
-    private void WriteAndWait(byte type, PayloadAction write)
-    {
-        var payload = new PayloadWriter(128);
-        try
-        {
-            write(ref payload);
-            Wait(writer.AppendAsync(type, payload.Written));
-        }
-        finally
-        {
-            payload.Dispose();
-        }
-    }
+    private void WriteAndWait(byte type, PayloadAction write) => Wait(Append(type, write));
 
     /// <summary>
     /// A message entered <paramref name="queue"/>. Called before it can be received, so no receive record can precede it.
