@@ -4,15 +4,16 @@ namespace Broker.Durability;
 
 /// <summary>
 /// Durable mode: where and how a broker keeps its journal on disk. Set as <see cref="BrokerOptions.Storage"/>; without it
-/// (the default) everything lives in memory. A durable broker records every queue, message, topic and queue
-/// subscription it acknowledges in an append-only journal of segment files, and a broker started on the same directory
-/// after a crash or a <see cref="MessageBroker.Dispose"/> recovers them (see <see cref="MessageBroker.Recovery"/>).
+/// (the default) everything lives in memory. A durable broker records every queue, message, topic, queue subscription,
+/// data stream, stream record and lease it acknowledges in append-only journals of segment files, and a broker started on
+/// the same directory after a crash or a <see cref="MessageBroker.Dispose"/> recovers them (see <see cref="MessageBroker.Recovery"/>).
 /// </summary>
 /// <remarks>
 /// <para>
-/// The directory belongs to one broker at a time: two brokers (in one process or two) must never share it, or each
-/// overwrites the other's journal. Nothing else should write in it. Copy it only while its broker is stopped, or as a
-/// crash would find it (a torn last record is cut at the next start).
+/// The directory belongs to one broker at a time: a broker holds its lock file (<c>broker.lock</c>) until it is disposed,
+/// and a second broker on it, in this process or another, fails with <c>InvalidParameterValue</c> (the operating system
+/// releases the lock when a process dies, even by SIGKILL). Nothing else should write in it. Copy it only while its
+/// broker is stopped, or as a crash would find it (a torn last record is cut at the next start).
 /// </para>
 /// <para>
 /// Settings are validated when the broker is created: a value out of range throws a <see cref="BrokerException"/> with

@@ -400,9 +400,10 @@ internal sealed class JournalWriter : IAsyncDisposable
             }
             else if (flushed && options.FlushPolicy == DurabilityPolicy.Always)
             {
-                // Group commit: the callers just completed send their next records within microseconds. Letting their
-                // continuations run before the next batch is taken makes it hold all of them, not the first one or two
-                // to arrive: one flush then covers every concurrent caller, instead of alternating small and large batches.
+                // Group commit: the callers just completed send their next records as soon as their continuations run.
+                // Yielding once lets those queued on this thread run before the next batch is taken, so it holds more of
+                // them than the first one or two to arrive (16 senders: 5 to 7 records per flush on 2 cores, against 5
+                // without; see benchmarks/results). It costs a thread-pool hop against a flush's hundreds of microseconds.
                 await Task.Yield();
             }
         }
@@ -484,7 +485,6 @@ internal sealed class JournalWriter : IAsyncDisposable
         segment.Write(header);
         FlushToDisk(); // the header reaches the disk before any record, so a torn header can only mean an empty segment
         DirectorySync.Flush(options.Directory); // and the segment's name reaches it too, so a power loss cannot drop the file
-
         segmentLength = SegmentHeader.Size;
         pipe = PipeWriter.Create(new SynchronousWriteStream(segment), new StreamPipeWriterOptions(minimumBufferSize: 64 * 1024, leaveOpen: true));
     }

@@ -31,7 +31,12 @@ internal sealed partial class DataStream
         maxRecordBytes = recovered.MaxRecordBytes;
         expiredUpToMs = recovered.ExpiredUpToMs;
         var nowMs = NowMs();
-        var byIndex = new StreamShard?[recovered.Shards.Length];
+
+        // Records of a shard index the table does not hold can only be a reshard's that a power loss took back under
+        // Batched or None (the table is journaled before a new shard takes puts). They are never read, and the indexes
+        // they name are never given again, so that a later reshard's shards cannot inherit them.
+        var indexes = Math.Max(recovered.Shards.Length, log.Records.Keys.Concat(log.Watermarks.Keys).DefaultIfEmpty(-1).Max() + 1);
+        var byIndex = new StreamShard?[indexes];
         var open = new List<StreamShard>();
         foreach (var state in recovered.Shards)
         {
@@ -98,8 +103,6 @@ internal sealed partial class DataStream
     /// </summary>
     private void RestoreLog(StreamShard shard, ShardState state, StreamLogRecovery log, long nowMs)
     {
-        // Records of a shard index the table does not hold (only a power loss under Batched or None can leave them: the
-        // table is journaled before a new shard takes puts) are never read: no shard here is theirs.
         var journaled = log.Records.GetValueOrDefault(state.Index) ?? [];
         journaled.Sort(static (a, b) => a.Position.CompareTo(b.Position));
         var next = Math.Max(log.Watermarks.GetValueOrDefault(state.Index), Math.Max(state.FinalCount, 0));
