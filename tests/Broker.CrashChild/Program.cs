@@ -7,7 +7,8 @@
 //   K <counter> <checkpoint>      the lease "cp" of application "crash" was updated to that checkpoint, that counter
 // The journal's segments are small and compacted often, so kills also land in the middle of compactions and, in the
 // stream's own journal, of segment rolls.
-// Usage: Broker.CrashChild <journal directory> <run number> <producers> <consumers>
+// Usage: Broker.CrashChild <journal directory> <run number> <producers> <consumers> <policy: Always, Batched or None>
+// Every policy promises that a process crash loses nothing acknowledged: the same checks hold for each.
 using System.Globalization;
 using Broker;
 using Broker.Durability;
@@ -20,10 +21,11 @@ var directory = args[0];
 var run = int.Parse(args[1], CultureInfo.InvariantCulture);
 var producers = int.Parse(args[2], CultureInfo.InvariantCulture);
 var consumers = int.Parse(args[3], CultureInfo.InvariantCulture);
+var policy = Enum.Parse<DurabilityPolicy>(args[4]);
 
 using var broker = new MessageBroker(new BrokerOptions
 {
-    Storage = new DurableStorage { Directory = directory, Policy = DurabilityPolicy.Always, SegmentSize = 64 * 1024, CompactAfterBytes = 256 * 1024 },
+    Storage = new DurableStorage { Directory = directory, Policy = policy, SegmentSize = 64 * 1024, CompactAfterBytes = 256 * 1024 },
 });
 var queue = broker.TryGetQueue("work", out var existing)
     ? existing!
@@ -48,6 +50,7 @@ for (var p = 0; p < producers; p++)
             var body = $"r{run}-p{producer}-{n}";
             await queue.SendAsync(body);
             output.WriteLine($"S {body}");
+            await Task.Yield(); // under Batched and None an append can complete at once: let the other tasks have the threads
         }
     }));
 }
@@ -77,6 +80,7 @@ tasks.Add(Task.Run(async () =>
         var body = $"f{run}-g{n % 4}-{n}";
         await fifo.SendAsync(new SendMessageRequest(body) { MessageGroupId = $"g{n % 4}", MessageDeduplicationId = body });
         output.WriteLine($"S {body}");
+        await Task.Yield(); // under Batched and None an append can complete at once: let the other tasks have the threads
     }
 }));
 tasks.Add(Task.Run(async () =>
@@ -104,6 +108,7 @@ for (var p = 0; p < 2; p++)
             var body = $"e{run}-s{producer}-{n}";
             var put = await stream.PutRecordAsync(new PutRecordRequest(body, System.Text.Encoding.UTF8.GetBytes(body)));
             output.WriteLine($"P {body} {put.SequenceNumber}");
+            await Task.Yield(); // under Batched and None an append can complete at once: let the other tasks have the threads
         }
     }));
 }
