@@ -51,6 +51,11 @@ internal static class BrokerRuntimeFactory
             throw Invalid(logger, problems);
         }
 
+        if (broker.Recovery is { } recovery)
+        {
+            Log.Recovered(logger, broker.Options.Storage!.Directory, recovery); // what a durable broker brought back, and how fast
+        }
+
         // The meter factory is wiring, not a setting: DI's may have been added to a broker the container made.
         if (declarations.OptionsDeclared
             && broker.Options with { MeterFactory = null } != declarations.Options with { MeterFactory = null })

@@ -11,4 +11,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 101, Level = LogLevel.Error, Message = "Broker declarations are invalid ({ProblemCount} problems): {Problems}")]
     public static partial void DeclarationsInvalid(ILogger logger, int problemCount, string problems);
+
+    [LoggerMessage(EventId = 102, Level = LogLevel.Information, Message = "Broker journal {Directory}: {Recovery}")]
+    public static partial void Recovered(ILogger logger, string directory, Durability.RecoveryReport recovery);
 }

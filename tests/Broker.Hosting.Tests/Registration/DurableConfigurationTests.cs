@@ -3,6 +3,7 @@ using Broker.Durability;
 using Broker.Hosting.Internal;
 using Broker.Queues;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Broker.Hosting.Tests.Registration;
 
@@ -51,6 +52,25 @@ public sealed class DurableConfigurationTests : IDisposable
         Assert.Equal(1, broker.Recovery!.Queues);
         Assert.Equal(["kept"], (await restarted.GetRequiredKeyedService<IMessageQueue>("orders").ReceiveAsync()).Select(m => m.GetBodyAsString()));
         Assert.Empty(await restarted.GetRequiredKeyedService<IMessageQueue>("previews").ReceiveAsync());
+    }
+
+    [Fact]
+    public async Task The_host_logs_what_a_durable_broker_recovered()
+    {
+        var json = $$"""{ "Broker": { "Storage": { "Directory": {{Json(directory)}} }, "Queues": { "orders": {} } } }""";
+        using (var first = Provider(json))
+        {
+            await first.GetRequiredKeyedService<IMessageQueue>("orders").SendAsync("kept");
+        }
+
+        using var logs = new Subscribers.LogSignals();
+        var services = new ServiceCollection().AddLogging(b => b.AddProvider(logs));
+        using var restarted = services.AddBroker(TestConfiguration.Json(json)).BuildServiceProvider();
+        _ = restarted.GetRequiredService<BrokerRuntime>();
+
+        var entry = Assert.Single(logs.Entries, e => e.EventId == 102);
+        Assert.Contains(directory, entry.Message, StringComparison.Ordinal);
+        Assert.Contains("Recovered 1 queues (1 messages)", entry.Message, StringComparison.Ordinal);
     }
 
     [Fact]
