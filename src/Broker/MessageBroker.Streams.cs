@@ -52,7 +52,8 @@ public sealed partial class MessageBroker
             var stream = new DataStream(name, options, ++streamIds, tokenKey, Options, TimeProvider, Metrics, Observer);
             if (Store is { } store && options.Durable)
             {
-                // Durable: the stream's record, then its own journal (a crash between leaves an empty stream).
+                // Durable: the stream's record, then its own journal (a crash between leaves an empty stream). Both are
+                // waited for under the lifecycle lock: a cold path.
                 store.StreamCreated(stream, options);
                 var journal = store.CreateStreamJournal(stream.StreamId);
                 try

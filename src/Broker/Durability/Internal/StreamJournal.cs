@@ -203,22 +203,19 @@ internal sealed class StreamJournal : IAsyncDisposable
         }
     }
 
-    /// <summary>As <see cref="AppendWatermarks"/>, and waits for the record (start-up, before old segments may be deleted).</summary>
-    public async ValueTask AppendWatermarksAndWait((int ShardIndex, long Reserved)[] watermarks)
+    /// <summary>As <see cref="AppendWatermarks"/>, for a caller that waits for the record (start-up, before old segments may be deleted).</summary>
+    public ValueTask AppendWatermarksAsync(ReadOnlySpan<(int ShardIndex, long Reserved)> watermarks)
     {
         var payload = new PayloadWriter(16 + (watermarks.Length * 12));
-        ValueTask append;
         try
         {
             WriteWatermarks(ref payload, watermarks);
-            append = Writer.AppendAsync((byte)StreamLogRecordType.Watermarks, payload.Written);
+            return Writer.AppendAsync((byte)StreamLogRecordType.Watermarks, payload.Written);
         }
         finally
         {
             payload.Dispose();
         }
-
-        await append.ConfigureAwait(false);
     }
 
     /// <summary>Writes what is queued, flushes it and closes the journal.</summary>

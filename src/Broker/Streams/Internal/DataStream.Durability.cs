@@ -88,10 +88,10 @@ internal sealed partial class DataStream
         store = durableStore;
         journal = streamJournal; // set first: if what follows fails, Delete closes it
         durableStore.StartStreamJournal(streamJournal, SegmentRolled);
-        var append = streamJournal.AppendWatermarksAndWait(Watermarks());
+        var append = streamJournal.AppendWatermarksAsync(Watermarks());
         if (!append.IsCompletedSuccessfully)
         {
-            append.AsTask().GetAwaiter().GetResult();
+            append.AsTask().GetAwaiter().GetResult(); // a cold path: creating or recovering the stream
         }
 
         streamJournal.DeleteExpiredSegments(NowMs(), RetentionMs, Volatile.Read(ref expiredUpToMs));
@@ -241,11 +241,11 @@ internal sealed partial class DataStream
     /// entry fails with <c>InternalFailure</c>, as Kinesis reports a record it could not store.
     /// </summary>
     private async ValueTask<PutRecordsResult> PutRecordsDurablyAsync(
-        StreamJournal durable, PutRecordsResultList results, Reservation[] reserved, int failed, long nowMs)
+        StreamJournal durable, PutRecordsResultList results, List<Reservation> reserved, int failed, long nowMs)
     {
-        var entries = new PutEntry[reserved.Length];
+        var entries = new PutEntry[reserved.Count];
         var bytes = 0;
-        for (var i = 0; i < reserved.Length; i++)
+        for (var i = 0; i < reserved.Count; i++)
         {
             var r = reserved[i];
             entries[i] = new PutEntry(r.Shard.Index, r.Position, nowMs, r.Key.Key, r.Data);
@@ -293,11 +293,11 @@ internal sealed partial class DataStream
 
         if (error is not null)
         {
-            failed += reserved.Length;
+            failed += reserved.Count;
         }
         else
         {
-            CountIncoming(reserved.Length, storedBytes);
+            CountIncoming(reserved.Count, storedBytes);
         }
 
         return new PutRecordsResult(failed, results);

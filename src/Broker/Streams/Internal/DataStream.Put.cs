@@ -109,7 +109,7 @@ internal sealed partial class DataStream
 
             if (durable is not null && reserved is { Count: > 0 })
             {
-                return PutRecordsDurablyAsync(durable, results, [.. reserved], failed, nowMs);
+                return PutRecordsDurablyAsync(durable, results, reserved, failed, nowMs);
             }
 
             CountIncoming(count - failed, storedBytes);
