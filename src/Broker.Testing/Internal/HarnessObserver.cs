@@ -96,7 +96,7 @@ internal sealed class HarnessObserver(TimeProvider time, Func<IMessageSerializer
     public void NotificationFailed(Topic topic, Subscription subscription, PublishedMessage message) =>
         Record(BrokerEventKind.Failed, topic.Name, subscription.Endpoint, message.MessageId, message.Utf8Body, message.Attributes, 0);
 
-    public void RecordPut(DataStream stream, StreamShard shard, long position, byte[] data, string partitionKey) =>
+    public void RecordPut(DataStream stream, StreamShard shard, long position, ReadOnlyMemory<byte> data, string partitionKey) =>
         Record(BrokerEventKind.Put, stream.Name, shard.Id, SequenceNumbers.Format(shard.Index, position), data, null, 0);
 
     public void HandlerWorkerEnded(HandlerSubscription subscription) => Signal();

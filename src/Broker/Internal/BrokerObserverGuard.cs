@@ -50,7 +50,7 @@ internal sealed class BrokerObserverGuard(IBrokerObserver observer)
     public void NotificationFailed(Topic topic, Subscription subscription, PublishedMessage message) =>
         Call((topic, subscription, message), static (o, a) => o.NotificationFailed(a.topic, a.subscription, a.message));
 
-    public void RecordPut(DataStream stream, StreamShard shard, long position, byte[] data, string partitionKey) =>
+    public void RecordPut(DataStream stream, StreamShard shard, long position, ReadOnlyMemory<byte> data, string partitionKey) =>
         Call((stream, shard, position, data, partitionKey), static (o, a) => o.RecordPut(a.stream, a.shard, a.position, a.data, a.partitionKey));
 
     public void HandlerWorkerEnded(HandlerSubscription subscription) =>

@@ -52,7 +52,7 @@ internal interface IBrokerObserver
     void NotificationFailed(Topic topic, Subscription subscription, PublishedMessage message);
 
     /// <summary>A put stored a record at <paramref name="position"/> of <paramref name="shard"/>.</summary>
-    void RecordPut(DataStream stream, StreamShard shard, long position, byte[] data, string partitionKey);
+    void RecordPut(DataStream stream, StreamShard shard, long position, ReadOnlyMemory<byte> data, string partitionKey);
 
     /// <summary>A worker of a handler subscription ended (it found no more deliveries, or the subscription was deleted).</summary>
     void HandlerWorkerEnded(HandlerSubscription subscription);

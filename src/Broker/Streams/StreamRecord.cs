@@ -7,7 +7,7 @@ public sealed class StreamRecord
 {
     private readonly int shardIndex;
     private readonly long position;
-    private readonly byte[] data;
+    private readonly ReadOnlyMemory<byte> data;
     private readonly long arrivalMs;
     private string? sequenceNumber;
 
@@ -27,8 +27,8 @@ public sealed class StreamRecord
     }
 
     /// <summary>A record read from storage; its sequence number is formatted on first use.</summary>
-    /// <summary>A stored record as a read returns it: the log's own data array (never written again) and its arrival in Unix milliseconds.</summary>
-    internal StreamRecord(int shardIndex, long position, string partitionKey, byte[] data, long arrivalMs)
+    /// <summary>A stored record as a read returns it: the log's own data (a range of an array never written again) and its arrival in Unix milliseconds.</summary>
+    internal StreamRecord(int shardIndex, long position, string partitionKey, ReadOnlyMemory<byte> data, long arrivalMs)
     {
         this.shardIndex = shardIndex;
         this.position = position;

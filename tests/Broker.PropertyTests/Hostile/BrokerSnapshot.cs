@@ -147,7 +147,7 @@ internal static class BrokerSnapshot
                 if (view.TryRead(position, out var data, out var key, out var arrivalMs))
                 {
                     text.Append("    record ").Append(position.ToString(CultureInfo.InvariantCulture)).Append(' ')
-                        .Append(key.Key).Append(" at=").Append(arrivalMs).Append(' ').Append(Convert.ToHexString(data)).AppendLine();
+                        .Append(key.Key).Append(" at=").Append(arrivalMs).Append(' ').Append(Convert.ToHexString(data.Span)).AppendLine();
                 }
             }
         }

@@ -68,4 +68,18 @@ public sealed class TopicAndStreamRecordingTests : IAsyncDisposable
         Assert.Equal(put.ShardId, record.Endpoint);
         Assert.Equal("click", record.BodyText);
     }
+
+    [Fact]
+    public async Task Every_record_of_a_put_records_request_is_recorded_in_request_order_with_its_shard_and_sequence_number()
+    {
+        var stream = harness.Broker.CreateStream("clicks", new StreamOptions { ShardCount = 2 });
+        var texts = Enumerable.Range(0, 20).Select(i => $"click-{i}").ToList();
+        var result = await stream.PutRecordsAsync([.. texts.Select(t => new PutRecordsRequestEntry(t, Encoding.UTF8.GetBytes(t)))]);
+
+        var recorded = harness.Put("clicks");
+        Assert.Equal(texts, recorded.Select(r => r.BodyText));
+        Assert.Equal(result.Records.Select(r => r.SequenceNumber), recorded.Select(r => r.MessageId));
+        Assert.Equal(result.Records.Select(r => r.ShardId), recorded.Select(r => r.Endpoint));
+        Assert.Equal(2, recorded.Select(r => r.Endpoint).Distinct().Count());
+    }
 }

@@ -103,7 +103,7 @@ public sealed class BrokerObserverTests
 
         public void NotificationFailed(Topic topic, Subscription subscription, PublishedMessage message) => Throw("Failed");
 
-        public void RecordPut(DataStream stream, StreamShard shard, long position, byte[] data, string partitionKey) => Throw("Put");
+        public void RecordPut(DataStream stream, StreamShard shard, long position, ReadOnlyMemory<byte> data, string partitionKey) => Throw("Put");
 
         public void HandlerWorkerEnded(HandlerSubscription subscription)
         {

@@ -130,8 +130,10 @@ public sealed class StreamConcurrencyTests : StreamFixture
         Assert.Equal(Producers * PerProducer, readCount);
     }
 
-    [Fact]
-    public async Task Puts_racing_splits_and_merges_are_all_read_once_from_the_shard_that_acknowledged_them_and_in_key_order()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Puts_racing_splits_and_merges_are_all_read_once_from_the_shard_that_acknowledged_them_and_in_key_order(bool batches)
     {
         const int Producers = 3;
         const int KeysPerProducer = 8;
@@ -143,14 +145,35 @@ public sealed class StreamConcurrencyTests : StreamFixture
 
         var producers = Enumerable.Range(0, Producers).Select(p => Task.Run(async () =>
         {
-            for (var n = 0; !stop.IsCancellationRequested || n < 200; n++)
+            for (var n = 0; !stop.IsCancellationRequested || n < 200;)
             {
-                // Each producer owns its keys, so a key's put order is the producer's order.
-                var key = $"p{p}-k{n % KeysPerProducer}";
-                var data = $"{key}#{n}";
-                var result = await stream.PutRecordAsync(new PutRecordRequest(key, Bytes(data)));
-                Assert.True(acknowledged.TryAdd(result.SequenceNumber, (result.ShardId, data)), "a sequence number was issued twice");
-                putOrder.GetOrAdd(key, _ => []).Add(data);
+                // Each producer owns its keys, so a key's put order is the producer's order. A batch holds every key
+                // of the producer, twice, so each of its ranges spans several shards and several records per shard.
+                var entries = new List<(string Key, string Data)>();
+                for (var b = 0; b < (batches ? 2 * KeysPerProducer : 1); b++, n++)
+                {
+                    var key = $"p{p}-k{n % KeysPerProducer}";
+                    entries.Add((key, $"{key}#{n}"));
+                }
+
+                IReadOnlyList<(string ShardId, string SequenceNumber)> stored;
+                if (batches)
+                {
+                    var result = await stream.PutRecordsAsync([.. entries.Select(e => new PutRecordsRequestEntry(e.Key, Bytes(e.Data)))]);
+                    Assert.Equal(0, result.FailedRecordCount);
+                    stored = [.. result.Records.Select(r => (r.ShardId!, r.SequenceNumber!))];
+                }
+                else
+                {
+                    var result = await stream.PutRecordAsync(new PutRecordRequest(entries[0].Key, Bytes(entries[0].Data)));
+                    stored = [(result.ShardId, result.SequenceNumber)];
+                }
+
+                for (var e = 0; e < entries.Count; e++)
+                {
+                    Assert.True(acknowledged.TryAdd(stored[e].SequenceNumber, (stored[e].ShardId, entries[e].Data)), "a sequence number was issued twice");
+                    putOrder.GetOrAdd(entries[e].Key, _ => []).Add(entries[e].Data);
+                }
             }
         })).ToList();
 

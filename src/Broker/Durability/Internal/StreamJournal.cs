@@ -296,4 +296,4 @@ internal sealed class StreamJournal : IAsyncDisposable
 }
 
 /// <summary>One record of a put, as its journal record names it.</summary>
-internal readonly record struct PutEntry(int ShardIndex, long Position, long ArrivalMs, string PartitionKey, byte[] Data);
+internal readonly record struct PutEntry(int ShardIndex, long Position, long ArrivalMs, string PartitionKey, ArraySegment<byte> Data);

@@ -207,7 +207,7 @@ internal sealed partial class DataStream
     /// policy says is it published to readers and acknowledged. If the journal fails, the position becomes a skip marker
     /// (so the shard's later records still publish) and the caller gets the journal's <c>InternalFailure</c>.
     /// </summary>
-    private async ValueTask<PutRecordResult> PutDurablyAsync(StreamJournal durable, StreamShard shard, long position, byte[] data, PartitionKeyInfo key, int size, long nowMs)
+    private async ValueTask<PutRecordResult> PutDurablyAsync(StreamJournal durable, StreamShard shard, long position, ArraySegment<byte> data, PartitionKeyInfo key, int size, long nowMs)
     {
         try
         {
@@ -229,10 +229,10 @@ internal sealed partial class DataStream
         return new PutRecordResult(shard.Id, SequenceNumbers.Format(shard.Index, position));
     }
 
-    private static ValueTask AppendPut(StreamJournal durable, StreamShard shard, long position, byte[] data, PartitionKeyInfo key, long nowMs)
+    private static ValueTask AppendPut(StreamJournal durable, StreamShard shard, long position, ArraySegment<byte> data, PartitionKeyInfo key, long nowMs)
     {
         durable.Arriving(nowMs);
-        return durable.AppendPut([new PutEntry(shard.Index, position, nowMs, key.Key, data)], data.Length + key.ByteCount);
+        return durable.AppendPut([new PutEntry(shard.Index, position, nowMs, key.Key, data)], data.Count + key.ByteCount);
     }
 
     /// <summary>
@@ -304,5 +304,5 @@ internal sealed partial class DataStream
     }
 
     /// <summary>A position a durable PutRecords reserved for one of its entries.</summary>
-    private readonly record struct Reservation(int Entry, StreamShard Shard, long Position, byte[] Data, PartitionKeyInfo Key, int Size);
+    private readonly record struct Reservation(int Entry, StreamShard Shard, long Position, ArraySegment<byte> Data, PartitionKeyInfo Key, int Size);
 }

@@ -57,6 +57,7 @@ internal sealed partial class DataStream
         try
         {
             long total = 0;
+            var packer = default(DataPacker);
             for (var i = 0; i < count; i++)
             {
                 var entry = records[i] ?? throw StreamErrors.Invalid($"Record {i} of the PutRecords request is null.");
@@ -65,6 +66,7 @@ internal sealed partial class DataStream
                 hashes[i] = entry.ExplicitHashKey is { } explicitKey ? ExplicitHash(explicitKey) : key.Hash;
                 sizes[i] = CheckSize(entry.Data.Length, key);
                 total += sizes[i];
+                packer.Plan(entry.Data.Length);
             }
 
             if (total > StreamDefaults.MaxRequestBytes)
@@ -74,13 +76,20 @@ internal sealed partial class DataStream
 
             var nowMs = NowMs();
             var results = new PutRecordsResultList(count);
+            if (journal is null && !EnforceThroughputLimits)
+            {
+                PutInRanges(records, keys, hashes, ref packer, results, nowMs);
+                CountIncoming(count, total);
+                return new ValueTask<PutRecordsResult>(new PutRecordsResult(0, results));
+            }
+
             var failed = 0;
             long storedBytes = 0;
             var durable = journal;
             var reserved = durable is null ? null : new List<Reservation>(count);
             for (var i = 0; i < count; i++)
             {
-                var data = Copy(records[i].Data);
+                var data = packer.Copy(records[i].Data);
                 var (shard, position) = Reserve(hashes[i], sizes[i], nowMs);
                 if (shard is not null && reserved is not null)
                 {
@@ -125,6 +134,112 @@ internal sealed partial class DataStream
     }
 
     /// <summary>
+    /// Stores a validated PutRecords request in memory with one reservation per shard instead of one per record: routes
+    /// every record, reserves each shard's records as one range of positions, fills the ranges in request order and
+    /// completes each range at once. Records whose shard a reshard closed meanwhile are routed again, to its children.
+    /// </summary>
+    private void PutInRanges(IReadOnlyList<PutRecordsRequestEntry> records, PartitionKeyInfo[] keys, UInt128[] hashes, ref DataPacker packer, PutRecordsResultList results, long nowMs)
+    {
+        var count = records.Count;
+        var route = ArrayPool<int>.Shared.Rent(count); // per record: its shard's place in the snapshot, or −1 once stored
+        var stored = observer is null ? null : ArrayPool<ArraySegment<byte>>.Shared.Rent(count);
+        var left = count;
+        try
+        {
+            route.AsSpan(0, count).Clear();
+            while (left > 0)
+            {
+                ThrowIfDeleted();
+                var set = Shards;
+                var open = set.Open;
+                var next = ArrayPool<long>.Shared.Rent(open.Length); // per shard: records routed to it, then its next position
+                var firsts = ArrayPool<long>.Shared.Rent(open.Length);
+                try
+                {
+                    next.AsSpan(0, open.Length).Clear();
+                    for (var i = 0; i < count; i++)
+                    {
+                        if (route[i] >= 0)
+                        {
+                            route[i] = set.RouteOrdinal(hashes[i]);
+                            next[route[i]]++;
+                        }
+                    }
+
+                    for (var s = 0; s < open.Length; s++)
+                    {
+                        firsts[s] = next[s] == 0 ? -1 : open[s].Log.TryReserve((int)next[s]);
+                        next[s] = firsts[s];
+                    }
+
+                    for (var i = 0; i < count; i++)
+                    {
+                        var s = route[i];
+                        if (s < 0 || next[s] < 0)
+                        {
+                            continue; // stored already, or its shard closed: routed again next round
+                        }
+
+                        var data = packer.Copy(records[i].Data);
+                        var position = next[s]++;
+                        open[s].Log.Fill(position, data, keys[i]);
+                        results.SetStored(i, open[s], position);
+                        if (stored is not null)
+                        {
+                            stored[i] = data;
+                        }
+
+                        route[i] = -1;
+                        left--;
+                    }
+
+                    for (var s = 0; s < open.Length; s++)
+                    {
+                        if (firsts[s] >= 0)
+                        {
+                            PublishRange(open[s], firsts[s], (int)(next[s] - firsts[s]), nowMs);
+                        }
+                    }
+                }
+                finally
+                {
+                    ArrayPool<long>.Shared.Return(next);
+                    ArrayPool<long>.Shared.Return(firsts);
+                }
+            }
+
+            if (stored is not null)
+            {
+                for (var i = 0; i < count; i++)
+                {
+                    var (shard, position) = results.StoredAt(i);
+                    observer!.RecordPut(this, shard, position, stored[i], keys[i].Key);
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<int>.Shared.Return(route);
+            if (stored is not null)
+            {
+                ArrayPool<ArraySegment<byte>>.Shared.Return(stored, clearArray: true);
+            }
+        }
+    }
+
+    /// <summary>Completes a range of filled positions, which makes them readable once every position before them is, and wakes readers.</summary>
+    private void PublishRange(StreamShard shard, long first, int count, long nowMs)
+    {
+        shard.Log.CompleteRange(first, count, nowMs);
+        if (((first + TrimEvery) & ~TrimEvery) < first + count)
+        {
+            shard.Log.Trim(nowMs, RetentionMs); // lazily, when the range holds a position Publish would trim on
+        }
+
+        shard.Waiters.WakeAll();
+    }
+
+    /// <summary>
     /// Reserves a position in the open shard owning the hash key, routing again if a reshard closed it meanwhile.
     /// Returns a null shard when throughput limits are on and the shard's write budget for this second is spent. The
     /// caller must <see cref="Publish"/> the position (or, if its record is lost, skip it).
@@ -150,7 +265,7 @@ internal sealed partial class DataStream
     }
 
     /// <summary>Fills a reserved position, which makes it readable once every position before it is, and wakes readers.</summary>
-    private void Publish(StreamShard shard, long position, byte[] data, PartitionKeyInfo key, long nowMs)
+    private void Publish(StreamShard shard, long position, ArraySegment<byte> data, PartitionKeyInfo key, long nowMs)
     {
         shard.Log.Complete(position, data, key, nowMs);
         if ((position & TrimEvery) == 0)

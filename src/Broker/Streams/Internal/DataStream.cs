@@ -136,5 +136,6 @@ internal sealed partial class DataStream : IDataStream
         return shard;
     }
 
-    private static byte[] Copy(ReadOnlyMemory<byte> data) => data.IsEmpty ? [] : data.ToArray();
+    /// <summary>A record's own copy of its data, so no producer can change a stored record.</summary>
+    private static ArraySegment<byte> Copy(ReadOnlyMemory<byte> data) => data.IsEmpty ? ArraySegment<byte>.Empty : new ArraySegment<byte>(data.ToArray());
 }

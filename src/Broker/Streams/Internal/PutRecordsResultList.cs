@@ -45,6 +45,9 @@ internal sealed class PutRecordsResultList : IReadOnlyList<PutRecordsResultEntry
     /// <summary>While the request is being stored (one thread): a record went to <paramref name="shard"/> at <paramref name="position"/>.</summary>
     public void SetStored(int index, StreamShard shard, long position) => stored[index] = new Stored(shard, position);
 
+    /// <summary>Where a stored record went.</summary>
+    public (StreamShard Shard, long Position) StoredAt(int index) => (stored[index].Shard!, stored[index].Position);
+
     /// <summary>While the request is being stored (one thread): a record failed with this entry.</summary>
     public void SetFailed(int index, PutRecordsResultEntry failure) => (made ??= new PutRecordsResultEntry?[stored.Length])[index] = failure;
 

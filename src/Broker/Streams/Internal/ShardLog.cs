@@ -7,7 +7,7 @@ namespace Broker.Streams.Internal;
 /// One shard's records: an append-only log in chunks of slots, written and read without locks.
 /// <para>
 /// Invariants. <see cref="reserved"/> counts positions handed to writers (a CAS loop, so that closing the log with
-/// <see cref="ClosedBit"/> stops further reservations exactly). A writer reserves a position (<see cref="TryReserve"/>), fills its slot and then writes its
+/// <see cref="ClosedBit"/> stops further reservations exactly). A writer reserves a position (<see cref="TryReserve(int)"/>), fills its slot and then writes its
 /// <see cref="Slot.Arrival"/> last (a release), which marks the slot complete. <see cref="published"/> is the length of
 /// the complete prefix: whoever completes a slot advances it over every complete slot after it (helping), so records
 /// become visible in position order and no writer ever waits for another. <see cref="trimHorizon"/> only grows and never
@@ -31,7 +31,10 @@ internal sealed class ShardLog
     private long published;
     private long trimHorizon;
 
-    /// <summary>One record: 24 bytes plus its data array, with no other per-record object.</summary>
+    /// <summary>
+    /// One record: 32 bytes and its data, with no other per-record object. The data is a range of an array the stream
+    /// owns: the record's own, or one a PutRecords request shares among its small records.
+    /// </summary>
     internal struct Slot
     {
         public byte[]? Data;
@@ -39,6 +42,12 @@ internal sealed class ShardLog
 
         /// <summary>Arrival in Unix milliseconds plus one; 0 while the writer has not finished the slot.</summary>
         public long Arrival;
+
+        /// <summary>Where the record's data starts in <see cref="Data"/>; written before <see cref="Arrival"/>, then fixed.</summary>
+        public int Offset;
+
+        /// <summary>The record's data length; written before <see cref="Arrival"/>, then fixed.</summary>
+        public int Length;
     }
 
     /// <summary>The chunks from <see cref="First"/> on; immutable, replaced whole.</summary>
@@ -68,7 +77,13 @@ internal sealed class ShardLog
     /// the log is closed. Positions after it are not published until <see cref="Complete"/> fills it, so a caller that
     /// reserves must complete, with <see cref="Skip"/> if its record could not be kept.
     /// </summary>
-    public long TryReserve()
+    public long TryReserve() => TryReserve(1);
+
+    /// <summary>
+    /// Reserves <paramref name="count"/> consecutive positions at once; returns the first, or −1 when the log is closed.
+    /// The caller fills each with <see cref="Fill"/> and then completes them all with <see cref="CompleteRange"/>.
+    /// </summary>
+    public long TryReserve(int count)
     {
         long position;
         do
@@ -79,17 +94,47 @@ internal sealed class ShardLog
                 return -1;
             }
         }
-        while (Interlocked.CompareExchange(ref reserved, position + 1, position) != position);
+        while (Interlocked.CompareExchange(ref reserved, position + count, position) != position);
 
         return position;
     }
 
+    /// <summary>Writes a reserved position's record without completing it: readers see it once <see cref="CompleteRange"/> marks it complete.</summary>
+    public void Fill(long position, ArraySegment<byte> data, PartitionKeyInfo key)
+    {
+        ref var slot = ref SlotAt(EnsureChunk(position), position);
+        slot.Data = data.Array;
+        slot.Offset = data.Offset;
+        slot.Length = data.Count;
+        slot.Key = key;
+    }
+
+    /// <summary>
+    /// Completes <paramref name="count"/> positions from <paramref name="first"/>, each written with <see cref="Fill"/>:
+    /// marks them complete in order and publishes every complete position from the published prefix on, as
+    /// <see cref="Complete"/> does for one.
+    /// </summary>
+    public void CompleteRange(long first, int count, long arrivalMs)
+    {
+        var dir = Volatile.Read(ref directory);
+        for (var position = first; position < first + count; position++)
+        {
+            Volatile.Write(ref SlotAt(dir, position).Arrival, arrivalMs + 1);
+        }
+
+        // The full fence Complete takes, for the same reason: Publish's reads must not move before the writes above.
+        Interlocked.MemoryBarrier();
+        Publish();
+    }
+
     /// <summary>Fills a reserved position and publishes every complete position from the published prefix on.</summary>
-    public void Complete(long position, byte[]? data, PartitionKeyInfo? key, long arrivalMs)
+    public void Complete(long position, ArraySegment<byte> data, PartitionKeyInfo? key, long arrivalMs)
     {
         var dir = EnsureChunk(position);
         ref var slot = ref SlotAt(dir, position);
-        slot.Data = data;
+        slot.Data = data.Array;
+        slot.Offset = data.Offset;
+        slot.Length = data.Count;
         slot.Key = key;
         // A full fence, not a release: Publish below reads `published` and the slot before ours, and those reads must not
         // move before this write, or this writer and the one before it could each miss the other's completed slot.
@@ -102,7 +147,7 @@ internal sealed class ShardLog
     /// unacknowledged one). Readers pass over it as they pass over a trimmed record; the sequence numbers around it keep
     /// their meaning.
     /// </summary>
-    public void Skip(long position, long arrivalMs) => Complete(position, null, null, arrivalMs);
+    public void Skip(long position, long arrivalMs) => Complete(position, default, null, arrivalMs);
 
     /// <summary>
     /// Recovery, before anyone else sees the log: it starts at <paramref name="horizon"/> (earlier positions expired and
@@ -126,7 +171,7 @@ internal sealed class ShardLog
             {
                 var record = records[index++];
                 lastArrival = record.ArrivalMs;
-                Complete(position, record.Data, record.Key, record.ArrivalMs);
+                Complete(position, new ArraySegment<byte>(record.Data), record.Key, record.ArrivalMs);
             }
             else
             {
@@ -202,25 +247,26 @@ internal sealed class ShardLog
         DropChunksBelow(Volatile.Read(ref trimHorizon));
     }
 
+    /// <summary>Advances <see cref="published"/> over every complete slot after it, a run at a time (one CAS per run, not per slot).</summary>
     private void Publish()
     {
         while (true)
         {
             var position = Volatile.Read(ref published);
             var limit = Volatile.Read(ref reserved) & ~ClosedBit;
-            if (position >= limit)
-            {
-                return;
-            }
-
             var dir = Volatile.Read(ref directory);
-            var (chunk, _) = Locate(position);
-            if (chunk >= dir.End || Volatile.Read(ref SlotAt(dir, position).Arrival) == 0)
+            var end = position;
+            while (end < limit && Locate(end).Chunk < dir.End && Volatile.Read(ref SlotAt(dir, end).Arrival) != 0)
             {
-                return; // The writer of that slot has not finished; it will publish when it does.
+                end++;
             }
 
-            Interlocked.CompareExchange(ref published, position + 1, position);
+            if (end == position)
+            {
+                return; // Nothing to publish, or the writer of that slot has not finished: it will publish when it does.
+            }
+
+            Interlocked.CompareExchange(ref published, end, position);
         }
     }
 
@@ -295,13 +341,20 @@ internal sealed class ShardLog
         public long ArrivalMs(long position) => Volatile.Read(ref SlotAt(Directory, position).Arrival) - 1;
 
         /// <summary>The record at a position, or false when retention released it meanwhile.</summary>
-        public bool TryRead(long position, out byte[] data, out PartitionKeyInfo key, out long arrivalMs)
+        public bool TryRead(long position, out ReadOnlyMemory<byte> data, out PartitionKeyInfo key, out long arrivalMs)
         {
             ref var slot = ref SlotAt(Directory, position);
             arrivalMs = Volatile.Read(ref slot.Arrival) - 1;
-            data = Volatile.Read(ref slot.Data)!;
+            var array = Volatile.Read(ref slot.Data);
             key = Volatile.Read(ref slot.Key)!;
-            return data is not null && key is not null;
+            if (array is null || key is null)
+            {
+                data = default;
+                return false;
+            }
+
+            data = new ReadOnlyMemory<byte>(array, slot.Offset, slot.Length);
+            return true;
         }
     }
 }

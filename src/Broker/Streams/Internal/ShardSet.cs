@@ -25,10 +25,13 @@ internal sealed class ShardSet
     public IEnumerable<StreamShard> All => ByIndex.OfType<StreamShard>();
 
     /// <summary>The open shard that owns a hash key.</summary>
-    public StreamShard Route(UInt128 hashKey)
+    public StreamShard Route(UInt128 hashKey) => Open[RouteOrdinal(hashKey)];
+
+    /// <summary>The place in <see cref="Open"/> of the open shard that owns a hash key.</summary>
+    public int RouteOrdinal(UInt128 hashKey)
     {
         var found = Array.BinarySearch(openStarts, hashKey);
-        return Open[found >= 0 ? found : ~found - 1];
+        return found >= 0 ? found : ~found - 1;
     }
 
     public StreamShard? Find(string shardId)
