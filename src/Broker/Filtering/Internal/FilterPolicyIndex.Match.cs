@@ -31,6 +31,16 @@ internal sealed partial class FilterPolicyIndex<T>
                     }
                 }
             }
+            else if (attributes is Topics.Internal.SmallAttributeMap small)
+            {
+                foreach (var (name, value) in small.Entries)
+                {
+                    if (anchors.TryGetValue(name, out var keyAnchors))
+                    {
+                        Probe(keyAnchors, value, attributes, ref sink);
+                    }
+                }
+            }
             else if (attributes is Dictionary<string, MessageAttributeValue> dictionary)
             {
                 foreach (var (name, value) in dictionary)

@@ -283,5 +283,10 @@ internal static class PublishValidation
     }
 
     private static IReadOnlyDictionary<string, MessageAttributeValue> Copy(IReadOnlyDictionary<string, MessageAttributeValue>? attributes) =>
-        attributes is null || attributes.Count == 0 ? PublishedMessage.Empty : new Dictionary<string, MessageAttributeValue>(attributes, StringComparer.Ordinal);
+        attributes switch
+        {
+            null or { Count: 0 } => PublishedMessage.Empty,
+            { Count: <= SmallAttributeMap.MaxCount } => new SmallAttributeMap(attributes),
+            _ => new Dictionary<string, MessageAttributeValue>(attributes, StringComparer.Ordinal),
+        };
 }
