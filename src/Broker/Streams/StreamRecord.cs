@@ -26,8 +26,10 @@ public sealed class StreamRecord
         arrivalMs = approximateArrivalTimestamp.ToUnixTimeMilliseconds();
     }
 
-    /// <summary>A record read from storage; its sequence number is formatted on first use.</summary>
-    /// <summary>A stored record as a read returns it: the log's own data (a range of an array never written again) and its arrival in Unix milliseconds.</summary>
+    /// <summary>
+    /// A stored record as a read returns it: the log's own data (a range of an array never written again) and its arrival
+    /// in Unix milliseconds; its sequence number is formatted on first use.
+    /// </summary>
     internal StreamRecord(int shardIndex, long position, string partitionKey, ReadOnlyMemory<byte> data, long arrivalMs)
     {
         this.shardIndex = shardIndex;

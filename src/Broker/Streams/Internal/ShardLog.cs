@@ -7,8 +7,8 @@ namespace Broker.Streams.Internal;
 /// One shard's records: an append-only log in chunks of slots, written and read without locks.
 /// <para>
 /// Invariants. <see cref="reserved"/> counts positions handed to writers (a CAS loop, so that closing the log with
-/// <see cref="ClosedBit"/> stops further reservations exactly). A writer reserves a position (<see cref="TryReserve(int)"/>), fills its slot and then writes its
-/// <see cref="Slot.Arrival"/> last (a release), which marks the slot complete. <see cref="published"/> is the length of
+/// <see cref="ClosedBit"/> stops further reservations exactly). A writer reserves a position, or a range of them (<see cref="TryReserve(int)"/>), fills
+/// each slot and then writes its <see cref="Slot.Arrival"/> last (a release), which marks the slot complete. <see cref="published"/> is the length of
 /// the complete prefix: whoever completes a slot advances it over every complete slot after it (helping), so records
 /// become visible in position order and no writer ever waits for another. <see cref="trimHorizon"/> only grows and never
 /// passes <see cref="published"/>; slots below it have their data released, and chunks wholly below it are dropped from
