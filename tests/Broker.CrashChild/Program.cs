@@ -8,7 +8,7 @@
 // The journal's segments are small and compacted often, so kills also land in the middle of compactions and, in the
 // stream's own journal, of segment rolls.
 // Usage: Broker.CrashChild <journal directory> <run number> <producers> <consumers> <policy: Always, Batched or None>
-// Every policy promises that a process crash loses nothing acknowledged: the same checks hold for each.
+// Always and None promise that a process crash loses nothing acknowledged; Batched that it loses only the latest calls.
 using System.Globalization;
 using Broker;
 using Broker.Durability;

@@ -3,9 +3,11 @@ namespace Broker.Durability;
 /// <summary>
 /// What an acknowledged call of a durable broker means: the completed task of a send, a delete, a visibility change, a
 /// put or a checkpoint, and the return of a create, delete or settings change. Set it with
-/// <see cref="DurableStorage.Policy"/>. Every policy writes a record to the operating system before the call returns, so
-/// a process crash (a SIGKILL, an unhandled exception) loses nothing acknowledged under any of them; they differ in what
-/// a power loss or an operating system crash may take.
+/// <see cref="DurableStorage.Policy"/>. <see cref="Always"/> and <see cref="None"/> write the call's record to the
+/// operating system before the call returns, so a process crash (a SIGKILL, an unhandled exception) loses nothing they
+/// acknowledged; <see cref="Batched"/> returns once the record is queued for the journal and bounds what any crash may
+/// take to about one <see cref="DurableStorage.FlushInterval"/>. Whatever a crash takes is always the most recent calls:
+/// the journal is written in order, so no acknowledged call is lost while a later one survives.
 /// </summary>
 public enum DurabilityPolicy
 {
@@ -17,9 +19,11 @@ public enum DurabilityPolicy
     Always,
 
     /// <summary>
-    /// Written to the operating system before the call completes, flushed to the disk at least every
-    /// <see cref="DurableStorage.FlushInterval"/>. Survives a process crash; a power loss may lose what was acknowledged
-    /// in the last interval.
+    /// Acknowledged as soon as the call's record is queued for the journal's writer, which writes records as they come
+    /// and flushes them to the disk at least every <see cref="DurableStorage.FlushInterval"/>. Nearly as fast as memory;
+    /// a crash of the process or of the machine may lose what was acknowledged in about the last interval (never more
+    /// than about 4 MiB of records wait to be written: past that, calls wait for their write). The analogue of an
+    /// asynchronous commit.
     /// </summary>
     Batched,
 

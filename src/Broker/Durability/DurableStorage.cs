@@ -37,15 +37,16 @@ public sealed record DurableStorage
 
     /// <summary>
     /// What an acknowledged call means. Default <see cref="DurabilityPolicy.Always"/>: flushed to the disk before the
-    /// call returns (concurrent callers share one flush); <see cref="DurabilityPolicy.Batched"/> flushes at least every
-    /// <see cref="FlushInterval"/>; <see cref="DurabilityPolicy.None"/> leaves flushing to segment ends and shutdown.
-    /// Every policy survives a process crash; only <c>Always</c> survives a power loss with nothing acknowledged lost.
+    /// call returns (concurrent callers share one flush); <see cref="DurabilityPolicy.Batched"/> acknowledges before the
+    /// write and writes and flushes at least every <see cref="FlushInterval"/>; <see cref="DurabilityPolicy.None"/> writes
+    /// before it acknowledges and leaves flushing to segment ends and shutdown. <c>Always</c> and <c>None</c> survive a
+    /// process crash; only <c>Always</c> survives a power loss with nothing acknowledged lost.
     /// </summary>
     public DurabilityPolicy Policy { get; init; } = DurabilityPolicy.Always;
 
     /// <summary>
-    /// Under <see cref="DurabilityPolicy.Batched"/>: the longest time an acknowledged record waits to be flushed to the
-    /// disk, which is what a power loss may lose. Default 100 ms; more than zero and at most 1 minute. Measured on the
+    /// Under <see cref="DurabilityPolicy.Batched"/>: the longest time an acknowledged record waits to be written and
+    /// flushed to the disk, which is about what a crash may lose. Default 100 ms; more than zero and at most 1 minute. Measured on the
     /// broker's <see cref="TimeProvider"/>. Ignored by the other policies (but still validated).
     /// </summary>
     public TimeSpan FlushInterval { get; init; } = TimeSpan.FromMilliseconds(100);

@@ -127,6 +127,73 @@ public sealed class JournalWriterTests : IDisposable
     }
 
     [Fact]
+    public async Task Under_Batched_an_append_completes_once_queued_and_the_interval_writes_and_flushes_it()
+    {
+        var time = new FakeTimeProvider();
+        await using var writer = Start(DurabilityPolicy.Batched, time: time);
+        using var gate = new ManualResetEventSlim();
+        disk.WriteGate = gate;
+        try
+        {
+            var appends = Enumerable.Range(0, 5).Select(i => writer.AppendAsync(1, Payload(0, i))).ToList();
+
+            Assert.All(appends, append => Assert.True(append.IsCompletedSuccessfully));
+            Assert.True(await disk.WriteWaiting.WaitAsync(TimeSpan.FromSeconds(30))); // the writer has them, and waits to write
+            Assert.Equal(SegmentHeader.Size, new FileInfo(SegmentFiles.PathOf(directory, 1)).Length);
+        }
+        finally
+        {
+            disk.WriteGate = null;
+            gate.Set();
+        }
+
+        time.Advance(TimeSpan.FromMilliseconds(100));
+        await disk.WaitForFlushesAsync(2);
+
+        Assert.Equal(SegmentHeader.Size + (5 * JournalFrame.FrameLength(8)), DurableLength(1));
+        Assert.Equal(Enumerable.Range(0, 5), Recover().Select(r => r.Index));
+    }
+
+    [Fact]
+    public async Task Under_Batched_appends_wait_for_their_write_once_the_records_not_yet_written_reach_the_limit()
+    {
+        var writer = Start(DurabilityPolicy.Batched);
+        var payload = new byte[64 * 1024];
+        var frame = JournalFrame.FrameLength(payload.Length);
+        using var gate = new ManualResetEventSlim();
+        disk.WriteGate = gate;
+        var early = 0;
+        ValueTask waiting = default;
+        try
+        {
+            while (early < 200)
+            {
+                var append = writer.AppendAsync(1, payload);
+                if (!append.IsCompleted)
+                {
+                    waiting = append;
+                    break;
+                }
+
+                early++;
+            }
+
+            // Up to the limit, plus the one batch (at most 1 MiB) the writer took and is waiting to write.
+            Assert.InRange(early, JournalWriter.MaxUnwrittenBytes / frame, ((JournalWriter.MaxUnwrittenBytes + (1 << 20)) / frame) + 2);
+            Assert.False(waiting.IsCompleted);
+        }
+        finally
+        {
+            disk.WriteGate = null;
+            gate.Set();
+        }
+
+        await waiting.AsTask().WaitAsync(TimeSpan.FromSeconds(30));
+        await writer.DisposeAsync();
+        Assert.Equal(early + 1, Recover().Count);
+    }
+
+    [Fact]
     public async Task A_full_segment_rolls_to_the_next_after_a_flush_and_every_segment_reads_back_clean()
     {
         await using (var writer = Start(DurabilityPolicy.None, segmentSize: 256))

@@ -1,8 +1,8 @@
 namespace Broker.Tests.Durability;
 
 /// <summary>
-/// A segment file for journal tests: writes go to a real file; <see cref="Flush"/> (what the journal calls to flush to
-/// disk when the stream is not a <see cref="FileStream"/>) is counted and can be held on a gate; and past
+/// A segment file for journal tests: writes go to a real file and can be held on a gate; <see cref="Flush"/> (what the
+/// journal calls to flush to disk when the stream is not a <see cref="FileStream"/>) is counted and can be held on a gate; and past
 /// <see cref="DiskSpace"/> bytes every write fails the way a full disk does.
 /// </summary>
 internal sealed class SegmentStream(string path, SegmentDisk disk) : Stream
@@ -32,6 +32,7 @@ internal sealed class SegmentStream(string path, SegmentDisk disk) : Stream
 
     public override void Write(ReadOnlySpan<byte> buffer)
     {
+        disk.BeforeWrite();
         disk.Take(buffer.Length);
         file.Write(buffer);
     }
@@ -65,7 +66,7 @@ internal sealed class SegmentStream(string path, SegmentDisk disk) : Stream
     }
 }
 
-/// <summary>The disk the <see cref="SegmentStream"/>s of one test share: its space, its flush count and a gate on flushes.</summary>
+/// <summary>The disk the <see cref="SegmentStream"/>s of one test share: its space, its flush count and gates on writes and flushes.</summary>
 internal sealed class SegmentDisk : IDisposable
 {
     private readonly SemaphoreSlim flushes = new(0);
@@ -77,6 +78,12 @@ internal sealed class SegmentDisk : IDisposable
 
     /// <summary>While set, a flush to disk waits until it is released (or 30 s pass, which fails the test).</summary>
     public ManualResetEventSlim? FlushGate { get; set; }
+
+    /// <summary>While set, a write waits until it is released (or 30 s pass, which fails the test).</summary>
+    public ManualResetEventSlim? WriteGate { get; set; }
+
+    /// <summary>Released each time a write starts waiting on <see cref="WriteGate"/>.</summary>
+    public SemaphoreSlim WriteWaiting { get; } = new(0);
 
     /// <summary>Flushes to disk so far, segment headers included.</summary>
     public int FlushCount => Volatile.Read(ref flushCount);
@@ -97,6 +104,20 @@ internal sealed class SegmentDisk : IDisposable
 
     /// <summary>Which segment paths <see cref="FlushGate"/> holds; all when null.</summary>
     public Func<string, bool>? GatedPaths { get; set; }
+
+    public void BeforeWrite()
+    {
+        if (WriteGate is not { } gate)
+        {
+            return;
+        }
+
+        WriteWaiting.Release();
+        if (!gate.Wait(TimeSpan.FromSeconds(30)))
+        {
+            throw new TimeoutException("the test never opened the write gate");
+        }
+    }
 
     public void BeforeFlush(string path)
     {
@@ -127,6 +148,7 @@ internal sealed class SegmentDisk : IDisposable
     {
         flushes.Dispose();
         FlushWaiting.Dispose();
+        WriteWaiting.Dispose();
     }
 
     /// <summary>Waits (bounded) until the flush count reaches <paramref name="count"/>.</summary>

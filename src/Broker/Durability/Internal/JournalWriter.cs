@@ -64,6 +64,13 @@ internal sealed class JournalWriter : IAsyncDisposable
     /// <summary>A batch stops growing past this many bytes, so callers at its head do not wait for an endless stream behind them.</summary>
     private const int MaxBatchBytes = 1 << 20;
 
+    /// <summary>
+    /// Under <see cref="DurabilityPolicy.Batched"/>, an append completes at once while the records queued and not yet
+    /// written hold fewer bytes than this; past it, appends wait for their write, so a writer that falls behind pushes
+    /// back on callers instead of holding an ever longer queue (and a crash never takes more than this).
+    /// </summary>
+    internal const long MaxUnwrittenBytes = 4L << 20;
+
     /// <summary>A marker the flush timer enqueues: flush what has been written, complete nobody.</summary>
     private static readonly PendingAppend FlushMarker = PendingAppend.Rent([], 0);
 
@@ -86,6 +93,7 @@ internal sealed class JournalWriter : IAsyncDisposable
     private volatile bool closed;         // set by DisposeAsync: appends after it are refused
     private int parked;                   // 1 while the writer loop is parked (or about to be); a producer that swaps it to 0 wakes it
     private int enqueuing;                // producers between their closed check and their enqueue
+    private long unwrittenBytes;          // bytes of the records queued and not yet taken by the writer loop
     private TaskCompletionSource<long>? sealRequest;
     private long bytesSinceCompaction;    // added to by the writer loop, reset by CompactionDone
     private long compactionThreshold;
@@ -120,7 +128,10 @@ internal sealed class JournalWriter : IAsyncDisposable
 
     /// <summary>
     /// Appends one record. The returned task completes when the record is as durable as the policy promises, or fails
-    /// with a <see cref="BrokerException"/> (<c>InternalFailure</c>) when the journal could not write it.
+    /// with a <see cref="BrokerException"/> (<c>InternalFailure</c>) when the journal could not write it. Under
+    /// <see cref="DurabilityPolicy.Batched"/> that is as soon as it is queued, in order with every other record, while
+    /// fewer than <see cref="MaxUnwrittenBytes"/> wait to be written (then at its write): the policy lets a crash take
+    /// the last interval's records, and the flush timer writes and flushes them within one interval.
     /// </summary>
     public ValueTask AppendAsync(byte recordType, ReadOnlySpan<byte> payload)
     {
@@ -132,8 +143,9 @@ internal sealed class JournalWriter : IAsyncDisposable
         var length = JournalFrame.FrameLength(payload.Length);
         var frame = ArrayPool<byte>.Shared.Rent(length);
         JournalFrame.Write(frame, recordType, payload);
-        var append = PendingAppend.Rent(frame, length);
-        var completion = append.AsValueTask();
+        var early = options.FlushPolicy == DurabilityPolicy.Batched && Volatile.Read(ref unwrittenBytes) < MaxUnwrittenBytes;
+        var append = PendingAppend.Rent(frame, length, observed: !early);
+        var completion = early ? default : append.AsValueTask();
         if (!TryEnqueue(append))
         {
             append.Discard();
@@ -235,6 +247,7 @@ internal sealed class JournalWriter : IAsyncDisposable
                 return false;
             }
 
+            Interlocked.Add(ref unwrittenBytes, append.Length);
             pending.Enqueue(append);
         }
         finally
@@ -298,6 +311,7 @@ internal sealed class JournalWriter : IAsyncDisposable
                 // The journal failed: what is still queued (or arrives until the close) fails with the same error.
                 while (reader.TryDequeue(out var late))
                 {
+                    Interlocked.Add(ref unwrittenBytes, -late.Length);
                     FailQueued(late, failed);
                 }
 
@@ -313,6 +327,7 @@ internal sealed class JournalWriter : IAsyncDisposable
             {
                 while (bytes < MaxBatchBytes && reader.TryDequeue(out var append))
                 {
+                    Interlocked.Add(ref unwrittenBytes, -append.Length);
                     if (ReferenceEquals(append, FlushMarker))
                     {
                         flushRequested = true;
