@@ -171,6 +171,36 @@ public sealed class QueueReplayTests
 
         Apply(replay, QueueRecordType.QueueCreated, (ref PayloadWriter w) => QueueRecords.WriteQueueCreated(ref w, "orders", 5, 1, 2, new QueueOptions()));
         Assert.Empty(Assert.Single(replay.Queues).Messages);
+
+        Send(replay, "orders", 4);
+        Assert.Equal([4L], Assert.Single(replay.Queues).Messages.Keys);
+    }
+
+    [Fact]
+    public void Messages_come_back_in_send_order_whatever_was_deleted_between_them()
+    {
+        var replay = Created("orders");
+        Send(replay, "orders", 1, 2, 3, 4, 5);
+        Delete(replay, "orders", 2, 4);
+        Send(replay, "orders", 6, 7);
+
+        Assert.Equal([1L, 3L, 5L, 6L, 7L], replay.Queues[0].MessagesInOrder().Select(m => m.Sent.Sequence));
+    }
+
+    [Fact]
+    public void Records_of_several_queues_interleaved_each_go_to_the_queue_they_name()
+    {
+        var replay = Created("a");
+        Apply(replay, QueueRecordType.QueueCreated, (ref PayloadWriter w) => QueueRecords.WriteQueueCreated(ref w, "b", 1, 1, 1, new QueueOptions()));
+        Send(replay, "a", 1);
+        Send(replay, "b", 1, 2);
+        Send(replay, "a", 2, 3);
+        Delete(replay, "b", 1);
+        Delete(replay, "a", 3);
+        Send(replay, "c", 9); // no such queue
+
+        Assert.Equal([1L, 2L], replay.Queues[0].Messages.Keys.Order());
+        Assert.Equal([2L], replay.Queues[1].Messages.Keys);
     }
 
     [Fact]

@@ -52,7 +52,7 @@ internal static class JournalCompactor
             {
                 WriteRecord(file, (byte)QueueRecordType.QueueSnapshot, (ref PayloadWriter w) => QueueRecords.WriteQueueSnapshot(ref w, queue));
                 var retention = queue.Options.MessageRetentionPeriod.Ticks;
-                foreach (var message in queue.Messages.Values)
+                foreach (var message in queue.MessagesInOrder())
                 {
                     if (now - message.Sent.SentAt >= retention)
                     {

@@ -30,6 +30,14 @@ internal ref struct PayloadReader(ReadOnlySpan<byte> payload)
 
     public ulong ReadVarUInt()
     {
+        // Most varints (lengths, counts, small numbers) are one byte.
+        if (!rest.IsEmpty && rest[0] < 0x80)
+        {
+            var single = rest[0];
+            rest = rest[1..];
+            return single;
+        }
+
         ulong value = 0;
         for (var shift = 0; shift < 70; shift += 7)
         {

@@ -149,9 +149,9 @@ internal static class QueueRecords
         writer.WriteInt64(message.DeduplicationExpiresAt);
     }
 
-    public static (string Queue, SentMessage Message) ReadMessageSent(ref PayloadReader reader)
+    /// <summary>The fields of a send record after its queue's name, which the caller reads first (<see cref="PayloadReader.ReadBytes"/>).</summary>
+    public static SentMessage ReadMessageSent(ref PayloadReader reader)
     {
-        var queue = reader.ReadString();
         var sequence = reader.ReadVarInt();
         var sentAt = reader.ReadInt64();
         var availableAt = reader.ReadInt64();
@@ -160,7 +160,8 @@ internal static class QueueRecords
         var firstReceiveAt = reader.ReadInt64();
         var body = reader.ReadBytes().ToArray();
         var attributesSize = (int)reader.ReadVarInt();
-        var attributes = new KeyValuePair<string, MessageAttributeValue>[reader.ReadLength()];
+        var attributeCount = reader.ReadLength();
+        var attributes = attributeCount == 0 ? [] : new KeyValuePair<string, MessageAttributeValue>[attributeCount];
         for (var i = 0; i < attributes.Length; i++)
         {
             var name = reader.ReadString();
@@ -171,7 +172,7 @@ internal static class QueueRecords
             attributes[i] = new(name, value);
         }
 
-        return (queue, new SentMessage
+        return new SentMessage
         {
             Sequence = sequence,
             SentAt = sentAt,
@@ -192,7 +193,7 @@ internal static class QueueRecords
             GroupSequenceNumber = reader.ReadVarInt(),
             DeduplicationKey = reader.ReadNullableString(),
             DeduplicationExpiresAt = reader.ReadInt64(),
-        });
+        };
     }
 
     public static void WriteMessagesReceived(ref PayloadWriter writer, string queue, ReadOnlySpan<ReceiveState> received)
@@ -208,16 +209,16 @@ internal static class QueueRecords
         }
     }
 
-    public static (string Queue, ReceiveState[] Received) ReadMessagesReceived(ref PayloadReader reader)
+    /// <summary>The fields of a receive record after its queue's name, which the caller reads first.</summary>
+    public static ReceiveState[] ReadMessagesReceived(ref PayloadReader reader)
     {
-        var queue = reader.ReadString();
         var received = new ReceiveState[reader.ReadLength()];
         for (var i = 0; i < received.Length; i++)
         {
             received[i] = new ReceiveState(reader.ReadVarInt(), (int)reader.ReadVarInt(), reader.ReadInt64(), reader.ReadInt64());
         }
 
-        return (queue, received);
+        return received;
     }
 
     public static void WriteVisibilityChanged(ref PayloadWriter writer, string queue, long sequence, int receiveCount, long visibleAgainAt)
@@ -228,8 +229,9 @@ internal static class QueueRecords
         writer.WriteInt64(visibleAgainAt);
     }
 
-    public static (string Queue, long Sequence, int ReceiveCount, long VisibleAgainAt) ReadVisibilityChanged(ref PayloadReader reader)
-        => (reader.ReadString(), reader.ReadVarInt(), (int)reader.ReadVarInt(), reader.ReadInt64());
+    /// <summary>The fields of a visibility record after its queue's name, which the caller reads first.</summary>
+    public static (long Sequence, int ReceiveCount, long VisibleAgainAt) ReadVisibilityChanged(ref PayloadReader reader)
+        => (reader.ReadVarInt(), (int)reader.ReadVarInt(), reader.ReadInt64());
 
     public static void WriteMessagesDeleted(ref PayloadWriter writer, string queue, ReadOnlySpan<long> sequences)
     {
@@ -241,16 +243,16 @@ internal static class QueueRecords
         }
     }
 
-    public static (string Queue, long[] Sequences) ReadMessagesDeleted(ref PayloadReader reader)
+    /// <summary>The fields of a delete record after its queue's name, which the caller reads first.</summary>
+    public static long[] ReadMessagesDeleted(ref PayloadReader reader)
     {
-        var queue = reader.ReadString();
         var sequences = new long[reader.ReadLength()];
         for (var i = 0; i < sequences.Length; i++)
         {
             sequences[i] = reader.ReadVarInt();
         }
 
-        return (queue, sequences);
+        return sequences;
     }
 
     private static void WriteOptions(ref PayloadWriter writer, QueueOptions options)

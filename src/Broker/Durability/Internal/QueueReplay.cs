@@ -1,3 +1,4 @@
+using System.Text;
 using Broker.Queues;
 
 namespace Broker.Durability.Internal;
@@ -27,8 +28,11 @@ internal sealed class RecoveredQueue(string name, long createdAt, ulong idPrefix
     /// <summary>FIFO: the highest group sequence number any message had: the numbering of every group continues above it.</summary>
     public long HighestGroupSequence { get; set; }
 
-    /// <summary>Live messages by sequence, which is send order.</summary>
-    public SortedDictionary<long, RecoveredMessage> Messages { get; } = [];
+    /// <summary>
+    /// Live messages by sequence, in no order (a hash table: a replay adds and removes one entry per send and delete of
+    /// the whole history); <see cref="MessagesInOrder"/> sorts them.
+    /// </summary>
+    public Dictionary<long, RecoveredMessage> Messages { get; } = [];
 
     /// <summary>
     /// FIFO: the deduplication records of messages already deleted, by key, which still catch a resent duplicate
@@ -41,6 +45,14 @@ internal sealed class RecoveredQueue(string name, long createdAt, ulong idPrefix
 
     /// <summary>Receives whose message's send record comes later in the journal.</summary>
     internal Dictionary<long, ReceiveState> ReceivedBeforeSent { get; } = [];
+
+    /// <summary>The live messages in sequence order, which is send order.</summary>
+    public RecoveredMessage[] MessagesInOrder()
+    {
+        var ordered = Messages.Values.ToArray();
+        Array.Sort(ordered, static (a, b) => a.Sent.Sequence.CompareTo(b.Sent.Sequence));
+        return ordered;
+    }
 }
 
 /// <summary>A live message as the journal's records leave it.</summary>
@@ -68,8 +80,17 @@ internal sealed class RecoveredMessage(SentMessage sent)
 /// </summary>
 internal sealed class QueueReplay
 {
-    private readonly Dictionary<string, RecoveredQueue> queues = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, RecoveredQueue> queues;
+    private readonly Dictionary<string, RecoveredQueue>.AlternateLookup<ReadOnlySpan<char>> byName;
     private long creations;
+    private byte[] lastName = [];      // the UTF-8 name Find last resolved, and to what: journals name one queue many times in a row
+    private RecoveredQueue? lastQueue;
+
+    public QueueReplay()
+    {
+        queues = new(StringComparer.Ordinal);
+        byName = queues.GetAlternateLookup<ReadOnlySpan<char>>();
+    }
 
     /// <summary>The queues that exist after every record applied so far, in creation order.</summary>
     public IReadOnlyList<RecoveredQueue> Queues => [.. queues.Values.OrderBy(q => q.CreationOrder)];
@@ -87,6 +108,7 @@ internal sealed class QueueReplay
             {
                 var (name, createdAt, idPrefix, handleKey, options) = QueueRecords.ReadQueueCreated(ref reader);
                 queues[name] = new RecoveredQueue(name, createdAt, idPrefix, handleKey, options, creations++);
+                lastQueue = null;
                 break;
             }
 
@@ -99,6 +121,7 @@ internal sealed class QueueReplay
                     HighestSequence = highestSequence,
                     HighestGroupSequence = highestGroupSequence,
                 };
+                lastQueue = null;
                 break;
             }
 
@@ -124,12 +147,14 @@ internal sealed class QueueReplay
 
             case QueueRecordType.QueueDeleted:
                 queues.Remove(reader.ReadString());
+                lastQueue = null;
                 break;
 
             case QueueRecordType.MessageSent:
             {
-                var (name, sent) = QueueRecords.ReadMessageSent(ref reader);
-                if (queues.TryGetValue(name, out var queue))
+                var queue = Find(reader.ReadBytes());
+                var sent = QueueRecords.ReadMessageSent(ref reader);
+                if (queue is not null)
                 {
                     queue.HighestSequence = Math.Max(queue.HighestSequence, sent.Sequence);
                     queue.HighestGroupSequence = Math.Max(queue.HighestGroupSequence, sent.GroupSequenceNumber);
@@ -152,8 +177,9 @@ internal sealed class QueueReplay
 
             case QueueRecordType.MessagesReceived:
             {
-                var (name, received) = QueueRecords.ReadMessagesReceived(ref reader);
-                if (queues.TryGetValue(name, out var queue))
+                var queue = Find(reader.ReadBytes());
+                var received = QueueRecords.ReadMessagesReceived(ref reader);
+                if (queue is not null)
                 {
                     foreach (var state in received)
                     {
@@ -176,8 +202,9 @@ internal sealed class QueueReplay
 
             case QueueRecordType.VisibilityChanged:
             {
-                var (name, sequence, receiveCount, visibleAgainAt) = QueueRecords.ReadVisibilityChanged(ref reader);
-                if (queues.TryGetValue(name, out var queue) && queue.Messages.TryGetValue(sequence, out var message) && message.ReceiveCount == receiveCount)
+                var queue = Find(reader.ReadBytes());
+                var (sequence, receiveCount, visibleAgainAt) = QueueRecords.ReadVisibilityChanged(ref reader);
+                if (queue is not null && queue.Messages.TryGetValue(sequence, out var message) && message.ReceiveCount == receiveCount)
                 {
                     message.VisibleAgainAt = visibleAgainAt;
                 }
@@ -187,8 +214,9 @@ internal sealed class QueueReplay
 
             case QueueRecordType.MessagesDeleted:
             {
-                var (name, sequences) = QueueRecords.ReadMessagesDeleted(ref reader);
-                if (queues.TryGetValue(name, out var queue))
+                var queue = Find(reader.ReadBytes());
+                var sequences = QueueRecords.ReadMessagesDeleted(ref reader);
+                if (queue is not null)
                 {
                     foreach (var sequence in sequences)
                     {
@@ -215,6 +243,29 @@ internal sealed class QueueReplay
         {
             throw new InvalidDataException($"A {(QueueRecordType)recordType} record has bytes left over after its last field.");
         }
+    }
+
+    /// <summary>
+    /// The queue a per-message record names (its UTF-8 name, as written), looked up without making a string of the name:
+    /// a replay reads one such record per send and per delete or receive batch of the journal's whole history.
+    /// </summary>
+    private RecoveredQueue? Find(ReadOnlySpan<byte> utf8Name)
+    {
+        if (lastQueue is not null && utf8Name.SequenceEqual(lastName))
+        {
+            return lastQueue;
+        }
+
+        var chars = utf8Name.Length <= 256 ? stackalloc char[utf8Name.Length] : new char[utf8Name.Length];
+        var length = Encoding.UTF8.GetChars(utf8Name, chars);
+        if (!byName.TryGetValue(chars[..length], out var queue))
+        {
+            return null;
+        }
+
+        lastName = utf8Name.ToArray();
+        lastQueue = queue;
+        return queue;
     }
 
     private static void Received(RecoveredMessage message, ReceiveState state)

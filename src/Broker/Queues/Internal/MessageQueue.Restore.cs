@@ -40,7 +40,7 @@ internal sealed partial class MessageQueue
             return;
         }
 
-        foreach (var restored in recovered.Messages.Values)
+        foreach (var restored in recovered.MessagesInOrder())
         {
             if (RestoreOne(restored, now, current, slotWhenFresh: false, out var message, out var slotIndex) == Restored.Visible)
             {
@@ -65,7 +65,7 @@ internal sealed partial class MessageQueue
             }
         }
 
-        foreach (var members in recovered.Messages.Values.GroupBy(m => m.Sent.MessageGroupId ?? ""))
+        foreach (var members in recovered.MessagesInOrder().GroupBy(m => m.Sent.MessageGroupId ?? ""))
         {
             var group = groups.GetOrAdd(members.Key, static (key, floor) => new FifoGroup(key, floor), recovered.HighestGroupSequence);
             foreach (var restored in members.OrderBy(m => m.Sent.GroupSequenceNumber))
