@@ -64,6 +64,34 @@ public sealed class DurableQueueTests : IDisposable
     }
 
     [Fact]
+    public async Task A_delete_batch_survives_the_crash_for_every_entry_it_deleted_and_no_other()
+    {
+        var directory = NewDirectory();
+        using var broker = Open(directory);
+        var queue = broker.CreateQueue("orders");
+        foreach (var body in new[] { "a", "b", "c", "d" })
+        {
+            await queue.SendAsync(body);
+        }
+
+        var received = (await queue.ReceiveAsync(new ReceiveRequest { MaxNumberOfMessages = 10, VisibilityTimeout = TimeSpan.Zero })).ToDictionary(m => m.GetBodyAsString());
+        var result = await queue.DeleteBatchAsync(
+        [
+            new DeleteMessageBatchEntry("by-message", received["a"]),
+            new DeleteMessageBatchEntry("by-handle", received["c"].ReceiptHandle),
+            new DeleteMessageBatchEntry("forged", "not-a-receipt-handle"),
+            new DeleteMessageBatchEntry("last", received["d"]),
+            new DeleteMessageBatchEntry("again", received["d"]),
+        ]);
+
+        using var recovered = Open(Crash(directory));
+
+        Assert.Equal(["by-message", "by-handle", "last", "again"], result.Successful);
+        Assert.Equal("forged", Assert.Single(result.Failed).Id);
+        Assert.Equal(["b"], (await recovered.GetQueue("orders").ReceiveAsync(new ReceiveRequest { MaxNumberOfMessages = 10 })).Select(m => m.GetBodyAsString()));
+    }
+
+    [Fact]
     public async Task A_message_in_flight_at_the_crash_comes_back_when_its_visibility_timeout_ends_with_its_receive_count()
     {
         var directory = NewDirectory();

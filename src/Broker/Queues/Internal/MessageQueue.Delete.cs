@@ -36,7 +36,10 @@ internal sealed partial class MessageQueue
         ValidateBatchIds(entries, static e => e.Id);
         var successful = new string[entries.Count];
         var succeeded = 0;
-        var lastDurable = default(ValueTask); // the journal completes appends in order: the last one covers the batch
+
+        // A durable queue journals the batch's deletes as one record, after the loop (ValidateBatchIds caps the batch at 10).
+        Span<long> deletedSequences = stackalloc long[QueueDefaults.MaxBatchEntries];
+        var deletedCount = 0;
         List<BatchResultErrorEntry>? failed = null;
         foreach (var entry in entries)
         {
@@ -44,10 +47,9 @@ internal sealed partial class MessageQueue
             {
                 try
                 {
-                    var durable = Delete(receipt, (object?)entry.Message ?? entry.ReceiptHandle);
-                    if (!durable.IsCompletedSuccessfully)
+                    if (TryDelete(receipt, (object?)entry.Message ?? entry.ReceiptHandle, out var deleted))
                     {
-                        lastDurable = durable;
+                        deletedSequences[deletedCount++] = deleted.Sequence;
                     }
 
                     successful[succeeded++] = entry.Id;
@@ -70,7 +72,8 @@ internal sealed partial class MessageQueue
 
         Count(metrics.MessagesDeleted, succeeded);
         var result = new BatchResult(successful, failed is null ? [] : failed);
-        return lastDurable.IsCompletedSuccessfully ? new ValueTask<BatchResult>(result) : WhenDurable(lastDurable, result);
+        var durable = store is null || deletedCount == 0 ? default : store.MessagesDeleted(this, deletedSequences[..deletedCount]);
+        return durable.IsCompletedSuccessfully ? new ValueTask<BatchResult>(result) : WhenDurable(durable, result);
     }
 
     public ValueTask ChangeVisibilityAsync(string receiptHandle, TimeSpan visibilityTimeout, CancellationToken cancellationToken = default)
@@ -125,13 +128,23 @@ internal sealed partial class MessageQueue
     /// nobody received since still deletes it.
     /// </summary>
     /// <returns>In a durable broker, completes when the delete's record is as durable as the policy promises.</returns>
-    private ValueTask Delete(in ReceiptHandleData receipt, object handleSource)
+    private ValueTask Delete(in ReceiptHandleData receipt, object handleSource) =>
+        TryDelete(receipt, handleSource, out var deleted) && store is not null
+            ? store.MessagesDeleted(this, new ReadOnlySpan<long>(in deleted.Sequence))
+            : default;
+
+    /// <summary>
+    /// <see cref="Delete"/> without the journal: true when this call deleted the message (<paramref name="deleted"/>),
+    /// whose delete the caller journals.
+    /// </summary>
+    private bool TryDelete(in ReceiptHandleData receipt, object handleSource, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out QueueMessage? deleted)
     {
+        deleted = null;
         ref var slot = ref slots[receipt.Slot];
         var message = Volatile.Read(ref slot.Message);
         if (message is null || !receipt.Matches(message))
         {
-            return default;
+            return false;
         }
 
         var state = Volatile.Read(ref message.State);
@@ -150,13 +163,14 @@ internal sealed partial class MessageQueue
             {
                 Removed(message, state);
                 observer?.MessageDeleted(this, message, receipt.ReceiveCount);
-                return store is null ? default : store.MessagesDeleted(this, new ReadOnlySpan<long>(in message.Sequence));
+                deleted = message;
+                return true;
             }
 
             state = seen;
         }
 
-        return default;
+        return false;
     }
 
     /// <param name="receipt">The receipt to change.</param>
