@@ -137,6 +137,21 @@ public sealed class ConcurrencyTests : QueueFixture
         await Task.WhenAll(consumers).WaitAsync(Bound);
         await clock.WaitAsync(Bound);
 
+        // A consumer stops when it reads the counts as (0, 0, 0), and the counts are read one after the other: a message
+        // whose visibility ended between the read of the visible count and the read of the in-flight count is counted in
+        // neither, and the consumers stop with it still in the queue. What they left is received here, a visibility
+        // timeout later, under the same checks.
+        Time.Advance(visibility);
+        while (await queue.ReceiveAsync(new ReceiveRequest { MaxNumberOfMessages = 10 }) is { Count: > 0 } left)
+        {
+            var at = Time.GetUtcNow();
+            foreach (var message in left)
+            {
+                history.Enqueue((message.MessageId, at, at));
+                await queue.DeleteAsync(message.ReceiptHandle);
+            }
+        }
+
         var byMessage = history.GroupBy(h => h.MessageId).ToList();
         Assert.Equal(Messages, byMessage.Count);
         foreach (var receives in byMessage)
