@@ -4,8 +4,8 @@ using Broker.Queues.Internal;
 namespace Broker.Tests.Queues;
 
 /// <summary>
-/// The receipt handle's own base64url encoder and decoder: the characters the general encoder writes (so handles issued
-/// before a restart of a durable broker still parse), and nothing but the canonical form accepted back.
+/// The receipt handle's text: the canonical base64url of its bytes (a durable broker's handles issued before a restart
+/// must still parse after it, so the text may not change), and nothing but the canonical form accepted back.
 /// </summary>
 public sealed class ReceiptHandleCodecTests
 {

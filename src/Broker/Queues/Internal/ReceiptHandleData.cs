@@ -1,6 +1,5 @@
 using System.Buffers.Binary;
 using System.Buffers.Text;
-using System.Runtime.CompilerServices;
 
 namespace Broker.Queues.Internal;
 
@@ -17,27 +16,19 @@ internal readonly record struct ReceiptHandleData(int Slot, int ReceiveCount, ui
 /// Encodes receipt handles as 26 URL-safe base64 characters: the <see cref="ReceiptHandleData"/> fields (slot, 24-bit
 /// receive count, sequence low half) and a 64-bit keyed tag. The key is the queue's own random secret, so a handle from
 /// another queue (or another incarnation of this one) and any edited or invented handle fail the tag check and are
-/// rejected before they touch state. Every receive formats one and every delete by handle parses one, so the 19 bytes
-/// are encoded and decoded by hand (the same characters <see cref="Base64Url"/> writes, canonical form only), not by
-/// the general encoder, whose set-up costs more than these few characters.
+/// rejected before they touch state.
 /// </summary>
 internal static class ReceiptHandleCodec
 {
     private const int ByteLength = 4 + 3 + 4 + 8;
     public const int EncodedLength = 26;
 
-    /// <summary>Each character's 6-bit value in the base64url alphabet, 0xFF for every other ASCII character.</summary>
-    private static readonly byte[] SextetOf = BuildSextets();
-
-    private static ReadOnlySpan<byte> Alphabet => "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"u8;
-
     public static string Format(in ReceiptHandleData data, ulong key)
     {
-        var bytes = default(HandleBytes);
-        Span<byte> span = bytes;
-        Write(data, span);
-        BinaryPrimitives.WriteUInt64LittleEndian(span[11..], Tag(span[..11], key));
-        return string.Create(EncodedLength, bytes, static (chars, state) => Encode(state, chars));
+        Span<byte> bytes = stackalloc byte[ByteLength];
+        Write(data, bytes);
+        BinaryPrimitives.WriteUInt64LittleEndian(bytes[11..], Tag(bytes[..11], key));
+        return Base64Url.EncodeToString(bytes);
     }
 
     public static bool TryParse(string? handle, ulong key, out ReceiptHandleData data)
@@ -49,7 +40,7 @@ internal static class ReceiptHandleCodec
         }
 
         Span<byte> bytes = stackalloc byte[ByteLength];
-        if (!TryDecode(handle, bytes)
+        if (!TryDecodeExactly(handle, bytes)
             || BinaryPrimitives.ReadUInt64LittleEndian(bytes[11..]) != Tag(bytes[..11], key))
         {
             return false;
@@ -60,72 +51,6 @@ internal static class ReceiptHandleCodec
             bytes[4] | (bytes[5] << 8) | (bytes[6] << 16),
             BinaryPrimitives.ReadUInt32LittleEndian(bytes[7..]));
         return data.Slot >= 0 && data.ReceiveCount > 0;
-    }
-
-    /// <summary>The 19 bytes as 26 base64url characters: six groups of three bytes, then the last byte's two characters.</summary>
-    private static void Encode(ReadOnlySpan<byte> bytes, Span<char> chars)
-    {
-        var alphabet = Alphabet;
-        for (int i = 0, c = 0; i < 18; i += 3, c += 4)
-        {
-            var group = (bytes[i] << 16) | (bytes[i + 1] << 8) | bytes[i + 2];
-            chars[c] = (char)alphabet[group >> 18];
-            chars[c + 1] = (char)alphabet[(group >> 12) & 63];
-            chars[c + 2] = (char)alphabet[(group >> 6) & 63];
-            chars[c + 3] = (char)alphabet[group & 63];
-        }
-
-        chars[24] = (char)alphabet[bytes[18] >> 2];
-        chars[25] = (char)alphabet[(bytes[18] & 3) << 4];
-    }
-
-    /// <summary>
-    /// <see cref="Encode"/> backwards, for a string of <see cref="EncodedLength"/> characters. False for a character outside
-    /// the alphabet or a last character with bits below the encoded ones (not the canonical form), as
-    /// <see cref="TryDecodeExactly"/> is.
-    /// </summary>
-    private static bool TryDecode(string handle, Span<byte> bytes)
-    {
-        for (int i = 0, c = 0; i < 18; i += 3, c += 4)
-        {
-            var a = Sextet(handle[c]);
-            var b = Sextet(handle[c + 1]);
-            var d = Sextet(handle[c + 2]);
-            var e = Sextet(handle[c + 3]);
-            if ((a | b | d | e) > 63)
-            {
-                return false;
-            }
-
-            var group = (a << 18) | (b << 12) | (d << 6) | e;
-            bytes[i] = (byte)(group >> 16);
-            bytes[i + 1] = (byte)(group >> 8);
-            bytes[i + 2] = (byte)group;
-        }
-
-        var last = Sextet(handle[24]);
-        var tail = Sextet(handle[25]);
-        if ((last | tail) > 63 || (tail & 15) != 0)
-        {
-            return false;
-        }
-
-        bytes[18] = (byte)((last << 2) | (tail >> 4));
-        return true;
-    }
-
-    private static int Sextet(char c) => c < 128 ? SextetOf[c] : 0xFF;
-
-    private static byte[] BuildSextets()
-    {
-        var sextets = new byte[128];
-        Array.Fill(sextets, (byte)0xFF);
-        for (var i = 0; i < Alphabet.Length; i++)
-        {
-            sextets[Alphabet[i]] = (byte)i;
-        }
-
-        return sextets;
     }
 
     private static void Write(in ReceiptHandleData data, Span<byte> bytes)
@@ -153,13 +78,6 @@ internal static class ReceiptHandleCodec
         token.Length == Base64Url.GetEncodedLength(bytes.Length)
         && Base64Url.DecodeFromChars(token, bytes, out var consumed, out var written) == System.Buffers.OperationStatus.Done
         && consumed == token.Length && written == bytes.Length;
-
-    /// <summary>A handle's bytes, held by value (string.Create's state).</summary>
-    [InlineArray(ByteLength)]
-    private struct HandleBytes
-    {
-        private byte first;
-    }
 
     /// <summary>A 64-bit finaliser (splitmix64): every input bit affects every output bit.</summary>
     internal static ulong Mix(ulong z)
