@@ -7,7 +7,8 @@ namespace Broker.Durability;
 /// operating system before the call returns, so a process crash (a SIGKILL, an unhandled exception) loses nothing they
 /// acknowledged; <see cref="Batched"/> returns once the record is queued for the journal and bounds what any crash may
 /// take to about one <see cref="DurableStorage.FlushInterval"/>. Whatever a crash takes is always the most recent calls:
-/// the journal is written in order, so no acknowledged call is lost while a later one survives.
+/// a journal (the broker's, or a stream's own) is written in order, so no call acknowledged by it is lost while one it
+/// acknowledged later survives.
 /// </summary>
 public enum DurabilityPolicy
 {

@@ -46,8 +46,8 @@ public sealed record DurableStorage
 
     /// <summary>
     /// Under <see cref="DurabilityPolicy.Batched"/>: the longest time an acknowledged record waits to be written and
-    /// flushed to the disk, which is about what a crash may lose. Default 100 ms; more than zero and at most 1 minute. Measured on the
-    /// broker's <see cref="TimeProvider"/>. Ignored by the other policies (but still validated).
+    /// flushed to the disk, which is about what a crash may lose. Default 100 ms; more than zero and at most 1 minute.
+    /// Measured on the broker's <see cref="TimeProvider"/>. Ignored by the other policies (but still validated).
     /// </summary>
     public TimeSpan FlushInterval { get; init; } = TimeSpan.FromMilliseconds(100);
 
