@@ -43,6 +43,32 @@ public sealed class JournalWriterTests : IDisposable
     }
 
     [Fact]
+    public async Task A_caller_that_blocks_in_the_continuation_of_its_append_does_not_hold_up_the_journal()
+    {
+        await using var writer = Start(DurabilityPolicy.Always);
+        using var gate = new ManualResetEventSlim();
+        using var blocking = new SemaphoreSlim(0);
+        var first = Task.Run(async () =>
+        {
+            await writer.AppendAsync(1, Payload(0, 0));
+            blocking.Release();
+            gate.Wait(TimeSpan.FromSeconds(60)); // holds whatever thread ran this continuation, longer than the bound below
+        });
+
+        try
+        {
+            Assert.True(await blocking.WaitAsync(TimeSpan.FromSeconds(30)));
+            await writer.AppendAsync(1, Payload(1, 0)).AsTask().WaitAsync(TimeSpan.FromSeconds(20));
+        }
+        finally
+        {
+            gate.Set();
+        }
+
+        await first;
+    }
+
+    [Fact]
     public async Task No_append_waits_forever_when_the_writer_parks_and_callers_arrive_at_the_same_moment()
     {
         // The writer parks whenever the queue runs dry; callers that enqueue as it parks must wake it. Many short

@@ -8,14 +8,16 @@ namespace Broker.Durability.Internal;
 /// One framed record on its way to the journal, and the completion its caller awaits. Pooled: the caller's
 /// <c>GetResult</c> returns it to the pool, so a steady stream of appends allocates nothing per record.
 /// </summary>
-internal sealed class PendingAppend : IValueTaskSource
+internal sealed class PendingAppend : IValueTaskSource, IThreadPoolWorkItem
 {
     private const int PoolLimit = 4096;
 
     private static readonly ConcurrentQueue<PendingAppend> Pool = new();
 
-    // Continuations run on the thread pool, never on the journal's writer loop, which must not run callers' code.
-    private ManualResetValueTaskSourceCore<bool> completion = new() { RunContinuationsAsynchronously = true };
+    // Continuations run on the thread pool, never on the journal's writer loop, which must not run callers' code: the
+    // writer queues the append itself as a work item (Execute), which completes it there and runs the continuation.
+    private ManualResetValueTaskSourceCore<bool> completion = new() { RunContinuationsAsynchronously = false };
+    private Exception? error;
 
     /// <summary>The frame, in a buffer rented from <see cref="ArrayPool{T}.Shared"/>; the writer returns it.</summary>
     public byte[] Frame { get; private set; } = [];
@@ -56,12 +58,18 @@ internal sealed class PendingAppend : IValueTaskSource
         }
     }
 
-    /// <summary>Completes the caller's await: the record is as durable as the policy promises.</summary>
+    /// <summary>
+    /// Completes the caller's await (the record is as durable as the policy promises) on a thread-pool thread. The work
+    /// item goes to the pool's global queue, first in first out, so a writer loop that queues itself behind a batch's
+    /// completions (as it does under Always) runs after their callers have had the threads to append again, and its
+    /// next batch holds them; on the local queue of the writer's thread (last in first out, stolen from its other end)
+    /// the writer ran first, with few records.
+    /// </summary>
     public void Succeed()
     {
         if (Observed)
         {
-            completion.SetResult(true);
+            ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
         }
         else
         {
@@ -69,16 +77,31 @@ internal sealed class PendingAppend : IValueTaskSource
         }
     }
 
-    /// <summary>Completes the caller's await with <paramref name="error"/>.</summary>
-    public void Fail(Exception error)
+    /// <summary>Completes the caller's await with <paramref name="failure"/>, on a thread-pool thread as <see cref="Succeed"/> does.</summary>
+    public void Fail(Exception failure)
     {
         if (Observed)
         {
-            completion.SetException(error);
+            error = failure;
+            ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
         }
         else
         {
             Discard();
+        }
+    }
+
+    /// <summary>Runs on the thread pool: completes the append, which runs the caller's continuation here.</summary>
+    void IThreadPoolWorkItem.Execute()
+    {
+        if (error is { } failed)
+        {
+            error = null;
+            completion.SetException(failed);
+        }
+        else
+        {
+            completion.SetResult(true);
         }
     }
 
