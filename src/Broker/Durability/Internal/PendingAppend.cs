@@ -60,8 +60,8 @@ internal sealed class PendingAppend : IValueTaskSource, IThreadPoolWorkItem
 
     /// <summary>
     /// Completes the caller's await (the record is as durable as the policy promises) on a thread-pool thread. The work
-    /// item goes to the pool's global queue, first in first out, so a writer loop that queues itself behind a batch's
-    /// completions (as it does under Always) runs after their callers have had the threads to append again, and its
+    /// item goes to the pool's global queue, first in first out, so the writer loop, which queues itself behind a batch's
+    /// completions, runs after their callers have had the threads to append again, and its
     /// next batch holds them; on the local queue of the writer's thread (last in first out, stolen from its other end)
     /// the writer ran first, with few records.
     /// </summary>
