@@ -107,29 +107,17 @@ internal sealed class SegmentDisk : IDisposable
 
     public void BeforeWrite()
     {
-        if (WriteGate is not { } gate)
+        if (WriteGate is { } gate)
         {
-            return;
-        }
-
-        WriteWaiting.Release();
-        if (!gate.Wait(TimeSpan.FromSeconds(30)))
-        {
-            throw new TimeoutException("the test never opened the write gate");
+            Hold(gate, WriteWaiting, "write");
         }
     }
 
     public void BeforeFlush(string path)
     {
-        if (FlushGate is not { } gate || (GatedPaths is { } gated && !gated(path)))
+        if (FlushGate is { } gate && (GatedPaths is not { } gated || gated(path)))
         {
-            return;
-        }
-
-        FlushWaiting.Release();
-        if (!gate.Wait(TimeSpan.FromSeconds(30)))
-        {
-            throw new TimeoutException("the test never opened the flush gate");
+            Hold(gate, FlushWaiting, "flush");
         }
     }
 
@@ -142,6 +130,16 @@ internal sealed class SegmentDisk : IDisposable
 
         Interlocked.Increment(ref flushCount);
         flushes.Release();
+    }
+
+    /// <summary>Tells <paramref name="waiting"/> that an operation is held, then holds it until <paramref name="gate"/> opens.</summary>
+    private static void Hold(ManualResetEventSlim gate, SemaphoreSlim waiting, string operation)
+    {
+        waiting.Release();
+        if (!gate.Wait(TimeSpan.FromSeconds(30)))
+        {
+            throw new TimeoutException($"the test never opened the {operation} gate");
+        }
     }
 
     public void Dispose()
