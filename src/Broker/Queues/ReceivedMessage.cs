@@ -38,6 +38,9 @@ public sealed class ReceivedMessage
     /// <summary>When the message was first received, UTC ticks (the journal records it).</summary>
     internal long FirstReceiveAtTicks => firstReceiveAtTicks;
 
+    /// <summary>The receipt handle if <see cref="ReceiptHandle"/> has formatted it, else null.</summary>
+    internal string? FormattedReceiptHandle => Volatile.Read(ref receiptHandle);
+
     /// <summary>What this message's receipt handle encodes.</summary>
     internal ReceiptHandleData Receipt => new(slot, receiveCount, (uint)message.Sequence);
 

@@ -40,6 +40,7 @@ internal sealed partial class MessageQueue
         // A durable queue journals the batch's deletes as one record, after the loop (ValidateBatchIds caps the batch at 10).
         Span<long> deletedSequences = stackalloc long[QueueDefaults.MaxBatchEntries];
         var deletedCount = 0;
+        var tally = default(RemovalTally);
         List<BatchResultErrorEntry>? failed = null;
         foreach (var entry in entries)
         {
@@ -47,7 +48,7 @@ internal sealed partial class MessageQueue
             {
                 try
                 {
-                    if (TryDelete(receipt, (object?)entry.Message ?? entry.ReceiptHandle, out var deleted))
+                    if (TryDelete(receipt, (object?)entry.Message ?? entry.ReceiptHandle, ref tally, out var deleted))
                     {
                         deletedSequences[deletedCount++] = deleted.Sequence;
                     }
@@ -65,6 +66,7 @@ internal sealed partial class MessageQueue
             }
         }
 
+        Settle(ref tally);
         if (succeeded < successful.Length)
         {
             Array.Resize(ref successful, succeeded);
@@ -128,16 +130,19 @@ internal sealed partial class MessageQueue
     /// nobody received since still deletes it.
     /// </summary>
     /// <returns>In a durable broker, completes when the delete's record is as durable as the policy promises.</returns>
-    private ValueTask Delete(in ReceiptHandleData receipt, object handleSource) =>
-        TryDelete(receipt, handleSource, out var deleted) && store is not null
-            ? store.MessagesDeleted(this, new ReadOnlySpan<long>(in deleted.Sequence))
-            : default;
+    private ValueTask Delete(in ReceiptHandleData receipt, object handleSource)
+    {
+        var tally = default(RemovalTally);
+        var done = TryDelete(receipt, handleSource, ref tally, out var deleted);
+        Settle(ref tally);
+        return done && store is not null ? store.MessagesDeleted(this, new ReadOnlySpan<long>(in deleted!.Sequence)) : default;
+    }
 
     /// <summary>
     /// <see cref="Delete"/> without the journal: true when this call deleted the message (<paramref name="deleted"/>),
-    /// whose delete the caller journals.
+    /// whose delete the caller journals. What <paramref name="tally"/> collects, the caller settles.
     /// </summary>
-    private bool TryDelete(in ReceiptHandleData receipt, object handleSource, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out QueueMessage? deleted)
+    private bool TryDelete(in ReceiptHandleData receipt, object handleSource, ref RemovalTally tally, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out QueueMessage? deleted)
     {
         deleted = null;
         ref var slot = ref slots[receipt.Slot];
@@ -161,7 +166,7 @@ internal sealed partial class MessageQueue
             var seen = Interlocked.CompareExchange(ref message.State, MessageState.Next(state, receipt.Slot, receipt.ReceiveCount, MessageStatus.Deleted), state);
             if (seen == state)
             {
-                Removed(message, state);
+                Removed(message, state, ref tally);
                 observer?.MessageDeleted(this, message, receipt.ReceiveCount);
                 deleted = message;
                 return true;
@@ -258,17 +263,29 @@ internal sealed partial class MessageQueue
             return ReferenceEquals(message.Queue, this);
         }
 
-        return ReceiptHandleCodec.TryParse(receiptHandle, handleKey, out receipt) && slots.Exists(receipt.Slot);
+        return TryParseHandle(receiptHandle, out receipt);
     }
 
-    private ReceiptHandleData ParseHandle(string receiptHandle)
+    private ReceiptHandleData ParseHandle(string receiptHandle) =>
+        TryParseHandle(receiptHandle, out var receipt) ? receipt : throw InvalidHandle(receiptHandle);
+
+    /// <summary>
+    /// The receipt a handle string names. The very string a <see cref="ReceivedMessage"/> of this queue formatted, and
+    /// whose slot it still holds, is recognised by reference and not decoded: only this queue can have made that
+    /// instance, so it needs no tag check. Any other string (a copy, a stale or foreign handle) is decoded and checked.
+    /// </summary>
+    private bool TryParseHandle(string? receiptHandle, out ReceiptHandleData receipt)
     {
-        if (!ReceiptHandleCodec.TryParse(receiptHandle, handleKey, out var receipt) || !slots.Exists(receipt.Slot))
+        if (ReceiptHandleCodec.TryReadSlot(receiptHandle, out var slotIndex)
+            && slots.Exists(slotIndex)
+            && Volatile.Read(ref slots[slotIndex].Issued) is { } issued
+            && ReferenceEquals(issued.FormattedReceiptHandle, receiptHandle))
         {
-            throw InvalidHandle(receiptHandle);
+            receipt = issued.Receipt;
+            return true;
         }
 
-        return receipt;
+        return ReceiptHandleCodec.TryParse(receiptHandle, handleKey, out receipt) && slots.Exists(receipt.Slot);
     }
 
     private static BrokerException InvalidHandle(string? receiptHandle) =>

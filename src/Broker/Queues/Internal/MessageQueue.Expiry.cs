@@ -21,6 +21,20 @@ internal sealed partial class MessageQueue
             return ticket.ReceiveCount != Volatile.Read(ref sweepGeneration);
         }
 
+        if (ticket.Kind == TicketKind.Visibilities)
+        {
+            // Stale once every receipt in it is.
+            for (var i = 0; i < ticket.Receipts!.Length; i++)
+            {
+                if (!IsStale(ticket.Single(i)))
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
         if (!slots.Exists(ticket.Slot))
         {
             return true;
@@ -54,6 +68,16 @@ internal sealed partial class MessageQueue
             if (!IsStale(ticket))
             {
                 Sweep(now);
+            }
+
+            return;
+        }
+
+        if (ticket.Kind == TicketKind.Visibilities)
+        {
+            for (var i = 0; i < ticket.Receipts!.Length; i++)
+            {
+                OnDue(ticket.Single(i), now);
             }
 
             return;
@@ -169,23 +193,27 @@ internal sealed partial class MessageQueue
     /// <summary>Bookkeeping after the caller moved a message from <paramref name="previousState"/> to Deleted.</summary>
     private void Removed(QueueMessage message, long previousState)
     {
+        var tally = default(RemovalTally);
+        Removed(message, previousState, ref tally);
+        Settle(ref tally);
+    }
+
+    /// <summary>
+    /// <see cref="Removed(QueueMessage, long)"/>, leaving two things to <see cref="Settle"/>, which a delete batch calls
+    /// once for all its messages: the in-flight count and handing the vacated slots back to the free list.
+    /// </summary>
+    private void Removed(QueueMessage message, long previousState, ref RemovalTally tally)
+    {
         switch (MessageState.Status(previousState))
         {
             case MessageStatus.Visible:
                 visibleCount.Decrement();
                 break;
             case MessageStatus.InFlight:
-                inFlightCount.Decrement();
+                tally.InFlight++;
                 if (isFifo)
                 {
                     FifoInFlightEnded(message);
-                }
-
-                if (inFlightLimitHit)
-                {
-                    // Below the in-flight limit again: a long poll parked there can take a visible message now.
-                    inFlightLimitHit = false;
-                    receivers.Wake(1);
                 }
 
                 break;
@@ -195,12 +223,53 @@ internal sealed partial class MessageQueue
         }
 
         var slotIndex = MessageState.Slot(previousState);
-        if (slotIndex >= 0)
+        if (slotIndex >= 0 && slots.Vacate(slotIndex, message))
         {
-            slots.Free(slotIndex, message);
+            if (tally.SlotCount == QueueDefaults.MaxBatchEntries)
+            {
+                Settle(ref tally);
+            }
+
+            tally.Slots[tally.SlotCount++] = slotIndex;
         }
 
         ReleaseRoom(message, previousState);
+    }
+
+    /// <summary>Applies what <see cref="Removed(QueueMessage, long, ref RemovalTally)"/> left for later, and clears it.</summary>
+    private void Settle(ref RemovalTally tally)
+    {
+        if (tally.SlotCount > 0)
+        {
+            slots.Release(tally.Slots[..tally.SlotCount]);
+            tally.SlotCount = 0;
+        }
+
+        if (tally.InFlight > 0)
+        {
+            inFlightCount.Add(-tally.InFlight);
+            tally.InFlight = 0;
+            if (inFlightLimitHit)
+            {
+                // Below the in-flight limit again: a long poll parked there can take a visible message now.
+                inFlightLimitHit = false;
+                receivers.Wake(1);
+            }
+        }
+    }
+
+    /// <summary>What removals leave to <see cref="Settle"/>: the in-flight count's change and up to a batch of vacated slots.</summary>
+    private struct RemovalTally
+    {
+        public int InFlight;
+        public int SlotCount;
+        public SlotIndices Slots;
+
+        [System.Runtime.CompilerServices.InlineArray(QueueDefaults.MaxBatchEntries)]
+        public struct SlotIndices
+        {
+            private int element;
+        }
     }
 
     /// <summary>

@@ -192,6 +192,7 @@ internal sealed partial class MessageQueue
 
         visibleCount.Add(-taken);
         inFlightCount.Add(taken);
+        ScheduleVisibility(result!, taken, batch.VisibleUntil);
         timer.AfterSchedule(batch.EarliestDeadline, taken);
         if (taken < result!.Length)
         {
@@ -200,6 +201,29 @@ internal sealed partial class MessageQueue
 
         store?.MessagesReceived(this, result, batch.VisibleUntil);
         return result;
+    }
+
+    /// <summary>
+    /// Queues the visibility ticket of a receive's <paramref name="taken"/> messages: the receipts share their deadline, so
+    /// one ticket covers them all (one timer queue entry per call instead of one per message).
+    /// </summary>
+    private void ScheduleVisibility(ReceivedMessage[] result, int taken, long visibleUntil)
+    {
+        if (taken == 1)
+        {
+            var receipt = result[0].Receipt;
+            timer.Enqueue(new TimerTicket(visibleUntil, receipt.Slot, receipt.ReceiveCount, TicketKind.Visibility));
+            return;
+        }
+
+        var receipts = new long[taken];
+        for (var i = 0; i < receipts.Length; i++)
+        {
+            var receipt = result[i].Receipt;
+            receipts[i] = TimerTicket.Pack(receipt.Slot, receipt.ReceiveCount);
+        }
+
+        timer.Enqueue(new TimerTicket(visibleUntil, -1, 0, TicketKind.Visibilities, receipts));
     }
 
     /// <summary>What one receive call carries from message to message.</summary>
@@ -287,8 +311,10 @@ internal sealed partial class MessageQueue
             var slotIndex = slots.Allocate();
             ref var slot = ref slots[slotIndex];
             var firstReceiveAt = previousSlot >= 0 && slots[previousSlot].FirstReceiveAt != 0 ? slots[previousSlot].FirstReceiveAt : batch.Now;
+            var received = new ReceivedMessage(this, message, slotIndex, count, firstReceiveAt, batch.Selection);
             slot.FirstReceiveAt = firstReceiveAt;
             slot.ReceivedAt = batch.Now;
+            slot.Issued = received;
             Volatile.Write(ref slot.Deadline, batch.VisibleUntil);
             Volatile.Write(ref slot.Message, message);
             if (group is not null)
@@ -307,6 +333,7 @@ internal sealed partial class MessageQueue
                 }
 
                 Volatile.Write(ref slot.Message, null);
+                slot.Issued = null;
                 slots.Release(slotIndex);
                 state = seen;
                 continue;
@@ -317,7 +344,6 @@ internal sealed partial class MessageQueue
                 slots.Free(previousSlot, message);
             }
 
-            timer.Enqueue(new TimerTicket(batch.VisibleUntil, slotIndex, count, TicketKind.Visibility));
             if (message.SentAt + batch.RetentionTicks < batch.VisibleUntil)
             {
                 // Retention ends while the message is in flight: it expires then, handle or no handle.
@@ -336,7 +362,7 @@ internal sealed partial class MessageQueue
                 Array.Resize(ref batch.Result, Math.Min(batch.Max, batch.Result.Length * 2));
             }
 
-            batch.Result[batch.Taken++] = new ReceivedMessage(this, message, slotIndex, count, firstReceiveAt, batch.Selection);
+            batch.Result[batch.Taken++] = received;
             return TakeResult.Taken;
         }
     }

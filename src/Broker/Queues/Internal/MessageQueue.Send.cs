@@ -324,6 +324,8 @@ internal sealed partial class MessageQueue
                 $"Maximum number of entries per request are {QueueDefaults.MaxBatchEntries}. You have sent {entries.Count}.");
         }
 
+        // Each id is read once; ids are compared only when their length and first character agree.
+        var ids = new BatchIds();
         for (var i = 0; i < entries.Count; i++)
         {
             var current = id(entries[i]);
@@ -334,13 +336,36 @@ internal sealed partial class MessageQueue
                     $"A batch entry id can only contain alphanumeric characters, hyphens and underscores. It can be at most 80 letters long. Got '{current}'.");
             }
 
+            var key = (current.Length << 16) | current[0];
             for (var j = 0; j < i; j++)
             {
-                if (string.Equals(id(entries[j]), current, StringComparison.Ordinal))
+                if (ids.Keys[j] == key && string.Equals(ids.Ids[j], current, StringComparison.Ordinal))
                 {
                     throw new BrokerException(BrokerErrorCodes.BatchEntryIdsNotDistinct, $"Id {current} repeated. Entry ids must be distinct within a batch.");
                 }
             }
+
+            ids.Ids[i] = current;
+            ids.Keys[i] = key;
+        }
+    }
+
+    /// <summary>The ids of a batch (at most <see cref="QueueDefaults.MaxBatchEntries"/>) on the stack, each with a cheap key.</summary>
+    private struct BatchIds
+    {
+        public IdArray Ids;
+        public KeyArray Keys;
+
+        [System.Runtime.CompilerServices.InlineArray(QueueDefaults.MaxBatchEntries)]
+        public struct IdArray
+        {
+            private string element;
+        }
+
+        [System.Runtime.CompilerServices.InlineArray(QueueDefaults.MaxBatchEntries)]
+        public struct KeyArray
+        {
+            private int element;
         }
     }
 

@@ -103,6 +103,9 @@ internal sealed partial class MessageQueue : IMessageQueue, ITicketHandler, IDis
     /// <summary>Timer tickets not yet fired or dropped (tests use it to check that deleted messages leave nothing behind).</summary>
     internal int PendingTimerTickets => timer.PendingCount;
 
+    /// <summary>Slots handed out at least once (for tests: slots a delete gives back are reused).</summary>
+    internal int SlotHighWater => slots.HighWater;
+
     /// <summary>Whether the queue's timer is releasing due messages now (a visibility timeout, a delay or a retention end).</summary>
     internal bool TimerBusy => timer.IsRunning;
 

@@ -140,7 +140,7 @@ internal static class MessageValidation
     public static bool IsValidQueueName(string? name) =>
         !string.IsNullOrEmpty(name) && name.Length <= QueueDefaults.MaxQueueNameLength && !name.AsSpan().ContainsAnyExcept(NameChars);
 
-    public static bool IsValidBatchEntryId(string? id) =>
+    public static bool IsValidBatchEntryId([System.Diagnostics.CodeAnalysis.NotNullWhen(true)] string? id) =>
         !string.IsNullOrEmpty(id) && id.Length <= QueueDefaults.MaxBatchEntryIdLength && !id.AsSpan().ContainsAnyExcept(NameChars);
 
     public static void ValidateGroupId(string? groupId, string parameter)

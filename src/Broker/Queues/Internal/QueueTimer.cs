@@ -8,6 +8,9 @@ internal enum TicketKind : byte
     /// <summary>A receipt's visibility timeout ends.</summary>
     Visibility,
 
+    /// <summary>The visibility timeouts of the receipts one receive call issued end (<see cref="TimerTicket.Receipts"/>).</summary>
+    Visibilities,
+
     /// <summary>A delayed message's delay ends.</summary>
     Delay,
 
@@ -19,10 +22,23 @@ internal enum TicketKind : byte
 }
 
 /// <summary>
-/// A deadline for one slot's receipt. Holds no reference, so a ticket of a deleted message keeps nothing alive;
+/// A deadline for one slot's receipt, or with <see cref="TicketKind.Visibilities"/> for the receipts of one receive call,
+/// which share their deadline. Holds no reference to a message, so a ticket of a deleted message keeps nothing alive;
 /// when due, the queue checks it against the slot and ignores it if the slot moved on.
 /// </summary>
-internal readonly record struct TimerTicket(long Deadline, int Slot, int ReceiveCount, TicketKind Kind);
+/// <param name="Deadline">When it is due, UTC ticks.</param>
+/// <param name="Slot">The receipt's slot (-1 for a sweep or a batch).</param>
+/// <param name="ReceiveCount">The receipt's receive count (a sweep: its generation).</param>
+/// <param name="Kind">What is due.</param>
+/// <param name="Receipts">For <see cref="TicketKind.Visibilities"/>: each receipt packed by <see cref="Pack"/>.</param>
+internal readonly record struct TimerTicket(long Deadline, int Slot, int ReceiveCount, TicketKind Kind, long[]? Receipts = null)
+{
+    public static long Pack(int slot, int receiveCount) => ((long)slot << 32) | (uint)receiveCount;
+
+    /// <summary>The <see cref="TicketKind.Visibility"/> ticket of the <paramref name="index"/>th receipt of a batch.</summary>
+    public TimerTicket Single(int index) =>
+        new(Deadline, (int)(Receipts![index] >> 32), (int)Receipts[index], TicketKind.Visibility);
+}
 
 /// <summary>Receives due tickets. Called by one thread at a time.</summary>
 internal interface ITicketHandler

@@ -53,6 +53,53 @@ internal static class ReceiptHandleCodec
         return data.Slot >= 0 && data.ReceiveCount > 0;
     }
 
+    /// <summary>
+    /// The slot a handle of the right length names, read from its first six characters (the slot's four bytes) without
+    /// decoding or checking the rest: a hint to look up, never proof that the handle is genuine.
+    /// </summary>
+    public static bool TryReadSlot(string? handle, out int slot)
+    {
+        slot = -1;
+        if (handle is null || handle.Length != EncodedLength)
+        {
+            return false;
+        }
+
+        var bits = 0L;
+        for (var i = 0; i < 6; i++)
+        {
+            var c = handle[i];
+            var value = c < 128 ? SextetOf[c] : -1;
+            if (value < 0)
+            {
+                return false;
+            }
+
+            bits = (bits << 6) | (uint)value;
+        }
+
+        // 36 bits: bytes 0..3 (the slot, little-endian) and the top four bits of byte 4.
+        var b0 = (int)(bits >> 28) & 0xFF;
+        var b1 = (int)(bits >> 20) & 0xFF;
+        var b2 = (int)(bits >> 12) & 0xFF;
+        var b3 = (int)(bits >> 4) & 0xFF;
+        slot = b0 | (b1 << 8) | (b2 << 16) | (b3 << 24);
+        return slot >= 0;
+    }
+
+    /// <summary>The base64url alphabet's values by ASCII code; -1 for characters outside it.</summary>
+    private static ReadOnlySpan<sbyte> SextetOf =>
+    [
+        -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+        -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+        -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 62, -1, -1,
+        52, 53, 54, 55, 56, 57, 58, 59, 60, 61, -1, -1, -1, -1, -1, -1,
+        -1, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14,
+        15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, -1, -1, -1, -1, 63,
+        -1, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40,
+        41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, -1, -1, -1, -1, -1,
+    ];
+
     private static void Write(in ReceiptHandleData data, Span<byte> bytes)
     {
         BinaryPrimitives.WriteInt32LittleEndian(bytes, data.Slot);

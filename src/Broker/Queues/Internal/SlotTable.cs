@@ -18,6 +18,13 @@ internal struct Slot
     /// <summary>When the receive that took this slot happened, UTC ticks: the 12-hour visibility budget counts from it.</summary>
     public long ReceivedAt;
 
+    /// <summary>
+    /// The received message that took this slot, written by the receiving thread before it publishes
+    /// <see cref="Message"/> and cleared when the slot is vacated: a delete that passes back the very handle string that
+    /// message formatted is resolved without decoding it (see <see cref="MessageQueue"/>'s handle resolution).
+    /// </summary>
+    public Broker.Queues.ReceivedMessage? Issued;
+
     /// <summary>Next free slot + 1 while this slot is on the free list.</summary>
     public int NextFree;
 }
@@ -81,24 +88,49 @@ internal sealed class SlotTable
     /// <summary>Clears the slot if <paramref name="occupant"/> still holds it and returns it to the free list.</summary>
     public void Free(int index, QueueMessage occupant)
     {
+        if (Vacate(index, occupant))
+        {
+            Release(index);
+        }
+    }
+
+    /// <summary>
+    /// Clears the slot if <paramref name="occupant"/> still holds it; true when this call cleared it, and then the caller
+    /// owns the slot and must <see cref="Release(int)"/> it.
+    /// </summary>
+    public bool Vacate(int index, QueueMessage occupant)
+    {
         ref var slot = ref this[index];
         if (Interlocked.CompareExchange(ref slot.Message, null, occupant) != occupant)
         {
-            return;
+            return false;
         }
 
-        Release(index);
+        slot.Issued = null;
+        return true;
     }
 
-    /// <summary>Returns a slot that was allocated but never published.</summary>
-    public void Release(int index)
+    /// <summary>Returns a slot that was allocated but never published, or that the caller vacated.</summary>
+    public void Release(int index) => Release([index]);
+
+    /// <summary>Returns slots the caller owns to the free list with one compare-and-swap.</summary>
+    public void Release(ReadOnlySpan<int> indices)
     {
-        ref var slot = ref this[index];
+        Debug.Assert(!indices.IsEmpty);
+
+        // Link them in order (each slot's NextFree is the caller's to write), then push the chain.
+        for (var i = 0; i < indices.Length - 1; i++)
+        {
+            this[indices[i]].NextFree = indices[i + 1] + 1;
+        }
+
+        ref var last = ref this[indices[^1]];
+        var first = indices[0];
         while (true)
         {
             var head = Volatile.Read(ref freeHead);
-            Volatile.Write(ref slot.NextFree, (int)(uint)head);
-            var newHead = (((head >> 32) + 1) << 32) | (uint)(index + 1);
+            Volatile.Write(ref last.NextFree, (int)(uint)head);
+            var newHead = (((head >> 32) + 1) << 32) | (uint)(first + 1);
             if (Interlocked.CompareExchange(ref freeHead, newHead, head) == head)
             {
                 return;
