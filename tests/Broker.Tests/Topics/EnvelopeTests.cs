@@ -260,6 +260,34 @@ public sealed class StandardTopicEnvelopeTests : EnvelopeTests
     }
 
     [Fact]
+    public async Task A_raw_body_with_a_character_sqs_refuses_never_reaches_the_queue_though_an_envelope_carries_it()
+    {
+        var topic = CreateTopic();
+        var raw = CreateQueue("raw");
+        var enveloped = CreateQueue("enveloped");
+        topic.Subscribe(raw, new SubscriptionOptions { RawMessageDelivery = true });
+        topic.Subscribe(enveloped);
+
+        await topic.PublishAsync(Request("bell \u0007"));
+
+        Assert.Empty(await Drain(raw));
+        Assert.Equal("bell \u0007", Envelope(Assert.Single(await Drain(enveloped))).GetProperty("Message").GetString());
+    }
+
+    [Fact]
+    public async Task A_raw_delivery_is_sent_to_the_queue_at_the_time_of_the_publish()
+    {
+        var topic = CreateTopic();
+        var queue = CreateQueue("inbox");
+        topic.Subscribe(queue, new SubscriptionOptions { RawMessageDelivery = true });
+        var publishedAt = Time.GetUtcNow();
+
+        await topic.PublishAsync(Request("hello"));
+
+        Assert.Equal(publishedAt, Assert.Single(await Drain(queue)).SentTimestamp);
+    }
+
+    [Fact]
     public async Task A_standard_envelope_has_no_sequence_number()
     {
         var topic = CreateTopic();

@@ -145,13 +145,7 @@ internal sealed partial class MessageQueue
 
         var extras = MessageValidation.BuildExtras(attributes, groupId, deduplicationId);
         var size = body.Length + (extras?.AttributesSize ?? 0);
-        var max = current.Options.MaximumMessageSize;
-        if (size > max)
-        {
-            throw new BrokerException(
-                BrokerErrorCodes.InvalidParameterValue,
-                $"One or more parameters are invalid. Reason: Message must be shorter than {max} bytes. This one has {size} bytes (body and attributes).");
-        }
+        CheckSize(size, current);
 
         // A body the request encoded itself is an array nobody else can write; any other body is copied.
         var bytes = ownsBody && MemoryMarshalHelpers.TryGetWholeArray(body, out var array) ? array : body.ToArray();
@@ -165,15 +159,65 @@ internal sealed partial class MessageQueue
         return new PreparedMessage(bytes, extras, delayTicks);
     }
 
+    private static void CheckSize(int size, QueueSettings current)
+    {
+        var max = current.Options.MaximumMessageSize;
+        if (size > max)
+        {
+            throw new BrokerException(
+                BrokerErrorCodes.InvalidParameterValue,
+                $"One or more parameters are invalid. Reason: Message must be shorter than {max} bytes. This one has {size} bytes (body and attributes).");
+        }
+    }
+
+    /// <summary>
+    /// What a send to a standard queue validates whatever the queue (the body's characters, the attributes), done once
+    /// for a message that goes to several queues: a topic's raw delivery. The body must never be written again.
+    /// </summary>
+    /// <exception cref="BrokerException">As <see cref="SendAsync"/> throws it for the same body and attributes.</exception>
+    internal static PreparedDelivery PrepareDelivery(byte[] body, IReadOnlyDictionary<string, MessageAttributeValue>? attributes)
+    {
+        MessageValidation.ValidateBody(body);
+        var extras = MessageValidation.BuildExtras(attributes, groupId: null);
+        return new PreparedDelivery(body, extras, body.Length + (extras?.AttributesSize ?? 0));
+    }
+
+    /// <summary>
+    /// Sends a <see cref="PrepareDelivery"/>d message as <see cref="SendAsync"/> would send its body and attributes, with
+    /// no request or result object. False, having done nothing, for a FIFO queue or one with caps (a send may have to
+    /// wait for room): the caller sends a request instead.
+    /// </summary>
+    /// <param name="prepared">The message.</param>
+    /// <param name="sentAt">When it is sent, UTC ticks of the broker's clock (a publish's own timestamp, read a moment
+    /// before); 0 to read the clock.</param>
+    /// <param name="durable">In a durable broker, completes when the send's record is as durable as the policy promises.</param>
+    /// <exception cref="BrokerException">The queue was deleted, or the message is larger than its MaximumMessageSize.</exception>
+    internal bool TryDeliver(PreparedDelivery prepared, long sentAt, out ValueTask durable)
+    {
+        ThrowIfDeleted();
+        var current = Settings;
+        if (isFifo || current.HasCaps)
+        {
+            durable = default;
+            return false;
+        }
+
+        CheckSize(prepared.Size, current);
+        Enqueue(new PreparedMessage(prepared.Body, prepared.Extras, current.DelayTicks), counted: false, out durable, sentAt: sentAt);
+        Count(metrics.MessagesSent, 1);
+        return true;
+    }
+
     /// <param name="prepared">The validated message.</param>
     /// <param name="counted">Whether it reserved room under the queue's caps.</param>
     /// <param name="durable">In a durable broker, completes when the message's record is as durable as the policy
     /// promises; otherwise already complete.</param>
     /// <param name="observed">Whether a caller waits for <paramref name="durable"/> (a move task does not).</param>
-    private QueueMessage Enqueue(PreparedMessage prepared, bool counted, out ValueTask durable, bool observed = true)
+    /// <param name="sentAt">When it is sent, UTC ticks; 0 (the default) to read the clock.</param>
+    private QueueMessage Enqueue(PreparedMessage prepared, bool counted, out ValueTask durable, bool observed = true, long sentAt = 0)
     {
         var current = Settings;
-        var now = Now();
+        var now = sentAt != 0 ? sentAt : Now();
         var message = new QueueMessage(prepared.Body, prepared.Extras, Interlocked.Increment(ref nextSequence), now);
         var flags = counted ? MessageState.CountedFlag : 0;
         observer?.MessageSent(this, message); // before it can be received, so no record shows a receive before its send
@@ -368,6 +412,9 @@ internal sealed partial class MessageQueue
             private int element;
         }
     }
+
+    /// <summary>A body and attributes validated for any standard queue (<see cref="PrepareDelivery"/>); immutable, shareable.</summary>
+    internal sealed record PreparedDelivery(byte[] Body, MessageExtras? Extras, int Size);
 
     private readonly record struct PreparedMessage(byte[] Body, MessageExtras? Extras, long DelayTicks)
     {

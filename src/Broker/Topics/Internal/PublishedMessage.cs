@@ -10,6 +10,7 @@ internal sealed class PublishedMessage
 {
     private string? messageId;
     private string? sequenceNumber;
+    private Queues.Internal.MessageQueue.PreparedDelivery? rawDelivery;
 
     public PublishedMessage(Guid messageGuid, string message, byte[] utf8Body, string? subject, IReadOnlyDictionary<string, MessageAttributeValue> attributes, DateTimeOffset timestamp)
     {
@@ -65,6 +66,20 @@ internal sealed class PublishedMessage
 
     /// <summary>FIFO: the sequence number as SNS formats it (20 digits).</summary>
     public string? SequenceNumber => Sequence == 0 ? null : sequenceNumber ??= FormatSequence(Sequence);
+
+    /// <summary>
+    /// The raw delivery to standard queues, validated once for every queue subscriber: the default body and the
+    /// delivered attributes. Throws what a send of them would throw.
+    /// </summary>
+    public Queues.Internal.MessageQueue.PreparedDelivery RawDelivery => Volatile.Read(ref rawDelivery) ?? PrepareRawDelivery();
+
+    /// <summary>Two threads (a publish and a retry) may both prepare it; either result is the same.</summary>
+    private Queues.Internal.MessageQueue.PreparedDelivery PrepareRawDelivery()
+    {
+        var prepared = Queues.Internal.MessageQueue.PrepareDelivery(Utf8Body, DeliveredAttributes.Count > 0 ? DeliveredAttributes : null);
+        Volatile.Write(ref rawDelivery, prepared);
+        return prepared;
+    }
 
     public static string FormatSequence(long sequence) => "1" + sequence.ToString("D19", System.Globalization.CultureInfo.InvariantCulture);
 }

@@ -44,7 +44,40 @@ internal sealed partial class QueueSubscription : Subscription
             try
             {
                 var target = Target();
-                var request = Request(message, Settings.Options.RawMessageDelivery);
+                var raw = Settings.Options.RawMessageDelivery;
+                if (raw && message.SqsMessage is null && !target.IsFifo)
+                {
+                    // The body and attributes as published, validated once for all the topic's standard queues. The
+                    // first attempt happens within the publish, and takes its timestamp as the queue's sent time.
+                    try
+                    {
+                        if (target.TryDeliver(message.RawDelivery, attempt == 1 ? message.Timestamp.UtcTicks : 0, out var durable))
+                        {
+                            if (durable.IsCompletedSuccessfully)
+                            {
+                                Topic.CountDelivered(this, message);
+                            }
+                            else
+                            {
+                                _ = CompleteAsync(durable.AsTask(), message, attempt);
+                            }
+
+                            return;
+                        }
+                    }
+                    catch (BrokerException error)
+                    {
+                        if (!OnFailed(message, attempt, error, Retryable(error, target, null)))
+                        {
+                            return;
+                        }
+
+                        attempt++;
+                        continue;
+                    }
+                }
+
+                var request = Request(message, raw);
                 try
                 {
                     var sent = target.SendAsync(request);
