@@ -54,7 +54,8 @@ public sealed record DurableStorage
     /// <summary>
     /// The size in bytes at which the journal closes a segment file (flushing it) and starts the next; a record larger
     /// than this gets a segment of its own. Default 64 MiB; at least 64 KiB. Smaller segments let compaction reclaim
-    /// disk sooner and make more files.
+    /// disk sooner and make more files. Each new segment file is created at this length (zeros, sparse where the file
+    /// system allows), so that flushing records into it does not also grow the file, and trimmed when it is closed.
     /// </summary>
     public long SegmentSize { get; init; } = 64L * 1024 * 1024;
 

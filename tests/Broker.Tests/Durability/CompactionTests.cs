@@ -151,7 +151,9 @@ public sealed class CompactionTests : IDisposable
         },
         time);
 
-    private long JournalBytes() => SegmentFiles.List(directory).Sum(s => new FileInfo(s.Path).Length);
+    /// <summary>The bytes the segments' records take (the active segment's file also holds the zeros reserved past them).</summary>
+    private long JournalBytes() =>
+        SegmentFiles.List(directory).Sum(s => SegmentScanner.Scan(s.Path, isLastSegment: true, static (_, _, _) => { }).ValidLength);
 
     private static async Task<List<string>> SendAsync(IMessageQueue queue, int count, int bodySize = 200)
     {

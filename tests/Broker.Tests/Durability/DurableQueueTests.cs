@@ -48,6 +48,38 @@ public sealed class DurableQueueTests : IDisposable
     }
 
     [Fact]
+    public async Task The_active_segment_reserves_its_length_and_a_crash_leaves_zeros_that_recovery_cuts_without_reporting_damage()
+    {
+        var directory = NewDirectory();
+        using var broker = Open(directory);
+        var queue = broker.CreateQueue("orders");
+        await queue.SendAsync("one");
+        await queue.SendAsync("two");
+        var active = SegmentFiles.List(directory)[^1].Path;
+        Assert.Equal(new DurableStorage { Directory = directory }.SegmentSize, new FileInfo(active).Length); // reserved up front, records at its start
+
+        var copy = Crash(directory);
+        using var recovered = Open(copy);
+
+        Assert.Null(recovered.Recovery!.CutTail);
+        Assert.Equal(["one", "two"], (await recovered.GetQueue("orders").ReceiveAsync(new ReceiveRequest { MaxNumberOfMessages = 10 })).Select(m => m.GetBodyAsString()));
+        var recoveredSegment = Path.Combine(copy, Path.GetFileName(active));
+        Assert.True(new FileInfo(recoveredSegment).Length < 4096, $"{new FileInfo(recoveredSegment).Length} bytes: the reserved zeros were not cut");
+    }
+
+    [Fact]
+    public async Task A_closed_broker_leaves_its_segments_trimmed_to_their_records()
+    {
+        var directory = NewDirectory();
+        using (var broker = Open(directory))
+        {
+            await broker.CreateQueue("orders").SendAsync("one");
+        }
+
+        Assert.All(SegmentFiles.List(directory), s => Assert.True(new FileInfo(s.Path).Length < 4096, $"{s.Path}: {new FileInfo(s.Path).Length} bytes"));
+    }
+
+    [Fact]
     public async Task Deleted_messages_do_not_come_back()
     {
         var directory = NewDirectory();

@@ -71,13 +71,35 @@ public sealed class SegmentScannerTests : IDisposable
     }
 
     [Fact]
-    public void A_zero_filled_tail_after_the_last_record_is_a_torn_tail()
+    public void A_zero_filled_tail_after_the_last_record_is_the_writers_reservation_and_not_damage()
     {
         var path = WriteSegment(1, Payloads(3));
         var length = new FileInfo(path).Length;
-        using (var file = new FileStream(path, FileMode.Append))
+        using (var file = new FileStream(path, FileMode.Open, FileAccess.Write))
         {
-            file.Write(new byte[4096]);
+            file.SetLength(length + (2 << 20)); // as the writer reserves a segment's length up front
+        }
+
+        var (scan, read) = Scan(path, isLastSegment: true);
+
+        Assert.Equal(SegmentEnd.Reserved, scan.End);
+        Assert.Equal(length, scan.ValidLength);
+        Assert.Equal(3, read.Count);
+        Assert.Equal("", scan.Problem);
+    }
+
+    [Fact]
+    public void A_record_cut_short_in_the_reserved_zeros_of_the_last_segment_is_a_torn_tail()
+    {
+        var path = WriteSegment(1, Payloads(3));
+        var length = new FileInfo(path).Length;
+        var frame = new byte[JournalFrame.FrameLength(100)];
+        JournalFrame.Write(frame, 7, Enumerable.Repeat((byte)0xAB, 100).ToArray()); // not zeros: the reservation must not complete it
+        using (var file = new FileStream(path, FileMode.Open, FileAccess.Write))
+        {
+            file.SetLength(length + (1 << 20));
+            file.Position = length;
+            file.Write(frame.AsSpan(0, 40)); // the crash stopped the write after 40 bytes; the reservation's zeros follow
         }
 
         var (scan, read) = Scan(path, isLastSegment: true);
@@ -85,6 +107,20 @@ public sealed class SegmentScannerTests : IDisposable
         Assert.Equal(SegmentEnd.TornTail, scan.End);
         Assert.Equal(length, scan.ValidLength);
         Assert.Equal(3, read.Count);
+    }
+
+    [Fact]
+    public void Zeros_after_the_records_of_a_segment_that_is_not_the_last_are_corruption()
+    {
+        var path = WriteSegment(1, Payloads(3));
+        using (var file = new FileStream(path, FileMode.Open, FileAccess.Write))
+        {
+            file.SetLength(file.Length + 4096); // a closed segment is trimmed before the next one is created
+        }
+
+        var (scan, _) = Scan(path, isLastSegment: false);
+
+        Assert.Equal(SegmentEnd.Corrupt, scan.End);
     }
 
     [Fact]

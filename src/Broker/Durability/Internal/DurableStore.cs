@@ -123,6 +123,9 @@ internal sealed class DurableStore : IDisposable
         var replay = new BrokerReplay();
         var recovery = JournalReader.Recover(options.Directory, (type, payload, _) => replay.Apply(type, payload));
         var elapsed = Stopwatch.GetElapsedTime(started);
+
+        // Measured before the writer opens its first segment, whose reserved length is not history.
+        var journalBytes = SegmentFiles.List(options.Directory).Sum(s => new FileInfo(s.Path).Length);
         var store = new DurableStore(options, time, replay.Queues.Queues, recovery, elapsed)
         {
             directoryLock = directoryLock,
@@ -132,7 +135,6 @@ internal sealed class DurableStore : IDisposable
             HighestStreamId = replay.Streams.HighestStreamId,
         };
         store.DeleteStreamJournalsOfNoStream();
-        var journalBytes = SegmentFiles.List(options.Directory).Sum(s => new FileInfo(s.Path).Length);
         if (recovery.Segments > 1 && journalBytes >= options.CompactAfterBytes)
         {
             store.StartCompaction(); // history from before this start: compact it now, in the background

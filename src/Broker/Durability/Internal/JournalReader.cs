@@ -59,6 +59,9 @@ internal static class JournalReader
                     SegmentScanner.Truncate(path, scan.ValidLength);
                     cutTail = scan.Problem;
                     break;
+                case SegmentEnd.Reserved:
+                    SegmentScanner.Truncate(path, scan.ValidLength); // the writer's unused reservation, not damage
+                    break;
             }
 
             if (scan.ValidLength > 0 && scan.SegmentId != id)

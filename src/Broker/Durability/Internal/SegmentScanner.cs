@@ -20,6 +20,13 @@ internal enum SegmentEnd
     TornTail,
 
     /// <summary>
+    /// The last segment ends in zeros its writer reserved ahead of its records and had not trimmed when the process
+    /// stopped: every record is good, <see cref="SegmentScan.ValidLength"/> is where they end, and the zeros are cut
+    /// off. Not damage, and not reported.
+    /// </summary>
+    Reserved,
+
+    /// <summary>
     /// A bad record with valid records after it, or a bad record in a segment that is not the last: damage, not a crash
     /// in mid-write. Recovery stops rather than skip data it cannot read.
     /// </summary>
@@ -112,7 +119,15 @@ internal static class SegmentScanner
                         Describe(path, frameOffset, what + "; it is not the last segment, so it was complete once"));
                 }
 
-                var nextValid = FindValidFrameAfter(file, frameOffset + 1);
+                // Only zeros from here: the writer's reservation (a frame's type byte is never zero, so no record
+                // starts in them). Otherwise a valid frame can only start before the last non-zero byte.
+                var dataEnd = EndOfData(file, frameOffset, buffer);
+                if (dataEnd == frameOffset)
+                {
+                    return new SegmentScan(segmentId, SegmentEnd.Reserved, frameOffset, records, "");
+                }
+
+                var nextValid = FindValidFrameAfter(file, frameOffset + 1, dataEnd);
                 return nextValid < 0
                     ? new SegmentScan(segmentId, SegmentEnd.TornTail, frameOffset, records,
                         Describe(path, frameOffset, what + "; nothing valid follows, so it is the write a crash interrupted"))
@@ -157,12 +172,38 @@ internal static class SegmentScanner
     }
 
     /// <summary>
-    /// The offset of the first valid frame starting after <paramref name="from"/>, or -1. Only the recovery path of a
-    /// damaged last segment runs this; the cheap header checks reject almost every offset before a checksum is computed.
+    /// The offset just past the last non-zero byte at or after <paramref name="from"/>; <paramref name="from"/> when
+    /// there is none (read from the end backwards, so a reservation of zeros after a little data costs one pass).
     /// </summary>
-    private static long FindValidFrameAfter(FileStream file, long from)
+    private static long EndOfData(FileStream file, long from, byte[] buffer)
     {
-        var rest = file.Length - from;
+        var end = file.Length;
+        while (end > from)
+        {
+            var chunk = (int)Math.Min(buffer.Length, end - from);
+            file.Position = end - chunk;
+            file.ReadExactly(buffer, 0, chunk);
+            var last = buffer.AsSpan(0, chunk).LastIndexOfAnyExcept((byte)0);
+            if (last >= 0)
+            {
+                return end - chunk + last + 1;
+            }
+
+            end -= chunk;
+        }
+
+        return from;
+    }
+
+    /// <summary>
+    /// The offset of the first valid frame starting after <paramref name="from"/> and before <paramref name="dataEnd"/>
+    /// (past which only zeros follow, where no frame starts), or -1. Only the recovery path of a damaged last segment
+    /// runs this; the cheap header checks reject almost every offset before a checksum is computed.
+    /// </summary>
+    private static long FindValidFrameAfter(FileStream file, long from, long dataEnd)
+    {
+        // A frame starting before dataEnd may run into the zeros after it (a payload may end in zeros): read that far.
+        var rest = Math.Min(file.Length, dataEnd + JournalFrame.HeaderSize + JournalFrame.MaxPayloadLength) - from;
         if (rest < JournalFrame.HeaderSize)
         {
             return -1;
@@ -171,7 +212,7 @@ internal static class SegmentScanner
         var bytes = new byte[rest];
         file.Position = from;
         file.ReadExactly(bytes);
-        for (var i = 0; i <= bytes.Length - JournalFrame.HeaderSize; i++)
+        for (var i = 0; i < dataEnd - from && i <= bytes.Length - JournalFrame.HeaderSize; i++)
         {
             if (JournalFrame.Read(bytes.AsSpan(i), out _, out _, out _) == FrameStatus.Valid)
             {
