@@ -42,31 +42,37 @@ internal sealed partial class MessageQueue
         var deletedCount = 0;
         var tally = default(RemovalTally);
         List<BatchResultErrorEntry>? failed = null;
-        foreach (var entry in entries)
+        try
         {
-            if (entry.Message is { } message ? TryResolve(message, null, out var receipt) : TryResolve(null, entry.ReceiptHandle, out receipt))
+            foreach (var entry in entries)
             {
-                try
+                if (entry.Message is { } message ? TryResolve(message, null, out var receipt) : TryResolve(null, entry.ReceiptHandle, out receipt))
                 {
-                    if (TryDelete(receipt, (object?)entry.Message ?? entry.ReceiptHandle, ref tally, out var deleted))
+                    try
                     {
-                        deletedSequences[deletedCount++] = deleted.Sequence;
-                    }
+                        if (TryDelete(receipt, (object?)entry.Message ?? entry.ReceiptHandle, ref tally, out var deleted))
+                        {
+                            deletedSequences[deletedCount++] = deleted.Sequence;
+                        }
 
-                    successful[succeeded++] = entry.Id;
+                        successful[succeeded++] = entry.Id;
+                    }
+                    catch (BrokerException error)
+                    {
+                        (failed ??= []).Add(new BatchResultErrorEntry(entry.Id, error));
+                    }
                 }
-                catch (BrokerException error)
+                else
                 {
-                    (failed ??= []).Add(new BatchResultErrorEntry(entry.Id, error));
+                    (failed ??= []).Add(new BatchResultErrorEntry(entry.Id, InvalidHandle(entry.ReceiptHandle)));
                 }
-            }
-            else
-            {
-                (failed ??= []).Add(new BatchResultErrorEntry(entry.Id, InvalidHandle(entry.ReceiptHandle)));
             }
         }
+        finally
+        {
+            Settle(ref tally); // whatever happened, the slots the deletes vacated go back and the in-flight count is right
+        }
 
-        Settle(ref tally);
         if (succeeded < successful.Length)
         {
             Array.Resize(ref successful, succeeded);
@@ -133,8 +139,17 @@ internal sealed partial class MessageQueue
     private ValueTask Delete(in ReceiptHandleData receipt, object handleSource)
     {
         var tally = default(RemovalTally);
-        var done = TryDelete(receipt, handleSource, ref tally, out var deleted);
-        Settle(ref tally);
+        bool done;
+        QueueMessage? deleted;
+        try
+        {
+            done = TryDelete(receipt, handleSource, ref tally, out deleted);
+        }
+        finally
+        {
+            Settle(ref tally);
+        }
+
         return done && store is not null ? store.MessagesDeleted(this, new ReadOnlySpan<long>(in deleted!.Sequence)) : default;
     }
 

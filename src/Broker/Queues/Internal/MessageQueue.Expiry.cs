@@ -194,8 +194,14 @@ internal sealed partial class MessageQueue
     private void Removed(QueueMessage message, long previousState)
     {
         var tally = default(RemovalTally);
-        Removed(message, previousState, ref tally);
-        Settle(ref tally);
+        try
+        {
+            Removed(message, previousState, ref tally);
+        }
+        finally
+        {
+            Settle(ref tally);
+        }
     }
 
     /// <summary>
