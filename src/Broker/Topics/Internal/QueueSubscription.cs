@@ -45,51 +45,34 @@ internal sealed partial class QueueSubscription : Subscription
             {
                 var target = Target();
                 var raw = Settings.Options.RawMessageDelivery;
-                if (raw && message.SqsMessage is null && !target.IsFifo)
-                {
-                    // The body and attributes as published, validated once for all the topic's standard queues. The
-                    // first attempt happens within the publish, and takes its timestamp as the queue's sent time.
-                    try
-                    {
-                        if (target.TryDeliver(message.RawDelivery, attempt == 1 ? message.Timestamp.UtcTicks : 0, out var durable))
-                        {
-                            if (durable.IsCompletedSuccessfully)
-                            {
-                                Topic.CountDelivered(this, message);
-                            }
-                            else
-                            {
-                                _ = CompleteAsync(durable.AsTask(), message, attempt);
-                            }
-
-                            return;
-                        }
-                    }
-                    catch (BrokerException error)
-                    {
-                        if (!OnFailed(message, attempt, error, Retryable(error, target, null)))
-                        {
-                            return;
-                        }
-
-                        attempt++;
-                        continue;
-                    }
-                }
-
-                var request = Request(message, raw);
+                SendMessageRequest? request = null;
                 try
                 {
-                    var sent = target.SendAsync(request);
-                    if (sent.IsCompleted)
+                    // A queue in QueueFullMode.Wait, or a durable queue: the publisher does not wait; the send completes
+                    // when there is room, or when its record is durable.
+                    Task? pending;
+                    if (raw && message.SqsMessage is null && !target.IsFifo
+                        && target.TryDeliver(message.RawDelivery, attempt == 1 ? message.Timestamp.UtcTicks : 0, out var durable))
                     {
-                        sent.GetAwaiter().GetResult();
-                        Topic.CountDelivered(this, message);
-                        return;
+                        // The body and attributes as published, validated once for all the topic's standard queues. The
+                        // first attempt happens within the publish, and takes its timestamp as the queue's sent time.
+                        pending = Pending(durable);
+                    }
+                    else
+                    {
+                        request = Request(message, raw);
+                        pending = Pending(target.SendAsync(request));
                     }
 
-                    // A queue in QueueFullMode.Wait: the publisher does not wait; the send completes when there is room.
-                    _ = CompleteAsync(sent.AsTask(), message, attempt);
+                    if (pending is null)
+                    {
+                        Topic.CountDelivered(this, message);
+                    }
+                    else
+                    {
+                        _ = CompleteAsync(pending, message, attempt);
+                    }
+
                     return;
                 }
                 catch (BrokerException error)
@@ -108,6 +91,30 @@ internal sealed partial class QueueSubscription : Subscription
 
             attempt++;
         }
+    }
+
+    /// <summary>Null when <paramref name="sent"/> completed (its error, if any, is thrown here); otherwise its task.</summary>
+    private static Task? Pending(ValueTask sent)
+    {
+        if (!sent.IsCompleted)
+        {
+            return sent.AsTask();
+        }
+
+        sent.GetAwaiter().GetResult();
+        return null;
+    }
+
+    /// <inheritdoc cref="Pending(ValueTask)"/>
+    private static Task<SendMessageResult>? Pending(ValueTask<SendMessageResult> sent)
+    {
+        if (!sent.IsCompleted)
+        {
+            return sent.AsTask();
+        }
+
+        sent.GetAwaiter().GetResult();
+        return null;
     }
 
     internal override void Redeliver(PublishedMessage message, int attempt)
