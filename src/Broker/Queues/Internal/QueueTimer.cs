@@ -73,7 +73,7 @@ internal sealed class QueueTimer : IDisposable
     private readonly ConcurrentQueue<TimerTicket> incoming = new();
 
     /// <summary>Only the thread holding <see cref="running"/> touches the heap.</summary>
-    private PriorityQueue<TimerTicket, long> heap = new();
+    private readonly TicketHeap heap = new();
     private int compactAt = MinCompactSize;
 
     /// <summary>The deadline the timer is armed for; <see cref="long.MaxValue"/> when idle. Written by the runner only.</summary>
@@ -163,14 +163,14 @@ internal sealed class QueueTimer : IDisposable
         {
             if (!handler.IsStale(ticket))
             {
-                heap.Enqueue(ticket, ticket.Deadline);
+                heap.Push(ticket);
             }
         }
 
         var now = handler.Now();
-        while (heap.TryPeek(out var due, out var deadline) && deadline <= now)
+        while (heap.TryPeek(out var due) && due.Deadline <= now)
         {
-            heap.Dequeue();
+            heap.Pop();
             handler.OnDue(due, now);
         }
 
@@ -180,7 +180,7 @@ internal sealed class QueueTimer : IDisposable
         }
 
         Volatile.Write(ref heapCount, heap.Count);
-        var next = heap.TryPeek(out _, out var nextDeadline) ? nextDeadline : long.MaxValue;
+        var next = heap.TryPeek(out var earliest) ? earliest.Deadline : long.MaxValue;
         Interlocked.Exchange(ref armedAt, next);
         if (!disposed)
         {
@@ -214,20 +214,11 @@ internal sealed class QueueTimer : IDisposable
         }
     }
 
-    /// <summary>Drops stale tickets from the heap once it has doubled since the last compaction.</summary>
+    /// <summary>Drops stale tickets from the heap, in place, once it has doubled since the last compaction.</summary>
     private void Compact()
     {
-        var live = new List<(TimerTicket, long)>(heap.Count / 2);
-        foreach (var (ticket, deadline) in heap.UnorderedItems)
-        {
-            if (!handler.IsStale(ticket))
-            {
-                live.Add((ticket, deadline));
-            }
-        }
-
-        heap = new PriorityQueue<TimerTicket, long>(live);
-        compactAt = Math.Max(MinCompactSize, live.Count * 2);
+        heap.RemoveStale(handler);
+        compactAt = Math.Max(MinCompactSize, heap.Count * 2);
     }
 
     public void Dispose()
