@@ -1,115 +1,206 @@
-using System.Collections.Concurrent;
-
 namespace Broker.Internal;
-
-/// <summary>A deduplication record: the key it is filed under and when it lapses. Both are fixed before it is added.</summary>
-internal interface IDeduplicationRecord
-{
-    /// <summary>The key in the window (the deduplication id, or group and id).</summary>
-    string DeduplicationKey { get; }
-
-    /// <summary>When the record lapses, UTC ticks.</summary>
-    long DeduplicationExpiresAt { get; }
-}
 
 /// <summary>
 /// FIFO deduplication for a fixed interval (SQS and SNS: 5 minutes): the first record under a key wins until it lapses.
-/// Records are also kept in a log in the order they were added, and lapsed ones are trimmed from its head, oldest first,
-/// so the table stays bounded by what arrived within the interval. The oldest record's expiry is cached in
-/// <see cref="nextExpiry"/>, so that a send does not touch (and miss the cache on) an old record.
+/// <para>
+/// The records are structs in open-addressed tables (linear probing), one table per stripe of the key's hash: no object
+/// per record, so what a FIFO queue remembers for 5 minutes costs the garbage collector one array per stripe, not a node
+/// and a record object per message that survive into the oldest generation. A lapsed record counts as absent and its
+/// place is taken by the next key that probes past it; a table that fills up is rebuilt with its live records only, so
+/// memory stays proportional to what arrived within the interval.
+/// </para>
 /// </summary>
 /// <remarks>
-/// Known limit: the table is a <see cref="ConcurrentDictionary{TKey, TValue}"/>, whose inserts and removals take its
-/// internal striped locks (once per deduplication id).
+/// Known limit: an insert takes its stripe's lock for one probe (the lock-free alternative, an open-addressed table
+/// that resizes under concurrent inserts, is far more code for a path that already hashes a string). This replaces a
+/// <see cref="System.Collections.Concurrent.ConcurrentDictionary{TKey, TValue}"/>, whose inserts took its own striped
+/// locks the same way, and which allocated a node per record.
 /// </remarks>
-internal sealed class DeduplicationWindow<TRecord>
-    where TRecord : class, IDeduplicationRecord
+/// <typeparam name="TValue">What a duplicate is answered with (the original's id and numbers).</typeparam>
+internal sealed class DeduplicationWindow<TValue>
+    where TValue : struct
 {
-    private readonly ConcurrentDictionary<string, TRecord> records = new(StringComparer.Ordinal);
-    private readonly SegmentedQueue<TRecord> log = new();
+    private const int StripeBits = 5;
+    private const int StripeCount = 1 << StripeBits;
+    private const int MinCapacity = 16;
+
+    private readonly Stripe[] stripes;
     private readonly long intervalTicks;
-    private long nextExpiry;
 
-    /// <summary>1 while a caller trims: two trimmers could each dequeue a record the other only peeked at.</summary>
-    private int trimming;
+    public DeduplicationWindow(TimeSpan interval)
+    {
+        intervalTicks = interval.Ticks;
+        stripes = new Stripe[StripeCount];
+        for (var i = 0; i < stripes.Length; i++)
+        {
+            stripes[i] = new Stripe();
+        }
+    }
 
-    public DeduplicationWindow(TimeSpan interval) => intervalTicks = interval.Ticks;
+    /// <summary>Records that have not lapsed by <paramref name="now"/> (for tests and diagnostics).</summary>
+    public int CountLive(long now)
+    {
+        var live = 0;
+        foreach (var stripe in stripes)
+        {
+            lock (stripe)
+            {
+                foreach (var entry in stripe.Entries)
+                {
+                    live += entry.Key is not null && entry.ExpiresAt > now ? 1 : 0;
+                }
+            }
+        }
 
-    public int Count => records.Count;
+        return live;
+    }
+
+    /// <summary>The slots the stripes hold (for tests: lapsed records do not make it grow without bound).</summary>
+    public int Capacity => stripes.Sum(s => Volatile.Read(ref s.Entries).Length);
 
     /// <summary>
-    /// Adds <paramref name="record"/> unless a record under the same key is still live; returns the record in force:
-    /// <paramref name="record"/> itself when it was added, else the live original (the caller treats it as a duplicate).
+    /// Records <paramref name="value"/> under <paramref name="key"/> for one interval from <paramref name="now"/>, unless
+    /// a record under the same key is still live: then returns false and that record's value in
+    /// <paramref name="original"/> (the caller treats the new one as a duplicate).
     /// </summary>
-    public TRecord AddOrGetOriginal(TRecord record, long now)
+    public bool TryAdd(string key, in TValue value, long now, out TValue original) =>
+        TryAdd(key, value, now, now + intervalTicks, out original);
+
+    /// <summary>As <see cref="TryAdd(string, in TValue, long, out TValue)"/>, with the lapse time given (a record recovered from disk keeps its own).</summary>
+    public bool TryAdd(string key, in TValue value, long now, long expiresAt, out TValue original)
     {
-        Trim(now);
-        var key = record.DeduplicationKey;
-        while (!records.TryAdd(key, record))
+        var hash = string.GetHashCode(key, StringComparison.Ordinal);
+        var stripe = stripes[hash & (StripeCount - 1)];
+        lock (stripe)
         {
-            if (records.TryGetValue(key, out var existing))
+            while (true)
             {
-                if (existing.DeduplicationExpiresAt > now)
+                var entries = stripe.Entries;
+                var mask = entries.Length - 1;
+                var at = (hash >>> StripeBits) & mask;
+                var reusable = -1;
+                while (entries[at].Key is { } occupant)
                 {
-                    return existing;
+                    ref var entry = ref entries[at];
+                    if (entry.ExpiresAt <= now)
+                    {
+                        reusable = reusable < 0 ? at : reusable;
+                    }
+                    else if (entry.Hash == hash && string.Equals(occupant, key, StringComparison.Ordinal))
+                    {
+                        original = entry.Value;
+                        return false;
+                    }
+
+                    at = (at + 1) & mask;
                 }
 
-                if (records.TryUpdate(key, record, existing))
+                if (reusable < 0)
                 {
-                    break;
+                    if ((stripe.Used + 1) * 2 > entries.Length)
+                    {
+                        Rebuild(stripe, now);
+                        continue;
+                    }
+
+                    reusable = at;
+                    stripe.Used++;
+                }
+
+                entries[reusable] = new Entry { Key = key, Hash = hash, ExpiresAt = expiresAt, Value = value };
+                original = default;
+                return true;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Replaces the value of the live record under <paramref name="key"/> (a FIFO queue learns its message's group
+    /// sequence number only after the record is in). Nothing happens when there is none (a purge cleared it).
+    /// </summary>
+    public void Update(string key, in TValue value, long now)
+    {
+        var hash = string.GetHashCode(key, StringComparison.Ordinal);
+        var stripe = stripes[hash & (StripeCount - 1)];
+        lock (stripe)
+        {
+            var entries = stripe.Entries;
+            var mask = entries.Length - 1;
+            for (var at = (hash >>> StripeBits) & mask; entries[at].Key is { } occupant; at = (at + 1) & mask)
+            {
+                ref var entry = ref entries[at];
+                if (entry.ExpiresAt > now && entry.Hash == hash && string.Equals(occupant, key, StringComparison.Ordinal))
+                {
+                    entry.Value = value;
+                    return;
                 }
             }
         }
-
-        log.Enqueue(record);
-        return record;
     }
 
-    /// <summary>Forgets every record (SQS: a purge clears the deduplication history).</summary>
+    /// <summary>Forgets every record (SQS: a purge clears the deduplication history). The tables keep their size.</summary>
     public void Clear()
     {
-        Volatile.Write(ref nextExpiry, 0);
-        records.Clear();
-        while (log.TryDequeue(out _))
+        foreach (var stripe in stripes)
         {
+            lock (stripe)
+            {
+                Array.Clear(stripe.Entries);
+                stripe.Used = 0;
+            }
         }
     }
 
-    private void Trim(long now)
+    /// <summary>Under the stripe's lock: a table for the live records, at most a quarter full, lapsed ones left out.</summary>
+    private static void Rebuild(Stripe stripe, long now)
     {
-        if (now < Volatile.Read(ref nextExpiry) || Interlocked.CompareExchange(ref trimming, 1, 0) != 0)
+        var old = stripe.Entries;
+        var live = 0;
+        foreach (var entry in old)
         {
-            return;
+            live += entry.Key is not null && entry.ExpiresAt > now ? 1 : 0;
         }
 
-        try
+        var capacity = MinCapacity;
+        while (capacity < live * 4)
         {
-            TrimExpired(now);
+            capacity <<= 1;
         }
-        finally
+
+        var entries = new Entry[capacity];
+        var mask = capacity - 1;
+        foreach (var entry in old)
         {
-            Volatile.Write(ref trimming, 0);
+            if (entry.Key is not null && entry.ExpiresAt > now)
+            {
+                var at = (entry.Hash >>> StripeBits) & mask;
+                while (entries[at].Key is not null)
+                {
+                    at = (at + 1) & mask;
+                }
+
+                entries[at] = entry;
+            }
         }
+
+        Volatile.Write(ref stripe.Entries, entries);
+        stripe.Used = live;
     }
 
-    /// <summary>Only the caller holding <see cref="trimming"/>: removes lapsed records, oldest first.</summary>
-    private void TrimExpired(long now)
+    private struct Entry
     {
-        while (log.TryPeek(out var oldest))
-        {
-            if (oldest.DeduplicationExpiresAt > now)
-            {
-                Volatile.Write(ref nextExpiry, oldest.DeduplicationExpiresAt);
-                return;
-            }
+        public string? Key;
+        public int Hash;
+        public long ExpiresAt;
+        public TValue Value;
+    }
 
-            if (log.TryDequeue(out var expired))
-            {
-                records.TryRemove(new KeyValuePair<string, TRecord>(expired.DeduplicationKey, expired));
-            }
-        }
+    /// <summary>One lock and one table; the lock is the stripe object itself.</summary>
+    private sealed class Stripe
+    {
+        public Entry[] Entries = new Entry[MinCapacity];
 
-        // Nothing left: the next record, not yet written, lapses at the earliest one interval from now.
-        Volatile.Write(ref nextExpiry, now + intervalTicks);
+        /// <summary>Slots with a key, lapsed or not: the table is rebuilt before this passes half its size.</summary>
+        public int Used;
     }
 }

@@ -135,13 +135,70 @@ public sealed class EngineRegressionTests : QueueFixture
             await queue.DeleteAsync(message);
         }
 
-        Assert.Empty(await queue.ReceiveAsync(Take())); // receivers look at the unlocked groups once more and retire them
+        ((MessageQueue)queue).SweepIdleGroups(); // marks the groups idle
+        Assert.Equal(500, GroupCount(queue));
+        ((MessageQueue)queue).SweepIdleGroups(); // still idle and empty: they retire
         Assert.Equal(0, GroupCount(queue));
 
         // A group id used again after its group retired gets a fresh group, in order.
         await queue.SendAsync(InGroup("again 1", "order-7"));
         await queue.SendAsync(InGroup("again 2", "order-7"));
         Assert.Equal(["again 1", "again 2"], (await queue.ReceiveAsync(Take())).Select(m => m.GetBodyAsString()));
+    }
+
+    [Fact]
+    public async Task Sends_sweep_idle_fifo_groups_by_themselves_once_enough_messages_have_passed()
+    {
+        var queue = Broker.CreateQueue("orders.fifo", new QueueOptions { FifoQueue = true, ContentBasedDeduplication = true });
+        for (var i = 0; i < 500; i++)
+        {
+            await queue.SendAsync(InGroup($"order {i}", $"order-{i}"));
+        }
+
+        foreach (var message in await ReceiveAll(queue))
+        {
+            await queue.DeleteAsync(message);
+        }
+
+        // Traffic in one other group: every GroupSweepEvery sends a sweep runs; the second one retires the 500.
+        for (var i = 0; i < 3 * MessageQueue.GroupSweepEvery; i += 10)
+        {
+            await queue.SendBatchAsync([.. Enumerable.Range(i, 10).Select(n => new SendMessageBatchEntry($"e{n % 10}", $"steady {n}") { MessageGroupId = "steady" })]);
+        }
+
+        Assert.Equal(1, GroupCount(queue));
+    }
+
+    [Fact]
+    public async Task A_fifo_group_in_steady_use_keeps_its_group_across_sweeps()
+    {
+        var queue = Broker.CreateQueue("orders.fifo", new QueueOptions { FifoQueue = true, ContentBasedDeduplication = true });
+        await queue.SendAsync(InGroup("first", "A"));
+        var group = Group(queue, "A");
+        for (var i = 0; i < 3; i++)
+        {
+            await queue.DeleteAsync(Assert.Single(await queue.ReceiveAsync(Take(10))));
+            ((MessageQueue)queue).SweepIdleGroups();
+            await queue.SendAsync(InGroup($"next {i}", "A"));
+        }
+
+        Assert.Same(group, Group(queue, "A"));
+    }
+
+    [Fact]
+    public async Task A_sweep_never_retires_a_fifo_group_with_a_message_in_flight_or_waiting()
+    {
+        var queue = Broker.CreateQueue("orders.fifo", new QueueOptions { FifoQueue = true, ContentBasedDeduplication = true });
+        await queue.SendAsync(InGroup("in flight", "A"));
+        await queue.SendAsync(InGroup("waiting", "B"));
+        var inFlight = Assert.Single(await queue.ReceiveAsync(Take(1)));
+        Assert.Equal("in flight", inFlight.GetBodyAsString());
+        ((MessageQueue)queue).SweepIdleGroups();
+        ((MessageQueue)queue).SweepIdleGroups();
+        Assert.Equal(2, GroupCount(queue));
+
+        await queue.DeleteAsync(inFlight); // needs its group: the delete unlocks it
+        Assert.Equal("waiting", Assert.Single(await queue.ReceiveAsync(Take(10))).GetBodyAsString());
     }
 
     [Fact]
@@ -170,7 +227,8 @@ public sealed class EngineRegressionTests : QueueFixture
         var queue = Broker.CreateQueue("orders.fifo", new QueueOptions { FifoQueue = true, ContentBasedDeduplication = true });
         var before = await queue.SendAsync(InGroup("first", "A"));
         await queue.DeleteAsync(Assert.Single(await queue.ReceiveAsync(Take(10))));
-        Assert.Empty(await queue.ReceiveAsync(Take(10)));
+        ((MessageQueue)queue).SweepIdleGroups();
+        ((MessageQueue)queue).SweepIdleGroups();
         Assert.Equal(0, GroupCount(queue)); // the empty group left the directory
 
         var after = await queue.SendAsync(InGroup("second", "A"));

@@ -480,6 +480,24 @@ public sealed class FifoQueueTests : QueueFixture
     }
 
     [Fact]
+    public async Task A_duplicate_answers_with_the_originals_id_and_number_and_the_digest_of_its_own_body()
+    {
+        var queue = CreateFifo(FifoWithoutContentDedup);
+        var first = await queue.SendAsync(Msg("first", "A", "d-1"));
+        await queue.SendAsync(Msg("other", "A", "d-2"));
+
+        var duplicate = await queue.SendAsync(Msg("second", "A", "d-1"));
+
+        Assert.Equal(first.MessageId, duplicate.MessageId);
+        Assert.Equal(first.SequenceNumber, duplicate.SequenceNumber);
+        Assert.Equal(Md5Hex("second"u8), duplicate.MD5OfMessageBody); // SDKs check it against what they sent
+    }
+
+#pragma warning disable CA5351 // MD5 is the digest SQS's wire contract specifies, not a security measure.
+    private static string Md5Hex(ReadOnlySpan<byte> data) => Convert.ToHexStringLower(System.Security.Cryptography.MD5.HashData(data));
+#pragma warning restore CA5351
+
+    [Fact]
     public async Task The_same_deduplication_id_after_five_minutes_is_delivered_again()
     {
         var queue = CreateFifo(FifoWithoutContentDedup);

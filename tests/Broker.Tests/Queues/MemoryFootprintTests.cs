@@ -33,6 +33,35 @@ public sealed class MemoryFootprintTests : QueueFixture
         Assert.True(beyondBody <= 100, $"{beyondBody:F1} bytes per queued message beyond its {BodyLength}-byte body");
         GC.KeepAlive(queue);
     }
+
+    [Fact]
+    public async Task A_deleted_fifo_message_leaves_only_numbers_in_its_deduplication_record()
+    {
+        // The record lives 5 minutes after the message is gone; what it keeps must not include the message's attributes.
+        const int Count = 40;
+        const int AttributeLength = 100_000;
+        var queue = Broker.CreateQueue("deep.fifo", new QueueOptions { FifoQueue = true });
+        await queue.SendAsync(Sent(-1)); // warm up, and grow the table once
+        await queue.DeleteAsync(Assert.Single(await queue.ReceiveAsync(new ReceiveRequest())));
+        var before = GC.GetTotalMemory(forceFullCollection: true);
+
+        for (var i = 0; i < Count; i++)
+        {
+            await queue.SendAsync(Sent(i));
+            await queue.DeleteAsync(Assert.Single(await queue.ReceiveAsync(new ReceiveRequest())));
+        }
+
+        var retained = GC.GetTotalMemory(forceFullCollection: true) - before;
+        Assert.True(retained < Count * AttributeLength / 10, $"{retained:N0} bytes retained by {Count} deleted messages with {AttributeLength:N0}-byte attributes");
+        GC.KeepAlive(queue);
+
+        static SendMessageRequest Sent(int i) => new($"m{i}")
+        {
+            MessageGroupId = "g",
+            MessageDeduplicationId = $"d{i}",
+            MessageAttributes = new Dictionary<string, MessageAttributeValue> { ["blob"] = MessageAttributeValue.FromBinary(new byte[AttributeLength]) },
+        };
+    }
 }
 
 /// <summary>Runs alone: the measurement reads the whole process's heap, which parallel tests would disturb.</summary>

@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+
 namespace Broker.Queues.Internal;
 
 /// <summary>
@@ -41,6 +43,12 @@ internal sealed class FifoGroup(string id, long lastSequence = 0)
 
     /// <summary>Set by a receiver that found the group held: the holder makes it ready again as it lets go.</summary>
     public int Recheck;
+
+    /// <summary>
+    /// Set by the queue's sweep of idle groups, cleared by every push: a group still marked at the next sweep has had
+    /// nothing sent to it since the last one, and retires if it is empty.
+    /// </summary>
+    public int Idle;
 
     /// <summary>Senders between checking <see cref="lifecycle"/> and publishing their message.</summary>
     private int pins;
@@ -127,6 +135,11 @@ internal sealed class FifoGroup(string id, long lastSequence = 0)
             message.Extras!.SequenceNumber = node.Sequence;
             if (Interlocked.CompareExchange(ref incoming, node, top) == top)
             {
+                if (Idle != 0)
+                {
+                    Idle = 0;
+                }
+
                 return;
             }
         }
@@ -186,14 +199,20 @@ internal sealed class FifoGroup(string id, long lastSequence = 0)
                 top = Volatile.Read(ref incoming);
             }
 
-            var fresh = new List<QueueMessage>();
+            // The stack holds the newest first: count it, then fill the new tail of the list from its end.
+            var arrived = 0;
             for (var node = top; node.Message is not null; node = node.Next!)
             {
-                fresh.Add(node.Message);
+                arrived++;
             }
 
-            fresh.Reverse();
-            ordered.AddRange(fresh);
+            var end = ordered.Count + arrived;
+            CollectionsMarshal.SetCount(ordered, end);
+            var tail = CollectionsMarshal.AsSpan(ordered);
+            for (var node = top; node.Message is not null; node = node.Next!)
+            {
+                tail[--end] = node.Message;
+            }
         }
 
         if (back.Length > 0)

@@ -6,7 +6,6 @@ namespace Broker.Queues.Internal;
 /// dead-lettered message where it came from. Immutable.
 /// </summary>
 internal sealed class MessageExtras(KeyValuePair<string, MessageAttributeValue>[] attributes, int attributesSize, string? messageGroupId)
-    : IDeduplicationRecord
 {
     /// <summary>Sorted by name, ordinal, as SQS's digest wants them.</summary>
     public readonly KeyValuePair<string, MessageAttributeValue>[] Attributes = attributes;
@@ -25,21 +24,13 @@ internal sealed class MessageExtras(KeyValuePair<string, MessageAttributeValue>[
     public long SequenceNumber;
 
     /// <summary>
-    /// FIFO: the deduplication record is the extras object itself (one object fewer per message): its key in the
-    /// queue's deduplication table, when it lapses, and the sequence the message id comes from. Written by the sending
-    /// thread before the record is published to the table, never afterwards.
+    /// FIFO: the message's key in the queue's deduplication table, which a durable broker journals with the message so
+    /// that recovery can file it again. Written by the sending thread before the message is published, never afterwards.
     /// </summary>
     public string? DeduplicationKey;
 
-    /// <summary>FIFO: when the deduplication record lapses, UTC ticks.</summary>
+    /// <summary>FIFO: when the message's deduplication record lapses, UTC ticks.</summary>
     public long DeduplicationExpiresAt;
-
-    string IDeduplicationRecord.DeduplicationKey => DeduplicationKey!;
-
-    long IDeduplicationRecord.DeduplicationExpiresAt => DeduplicationExpiresAt;
-
-    /// <summary>FIFO: the queue sequence of the message this record stands for (its message id).</summary>
-    public long MessageSequence;
 
     /// <summary>A dead-lettered message keeps the id it had in its source queue.</summary>
     public string? OriginalMessageId { get; private init; }
@@ -99,7 +90,6 @@ internal sealed class MessageExtras(KeyValuePair<string, MessageAttributeValue>[
                 SequenceNumber = sent.GroupSequenceNumber,
                 DeduplicationKey = sent.DeduplicationKey,
                 DeduplicationExpiresAt = sent.DeduplicationExpiresAt,
-                MessageSequence = sent.Sequence,
             };
 
     public MessageExtras WithDeduplicationId(string deduplicationId) =>

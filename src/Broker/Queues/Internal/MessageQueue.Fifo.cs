@@ -21,7 +21,14 @@ internal sealed partial class MessageQueue
     private readonly bool isFifo;
     private readonly ConcurrentDictionary<string, FifoGroup> groups = new(StringComparer.Ordinal);
     private readonly SegmentedQueue<FifoGroup> ready = new();
-    private readonly DeduplicationWindow<MessageExtras> deduplication = new(DeduplicationInterval);
+    private readonly DeduplicationWindow<FifoOriginal> deduplication = new(DeduplicationInterval);
+
+    /// <summary>The fewest FIFO publications between two sweeps of idle groups.</summary>
+    internal const int GroupSweepEvery = 1024;
+
+    /// <summary>The message sequence number at which the next sweep of idle groups runs.</summary>
+    private long nextGroupSweepAt = GroupSweepEvery;
+    private int sweepingGroups;
 
     /// <summary>Stands for "hash the body" in <see cref="Prepare"/>, which owns the validated copy of the body.</summary>
     private const string ContentDeduplicationId = "\u0000content";
@@ -93,17 +100,15 @@ internal sealed partial class MessageQueue
         var key = current.Options.DeduplicationScope == DeduplicationScope.Queue ? deduplicationId : string.Concat(groupId, "\u0000", deduplicationId);
         var message = new QueueMessage(prepared.Body, extras, Interlocked.Increment(ref nextSequence), now);
 
-        // The message's extras are its deduplication record: numbers and ids, not the message, so that a delivered and
-        // deleted message does not live on for 5 minutes.
+        // The deduplication record holds numbers, not the message, so that a delivered and deleted message does not
+        // live on for 5 minutes; the group sequence number follows once the message is in its group.
         extras.DeduplicationKey = key;
         extras.DeduplicationExpiresAt = now + DeduplicationInterval.Ticks;
-        extras.MessageSequence = message.Sequence;
-        var inForce = deduplication.AddOrGetOriginal(extras, now);
-        if (inForce != extras)
+        if (!deduplication.TryAdd(key, new FifoOriginal(message.Sequence, 0, extras), now, extras.DeduplicationExpiresAt, out var original))
         {
             // A duplicate: accepted, not delivered again; the answer names the original.
             ReleaseReservation(prepared.Size, current);
-            return new SendMessageResult(this, new QueueMessage([], inForce, inForce.MessageSequence, now));
+            return new SendMessageResult(this, AnswerForDuplicate(prepared.Body, extras, original, now));
         }
 
         observer?.MessageSent(this, message); // before it can be received, so no record shows a receive before its send
@@ -121,8 +126,25 @@ internal sealed partial class MessageQueue
             PublishFifoDurably(message, current.HasCaps, receiveCount: 0, firstReceiveAt: 0, observed: true, out durable);
         }
 
+        deduplication.Update(key, new FifoOriginal(message.Sequence, extras.SequenceNumber, null), now);
         Count(metrics.MessagesSent, 1);
         return new SendMessageResult(this, message);
+    }
+
+    /// <summary>
+    /// What a duplicate send returns: the original's message id and group sequence number, with the digests of what this
+    /// send carried (SDKs check MD5OfMessageBody against the body they sent). A duplicate that races its original's send
+    /// before the original has its number answers with the original's extras, which have it by the time it is read.
+    /// </summary>
+    private static QueueMessage AnswerForDuplicate(byte[] body, MessageExtras extras, in FifoOriginal original, long now)
+    {
+        if (original.GroupSequence == 0 && original.Pending is { } pending)
+        {
+            return new QueueMessage(body, pending, original.MessageSequence, now);
+        }
+
+        extras.SequenceNumber = original.GroupSequence;
+        return new QueueMessage(body, extras, original.MessageSequence, now);
     }
 
     /// <summary>Publishes a FIFO message into its group: a slot, a state, its retention ticket, and the group made ready.</summary>
@@ -205,6 +227,11 @@ internal sealed partial class MessageQueue
             var group = groups.GetOrAdd(id, static (key, queue) => new FifoGroup(key, Volatile.Read(ref queue.retiredGroupSequence)), this);
             if (group.TryPush(message))
             {
+                if (message.Sequence >= Volatile.Read(ref nextGroupSweepAt))
+                {
+                    SweepIdleGroups();
+                }
+
                 return group;
             }
 
@@ -256,10 +283,6 @@ internal sealed partial class MessageQueue
 
                 group.Advance(index);
                 more = !blocked && index < messages.Count;
-                if (!more && group.TryRetire(ref retiredGroupSequence))
-                {
-                    groups.TryRemove(new KeyValuePair<string, FifoGroup>(group.Id, group));
-                }
             }
             finally
             {
@@ -269,6 +292,63 @@ internal sealed partial class MessageQueue
                     MarkReady(group);
                 }
             }
+        }
+    }
+
+    /// <summary>
+    /// Retires the groups that are empty and had nothing sent to them since the previous sweep, so that a queue whose
+    /// group ids keep changing does not keep one group per id forever, while a group in steady use keeps its one object
+    /// (retiring it at every drain would cost a directory removal and a new group per message). Runs on a publishing
+    /// thread once at least <see cref="GroupSweepEvery"/> publications, and at least as many as the directory held at the
+    /// last sweep, have passed since the last: amortised, a constant cost per message. Lock-free apart from the
+    /// directory's own removal; a group held by a receiver is left for the next sweep.
+    /// </summary>
+    internal void SweepIdleGroups()
+    {
+        if (Interlocked.CompareExchange(ref sweepingGroups, 1, 0) != 0)
+        {
+            return;
+        }
+
+        try
+        {
+            var seen = 0;
+            foreach (var (_, group) in groups)
+            {
+                seen++;
+                if (Interlocked.Exchange(ref group.Idle, 1) == 0 || !group.TryClaim())
+                {
+                    continue; // active since the last sweep (idle from now on), or held by a receiver
+                }
+
+                var retired = false;
+                try
+                {
+                    if (group.TryRetire(ref retiredGroupSequence))
+                    {
+                        groups.TryRemove(new KeyValuePair<string, FifoGroup>(group.Id, group));
+                        retired = true;
+                    }
+                }
+                finally
+                {
+                    group.Release();
+
+                    // A receiver that found it held, or a message that arrived meanwhile: queue it again, as a receiver
+                    // letting go of it would, and wake a receiver (the one that found it held may have gone back to wait).
+                    if (!retired && (Interlocked.Exchange(ref group.Recheck, 0) == 1 || group.MayHaveMessages()))
+                    {
+                        MarkReady(group);
+                        receivers.Wake(1);
+                    }
+                }
+            }
+
+            Volatile.Write(ref nextGroupSweepAt, Volatile.Read(ref nextSequence) + Math.Max(GroupSweepEvery, seen));
+        }
+        finally
+        {
+            Volatile.Write(ref sweepingGroups, 0);
         }
     }
 
@@ -420,6 +500,13 @@ internal sealed partial class MessageQueue
     /// <param name="Messages">What the attempt returned.</param>
     /// <param name="Deadlines">Each message's visibility deadline as the attempt set it: any other means it was changed.</param>
     private sealed record ReceiveAttempt(long ExpiresAt, IReadOnlyList<ReceivedMessage> Messages, long[] Deadlines);
+
+    /// <summary>What a FIFO queue's deduplication record answers a duplicate with.</summary>
+    /// <param name="MessageSequence">The original's queue sequence, its message id.</param>
+    /// <param name="GroupSequence">The original's sequence number in its group; 0 until it is in its group.</param>
+    /// <param name="Pending">Until then, the original's extras, which get the number as it enters the group; else null,
+    /// so that the record keeps nothing of the message alive.</param>
+    private readonly record struct FifoOriginal(long MessageSequence, long GroupSequence, MessageExtras? Pending);
 
     public string? FormatSequenceNumber(QueueMessage message) =>
         isFifo && message.Extras is { } extras ? extras.SequenceNumber.ToString("D20", CultureInfo.InvariantCulture) : null;

@@ -59,9 +59,9 @@ internal sealed partial class MessageQueue
         retiredGroupSequence = recovered.HighestGroupSequence;
         foreach (var gone in recovered.DeletedDeduplication.Values)
         {
-            if (gone.DeduplicationExpiresAt > now && MessageExtras.Restore(gone) is { } record)
+            if (gone.DeduplicationExpiresAt > now && gone.DeduplicationKey is { } key)
             {
-                deduplication.AddOrGetOriginal(record, now);
+                deduplication.TryAdd(key, new FifoOriginal(gone.Sequence, gone.GroupSequenceNumber, null), now, gone.DeduplicationExpiresAt, out _);
             }
         }
 
@@ -78,7 +78,7 @@ internal sealed partial class MessageQueue
 
                 if (message!.Extras is { DeduplicationKey: not null } extras && extras.DeduplicationExpiresAt > now)
                 {
-                    deduplication.AddOrGetOriginal(extras, now);
+                    deduplication.TryAdd(extras.DeduplicationKey, new FifoOriginal(message.Sequence, extras.SequenceNumber, null), now, extras.DeduplicationExpiresAt, out _);
                 }
 
                 if (placed == Restored.InFlight)

@@ -17,7 +17,7 @@ namespace Broker.Topics.Internal;
 internal sealed partial class Topic
 {
     /// <summary>Deduplication ids seen in the last 5 minutes, with what their first publish returned. FIFO only.</summary>
-    private readonly DeduplicationWindow<DeduplicationRecord>? deduplication;
+    private readonly DeduplicationWindow<TopicOriginal>? deduplication;
 
     /// <summary>Sequenced messages (or skips) not yet taken by a drainer.</summary>
     private readonly SegmentedQueue<Sequenced> sequenced = new();
@@ -48,9 +48,7 @@ internal sealed partial class Topic
         message.MessageGroupId = groupId;
         message.DeduplicationId = deduplicationId;
         message.Sequence = sequence;
-        var record = new DeduplicationRecord(key, now + TopicDefaults.DeduplicationInterval.Ticks, message.MessageId, sequence);
-        var winner = deduplication!.AddOrGetOriginal(record, now);
-        if (winner != record)
+        if (!deduplication!.TryAdd(key, new TopicOriginal(message.MessageId, sequence), now, out var winner))
         {
             // A duplicate within 5 minutes: accepted, not delivered; the first publish's id and number are returned.
             sequenced.Enqueue(new Sequenced(sequence, null));
@@ -99,7 +97,8 @@ internal sealed partial class Topic
         }
     }
 
-    private sealed record DeduplicationRecord(string DeduplicationKey, long DeduplicationExpiresAt, string MessageId, long Sequence) : IDeduplicationRecord;
+    /// <summary>What a FIFO topic's deduplication record answers a duplicate with: the first publish's id and number.</summary>
+    private readonly record struct TopicOriginal(string MessageId, long Sequence);
 
     private sealed record Sequenced(long Sequence, PublishedMessage? Message);
 }
