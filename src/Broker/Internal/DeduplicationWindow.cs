@@ -22,20 +22,13 @@ internal sealed class DeduplicationWindow<TValue>
 {
     private const int StripeBits = 5;
     private const int StripeCount = 1 << StripeBits;
-    private const int MinCapacity = 16;
+    private const int MinCapacity = 8;
 
-    private readonly Stripe[] stripes;
+    /// <summary>Created as first used, so that a FIFO queue nobody sends to costs one small array here.</summary>
+    private readonly Stripe?[] stripes = new Stripe?[StripeCount];
     private readonly long intervalTicks;
 
-    public DeduplicationWindow(TimeSpan interval)
-    {
-        intervalTicks = interval.Ticks;
-        stripes = new Stripe[StripeCount];
-        for (var i = 0; i < stripes.Length; i++)
-        {
-            stripes[i] = new Stripe();
-        }
-    }
+    public DeduplicationWindow(TimeSpan interval) => intervalTicks = interval.Ticks;
 
     /// <summary>Records that have not lapsed by <paramref name="now"/> (for tests and diagnostics).</summary>
     public int CountLive(long now)
@@ -43,6 +36,11 @@ internal sealed class DeduplicationWindow<TValue>
         var live = 0;
         foreach (var stripe in stripes)
         {
+            if (stripe is null)
+            {
+                continue;
+            }
+
             lock (stripe)
             {
                 foreach (var entry in stripe.Entries)
@@ -56,7 +54,7 @@ internal sealed class DeduplicationWindow<TValue>
     }
 
     /// <summary>The slots the stripes hold (for tests: lapsed records do not make it grow without bound).</summary>
-    public int Capacity => stripes.Sum(s => Volatile.Read(ref s.Entries).Length);
+    public int Capacity => stripes.Sum(s => s is null ? 0 : Volatile.Read(ref s.Entries).Length);
 
     /// <summary>
     /// Records <paramref name="value"/> under <paramref name="key"/> for one interval from <paramref name="now"/>, unless
@@ -70,7 +68,8 @@ internal sealed class DeduplicationWindow<TValue>
     public bool TryAdd(string key, in TValue value, long now, long expiresAt, out TValue original)
     {
         var hash = string.GetHashCode(key, StringComparison.Ordinal);
-        var stripe = stripes[hash & (StripeCount - 1)];
+        ref var slot = ref stripes[hash & (StripeCount - 1)];
+        var stripe = Volatile.Read(ref slot) ?? Interlocked.CompareExchange(ref slot, new Stripe(), null) ?? slot!;
         lock (stripe)
         {
             while (true)
@@ -121,7 +120,11 @@ internal sealed class DeduplicationWindow<TValue>
     public void Update(string key, in TValue value, long now)
     {
         var hash = string.GetHashCode(key, StringComparison.Ordinal);
-        var stripe = stripes[hash & (StripeCount - 1)];
+        if (Volatile.Read(ref stripes[hash & (StripeCount - 1)]) is not { } stripe)
+        {
+            return;
+        }
+
         lock (stripe)
         {
             var entries = stripe.Entries;
@@ -143,6 +146,11 @@ internal sealed class DeduplicationWindow<TValue>
     {
         foreach (var stripe in stripes)
         {
+            if (stripe is null)
+            {
+                continue;
+            }
+
             lock (stripe)
             {
                 Array.Clear(stripe.Entries);

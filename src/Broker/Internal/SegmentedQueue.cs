@@ -5,8 +5,8 @@ using System.Runtime.InteropServices;
 namespace Broker.Internal;
 
 /// <summary>
-/// A lock-free multi-producer, multi-consumer FIFO of references, built from fixed-size segments of
-/// <see cref="SegmentSize"/> slots. Compared with <see cref="System.Collections.Concurrent.ConcurrentQueue{T}"/> it
+/// A lock-free multi-producer, multi-consumer FIFO of references, built from segments of
+/// <see cref="FirstSegmentSize"/> slots doubling up to <see cref="SegmentSize"/>. Compared with <see cref="System.Collections.Concurrent.ConcurrentQueue{T}"/> it
 /// costs 8 bytes per queued item instead of 16, and its segments never grow past 8 KiB, so a deep queue never
 /// allocates on the large-object heap and a drained segment is ordinary gen-0 garbage.
 /// <para>
@@ -19,14 +19,18 @@ namespace Broker.Internal;
 internal sealed class SegmentedQueue<T>
     where T : class
 {
+    /// <summary>The largest segment: the first holds <see cref="FirstSegmentSize"/> items and each next one twice as many, up to this.</summary>
     internal const int SegmentSize = 1024;
+
+    /// <summary>Small, so that an idle or shallow queue (a broker may hold thousands) costs a few hundred bytes, not 8 KiB.</summary>
+    internal const int FirstSegmentSize = 32;
 
     private Segment headSegment;
     private Segment tailSegment;
 
     public SegmentedQueue()
     {
-        headSegment = tailSegment = new Segment();
+        headSegment = tailSegment = new Segment(FirstSegmentSize);
     }
 
     /// <summary>True when no published item is at the head (an item being published right now may not count yet).</summary>
@@ -39,7 +43,7 @@ internal sealed class SegmentedQueue<T>
         {
             var segment = Volatile.Read(ref tailSegment);
             var index = Interlocked.Increment(ref segment.Tail.Value) - 1;
-            if (index < SegmentSize)
+            if (index < segment.Slots.Length)
             {
                 Volatile.Write(ref segment.Slots[index], item);
                 return;
@@ -49,7 +53,7 @@ internal sealed class SegmentedQueue<T>
             var next = Volatile.Read(ref segment.Next);
             if (next is null)
             {
-                var created = new Segment();
+                var created = new Segment(Math.Min(segment.Slots.Length * 2, SegmentSize));
                 next = Interlocked.CompareExchange(ref segment.Next, created, null) ?? created;
             }
 
@@ -63,7 +67,7 @@ internal sealed class SegmentedQueue<T>
         {
             var segment = Volatile.Read(ref headSegment);
             var head = Volatile.Read(ref segment.Head.Value);
-            if (head >= SegmentSize)
+            if (head >= segment.Slots.Length)
             {
                 var next = Volatile.Read(ref segment.Next);
                 if (next is null)
@@ -98,7 +102,7 @@ internal sealed class SegmentedQueue<T>
         while (true)
         {
             var head = Volatile.Read(ref segment.Head.Value);
-            if (head >= SegmentSize)
+            if (head >= segment.Slots.Length)
             {
                 var next = Volatile.Read(ref segment.Next);
                 if (next is null)
@@ -128,8 +132,8 @@ internal sealed class SegmentedQueue<T>
         var segment = Volatile.Read(ref headSegment);
         while (true)
         {
-            var end = Math.Min(Volatile.Read(ref segment.Tail.Value), SegmentSize);
-            for (var index = Math.Min(Volatile.Read(ref segment.Head.Value), SegmentSize); index < end; index++)
+            var end = Math.Min(Volatile.Read(ref segment.Tail.Value), segment.Slots.Length);
+            for (var index = Math.Min(Volatile.Read(ref segment.Head.Value), segment.Slots.Length); index < end; index++)
             {
                 var candidate = Volatile.Read(ref segment.Slots[index]);
                 if (candidate is not null && predicate(candidate))
@@ -150,9 +154,9 @@ internal sealed class SegmentedQueue<T>
         }
     }
 
-    private sealed class Segment
+    private sealed class Segment(int capacity)
     {
-        public readonly T?[] Slots = new T?[SegmentSize];
+        public readonly T?[] Slots = new T?[capacity];
         public PaddedInt Head;
         public PaddedInt Tail;
         public Segment? Next;

@@ -34,6 +34,30 @@ public sealed class MemoryFootprintTests : QueueFixture
         GC.KeepAlive(queue);
     }
 
+    [Theory]
+    [InlineData(false, 8 * 1024)]
+    [InlineData(true, 12 * 1024)]
+    public void An_idle_queue_costs_a_few_kilobytes_beyond_its_per_core_counters(bool fifo, int budget)
+    {
+        // A broker may hold thousands of queues (one per customer behind a topic): an idle one used to cost 34 KB, most
+        // of it FIFO machinery on standard queues and 8 KiB queue segments.
+        const int Count = 2_000;
+        var queues = new IMessageQueue[Count];
+        var before = GC.GetTotalMemory(forceFullCollection: true);
+        for (var i = 0; i < Count; i++)
+        {
+            queues[i] = Broker.CreateQueue(fifo ? $"idle-{i}.fifo" : $"idle-{i}", new QueueOptions { FifoQueue = fifo });
+        }
+
+        var each = (GC.GetTotalMemory(forceFullCollection: true) - before) / Count;
+
+        // Three striped counters (visible, in flight, delayed), each one padded 128-byte cell per stripe, two stripes per core.
+        var stripes = (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)Math.Max(4, Environment.ProcessorCount * 2));
+        var counters = 3 * (stripes + 1) * 128;
+        Assert.True(each - counters <= budget, $"{each:N0} bytes per idle {(fifo ? "FIFO" : "standard")} queue, {counters:N0} of them per-core counters");
+        GC.KeepAlive(queues);
+    }
+
     [Fact]
     public async Task A_deleted_fifo_message_leaves_only_numbers_in_its_deduplication_record()
     {

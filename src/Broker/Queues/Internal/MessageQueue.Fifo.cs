@@ -19,9 +19,11 @@ internal sealed partial class MessageQueue
     private static readonly TimeSpan DeduplicationInterval = TimeSpan.FromMinutes(5);
 
     private readonly bool isFifo;
-    private readonly ConcurrentDictionary<string, FifoGroup> groups = new(StringComparer.Ordinal);
-    private readonly SegmentedQueue<FifoGroup> ready = new();
-    private readonly DeduplicationWindow<FifoOriginal> deduplication = new(DeduplicationInterval);
+    // FIFO only (null on a standard queue, which would otherwise carry tens of kilobytes it never uses).
+    private readonly ConcurrentDictionary<string, FifoGroup>? groups;
+    private readonly SegmentedQueue<FifoGroup>? ready;
+    private readonly DeduplicationWindow<FifoOriginal>? deduplication;
+    private readonly ConcurrentDictionary<string, ReceiveAttempt>? attempts;
 
     /// <summary>The fewest FIFO publications between two sweeps of idle groups.</summary>
     internal const int GroupSweepEvery = 1024;
@@ -104,7 +106,7 @@ internal sealed partial class MessageQueue
         // live on for 5 minutes; the group sequence number follows once the message is in its group.
         extras.DeduplicationKey = key;
         extras.DeduplicationExpiresAt = now + DeduplicationInterval.Ticks;
-        if (!deduplication.TryAdd(key, new FifoOriginal(message.Sequence, 0, extras), now, extras.DeduplicationExpiresAt, out var original))
+        if (!deduplication!.TryAdd(key, new FifoOriginal(message.Sequence, 0, extras), now, extras.DeduplicationExpiresAt, out var original))
         {
             // A duplicate: accepted, not delivered again; the answer names the original.
             ReleaseReservation(prepared.Size, current);
@@ -126,7 +128,7 @@ internal sealed partial class MessageQueue
             PublishFifoDurably(message, current.HasCaps, receiveCount: 0, firstReceiveAt: 0, observed: true, out durable);
         }
 
-        deduplication.Update(key, new FifoOriginal(message.Sequence, extras.SequenceNumber, null), now);
+        deduplication!.Update(key, new FifoOriginal(message.Sequence, extras.SequenceNumber, null), now);
         Count(metrics.MessagesSent, 1);
         return new SendMessageResult(this, message);
     }
@@ -224,7 +226,7 @@ internal sealed partial class MessageQueue
         var id = message.Extras!.MessageGroupId!;
         while (true)
         {
-            var group = groups.GetOrAdd(id, static (key, queue) => new FifoGroup(key, Volatile.Read(ref queue.retiredGroupSequence)), this);
+            var group = groups!.GetOrAdd(id, static (key, queue) => new FifoGroup(key, Volatile.Read(ref queue.retiredGroupSequence)), this);
             if (group.TryPush(message))
             {
                 if (message.Sequence >= Volatile.Read(ref nextGroupSweepAt))
@@ -238,7 +240,7 @@ internal sealed partial class MessageQueue
             if (group.IsRetired)
             {
                 // Help its holder take it out of the directory, then the next lookup creates a fresh group.
-                groups.TryRemove(new KeyValuePair<string, FifoGroup>(id, group));
+                groups!.TryRemove(new KeyValuePair<string, FifoGroup>(id, group));
             }
         }
     }
@@ -246,7 +248,7 @@ internal sealed partial class MessageQueue
     /// <summary>Fills the batch group by group: as many of one group's messages, in order, as fit, then the next group.</summary>
     private void TakeFromGroups(ref ReceiveBatch batch)
     {
-        while (batch.Taken < batch.Max && ready.TryDequeue(out var group))
+        while (batch.Taken < batch.Max && ready!.TryDequeue(out var group))
         {
             Interlocked.Exchange(ref group.Queued, 0);
             if (!group.TryClaim())
@@ -313,7 +315,7 @@ internal sealed partial class MessageQueue
         try
         {
             var seen = 0;
-            foreach (var (_, group) in groups)
+            foreach (var (_, group) in groups!)
             {
                 seen++;
                 if (Interlocked.Exchange(ref group.Idle, 1) == 0 || !group.TryClaim())
@@ -326,7 +328,7 @@ internal sealed partial class MessageQueue
                 {
                     if (group.TryRetire(ref retiredGroupSequence))
                     {
-                        groups.TryRemove(new KeyValuePair<string, FifoGroup>(group.Id, group));
+                        groups!.TryRemove(new KeyValuePair<string, FifoGroup>(group.Id, group));
                         retired = true;
                     }
                 }
@@ -357,11 +359,11 @@ internal sealed partial class MessageQueue
     {
         if (Volatile.Read(ref group.InFlight) == 0 && Interlocked.CompareExchange(ref group.Queued, 1, 0) == 0)
         {
-            ready.Enqueue(group);
+            ready!.Enqueue(group);
         }
     }
 
-    private FifoGroup GroupOf(QueueMessage message) => groups[message.Extras!.MessageGroupId!];
+    private FifoGroup GroupOf(QueueMessage message) => groups![message.Extras!.MessageGroupId!];
 
     /// <summary>A FIFO message left flight (deleted, expired or moved): when its group has none left in flight, it unlocks.</summary>
     private void FifoInFlightEnded(QueueMessage message)
@@ -392,7 +394,7 @@ internal sealed partial class MessageQueue
         }
     }
 
-    private void ClearDeduplication() => deduplication.Clear();
+    private void ClearDeduplication() => deduplication?.Clear();
 
     private void ReleaseReservation(int size, QueueSettings current)
     {
@@ -423,7 +425,6 @@ internal sealed partial class MessageQueue
             0);
     }
 
-    private readonly ConcurrentDictionary<string, ReceiveAttempt> attempts = new(StringComparer.Ordinal);
     private int attemptsSinceTrim;
 
     /// <summary>
@@ -435,7 +436,7 @@ internal sealed partial class MessageQueue
     {
         messages = NoMessages;
         var now = Now();
-        if (!attempts.TryGetValue(attemptId, out var attempt) || attempt.ExpiresAt <= now)
+        if (!attempts!.TryGetValue(attemptId, out var attempt) || attempt.ExpiresAt <= now)
         {
             return false;
         }
@@ -468,7 +469,7 @@ internal sealed partial class MessageQueue
             timer.Schedule(new TimerTicket(deadline, receipt.Slot, receipt.ReceiveCount, TicketKind.Visibility));
         }
 
-        attempts[attemptId] = attempt with { Deadlines = deadlines };
+        attempts![attemptId] = attempt with { Deadlines = deadlines };
         messages = attempt.Messages;
         return true;
     }
@@ -478,11 +479,11 @@ internal sealed partial class MessageQueue
         var now = Now();
         if (Interlocked.Increment(ref attemptsSinceTrim) % 1024 == 0)
         {
-            foreach (var (id, old) in attempts)
+            foreach (var (id, old) in attempts!)
             {
                 if (old.ExpiresAt <= now)
                 {
-                    attempts.TryRemove(id, out _);
+                    attempts!.TryRemove(id, out _);
                 }
             }
         }
@@ -493,7 +494,7 @@ internal sealed partial class MessageQueue
             deadlines[i] = Volatile.Read(ref slots[messages[i].Receipt.Slot].Deadline);
         }
 
-        attempts[attemptId] = new ReceiveAttempt(now + DeduplicationInterval.Ticks, messages, deadlines);
+        attempts![attemptId] = new ReceiveAttempt(now + DeduplicationInterval.Ticks, messages, deadlines);
     }
 
     /// <param name="ExpiresAt">When the attempt id stops working, UTC ticks.</param>

@@ -99,7 +99,7 @@ internal sealed partial class MessageQueue
             var waiter = receivers.Register();
 
             // Re-check after registering: a message published before we registered would not wake us.
-            if (!(isFifo ? ready.IsEmpty : visible.IsEmpty) && inFlightCount.Read() < QueueDefaults.MaxInFlightMessages)
+            if (!(isFifo ? ready!.IsEmpty : visible.IsEmpty) && inFlightCount.Read() < QueueDefaults.MaxInFlightMessages)
             {
                 waiter.TryComplete(true);
             }
@@ -152,7 +152,7 @@ internal sealed partial class MessageQueue
                 : NoMessages;
         }
 
-        if (isFifo ? ready.IsEmpty : visible.IsEmpty)
+        if (isFifo ? ready!.IsEmpty : visible.IsEmpty)
         {
             return NoMessages;
         }

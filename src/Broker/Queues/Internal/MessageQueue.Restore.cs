@@ -61,13 +61,13 @@ internal sealed partial class MessageQueue
         {
             if (gone.DeduplicationExpiresAt > now && gone.DeduplicationKey is { } key)
             {
-                deduplication.TryAdd(key, new FifoOriginal(gone.Sequence, gone.GroupSequenceNumber, null), now, gone.DeduplicationExpiresAt, out _);
+                deduplication!.TryAdd(key, new FifoOriginal(gone.Sequence, gone.GroupSequenceNumber, null), now, gone.DeduplicationExpiresAt, out _);
             }
         }
 
         foreach (var members in recovered.MessagesInOrder().GroupBy(m => m.Sent.MessageGroupId ?? ""))
         {
-            var group = groups.GetOrAdd(members.Key, static (key, floor) => new FifoGroup(key, floor), recovered.HighestGroupSequence);
+            var group = groups!.GetOrAdd(members.Key, static (key, floor) => new FifoGroup(key, floor), recovered.HighestGroupSequence);
             foreach (var restored in members.OrderBy(m => m.Sent.GroupSequenceNumber))
             {
                 var placed = RestoreOne(restored, now, current, slotWhenFresh: true, out var message, out var slotIndex);
@@ -78,7 +78,7 @@ internal sealed partial class MessageQueue
 
                 if (message!.Extras is { DeduplicationKey: not null } extras && extras.DeduplicationExpiresAt > now)
                 {
-                    deduplication.TryAdd(extras.DeduplicationKey, new FifoOriginal(message.Sequence, extras.SequenceNumber, null), now, extras.DeduplicationExpiresAt, out _);
+                    deduplication!.TryAdd(extras.DeduplicationKey, new FifoOriginal(message.Sequence, extras.SequenceNumber, null), now, extras.DeduplicationExpiresAt, out _);
                 }
 
                 if (placed == Restored.InFlight)

@@ -63,6 +63,14 @@ internal sealed partial class MessageQueue : IMessageQueue, ITicketHandler, IDis
         this.broker = broker;
         this.settings = settings;
         isFifo = settings.Options.FifoQueue;
+        if (isFifo)
+        {
+            groups = new(StringComparer.Ordinal);
+            ready = new();
+            deduplication = new(DeduplicationInterval);
+            attempts = new(StringComparer.Ordinal);
+        }
+
         time = broker.TimeProvider;
         metrics = broker.Metrics;
         observer = broker.Observer;
@@ -113,7 +121,7 @@ internal sealed partial class MessageQueue : IMessageQueue, ITicketHandler, IDis
     /// Whether a receive could take a message now: a visible message, or in a FIFO queue a group that is not locked by a
     /// message in flight (a FIFO queue may hold visible messages that no receive can take until its group unlocks).
     /// </summary>
-    internal bool HasReceivableMessages => isFifo ? !ready.IsEmpty : visibleCount.Read() > 0;
+    internal bool HasReceivableMessages => isFifo ? !ready!.IsEmpty : visibleCount.Read() > 0;
 
     /// <summary>
     /// The earliest deadline (UTC ticks) of a message in <paramref name="status"/> (in flight: its visibility timeout;
