@@ -5,9 +5,11 @@ namespace Broker.Internal;
 /// <summary>
 /// A counter spread over cache lines by thread, so that producers adding and consumers subtracting do not fight over
 /// one line on every message. Each change is atomic; <see cref="Read"/> sums the cells, which is exact whenever no
-/// change is under way and otherwise off by at most the changes in progress.
+/// change is under way and otherwise off by at most the changes in progress. A struct, so that its owner reaches the
+/// cells with one load fewer (a queue behind a topic with thousands of subscriptions is usually cold in the cache).
+/// Always create it with <c>new()</c>: the default value has no cells.
 /// </summary>
-internal sealed class StripedCounter
+internal readonly struct StripedCounter
 {
     /// <summary>Cells sit 128 bytes (16 longs) apart, and the first one 128 bytes past the array header.</summary>
     private const int Stride = 16;

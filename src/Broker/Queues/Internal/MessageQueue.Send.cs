@@ -161,7 +161,7 @@ internal sealed partial class MessageQueue
 
     private static void CheckSize(int size, QueueSettings current)
     {
-        var max = current.Options.MaximumMessageSize;
+        var max = current.MaximumMessageSize;
         if (size > max)
         {
             throw new BrokerException(

@@ -17,6 +17,7 @@ internal sealed class QueueSettings
         RetentionTicks = options.MessageRetentionPeriod.Ticks;
         WaitTime = options.ReceiveMessageWaitTime;
         HasCaps = options.MaximumDepth is not null || options.MaximumBytes is not null;
+        MaximumMessageSize = options.MaximumMessageSize;
     }
 
     public QueueOptions Options { get; }
@@ -30,6 +31,9 @@ internal sealed class QueueSettings
     public TimeSpan WaitTime { get; }
 
     public bool HasCaps { get; }
+
+    /// <summary>The options' MaximumMessageSize, here so that a send checks it without reading the options object.</summary>
+    public int MaximumMessageSize { get; }
 
     /// <summary>The name of the dead-letter queue the redrive policy names (resolved from an ARN), or null.</summary>
     public string? DeadLetterQueueName { get; }

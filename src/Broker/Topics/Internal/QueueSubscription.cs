@@ -44,7 +44,7 @@ internal sealed partial class QueueSubscription : Subscription
             try
             {
                 var target = Target();
-                var raw = Settings.Options.RawMessageDelivery;
+                var raw = RawDelivery;
                 SendMessageRequest? request = null;
                 try
                 {

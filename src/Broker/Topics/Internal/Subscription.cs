@@ -18,6 +18,9 @@ internal abstract partial class Subscription : ISubscription
     private SubscriptionSettings settings;
     private volatile bool unsubscribed;
 
+    /// <summary>The settings' RawMessageDelivery, kept here: a delivery reads it without two more (cold) objects.</summary>
+    private volatile bool rawDelivery;
+
     /// <param name="topic">The topic.</param>
     /// <param name="settings">The compiled settings.</param>
     /// <param name="arn">The ARN a durable broker recovered; null for a new one.</param>
@@ -25,6 +28,7 @@ internal abstract partial class Subscription : ISubscription
     {
         Topic = topic;
         this.settings = settings;
+        rawDelivery = settings.Options.RawMessageDelivery;
         Arn = arn ?? $"{topic.Arn}:{Guid.NewGuid()}";
         EnvelopeNames = new EnvelopeNames(topic.Arn, Arn, topic.Broker.Options.Region);
     }
@@ -48,6 +52,9 @@ internal abstract partial class Subscription : ISubscription
 
     internal bool IsActive => !unsubscribed;
 
+    /// <summary>Whether deliveries are raw (<see cref="SubscriptionOptions.RawMessageDelivery"/>).</summary>
+    internal bool RawDelivery => rawDelivery;
+
     /// <summary>Cancelled when the subscription is deleted; handed to handlers.</summary>
     protected CancellationToken Lifetime => lifetime.Token;
 
@@ -63,7 +70,11 @@ internal abstract partial class Subscription : ISubscription
     }
 
     /// <summary>Under the topic's subscription lock.</summary>
-    internal void ReplaceSettings(SubscriptionSettings replacement) => Volatile.Write(ref settings, replacement);
+    internal void ReplaceSettings(SubscriptionSettings replacement)
+    {
+        Volatile.Write(ref settings, replacement);
+        rawDelivery = replacement.Options.RawMessageDelivery;
+    }
 
     /// <summary>Under the topic's subscription lock: no delivery starts afterwards, scheduled retries are dropped.</summary>
     internal void MarkUnsubscribed() => unsubscribed = true;
