@@ -28,7 +28,7 @@ public sealed class DeduplicationWindowTests
                 {
                     case < 5:
                         var value = ++next;
-                        var added = window.TryAdd(key, value, now, out var original);
+                        var added = window.TryAdd(window.Hash(key), value, now, out var original);
                         var live = model.TryGetValue(key, out var known) && known.ExpiresAt > now;
                         if (added == live || (!added && original != known.Value))
                         {
@@ -46,7 +46,7 @@ public sealed class DeduplicationWindowTests
                         break;
                     case 6:
                         var updated = ++next;
-                        window.Update(key, updated, now);
+                        window.Update(window.Hash(key), updated, now);
                         if (model.TryGetValue(key, out var current) && current.ExpiresAt > now)
                         {
                             model[key] = (updated, current.ExpiresAt);
@@ -68,6 +68,18 @@ public sealed class DeduplicationWindowTests
         });
 
     [Fact]
+    public void Keys_are_told_apart_by_their_hash_down_to_a_trailing_zero_character()
+    {
+        var window = new DeduplicationWindow<int>(TimeSpan.FromTicks(Interval));
+        string[] keys = ["", "\0", "a", "a\0", "a\0\0", "abc", "abcd", "abcd\0", "abcde", "dedup-1", "dedup-10", "g\0dedup-1", "g1\0dedup-"];
+        Assert.Equal(keys.Length, keys.Select(window.Hash).Distinct().Count());
+        Assert.Equal(window.Hash(new string('x', 3) + "y"), window.Hash("xxxy")); // equal strings, different instances
+
+        // And 200,000 ids of the usual shape: no two share a hash.
+        Assert.Equal(200_000, Enumerable.Range(0, 200_000).Select(i => window.Hash($"order-{i}")).Distinct().Count());
+    }
+
+    [Fact]
     public void Lapsed_records_do_not_make_the_table_grow_without_bound()
     {
         var window = new DeduplicationWindow<int>(TimeSpan.FromTicks(Interval));
@@ -75,7 +87,7 @@ public sealed class DeduplicationWindowTests
         for (var i = 0; i < 200_000; i++)
         {
             // 10 adds per tick, each lasting 100 ticks: about 1,000 records live at any time.
-            Assert.True(window.TryAdd($"id-{i}", i, now: i / 10, out _));
+            Assert.True(window.TryAdd(window.Hash($"id-{i}"), i, now: i / 10, out _));
             if (i == 20_000)
             {
                 capacityAtSteadyState = window.Capacity;
@@ -102,7 +114,7 @@ public sealed class DeduplicationWindowTests
             for (var k = 0; k < Keys; k++)
             {
                 var value = (k * Threads) + t;
-                if (window.TryAdd($"key-{k}", value, now: 0, out var original))
+                if (window.TryAdd(window.Hash($"key-{k}"), value, now: 0, out var original))
                 {
                     Interlocked.Increment(ref wins[k]);
                     answers[t][k] = value;

@@ -1,8 +1,10 @@
 using System.Globalization;
 using System.Numerics;
+using System.Reflection;
 using System.Security.Cryptography;
 using System.Text;
 using Broker.Queues;
+using Broker.Queues.Internal;
 
 namespace Broker.Tests.Queues;
 
@@ -491,6 +493,26 @@ public sealed class FifoQueueTests : QueueFixture
         Assert.Equal(first.MessageId, duplicate.MessageId);
         Assert.Equal(first.SequenceNumber, duplicate.SequenceNumber);
         Assert.Equal(Md5Hex("second"u8), duplicate.MD5OfMessageBody); // SDKs check it against what they sent
+    }
+
+    [Fact]
+    public async Task A_duplicate_racing_its_original_reads_the_originals_number_once_the_original_has_it()
+    {
+        // The moment between an original's deduplication record going in and its message entering its group, staged:
+        // the record is there with no group sequence number yet.
+        var queue = (MessageQueue)CreateFifo(FifoWithoutContentDedup);
+        var window = typeof(MessageQueue).GetField("deduplication", BindingFlags.NonPublic | BindingFlags.Instance)!.GetValue(queue)!;
+        var original = typeof(MessageQueue).GetNestedType("FifoOriginal", BindingFlags.NonPublic)!;
+        var keyHash = window.GetType().GetMethod("Hash")!.Invoke(window, ["d-1"])!;
+        var now = Time.GetUtcNow().UtcTicks;
+        window.GetType().GetMethod("TryAdd", [keyHash.GetType().MakeByRefType(), original.MakeByRefType(), typeof(long), original.MakeByRefType()])!
+            .Invoke(window, [keyHash, Activator.CreateInstance(original, 1L, 0L), now, null]);
+
+        var duplicate = await queue.SendAsync(Msg("second", "A", "d-1"));
+        window.GetType().GetMethod("Update")!.Invoke(window, [keyHash, Activator.CreateInstance(original, 1L, 77L), now]);
+
+        Assert.Equal(77L.ToString("D20", CultureInfo.InvariantCulture), duplicate.SequenceNumber);
+        Assert.Equal((0, 0, 0), Counts(queue)); // a duplicate: nothing was queued
     }
 
 #pragma warning disable CA5351 // MD5 is the digest SQS's wire contract specifies, not a security measure.

@@ -84,12 +84,12 @@ public sealed class TopicRegressionTests : TopicFixture
             var window = new DeduplicationWindow<int>(TimeSpan.FromTicks(100));
             for (var i = 0; i < 256; i++)
             {
-                window.TryAdd($"old-{i}", -1, now: 0, expiresAt: 50, out _);
+                window.TryAdd(window.Hash($"old-{i}"), -1, now: 0, expiresAt: 50, out _);
             }
 
             for (var i = 0; i < 64; i++)
             {
-                window.TryAdd($"live-{i}", i, now: 0, expiresAt: 1_000, out _);
+                window.TryAdd(window.Hash($"live-{i}"), i, now: 0, expiresAt: 1_000, out _);
             }
 
             using var start = new Barrier(3);
@@ -100,7 +100,7 @@ public sealed class TopicRegressionTests : TopicFixture
 
             for (var i = 0; i < 64; i++)
             {
-                forgotten += !window.TryAdd($"live-{i}", -2, now: 151, expiresAt: 1_000, out var original) && original == i ? 0 : 1;
+                forgotten += !window.TryAdd(window.Hash($"live-{i}"), -2, now: 151, expiresAt: 1_000, out var original) && original == i ? 0 : 1;
             }
         }
 
@@ -110,7 +110,7 @@ public sealed class TopicRegressionTests : TopicFixture
         {
             for (var i = 0; i < 100; i++)
             {
-                window.TryAdd($"new-{prefix}-{i}", -3, now: 150, expiresAt: 1_000, out _);
+                window.TryAdd(window.Hash($"new-{prefix}-{i}"), -3, now: 150, expiresAt: 1_000, out _);
             }
         }
     }

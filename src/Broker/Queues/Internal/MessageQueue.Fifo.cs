@@ -8,10 +8,11 @@ namespace Broker.Queues.Internal;
 /// FIFO queues. Every FIFO message holds a slot from its send (so retention is a ticket of its own) and sits in its
 /// <see cref="FifoGroup"/>; groups that may have something to deliver wait in <see cref="ready"/>.
 /// <para>
-/// Known deviation, said here and in the changelog: the group directory and the deduplication records are
-/// <see cref="ConcurrentDictionary{TKey, TValue}"/>s, whose reads are lock-free but whose inserts and removals take one
-/// of its internal striped locks (once per deduplication id, once per group as it appears and as it retires). Claiming a
-/// group, sending into an existing group, receiving, deleting and changing visibility take no other lock.
+/// Known deviation, said here and in the changelog: the group directory is a <see cref="ConcurrentDictionary{TKey, TValue}"/>,
+/// whose reads are lock-free but whose inserts and removals take one of its internal striped locks (once per group as it
+/// appears and as it retires), and a send takes one of the deduplication table's 32 striped locks twice, each for one
+/// probe (<see cref="DeduplicationWindow{TValue}"/>). Claiming a group, sending into an existing group, receiving,
+/// deleting and changing visibility take no other lock.
 /// </para>
 /// </summary>
 internal sealed partial class MessageQueue
@@ -106,7 +107,8 @@ internal sealed partial class MessageQueue
         // live on for 5 minutes; the group sequence number follows once the message is in its group.
         extras.DeduplicationKey = key;
         extras.DeduplicationExpiresAt = now + DeduplicationInterval.Ticks;
-        if (!deduplication!.TryAdd(key, new FifoOriginal(message.Sequence, 0, extras), now, extras.DeduplicationExpiresAt, out var original))
+        var keyHash = deduplication!.Hash(key);
+        if (!deduplication.TryAdd(keyHash, new FifoOriginal(message.Sequence, 0), now, extras.DeduplicationExpiresAt, out var original))
         {
             // A duplicate: accepted, not delivered again; the answer names the original.
             ReleaseReservation(prepared.Size, current);
@@ -128,23 +130,19 @@ internal sealed partial class MessageQueue
             PublishFifoDurably(message, current.HasCaps, receiveCount: 0, firstReceiveAt: 0, observed: true, out durable);
         }
 
-        deduplication!.Update(key, new FifoOriginal(message.Sequence, extras.SequenceNumber, null), now);
+        deduplication.Update(keyHash, new FifoOriginal(message.Sequence, extras.SequenceNumber), now);
         Count(metrics.MessagesSent, 1);
         return new SendMessageResult(this, message);
     }
 
     /// <summary>
     /// What a duplicate send returns: the original's message id and group sequence number, with the digests of what this
-    /// send carried (SDKs check MD5OfMessageBody against the body they sent). A duplicate that races its original's send
-    /// before the original has its number answers with the original's extras, which have it by the time it is read.
+    /// send carried (SDKs check MD5OfMessageBody against the body they sent). A duplicate that races its original's send,
+    /// before the original has its number, leaves its own number at 0: <see cref="FormatSequenceNumber"/> looks the
+    /// original's up when it is read.
     /// </summary>
     private static QueueMessage AnswerForDuplicate(byte[] body, MessageExtras extras, in FifoOriginal original, long now)
     {
-        if (original.GroupSequence == 0 && original.Pending is { } pending)
-        {
-            return new QueueMessage(body, pending, original.MessageSequence, now);
-        }
-
         extras.SequenceNumber = original.GroupSequence;
         return new QueueMessage(body, extras, original.MessageSequence, now);
     }
@@ -505,11 +503,44 @@ internal sealed partial class MessageQueue
     /// <summary>What a FIFO queue's deduplication record answers a duplicate with.</summary>
     /// <param name="MessageSequence">The original's queue sequence, its message id.</param>
     /// <param name="GroupSequence">The original's sequence number in its group; 0 until it is in its group.</param>
-    /// <param name="Pending">Until then, the original's extras, which get the number as it enters the group; else null,
-    /// so that the record keeps nothing of the message alive.</param>
-    private readonly record struct FifoOriginal(long MessageSequence, long GroupSequence, MessageExtras? Pending);
+    private readonly record struct FifoOriginal(long MessageSequence, long GroupSequence);
 
     public string? FormatSequenceNumber(QueueMessage message) =>
-        isFifo && message.Extras is { } extras ? extras.SequenceNumber.ToString("D20", CultureInfo.InvariantCulture) : null;
+        isFifo && message.Extras is { } extras
+            ? (extras.SequenceNumber != 0 ? extras.SequenceNumber : OriginalGroupSequence(extras)).ToString("D20", CultureInfo.InvariantCulture)
+            : null;
+
+    /// <summary>
+    /// The answer of a duplicate that raced its original's send: the original's group sequence number, looked up by the
+    /// deduplication key when first asked for. The original gets its number a few instructions after its record went in,
+    /// so this spins (never sleeping) only if it is asked at that very moment; 0 if the record is gone (purged).
+    /// </summary>
+    private long OriginalGroupSequence(MessageExtras extras)
+    {
+        if (extras.DeduplicationKey is not { } key || deduplication is null)
+        {
+            return 0;
+        }
+
+        var keyHash = deduplication.Hash(key);
+        var spinner = default(SpinWait);
+        for (var tries = 0; tries < 1_000; tries++)
+        {
+            if (!deduplication.TryGet(keyHash, Now(), out var original))
+            {
+                return 0;
+            }
+
+            if (original.GroupSequence != 0)
+            {
+                extras.SequenceNumber = original.GroupSequence;
+                return original.GroupSequence;
+            }
+
+            spinner.SpinOnce(sleep1Threshold: -1);
+        }
+
+        return 0;
+    }
 
 }

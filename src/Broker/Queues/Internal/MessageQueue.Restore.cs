@@ -61,7 +61,7 @@ internal sealed partial class MessageQueue
         {
             if (gone.DeduplicationExpiresAt > now && gone.DeduplicationKey is { } key)
             {
-                deduplication!.TryAdd(key, new FifoOriginal(gone.Sequence, gone.GroupSequenceNumber, null), now, gone.DeduplicationExpiresAt, out _);
+                deduplication!.TryAdd(deduplication.Hash(key), new FifoOriginal(gone.Sequence, gone.GroupSequenceNumber), now, gone.DeduplicationExpiresAt, out _);
             }
         }
 
@@ -78,7 +78,7 @@ internal sealed partial class MessageQueue
 
                 if (message!.Extras is { DeduplicationKey: not null } extras && extras.DeduplicationExpiresAt > now)
                 {
-                    deduplication!.TryAdd(extras.DeduplicationKey, new FifoOriginal(message.Sequence, extras.SequenceNumber, null), now, extras.DeduplicationExpiresAt, out _);
+                    deduplication!.TryAdd(deduplication.Hash(extras.DeduplicationKey), new FifoOriginal(message.Sequence, extras.SequenceNumber), now, extras.DeduplicationExpiresAt, out _);
                 }
 
                 if (placed == Restored.InFlight)

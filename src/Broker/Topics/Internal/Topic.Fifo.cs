@@ -48,12 +48,12 @@ internal sealed partial class Topic
         message.MessageGroupId = groupId;
         message.DeduplicationId = deduplicationId;
         message.Sequence = sequence;
-        if (!deduplication!.TryAdd(key, new TopicOriginal(message.MessageId, sequence), now, out var winner))
+        if (!deduplication!.TryAdd(deduplication.Hash(key), new TopicOriginal(message.MessageGuid, sequence), now, out var winner))
         {
             // A duplicate within 5 minutes: accepted, not delivered; the first publish's id and number are returned.
             sequenced.Enqueue(new Sequenced(sequence, null));
             Drain();
-            return new PublishResult(winner.MessageId, PublishedMessage.FormatSequence(winner.Sequence));
+            return new PublishResult(winner.MessageId.ToString(), PublishedMessage.FormatSequence(winner.Sequence));
         }
 
         sequenced.Enqueue(new Sequenced(sequence, message));
@@ -98,7 +98,7 @@ internal sealed partial class Topic
     }
 
     /// <summary>What a FIFO topic's deduplication record answers a duplicate with: the first publish's id and number.</summary>
-    private readonly record struct TopicOriginal(string MessageId, long Sequence);
+    private readonly record struct TopicOriginal(Guid MessageId, long Sequence);
 
     private sealed record Sequenced(long Sequence, PublishedMessage? Message);
 }
