@@ -27,6 +27,17 @@ internal sealed class ShardLog
     private const long SmallChunksTotal = FirstChunkSize * ((1 << SmallChunks) - 1);
 
     private Directory directory = new([], 0);
+
+    /// <summary>
+    /// The shard's creation: no record arrives before it. A put reads the clock before it is routed, so without this a
+    /// record routed to a child created by a reshard a moment later would carry an arrival older than its parent's last
+    /// record, expire first, and drop the child from ListShards while the parent is still listed: a consumer that, as the
+    /// KCL does, reads a shard once its parents are read or gone would then read the grandchildren before the parent.
+    /// </summary>
+    private readonly long arrivalFloorMs;
+
+    /// <param name="arrivalFloorMs">When the shard was created, Unix milliseconds.</param>
+    public ShardLog(long arrivalFloorMs = 0) => this.arrivalFloorMs = arrivalFloorMs;
     private long reserved;
     private long published;
     private long trimHorizon;
@@ -116,6 +127,7 @@ internal sealed class ShardLog
     /// </summary>
     public void CompleteRange(long first, int count, long arrivalMs)
     {
+        arrivalMs = Math.Max(arrivalMs, arrivalFloorMs);
         var dir = Volatile.Read(ref directory);
         for (var position = first; position < first + count; position++)
         {
@@ -130,6 +142,7 @@ internal sealed class ShardLog
     /// <summary>Fills a reserved position and publishes every complete position from the published prefix on.</summary>
     public void Complete(long position, ArraySegment<byte> data, PartitionKeyInfo? key, long arrivalMs)
     {
+        arrivalMs = Math.Max(arrivalMs, arrivalFloorMs);
         var dir = EnsureChunk(position);
         ref var slot = ref SlotAt(dir, position);
         slot.Data = data.Array;

@@ -23,6 +23,7 @@ internal sealed class StreamShard
         ParentShardId = parent;
         AdjacentParentShardId = adjacentParent;
         CreatedAtMs = createdAtMs;
+        Log = new ShardLog(createdAtMs);
         HashKeyRange = new HashKeyRange(HashKeys.Format(start), HashKeys.Format(end));
         StartingSequenceNumber = SequenceNumbers.Format(index, 0);
     }
@@ -45,7 +46,7 @@ internal sealed class StreamShard
 
     public string StartingSequenceNumber { get; }
 
-    public ShardLog Log { get; } = new();
+    public ShardLog Log { get; }
 
     /// <summary>Subscriptions parked until a record arrives; the writer wakes them.</summary>
     public WaiterList Waiters { get; } = new();
