@@ -5,9 +5,9 @@ using System.Runtime.InteropServices;
 namespace Broker.Internal;
 
 /// <summary>
-/// A lock-free multi-producer, multi-consumer FIFO of references, built from segments of
-/// <see cref="FirstSegmentSize"/> slots doubling up to <see cref="SegmentSize"/>. Compared with <see cref="System.Collections.Concurrent.ConcurrentQueue{T}"/> it
-/// costs 8 bytes per queued item instead of 16, and its segments never grow past 8 KiB, so a deep queue never
+/// A lock-free multi-producer, multi-consumer FIFO of references, built from segments of <see cref="FirstSegmentSize"/>
+/// slots doubling up to <see cref="SegmentSize"/>. Compared with <see cref="System.Collections.Concurrent.ConcurrentQueue{T}"/>
+/// it costs 8 bytes per queued item instead of 16, and its segments never grow past 8 KiB, so a deep queue never
 /// allocates on the large-object heap and a drained segment is ordinary gen-0 garbage.
 /// <para>
 /// Producers claim a slot with one fetch-and-add on the segment's tail and then publish the item into it. Consumers

@@ -36,11 +36,12 @@ internal sealed class ShardLog
     /// </summary>
     private readonly long arrivalFloorMs;
 
-    /// <param name="arrivalFloorMs">When the shard was created, Unix milliseconds.</param>
-    public ShardLog(long arrivalFloorMs = 0) => this.arrivalFloorMs = arrivalFloorMs;
     private long reserved;
     private long published;
     private long trimHorizon;
+
+    /// <param name="arrivalFloorMs">When the shard was created, Unix milliseconds.</param>
+    public ShardLog(long arrivalFloorMs = 0) => this.arrivalFloorMs = arrivalFloorMs;
 
     /// <summary>
     /// One record: 32 bytes and its data, with no other per-record object. The data is a range of an array the stream
