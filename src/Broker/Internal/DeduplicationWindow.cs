@@ -171,19 +171,14 @@ internal sealed class DeduplicationWindow<TValue>
         lock (stripe)
         {
             var entries = stripe.Entries;
-            var mask = entries.Length - 1;
-            for (var at = Home(key, mask); entries[at].A != 0; at = (at + 1) & mask)
+            var at = IndexOfLive(entries, key, now);
+            if (at >= 0)
             {
-                ref var entry = ref entries[at];
-                if (entry.A == key.A && entry.B == key.B && entry.ExpiresAt > now)
-                {
-                    value = entry.Value;
-                    return true;
-                }
+                value = entries[at].Value;
             }
-        }
 
-        return false;
+            return at >= 0;
+        }
     }
 
     /// <summary>
@@ -200,15 +195,10 @@ internal sealed class DeduplicationWindow<TValue>
         lock (stripe)
         {
             var entries = stripe.Entries;
-            var mask = entries.Length - 1;
-            for (var at = Home(key, mask); entries[at].A != 0; at = (at + 1) & mask)
+            var at = IndexOfLive(entries, key, now);
+            if (at >= 0)
             {
-                ref var entry = ref entries[at];
-                if (entry.A == key.A && entry.B == key.B && entry.ExpiresAt > now)
-                {
-                    entry.Value = value;
-                    return;
-                }
+                entries[at].Value = value;
             }
         }
     }
@@ -234,6 +224,22 @@ internal sealed class DeduplicationWindow<TValue>
     private static ulong Mix(ulong z) => Queues.Internal.ReceiptHandleCodec.Mix(z);
 
     private static int Home(in KeyHash key, int mask) => (int)(key.A >> StripeBits) & mask;
+
+    /// <summary>Under the stripe's lock: where the live record under <paramref name="key"/> is, or -1.</summary>
+    private static int IndexOfLive(Entry[] entries, in KeyHash key, long now)
+    {
+        var mask = entries.Length - 1;
+        for (var at = Home(key, mask); entries[at].A != 0; at = (at + 1) & mask)
+        {
+            ref var entry = ref entries[at];
+            if (entry.A == key.A && entry.B == key.B && entry.ExpiresAt > now)
+            {
+                return at;
+            }
+        }
+
+        return -1;
+    }
 
     private Stripe? StripeOf(in KeyHash key, bool create)
     {

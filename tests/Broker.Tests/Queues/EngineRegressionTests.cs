@@ -124,16 +124,7 @@ public sealed class EngineRegressionTests : QueueFixture
     [Fact]
     public async Task Fifo_groups_that_empty_leave_the_directory_so_distinct_group_ids_do_not_accumulate()
     {
-        var queue = Broker.CreateQueue("orders.fifo", new QueueOptions { FifoQueue = true, ContentBasedDeduplication = true });
-        for (var i = 0; i < 500; i++)
-        {
-            await queue.SendAsync(InGroup($"order {i}", $"order-{i}"));
-        }
-
-        foreach (var message in await ReceiveAll(queue))
-        {
-            await queue.DeleteAsync(message);
-        }
+        var queue = await FifoQueueWith500EmptiedGroups();
 
         ((MessageQueue)queue).SweepIdleGroups(); // marks the groups idle
         Assert.Equal(500, GroupCount(queue));
@@ -149,16 +140,7 @@ public sealed class EngineRegressionTests : QueueFixture
     [Fact]
     public async Task Sends_sweep_idle_fifo_groups_by_themselves_once_enough_messages_have_passed()
     {
-        var queue = Broker.CreateQueue("orders.fifo", new QueueOptions { FifoQueue = true, ContentBasedDeduplication = true });
-        for (var i = 0; i < 500; i++)
-        {
-            await queue.SendAsync(InGroup($"order {i}", $"order-{i}"));
-        }
-
-        foreach (var message in await ReceiveAll(queue))
-        {
-            await queue.DeleteAsync(message);
-        }
+        var queue = await FifoQueueWith500EmptiedGroups();
 
         // Traffic in one other group: every GroupSweepEvery sends a sweep runs; the second one retires the 500.
         for (var i = 0; i < 3 * MessageQueue.GroupSweepEvery; i += 10)
@@ -237,6 +219,23 @@ public sealed class EngineRegressionTests : QueueFixture
             System.Numerics.BigInteger.Parse(after.SequenceNumber!, System.Globalization.CultureInfo.InvariantCulture)
                 > System.Numerics.BigInteger.Parse(before.SequenceNumber!, System.Globalization.CultureInfo.InvariantCulture),
             $"{after.SequenceNumber} after {before.SequenceNumber}");
+    }
+
+    /// <summary>A FIFO queue that had one message in each of 500 groups, all received and deleted.</summary>
+    private async Task<IMessageQueue> FifoQueueWith500EmptiedGroups()
+    {
+        var queue = Broker.CreateQueue("orders.fifo", new QueueOptions { FifoQueue = true, ContentBasedDeduplication = true });
+        for (var i = 0; i < 500; i++)
+        {
+            await queue.SendAsync(InGroup($"order {i}", $"order-{i}"));
+        }
+
+        foreach (var message in await ReceiveAll(queue))
+        {
+            await queue.DeleteAsync(message);
+        }
+
+        return queue;
     }
 
     private static int GroupCount(IMessageQueue queue) =>
