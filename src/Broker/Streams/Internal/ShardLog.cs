@@ -40,8 +40,18 @@ internal sealed class ShardLog
     private long published;
     private long trimHorizon;
 
+    /// <summary>The latest arrival of any record completed so far (see <see cref="LatestArrivalMs"/>).</summary>
+    private long latestArrivalMs = long.MinValue;
+
     /// <param name="arrivalFloorMs">When the shard was created, Unix milliseconds.</param>
     public ShardLog(long arrivalFloorMs = 0) => this.arrivalFloorMs = arrivalFloorMs;
+
+    /// <summary>
+    /// The latest arrival of any record completed so far, <see cref="long.MinValue"/> before the first. Producers racing
+    /// on one shard complete out of arrival order (each read the clock before it reserved its position), so the last
+    /// position's arrival is not always the youngest: a shard is past retention only when this is.
+    /// </summary>
+    public long LatestArrivalMs => Volatile.Read(ref latestArrivalMs);
 
     /// <summary>
     /// One record: 32 bytes and its data, with no other per-record object. The data is a range of an array the stream
@@ -129,6 +139,7 @@ internal sealed class ShardLog
     public void CompleteRange(long first, int count, long arrivalMs)
     {
         arrivalMs = Math.Max(arrivalMs, arrivalFloorMs);
+        NoteArrival(arrivalMs);
         var dir = Volatile.Read(ref directory);
         for (var position = first; position < first + count; position++)
         {
@@ -144,6 +155,7 @@ internal sealed class ShardLog
     public void Complete(long position, ArraySegment<byte> data, PartitionKeyInfo? key, long arrivalMs)
     {
         arrivalMs = Math.Max(arrivalMs, arrivalFloorMs);
+        NoteArrival(arrivalMs);
         var dir = EnsureChunk(position);
         ref var slot = ref SlotAt(dir, position);
         slot.Data = data.Array;
@@ -262,6 +274,22 @@ internal sealed class ShardLog
     }
 
     /// <summary>Advances <see cref="published"/> over every complete slot after it, a run at a time (one CAS per run, not per slot).</summary>
+    /// <summary>Raises <see cref="latestArrivalMs"/> to <paramref name="arrivalMs"/>: one read when it is not later (most puts).</summary>
+    private void NoteArrival(long arrivalMs)
+    {
+        var seen = Volatile.Read(ref latestArrivalMs);
+        while (arrivalMs > seen)
+        {
+            var prior = Interlocked.CompareExchange(ref latestArrivalMs, arrivalMs, seen);
+            if (prior == seen)
+            {
+                return;
+            }
+
+            seen = prior;
+        }
+    }
+
     private void Publish()
     {
         while (true)

@@ -74,7 +74,7 @@ internal sealed class StreamShard
     }
 
     /// <summary>
-    /// Closed, and past retention: its last record (or, for a shard closed empty, its closing) is older than the
+    /// Closed, and past retention: its youngest record (or, for a shard closed empty, its closing) is older than the
     /// retention period. Expired shards are no longer listed or readable.
     /// </summary>
     public bool IsExpired(long nowMs, long retentionMs)
@@ -86,7 +86,7 @@ internal sealed class StreamShard
         }
 
         var view = Log.Snapshot();
-        var last = view.Published > 0 && view.Published > view.Horizon ? view.ArrivalMs(view.Published - 1) : -1;
+        var last = view.Published > 0 && view.Published > view.Horizon ? Log.LatestArrivalMs : -1;
         if (last < 0 && view.Published > 0)
         {
             return true; // every record it had was trimmed

@@ -25,4 +25,22 @@ public sealed class ShardLogArrivalTests
         var view = child.Snapshot();
         Assert.Equal([1_000L, 1_000L, 1_000L, 1_200L], Enumerable.Range(0, 4).Select(p => view.ArrivalMs(p)));
     }
+
+    [Fact]
+    public void A_closed_shard_stays_readable_while_any_of_its_records_is_within_retention_whatever_their_order()
+    {
+        // Two producers on one shard: the first read the clock later (2,000) but reserved the earlier position, so the
+        // last position holds the older arrival (1,000). The shard used to expire by the last position's arrival,
+        // taking the younger record with it (a consumer found the shard gone and skipped it).
+        const long Retention = 10_000;
+        var shard = new StreamShard(0, 0, UInt128.MaxValue, null, null, createdAtMs: 0);
+        var first = shard.Log.TryReserve();
+        var second = shard.Log.TryReserve();
+        shard.Log.Complete(first, new ArraySegment<byte>([1]), Key, arrivalMs: 2_000);
+        shard.Log.Complete(second, new ArraySegment<byte>([2]), Key, arrivalMs: 1_000);
+        shard.Close([], nowMs: 2_000);
+
+        Assert.False(shard.IsExpired(1_000 + Retention, Retention)); // the record that arrived at 2,000 is still readable
+        Assert.True(shard.IsExpired(2_000 + Retention, Retention));
+    }
 }
