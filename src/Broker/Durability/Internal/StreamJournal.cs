@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Globalization;
+using Broker.Internal;
 
 namespace Broker.Durability.Internal;
 
@@ -113,20 +114,7 @@ internal sealed class StreamJournal : IAsyncDisposable
     }
 
     /// <summary>Notes the arrival of a record about to be appended (before the append, so a seal sees it).</summary>
-    public void Arriving(long arrivalMs)
-    {
-        var seen = Volatile.Read(ref maxArrivalMs);
-        while (arrivalMs > seen)
-        {
-            var previous = Interlocked.CompareExchange(ref maxArrivalMs, arrivalMs, seen);
-            if (previous == seen)
-            {
-                return;
-            }
-
-            seen = previous;
-        }
-    }
+    public void Arriving(long arrivalMs) => AtomicMax.Raise(ref maxArrivalMs, arrivalMs);
 
     /// <summary>
     /// Deletes sealed segments whose newest record had expired by <paramref name="nowMs"/> (readable while now &lt;

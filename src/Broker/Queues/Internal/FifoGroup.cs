@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Broker.Internal;
 
 namespace Broker.Queues.Internal;
 
@@ -113,12 +114,7 @@ internal sealed class FifoGroup(string id, long lastSequence = 0)
 
         // Retiring: no sender can push now, so the top's number is the group's last. A retirement cancelled below
         // leaves the floor raised, which is harmless (numbers need only increase, not be consecutive).
-        var last = Volatile.Read(ref incoming).Sequence;
-        var floor = Volatile.Read(ref retiredSequence);
-        while (floor < last && Interlocked.CompareExchange(ref retiredSequence, last, floor) is var seen && seen != floor)
-        {
-            floor = seen;
-        }
+        AtomicMax.Raise(ref retiredSequence, Volatile.Read(ref incoming).Sequence);
 
         return Interlocked.CompareExchange(ref lifecycle, 2, 1) == 1;
     }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Numerics;
+using Broker.Internal;
 
 namespace Broker.Streams.Internal;
 
@@ -139,7 +140,7 @@ internal sealed class ShardLog
     public void CompleteRange(long first, int count, long arrivalMs)
     {
         arrivalMs = Math.Max(arrivalMs, arrivalFloorMs);
-        NoteArrival(arrivalMs);
+        AtomicMax.Raise(ref latestArrivalMs, arrivalMs);
         var dir = Volatile.Read(ref directory);
         for (var position = first; position < first + count; position++)
         {
@@ -155,7 +156,7 @@ internal sealed class ShardLog
     public void Complete(long position, ArraySegment<byte> data, PartitionKeyInfo? key, long arrivalMs)
     {
         arrivalMs = Math.Max(arrivalMs, arrivalFloorMs);
-        NoteArrival(arrivalMs);
+        AtomicMax.Raise(ref latestArrivalMs, arrivalMs);
         var dir = EnsureChunk(position);
         ref var slot = ref SlotAt(dir, position);
         slot.Data = data.Array;
@@ -274,22 +275,6 @@ internal sealed class ShardLog
     }
 
     /// <summary>Advances <see cref="published"/> over every complete slot after it, a run at a time (one CAS per run, not per slot).</summary>
-    /// <summary>Raises <see cref="latestArrivalMs"/> to <paramref name="arrivalMs"/>: one read when it is not later (most puts).</summary>
-    private void NoteArrival(long arrivalMs)
-    {
-        var seen = Volatile.Read(ref latestArrivalMs);
-        while (arrivalMs > seen)
-        {
-            var prior = Interlocked.CompareExchange(ref latestArrivalMs, arrivalMs, seen);
-            if (prior == seen)
-            {
-                return;
-            }
-
-            seen = prior;
-        }
-    }
-
     private void Publish()
     {
         while (true)
