@@ -5,7 +5,7 @@ namespace Broker.Benchmarks.Runner;
 
 /// <summary>
 /// <c>--loop &lt;Class&gt; &lt;Method&gt; [Name=Value ...] [--seconds N]</c>: calls one benchmark over and over for N seconds
-/// (30 by default) and prints its operations per second and bytes allocated per operation (by every thread) every call, for attaching a profiler (<c>perf record -p</c>,
+/// (30 by default) and prints its operations per second, the bytes allocated per operation (by every thread), the collections of each generation and the share of the time the collector paused the process, every call, for attaching a profiler (<c>perf record -p</c>,
 /// <c>dotnet-trace</c>) to a warmed-up process. Parameters are parsed as the property's type.
 /// </summary>
 public static class LoopRun
@@ -47,9 +47,13 @@ public static class LoopRun
         while (Stopwatch.GetElapsedTime(started).TotalSeconds < seconds)
         {
             var allocated = GC.GetTotalAllocatedBytes();
+            var (gen0, gen1, gen2, paused) = (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2), GC.GetTotalPauseDuration());
             var elapsed = await invoker.InvokeOnceAsync().ConfigureAwait(false);
             var perOperation = (GC.GetTotalAllocatedBytes() - allocated) / (double)invoker.OperationsPerInvoke;
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"loop: {invoker.OperationsPerInvoke / elapsed.TotalSeconds:F0} ops/s {perOperation:F0} B/op (all threads)"));
+            var pausedShare = (GC.GetTotalPauseDuration() - paused) / elapsed;
+            Console.WriteLine(string.Create(
+                CultureInfo.InvariantCulture,
+                $"loop: {invoker.OperationsPerInvoke / elapsed.TotalSeconds:F0} ops/s {perOperation:F0} B/op (all threads), collections {GC.CollectionCount(0) - gen0}/{GC.CollectionCount(1) - gen1}/{GC.CollectionCount(2) - gen2} (gen0/1/2), paused {pausedShare:P0}"));
         }
 
         return 0;
