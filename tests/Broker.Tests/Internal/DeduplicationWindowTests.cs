@@ -68,6 +68,23 @@ public sealed class DeduplicationWindowTests
         });
 
     [Fact]
+    public void A_prefetch_is_a_hint_that_creates_and_changes_nothing()
+    {
+        var window = new DeduplicationWindow<int>(TimeSpan.FromTicks(Interval));
+        var first = window.Hash("first");
+        window.Prefetch(first);
+        Assert.Equal(0, window.Capacity); // no stripe made for a key nobody added
+
+        Assert.True(window.TryAdd(first, 1, now: 0, out _));
+        window.Prefetch(first);
+        window.Prefetch(window.Hash("second"));
+
+        Assert.False(window.TryAdd(first, 2, now: 1, out var original));
+        Assert.Equal(1, original);
+        Assert.Equal(1, window.CountLive(now: 1));
+    }
+
+    [Fact]
     public void Keys_are_told_apart_by_their_hash_down_to_a_trailing_zero_character()
     {
         var window = new DeduplicationWindow<int>(TimeSpan.FromTicks(Interval));

@@ -68,21 +68,23 @@ internal sealed partial class MessageQueue
                 "The queue should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly.");
         }
 
+        // An explicit id is known before the body is validated and copied: its slot in the table is fetched meanwhile.
+        var key = deduplicationId is null ? default : DeduplicationKeyOf(groupId, deduplicationId, current);
         var prepared = Prepare(body, ownsBody, delaySeconds: null, attributes, groupId, current, deduplicationId ?? ContentDeduplicationId);
 
         if (current.HasCaps && !TryReserve(prepared.Size, current))
         {
-            return SendFifoWhenRoomAsync(prepared, current, cancellationToken);
+            return SendFifoWhenRoomAsync(prepared, current, key, cancellationToken);
         }
 
-        var result = CompleteFifoSend(prepared, current, out var durable);
+        var result = CompleteFifoSend(prepared, current, key, out var durable);
         return durable.IsCompletedSuccessfully ? new ValueTask<SendMessageResult>(result) : WhenDurable(durable, result);
     }
 
-    private async ValueTask<SendMessageResult> SendFifoWhenRoomAsync(PreparedMessage prepared, QueueSettings current, CancellationToken cancellationToken)
+    private async ValueTask<SendMessageResult> SendFifoWhenRoomAsync(PreparedMessage prepared, QueueSettings current, DeduplicationKey key, CancellationToken cancellationToken)
     {
         await WaitForRoomAsync(prepared.Size, cancellationToken).ConfigureAwait(false);
-        var result = CompleteFifoSend(prepared, current, out var durable);
+        var result = CompleteFifoSend(prepared, current, key, out var durable);
         await durable.ConfigureAwait(false);
         return result;
     }
@@ -90,25 +92,28 @@ internal sealed partial class MessageQueue
     /// <summary>Deduplicates and publishes a validated FIFO message whose room under the caps (if any) is reserved.</summary>
     /// <param name="prepared">The validated message.</param>
     /// <param name="current">The queue's settings.</param>
+    /// <param name="key">The deduplication key, when the send named its id; default to work it out here (content-based).</param>
     /// <param name="durable">In a durable broker, completes when the send's record is as durable as the policy promises.
     /// The record is written just after the message is published into its group, when its group sequence number is
     /// known; a receive or delete that gets in between is recorded first, and recovery puts them in order.</param>
-    private SendMessageResult CompleteFifoSend(PreparedMessage prepared, QueueSettings current, out ValueTask durable)
+    private SendMessageResult CompleteFifoSend(PreparedMessage prepared, QueueSettings current, DeduplicationKey key, out ValueTask durable)
     {
         durable = default;
-        var groupId = prepared.Extras!.MessageGroupId!;
         var extras = prepared.Extras!;
-        var deduplicationId = extras.DeduplicationId!;
+        if (key.Key is null)
+        {
+            key = DeduplicationKeyOf(extras.MessageGroupId!, extras.DeduplicationId!, current);
+        }
+
         var now = Now();
-        var key = current.Options.DeduplicationScope == DeduplicationScope.Queue ? deduplicationId : string.Concat(groupId, "\u0000", deduplicationId);
         var message = new QueueMessage(prepared.Body, extras, Interlocked.Increment(ref nextSequence), now);
 
         // The deduplication record holds numbers, not the message, so that a delivered and deleted message does not
         // live on for 5 minutes; the group sequence number follows once the message is in its group.
-        extras.DeduplicationKey = key;
+        extras.DeduplicationKey = key.Key;
         extras.DeduplicationExpiresAt = now + DeduplicationInterval.Ticks;
-        var keyHash = deduplication!.Hash(key);
-        if (!deduplication.TryAdd(keyHash, new FifoOriginal(message.Sequence, 0), now, extras.DeduplicationExpiresAt, out var original))
+        var keyHash = key.Hash;
+        if (!deduplication!.TryAdd(keyHash, new FifoOriginal(message.Sequence, 0), now, extras.DeduplicationExpiresAt, out var original))
         {
             // A duplicate: accepted, not delivered again; the answer names the original.
             ReleaseReservation(prepared.Size, current);
@@ -134,6 +139,23 @@ internal sealed partial class MessageQueue
         Count(metrics.MessagesSent, 1);
         return new SendMessageResult(this, message);
     }
+
+    /// <summary>
+    /// A FIFO send's deduplication key (its id, prefixed by its group under the messageGroup scope) and the key's hash,
+    /// and the start of fetching the table slot the send will probe (<see cref="DeduplicationWindow{TValue}.Prefetch"/>):
+    /// the table holds every id of the last 5 minutes, so that slot is most likely in main memory, and the send has
+    /// validation, a copy and a clock read to do before it looks.
+    /// </summary>
+    private DeduplicationKey DeduplicationKeyOf(string groupId, string deduplicationId, QueueSettings current)
+    {
+        var key = current.Options.DeduplicationScope == DeduplicationScope.Queue ? deduplicationId : string.Concat(groupId, "\u0000", deduplicationId);
+        var hash = deduplication!.Hash(key);
+        deduplication.Prefetch(hash);
+        return new DeduplicationKey(key, hash);
+    }
+
+    /// <summary>A FIFO send's deduplication key and its hash in the queue's window; default when not worked out yet.</summary>
+    private readonly record struct DeduplicationKey(string? Key, DeduplicationWindow<FifoOriginal>.KeyHash Hash);
 
     /// <summary>
     /// What a duplicate send returns: the original's message id and group sequence number, with the digests of what this
