@@ -163,17 +163,15 @@ internal sealed class DeduplicationWindow<TValue>
     /// Starts bringing the slot where <paramref name="key"/>'s probe begins into the cache, and returns at once. The
     /// table holds every key of the last interval, so that slot is most likely in main memory; a caller with other work
     /// to do before <see cref="TryAdd(in KeyHash, in TValue, long, out TValue)"/> overlaps the two. A hint only: it
-    /// reads no state and takes no lock (on processors without a prefetch instruction it does nothing).
+    /// reads no record and takes no lock (<see cref="CacheHints.Prefetch{T}"/>).
     /// </summary>
-    public unsafe void Prefetch(in KeyHash key)
+    public void Prefetch(in KeyHash key)
     {
-        if (!System.Runtime.Intrinsics.X86.Sse.IsSupported || StripeOf(key, create: false) is not { } stripe)
+        if (StripeOf(key, create: false) is { } stripe)
         {
-            return;
+            var entries = Volatile.Read(ref stripe.Entries);
+            CacheHints.Prefetch(ref entries[Home(key, entries.Length - 1)]);
         }
-
-        var entries = Volatile.Read(ref stripe.Entries);
-        System.Runtime.Intrinsics.X86.Sse.Prefetch0(System.Runtime.CompilerServices.Unsafe.AsPointer(ref entries[Home(key, entries.Length - 1)]));
     }
 
     /// <summary>The value of the live record under <paramref name="key"/>, if there is one.</summary>

@@ -177,8 +177,15 @@ internal sealed partial class MessageQueue
         }
         else
         {
+            // A queue that fell behind holds messages another thread wrote long ago, most likely out of this core's
+            // caches: the next message's state is fetched while this one is taken, so that their misses overlap.
             while (batch.Taken < max && visible.TryDequeue(out var message))
             {
+                if (batch.Taken + 1 < max && visible.TryPeek(out var next))
+                {
+                    CacheHints.Prefetch(ref next.State);
+                }
+
                 TryTake(message, ref batch, group: null);
             }
         }
