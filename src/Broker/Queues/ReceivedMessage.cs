@@ -55,10 +55,10 @@ public sealed class ReceivedMessage
 
     /// <summary>The body decoded from UTF-8.</summary>
     /// <returns>The body text.</returns>
-    public string GetBodyAsString() => Encoding.UTF8.GetString(message.Body);
+    public string GetBodyAsString() => Encoding.UTF8.GetString(message.Body.Span);
 
     /// <summary>The MD5 digest of the body, as lowercase hex.</summary>
-    public string MD5OfBody => MessageDigests.Md5Hex(message.Body);
+    public string MD5OfBody => MessageDigests.Md5Hex(message.Body.Span);
 
     /// <summary>
     /// The MD5 digest, by SQS's algorithm, of the message attributes this receive returned (see

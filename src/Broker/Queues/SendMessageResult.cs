@@ -42,7 +42,7 @@ public readonly struct SendMessageResult : IEquatable<SendMessageResult>
     public override int GetHashCode() => message?.GetHashCode() ?? 0;
 
     /// <summary>The MD5 digest of the body, as lowercase hex.</summary>
-    public string MD5OfMessageBody => MessageDigests.Md5Hex(message.Body);
+    public string MD5OfMessageBody => MessageDigests.Md5Hex(message.Body.Span);
 
     /// <summary>The MD5 digest of the message attributes by SQS's algorithm, or <see langword="null"/> when there are none.</summary>
     public string? MD5OfMessageAttributes => message.Extras is { Attributes.Length: > 0 } extras ? MessageDigests.Md5OfAttributes(extras.Attributes) : null;

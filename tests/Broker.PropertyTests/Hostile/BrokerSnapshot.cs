@@ -81,7 +81,7 @@ internal static class BrokerSnapshot
                 .Append(' ').Append(MessageState.Status(state))
                 .Append(" receives=").Append(MessageState.ReceiveCount(state))
                 .Append(" sent=").Append(message.SentAt)
-                .Append(" body=").Append(Convert.ToHexString(message.Body));
+                .Append(" body=").Append(Convert.ToHexString(message.Body.Span));
             if (slotOf.TryGetValue(message, out var slot))
             {
                 text.Append(" deadline=").Append(Volatile.Read(ref slots[slot].Deadline))

@@ -21,7 +21,7 @@ internal static class QueueInspector
             if (slots.Exists(i) && Volatile.Read(ref slots[i].Message) is { } message && MessageState.IsLive(Volatile.Read(ref message.State)))
             {
                 var state = Volatile.Read(ref message.State);
-                found.Add($"slot {i}: '{System.Text.Encoding.UTF8.GetString(message.Body)}' {MessageState.Status(state)} receive count {MessageState.ReceiveCount(state)}, "
+                found.Add($"slot {i}: '{System.Text.Encoding.UTF8.GetString(message.Body.Span)}' {MessageState.Status(state)} receive count {MessageState.ReceiveCount(state)}, "
                     + $"slot in state {MessageState.Slot(state)}, group {message.Extras?.MessageGroupId}, sequence {message.Extras?.SequenceNumber}");
             }
         }

@@ -147,13 +147,13 @@ public sealed class QueueReplayTests
     public void A_deleted_fifo_messages_deduplication_record_is_kept_until_a_purge_clears_it()
     {
         var replay = Created("orders.fifo");
-        var sent = new SentMessage { Sequence = 1, SentAt = 1, Body = [1, 2, 3], DeduplicationKey = "order-1", DeduplicationExpiresAt = 99 };
+        var sent = new SentMessage { Sequence = 1, SentAt = 1, Body = new byte[] { 1, 2, 3 }, DeduplicationKey = "order-1", DeduplicationExpiresAt = 99 };
         Apply(replay, QueueRecordType.MessageSent, (ref PayloadWriter w) => QueueRecords.WriteMessageSent(ref w, "orders.fifo", sent));
         Delete(replay, "orders.fifo", 1);
 
         var kept = Assert.Single(replay.Queues[0].DeletedDeduplication).Value;
         Assert.Equal((1L, 99L), (kept.Sequence, kept.DeduplicationExpiresAt));
-        Assert.Empty(kept.Body);
+        Assert.True(kept.Body.IsEmpty);
 
         Apply(replay, QueueRecordType.DeduplicationCleared, (ref PayloadWriter w) => QueueRecords.WriteDeduplicationCleared(ref w, "orders.fifo"));
         Assert.Empty(replay.Queues[0].DeletedDeduplication);
@@ -257,7 +257,7 @@ public sealed class QueueReplayTests
     {
         foreach (var sequence in sequences)
         {
-            var sent = new SentMessage { Sequence = sequence, SentAt = sequence, Body = [(byte)sequence] };
+            var sent = new SentMessage { Sequence = sequence, SentAt = sequence, Body = new[] { (byte)sequence } };
             Apply(replay, QueueRecordType.MessageSent, (ref PayloadWriter w) => QueueRecords.WriteMessageSent(ref w, queue, sent));
         }
     }

@@ -23,7 +23,7 @@ public sealed class MemoryFootprintTests : QueueFixture
 
         for (var i = 0; i < Count; i++)
         {
-            // The request's memory is the caller's, so the queue copies it: every message holds its own body array.
+            // The request's memory is the caller's, so the queue copies it (small bodies into pages shared by the messages sent together).
             await queue.SendAsync(request);
         }
 

@@ -29,7 +29,7 @@ internal sealed record SentMessage
     /// <summary>When it was first received before it arrived (a dead-letter move), UTC ticks; 0 otherwise.</summary>
     public long FirstReceiveAt { get; init; }
 
-    public required byte[] Body { get; init; }
+    public required ReadOnlyMemory<byte> Body { get; init; }
 
     /// <summary>Message attributes, sorted by name.</summary>
     public KeyValuePair<string, MessageAttributeValue>[] Attributes { get; init; } = [];
@@ -118,7 +118,7 @@ internal static class QueueRecords
         writer.WriteBoolean(message.Counted);
         writer.WriteVarInt(message.ReceiveCount);
         writer.WriteInt64(message.FirstReceiveAt);
-        writer.WriteBytes(message.Body);
+        writer.WriteBytes(message.Body.Span);
         writer.WriteVarInt(message.AttributesSize);
         writer.WriteVarInt(message.Attributes.Length);
         foreach (var (name, value) in message.Attributes)

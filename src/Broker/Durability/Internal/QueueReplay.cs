@@ -283,7 +283,7 @@ internal sealed class QueueReplay
     {
         if (sent.DeduplicationKey is { } key)
         {
-            queue.DeletedDeduplication[key] = sent with { Body = [], Attributes = [] };
+            queue.DeletedDeduplication[key] = sent with { Body = ReadOnlyMemory<byte>.Empty, Attributes = [] };
         }
     }
 }

@@ -163,7 +163,7 @@ internal sealed partial class MessageQueue
     /// before the original has its number, leaves its own number at 0: <see cref="FormatSequenceNumber"/> looks the
     /// original's up when it is read.
     /// </summary>
-    private static QueueMessage AnswerForDuplicate(byte[] body, MessageExtras extras, in FifoOriginal original, long now)
+    private static QueueMessage AnswerForDuplicate(ReadOnlyMemory<byte> body, MessageExtras extras, in FifoOriginal original, long now)
     {
         extras.SequenceNumber = original.GroupSequence;
         return new QueueMessage(body, extras, original.MessageSequence, now);

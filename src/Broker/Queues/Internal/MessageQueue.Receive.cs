@@ -415,12 +415,14 @@ internal sealed partial class MessageQueue
     /// Takes in a message from elsewhere (a dead-letter move) as visible, keeping its sent time and receive count. It
     /// gets a slot, so that its retention, which counts from its original send, has a ticket of its own.
     /// </summary>
-    internal bool AcceptDeadLetter(byte[] body, MessageExtras? extras, long sentAt, int receiveCount, long firstReceiveAt)
+    internal bool AcceptDeadLetter(ReadOnlyMemory<byte> body, MessageExtras? extras, long sentAt, int receiveCount, long firstReceiveAt)
     {
         if (deleted)
         {
             return false;
         }
+
+        body = Adopt(body);
 
         if (isFifo)
         {
@@ -448,6 +450,14 @@ internal sealed partial class MessageQueue
         MakeVisible(message, slotIndex, receiveCount, fromInFlight: false);
         return true;
     }
+
+    /// <summary>
+    /// A body arriving from another queue (a dead-letter move, a redrive): kept as it is when it is an array of its own,
+    /// otherwise copied into this queue's pages, so that a message that may stay here for days never keeps a page of the
+    /// queue it left alive.
+    /// </summary>
+    private ReadOnlyMemory<byte> Adopt(ReadOnlyMemory<byte> body) =>
+        MemoryMarshalHelpers.TryGetWholeArray(body, out _) ? body : bodies.Copy(body.Span);
 
     /// <summary>Records that <paramref name="message"/> left this queue for another (a dead-letter move, a move task).</summary>
     internal void RecordMovedOut(QueueMessage message) => store?.MessageMovedOut(this, message.Sequence);

@@ -126,7 +126,7 @@ internal sealed partial class MessageQueue
         return new SendMessageBatchResult(successful, failed is null ? [] : failed);
     }
 
-    private static PreparedMessage Prepare(
+    private PreparedMessage Prepare(
         ReadOnlyMemory<byte> body,
         bool ownsBody,
         int? delaySeconds,
@@ -147,12 +147,15 @@ internal sealed partial class MessageQueue
         var size = body.Length + (extras?.AttributesSize ?? 0);
         CheckSize(size, current);
 
-        // A body the request encoded itself is an array nobody else can write; any other body is copied.
-        var bytes = ownsBody && MemoryMarshalHelpers.TryGetWholeArray(body, out var array) ? array : body.ToArray();
+        // A large body the request encoded itself is an array nobody else can write, kept as it is; any other body is
+        // copied, a small one into this queue's shared pages (where an encoded one goes too: its array then dies young).
+        var bytes = ownsBody && body.Length > BodyArena.MaxPooledBody && MemoryMarshalHelpers.TryGetWholeArray(body, out var array)
+            ? array
+            : bodies.Copy(body.Span);
         if (deduplicationId == ContentDeduplicationId)
         {
             // FIFO content-based deduplication: the SHA-256 of the body only, as SQS computes it.
-            extras = extras!.WithDeduplicationId(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes)));
+            extras = extras!.WithDeduplicationId(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes.Span)));
         }
 
         var delayTicks = delaySeconds is { } seconds ? seconds * TimeSpan.TicksPerSecond : current.DelayTicks;
@@ -416,7 +419,7 @@ internal sealed partial class MessageQueue
     /// <summary>A body and attributes validated for any standard queue (<see cref="PrepareDelivery"/>); immutable, shareable.</summary>
     internal sealed record PreparedDelivery(byte[] Body, MessageExtras? Extras, int Size);
 
-    private readonly record struct PreparedMessage(byte[] Body, MessageExtras? Extras, long DelayTicks)
+    private readonly record struct PreparedMessage(ReadOnlyMemory<byte> Body, MessageExtras? Extras, long DelayTicks)
     {
         public int Size => Body.Length + (Extras?.AttributesSize ?? 0);
     }

@@ -34,6 +34,7 @@ internal sealed partial class MessageQueue : IMessageQueue, ITicketHandler, IDis
     private readonly QueueTimer timer;
     private readonly WaiterList receivers = new();
     private readonly WaiterList senders = new();
+    private readonly BodyArena bodies = new();
     private readonly ulong handleKey;
     private readonly ulong idPrefix;
 

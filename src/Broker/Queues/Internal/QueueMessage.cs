@@ -5,10 +5,13 @@ namespace Broker.Queues.Internal;
 /// Kept small on purpose (56 bytes): a message that was never received nor delayed holds nothing else; the receipt,
 /// deadline and first-receive time of a received or delayed message live in its <see cref="SlotTable"/> slot.
 /// </summary>
-internal sealed class QueueMessage(byte[] body, MessageExtras? extras, long sequence, long sentAt)
+internal sealed class QueueMessage(ReadOnlyMemory<byte> body, MessageExtras? extras, long sequence, long sentAt)
 {
-    /// <summary>The body; never written after construction and never exposed writable.</summary>
-    public readonly byte[] Body = body;
+    /// <summary>
+    /// The body; never written after construction and never exposed writable. An array of its own, or a stretch of a
+    /// page it shares with the bodies sent around it (<see cref="BodyArena"/>).
+    /// </summary>
+    public readonly ReadOnlyMemory<byte> Body = body;
 
     /// <summary>Message attributes and group id, or null when the message has neither.</summary>
     public readonly MessageExtras? Extras = extras;
