@@ -2,8 +2,9 @@ namespace Broker.Queues.Internal;
 
 /// <summary>
 /// A stored message. Immutable but for <see cref="State"/>, which every transition changes with one compare-and-swap.
-/// Kept small on purpose (56 bytes): a message that was never received nor delayed holds nothing else; the receipt,
-/// deadline and first-receive time of a received or delayed message live in its <see cref="SlotTable"/> slot.
+/// Kept small on purpose (64 bytes; a small body lives in a shared page, not an array of its own): a message that was
+/// never received nor delayed holds nothing else; the receipt, deadline and first-receive time of a received or delayed
+/// message live in its <see cref="SlotTable"/> slot.
 /// </summary>
 internal sealed class QueueMessage(ReadOnlyMemory<byte> body, MessageExtras? extras, long sequence, long sentAt)
 {
