@@ -2,10 +2,12 @@ using Broker.Internal;
 namespace Broker.Queues.Internal;
 
 /// <summary>
-/// What only some messages carry: validated, name-sorted message attributes with their size, a group id, and for a
-/// dead-lettered message where it came from. Immutable.
+/// What only some messages carry: validated, name-sorted message attributes with their size and a group id (40 bytes,
+/// what a standard message with attributes needs); FIFO messages and dead-lettered ones get <see cref="Detailed"/>, which
+/// adds the deduplication, sequence and dead-letter fields (112 bytes). Immutable but for the FIFO fields a sending
+/// thread writes before it publishes the message.
 /// </summary>
-internal sealed class MessageExtras(KeyValuePair<string, MessageAttributeValue>[] attributes, int attributesSize, string? messageGroupId)
+internal class MessageExtras(KeyValuePair<string, MessageAttributeValue>[] attributes, int attributesSize, string? messageGroupId)
 {
     /// <summary>Sorted by name, ordinal, as SQS's digest wants them.</summary>
     public readonly KeyValuePair<string, MessageAttributeValue>[] Attributes = attributes;
@@ -15,86 +17,144 @@ internal sealed class MessageExtras(KeyValuePair<string, MessageAttributeValue>[
     public readonly string? MessageGroupId = messageGroupId;
 
     /// <summary>FIFO: the deduplication id (explicit, or the SHA-256 of the body).</summary>
-    public string? DeduplicationId { get; init; }
+    public virtual string? DeduplicationId => null;
 
     /// <summary>
     /// FIFO: the sequence number within the group. Written by the sending thread before the message is published to its
     /// group (the publishing CAS is the fence), never afterwards.
     /// </summary>
-    public long SequenceNumber;
+    public virtual long SequenceNumber
+    {
+        get => 0;
+        set => throw NotDetailed();
+    }
 
     /// <summary>
     /// FIFO: the message's key in the queue's deduplication table, which a durable broker journals with the message so
     /// that recovery can file it again. Written by the sending thread before the message is published, never afterwards.
     /// </summary>
-    public string? DeduplicationKey;
+    public virtual string? DeduplicationKey
+    {
+        get => null;
+        set => throw NotDetailed();
+    }
 
     /// <summary>FIFO: when the message's deduplication record lapses, UTC ticks.</summary>
-    public long DeduplicationExpiresAt;
+    public virtual long DeduplicationExpiresAt
+    {
+        get => 0;
+        set => throw NotDetailed();
+    }
 
     /// <summary>A dead-lettered message keeps the id it had in its source queue.</summary>
-    public string? OriginalMessageId { get; private init; }
+    public virtual string? OriginalMessageId => null;
 
     /// <summary>The ARN of the queue a dead-lettered message was moved from.</summary>
-    public string? DeadLetterSourceArn { get; private init; }
+    public virtual string? DeadLetterSourceArn => null;
 
     /// <summary>When a dead-lettered message was first received, in its source queue (UTC ticks).</summary>
-    public long FirstReceiveAt { get; private init; }
+    public virtual long FirstReceiveAt => 0;
 
     /// <summary>When a redrive policy moved the message into the queue that holds it (UTC ticks); 0 if it was sent there.</summary>
-    public long DeadLetteredAt { get; private init; }
+    public virtual long DeadLetteredAt => 0;
 
     /// <summary>The receive count the message brought along when it was dead-lettered: receives before the move.</summary>
-    public int DeadLetteredReceiveCount { get; private init; }
+    public virtual int DeadLetteredReceiveCount => 0;
+
+    /// <summary>The extras of a sent message: the small kind unless it has a group or a deduplication id.</summary>
+    public static MessageExtras Create(KeyValuePair<string, MessageAttributeValue>[] attributes, int attributesSize, string? messageGroupId, string? deduplicationId) =>
+        messageGroupId is null && deduplicationId is null
+            ? new MessageExtras(attributes, attributesSize, null)
+            : new Detailed(attributes, attributesSize, messageGroupId, deduplicationId);
 
     public MessageExtras DeadLettered(string messageId, string sourceArn, long firstReceiveAt, bool fifo, long movedAt, int receiveCount) =>
-        new(Attributes, AttributesSize, MessageGroupId)
-        {
-            OriginalMessageId = messageId,
-            DeadLetterSourceArn = sourceArn,
-            FirstReceiveAt = firstReceiveAt,
-            DeadLetteredAt = movedAt,
-            DeadLetteredReceiveCount = receiveCount,
-
-            // In a FIFO dead-letter queue the deduplication id becomes the message id.
-            DeduplicationId = fifo ? messageId : DeduplicationId,
-        };
+        new Detailed(
+            Attributes,
+            AttributesSize,
+            MessageGroupId,
+            fifo ? messageId : DeduplicationId, // in a FIFO dead-letter queue the deduplication id becomes the message id
+            messageId,
+            sourceArn,
+            firstReceiveAt,
+            movedAt,
+            receiveCount);
 
     /// <summary>A copy that keeps <paramref name="messageId"/> as the message's id wherever it is stored next.</summary>
     public static MessageExtras KeepingId(MessageExtras? extras, string messageId) =>
         extras is null
-            ? new MessageExtras([], 0, null) { OriginalMessageId = messageId }
-            : new MessageExtras(extras.Attributes, extras.AttributesSize, extras.MessageGroupId)
-            {
-                OriginalMessageId = messageId,
-                DeduplicationId = extras.DeduplicationId,
-                DeadLetterSourceArn = extras.DeadLetterSourceArn,
-                FirstReceiveAt = extras.FirstReceiveAt,
-                DeadLetteredAt = extras.DeadLetteredAt,
-                DeadLetteredReceiveCount = extras.DeadLetteredReceiveCount,
-            };
+            ? new Detailed([], 0, null, null, messageId)
+            : new Detailed(
+                extras.Attributes,
+                extras.AttributesSize,
+                extras.MessageGroupId,
+                extras.DeduplicationId,
+                messageId,
+                extras.DeadLetterSourceArn,
+                extras.FirstReceiveAt,
+                extras.DeadLetteredAt,
+                extras.DeadLetteredReceiveCount);
 
     /// <summary>The extras of a message a durable broker recovered from its journal; null when it carried none.</summary>
     internal static MessageExtras? Restore(Durability.Internal.SentMessage sent) =>
         sent.Attributes.Length == 0 && sent.MessageGroupId is null && sent.DeduplicationId is null && sent.OriginalMessageId is null
             && sent.DeadLetterSourceArn is null
             ? null
-            : new MessageExtras(sent.Attributes, sent.AttributesSize, sent.MessageGroupId)
-            {
-                DeduplicationId = sent.DeduplicationId,
-                OriginalMessageId = sent.OriginalMessageId,
-                DeadLetterSourceArn = sent.DeadLetterSourceArn,
-                FirstReceiveAt = sent.DeadLetterFirstReceiveAt,
-                DeadLetteredAt = sent.DeadLetteredAt,
-                DeadLetteredReceiveCount = sent.DeadLetteredReceiveCount,
-                SequenceNumber = sent.GroupSequenceNumber,
-                DeduplicationKey = sent.DeduplicationKey,
-                DeduplicationExpiresAt = sent.DeduplicationExpiresAt,
-            };
+            : sent.MessageGroupId is null && sent.DeduplicationId is null && sent.OriginalMessageId is null && sent.DeadLetterSourceArn is null
+                ? new MessageExtras(sent.Attributes, sent.AttributesSize, null)
+                : new Detailed(
+                    sent.Attributes,
+                    sent.AttributesSize,
+                    sent.MessageGroupId,
+                    sent.DeduplicationId,
+                    sent.OriginalMessageId,
+                    sent.DeadLetterSourceArn,
+                    sent.DeadLetterFirstReceiveAt,
+                    sent.DeadLetteredAt,
+                    sent.DeadLetteredReceiveCount)
+                {
+                    SequenceNumber = sent.GroupSequenceNumber,
+                    DeduplicationKey = sent.DeduplicationKey,
+                    DeduplicationExpiresAt = sent.DeduplicationExpiresAt,
+                };
 
     public MessageExtras WithDeduplicationId(string deduplicationId) =>
-        new(Attributes, AttributesSize, MessageGroupId) { DeduplicationId = deduplicationId };
+        new Detailed(Attributes, AttributesSize, MessageGroupId, deduplicationId);
 
     public static MessageExtras DeadLettered(MessageExtras? extras, string messageId, string sourceArn, long firstReceiveAt, bool fifo, long movedAt, int receiveCount) =>
         (extras ?? new MessageExtras([], 0, null)).DeadLettered(messageId, sourceArn, firstReceiveAt, fifo, movedAt, receiveCount);
+
+    private static InvalidOperationException NotDetailed() =>
+        new("Only a FIFO or dead-lettered message's extras carry deduplication and sequence fields.");
+
+    /// <summary>The extras of a FIFO message or a dead-lettered one.</summary>
+    private sealed class Detailed(
+        KeyValuePair<string, MessageAttributeValue>[] attributes,
+        int attributesSize,
+        string? messageGroupId,
+        string? deduplicationId,
+        string? originalMessageId = null,
+        string? deadLetterSourceArn = null,
+        long firstReceiveAt = 0,
+        long deadLetteredAt = 0,
+        int deadLetteredReceiveCount = 0)
+        : MessageExtras(attributes, attributesSize, messageGroupId)
+    {
+        public override string? DeduplicationId => deduplicationId;
+
+        public override long SequenceNumber { get; set; }
+
+        public override string? DeduplicationKey { get; set; }
+
+        public override long DeduplicationExpiresAt { get; set; }
+
+        public override string? OriginalMessageId => originalMessageId;
+
+        public override string? DeadLetterSourceArn => deadLetterSourceArn;
+
+        public override long FirstReceiveAt => firstReceiveAt;
+
+        public override long DeadLetteredAt => deadLetteredAt;
+
+        public override int DeadLetteredReceiveCount => deadLetteredReceiveCount;
+    }
 }

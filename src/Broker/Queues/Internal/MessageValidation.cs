@@ -164,7 +164,7 @@ internal static class MessageValidation
         ValidateGroupId(groupId, "MessageGroupId");
         if (attributes is null || attributes.Count == 0)
         {
-            return groupId is null ? null : new MessageExtras([], 0, groupId) { DeduplicationId = deduplicationId };
+            return groupId is null ? null : MessageExtras.Create([], 0, groupId, deduplicationId);
         }
 
         if (attributes.Count > QueueDefaults.MaxMessageAttributes)
@@ -184,7 +184,7 @@ internal static class MessageValidation
         }
 
         Array.Sort(sorted, static (a, b) => string.CompareOrdinal(a.Key, b.Key));
-        return new MessageExtras(sorted, size, groupId) { DeduplicationId = deduplicationId };
+        return MessageExtras.Create(sorted, size, groupId, deduplicationId);
     }
 
     public static void ValidateAttributeName(string? name, string what)
