@@ -95,27 +95,29 @@ internal class MessageExtras(KeyValuePair<string, MessageAttributeValue>[] attri
                 extras.DeadLetteredReceiveCount);
 
     /// <summary>The extras of a message a durable broker recovered from its journal; null when it carried none.</summary>
-    internal static MessageExtras? Restore(Durability.Internal.SentMessage sent) =>
-        sent.Attributes.Length == 0 && sent.MessageGroupId is null && sent.DeduplicationId is null && sent.OriginalMessageId is null
-            && sent.DeadLetterSourceArn is null
-            ? null
-            : sent.MessageGroupId is null && sent.DeduplicationId is null && sent.OriginalMessageId is null && sent.DeadLetterSourceArn is null
-                ? new MessageExtras(sent.Attributes, sent.AttributesSize, null)
-                : new Detailed(
-                    sent.Attributes,
-                    sent.AttributesSize,
-                    sent.MessageGroupId,
-                    sent.DeduplicationId,
-                    sent.OriginalMessageId,
-                    sent.DeadLetterSourceArn,
-                    sent.DeadLetterFirstReceiveAt,
-                    sent.DeadLetteredAt,
-                    sent.DeadLetteredReceiveCount)
-                {
-                    SequenceNumber = sent.GroupSequenceNumber,
-                    DeduplicationKey = sent.DeduplicationKey,
-                    DeduplicationExpiresAt = sent.DeduplicationExpiresAt,
-                };
+    internal static MessageExtras? Restore(Durability.Internal.SentMessage sent)
+    {
+        if (sent.MessageGroupId is null && sent.DeduplicationId is null && sent.OriginalMessageId is null && sent.DeadLetterSourceArn is null)
+        {
+            return sent.Attributes.Length == 0 ? null : new MessageExtras(sent.Attributes, sent.AttributesSize, null);
+        }
+
+        return new Detailed(
+            sent.Attributes,
+            sent.AttributesSize,
+            sent.MessageGroupId,
+            sent.DeduplicationId,
+            sent.OriginalMessageId,
+            sent.DeadLetterSourceArn,
+            sent.DeadLetterFirstReceiveAt,
+            sent.DeadLetteredAt,
+            sent.DeadLetteredReceiveCount)
+        {
+            SequenceNumber = sent.GroupSequenceNumber,
+            DeduplicationKey = sent.DeduplicationKey,
+            DeduplicationExpiresAt = sent.DeduplicationExpiresAt,
+        };
+    }
 
     public MessageExtras WithDeduplicationId(string deduplicationId) =>
         new Detailed(Attributes, AttributesSize, MessageGroupId, deduplicationId);
