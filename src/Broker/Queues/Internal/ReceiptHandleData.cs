@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Buffers.Text;
+using System.Runtime.InteropServices;
 
 namespace Broker.Queues.Internal;
 
@@ -23,12 +24,25 @@ internal static class ReceiptHandleCodec
     private const int ByteLength = 4 + 3 + 4 + 8;
     public const int EncodedLength = 26;
 
+    /// <summary>
+    /// The handle's text: the canonical base64url of its 19 bytes, written straight into the string two characters at a
+    /// time (every receive formats one, and the general encoder took more than twice as long for so few bytes).
+    /// </summary>
     public static string Format(in ReceiptHandleData data, ulong key)
     {
-        Span<byte> bytes = stackalloc byte[ByteLength];
-        Write(data, bytes);
-        BinaryPrimitives.WriteUInt64LittleEndian(bytes[11..], Tag(bytes[..11], key));
-        return Base64Url.EncodeToString(bytes);
+        // Bytes 0-7 as one little-endian word: the slot, the 24-bit receive count and the sequence's low byte; bytes 8-10
+        // the sequence's other three bytes; bytes 11-18 the tag.
+        var first = (uint)data.Slot | ((ulong)((uint)data.ReceiveCount & 0xFFFFFF) << 32) | ((ulong)(byte)data.SequenceLow << 56);
+        var tag = Tag(first, data.SequenceLow, (byte)(data.ReceiveCount >> 16), key);
+
+        // The 152 bits in text order (base64 reads each byte from its top bit): the first eight bytes, then the next
+        // eight, then the last three at the top of a third word.
+        var reversedTag = BinaryPrimitives.ReverseEndianness(tag);
+        var bits = new HandleBits(
+            BinaryPrimitives.ReverseEndianness(first),
+            ((ulong)BinaryPrimitives.ReverseEndianness(data.SequenceLow >> 8) << 32) | (reversedTag >> 24),
+            reversedTag << 40);
+        return string.Create(EncodedLength, bits, static (chars, bits) => bits.WriteTo(chars));
     }
 
     public static bool TryParse(string? handle, ulong key, out ReceiptHandleData data)
@@ -100,19 +114,55 @@ internal static class ReceiptHandleCodec
         41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, -1, -1, -1, -1, -1,
     ];
 
-    private static void Write(in ReceiptHandleData data, Span<byte> bytes)
+    private static ulong Tag(ReadOnlySpan<byte> payload, ulong key) =>
+        Tag(BinaryPrimitives.ReadUInt64LittleEndian(payload), BinaryPrimitives.ReadUInt32LittleEndian(payload[7..]), payload[6], key);
+
+    /// <summary>The keyed tag of the first eight bytes, the sequence's low half and the receive count's top byte.</summary>
+    private static ulong Tag(ulong first, uint sequenceLow, byte receiveCountTop, ulong key) =>
+        Mix(Mix(key ^ first) ^ (sequenceLow | ((ulong)receiveCountTop << 32)));
+
+    /// <summary>
+    /// A handle's 19 bytes as 152 bits in text order, left-aligned in three words (the last holds 24 bits), written as
+    /// 26 base64url characters.
+    /// </summary>
+    private readonly record struct HandleBits(ulong High, ulong Middle, ulong Low)
     {
-        BinaryPrimitives.WriteInt32LittleEndian(bytes, data.Slot);
-        bytes[4] = (byte)data.ReceiveCount;
-        bytes[5] = (byte)(data.ReceiveCount >> 8);
-        bytes[6] = (byte)(data.ReceiveCount >> 16);
-        BinaryPrimitives.WriteUInt32LittleEndian(bytes[7..], data.SequenceLow);
+        public void WriteTo(Span<char> chars)
+        {
+            // Thirteen pairs of characters, each from 12 bits, stored as one 32-bit value.
+            var pairs = MemoryMarshal.Cast<char, uint>(chars);
+            var table = CharacterPairs;
+            pairs[12] = table[(int)(Low >> 36) & 0xFFF];
+            pairs[0] = table[(int)(High >> 52)];
+            pairs[1] = table[(int)(High >> 40) & 0xFFF];
+            pairs[2] = table[(int)(High >> 28) & 0xFFF];
+            pairs[3] = table[(int)(High >> 16) & 0xFFF];
+            pairs[4] = table[(int)(High >> 4) & 0xFFF];
+            pairs[5] = table[(int)(((High & 0xF) << 8) | (Middle >> 56))];
+            pairs[6] = table[(int)(Middle >> 44) & 0xFFF];
+            pairs[7] = table[(int)(Middle >> 32) & 0xFFF];
+            pairs[8] = table[(int)(Middle >> 20) & 0xFFF];
+            pairs[9] = table[(int)(Middle >> 8) & 0xFFF];
+            pairs[10] = table[(int)(((Middle & 0xFF) << 4) | (Low >> 60))];
+            pairs[11] = table[(int)(Low >> 48) & 0xFFF];
+        }
     }
 
-    private static ulong Tag(ReadOnlySpan<byte> payload, ulong key)
+    /// <summary>Every pair of base64url characters by the 12 bits they encode, the first character first in memory.</summary>
+    private static readonly uint[] CharacterPairs = BuildCharacterPairs();
+
+    private static uint[] BuildCharacterPairs()
     {
-        var h = Mix(key ^ BinaryPrimitives.ReadUInt64LittleEndian(payload));
-        return Mix(h ^ (BinaryPrimitives.ReadUInt32LittleEndian(payload[7..]) | ((ulong)payload[6] << 32)));
+        var alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+        var pairs = new uint[4096];
+        for (var i = 0; i < pairs.Length; i++)
+        {
+            pairs[i] = BitConverter.IsLittleEndian
+                ? alphabet[i >> 6] | ((uint)alphabet[i & 63] << 16)
+                : ((uint)alphabet[i >> 6] << 16) | alphabet[i & 63];
+        }
+
+        return pairs;
     }
 
     /// <summary>
