@@ -46,8 +46,12 @@ internal sealed class SlotTable
 
     private readonly Slot[]?[] chunks = new Slot[]?[ChunkCount];
 
-    /// <summary>(tag &lt;&lt; 32) | (index + 1) of the top free slot; 0 in the low half when the stack is empty.</summary>
-    private long freeHead;
+    /// <summary>
+    /// (tag &lt;&lt; 32) | (index + 1) of the top free slot; 0 in the low half when the stack is empty. On a cache line of
+    /// its own: every send pops it and every delete pushes it, and <see cref="HighWater"/>, which every handle lookup and
+    /// timer ticket reads, must not share its line.
+    /// </summary>
+    private PaddedCounter freeHead;
 
     /// <summary>Slots handed out at least once: indices 0 .. HighWater - 1 exist.</summary>
     private int highWater;
@@ -69,7 +73,7 @@ internal sealed class SlotTable
     {
         while (true)
         {
-            var head = Volatile.Read(ref freeHead);
+            var head = Volatile.Read(ref freeHead.Value);
             var top = (int)(uint)head - 1;
             if (top < 0)
             {
@@ -78,7 +82,7 @@ internal sealed class SlotTable
 
             var next = Volatile.Read(ref this[top].NextFree);
             var newHead = (((head >> 32) + 1) << 32) | (uint)next;
-            if (Interlocked.CompareExchange(ref freeHead, newHead, head) == head)
+            if (Interlocked.CompareExchange(ref freeHead.Value, newHead, head) == head)
             {
                 return top;
             }
@@ -128,10 +132,10 @@ internal sealed class SlotTable
         var first = indices[0];
         while (true)
         {
-            var head = Volatile.Read(ref freeHead);
+            var head = Volatile.Read(ref freeHead.Value);
             Volatile.Write(ref last.NextFree, (int)(uint)head);
             var newHead = (((head >> 32) + 1) << 32) | (uint)(first + 1);
-            if (Interlocked.CompareExchange(ref freeHead, newHead, head) == head)
+            if (Interlocked.CompareExchange(ref freeHead.Value, newHead, head) == head)
             {
                 return;
             }
