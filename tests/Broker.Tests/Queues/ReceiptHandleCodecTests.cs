@@ -31,6 +31,36 @@ public sealed class ReceiptHandleCodecTests
     }
 
     [Fact]
+    public void The_slot_read_from_the_first_six_characters_is_the_slot_the_handle_names()
+    {
+        var random = new Random(20261127);
+        for (var i = 0; i < 2_000; i++)
+        {
+            var slot = i < 32 ? int.MaxValue >> i : random.Next();
+            var handle = ReceiptHandleCodec.Format(new ReceiptHandleData(slot, random.Next(1, 1 << 24), (uint)random.NextInt64(0, uint.MaxValue + 1L)), (ulong)random.NextInt64());
+
+            Assert.True(ReceiptHandleCodec.TryReadSlot(handle, out var read));
+            Assert.Equal(slot, read);
+        }
+    }
+
+    [Theory]
+    [InlineData('+')]
+    [InlineData('=')]
+    [InlineData('\0')]
+    [InlineData('é')]
+    [InlineData('Ａ')]
+    public void A_slot_is_not_read_from_characters_outside_the_alphabet(char bad)
+    {
+        var handle = ReceiptHandleCodec.Format(new ReceiptHandleData(12345, 1, 99), 42UL);
+        for (var position = 0; position < 6; position++)
+        {
+            var forged = string.Concat(handle.AsSpan(0, position), new string(bad, 1), handle.AsSpan(position + 1));
+            Assert.False(ReceiptHandleCodec.TryReadSlot(forged, out _), $"read a slot with '{bad}' at {position}");
+        }
+    }
+
+    [Fact]
     public void A_last_character_with_bits_the_bytes_do_not_have_is_refused()
     {
         var key = 42UL;

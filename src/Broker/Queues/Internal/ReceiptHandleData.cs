@@ -79,24 +79,26 @@ internal static class ReceiptHandleCodec
             return false;
         }
 
-        var bits = 0L;
-        for (var i = 0; i < 6; i++)
+        // Six sextets, 36 bits: bytes 0..3 (the slot, little-endian) and the top four bits of byte 4. A character
+        // past ASCII is refused first; any other outside the alphabet has the value -1, whose sign bits spread through
+        // its byte into the slot's top bits (each byte is an OR of shifted sextets), so the slot comes out negative.
+        var table = SextetOf;
+        var c0 = handle[0];
+        var c1 = handle[1];
+        var c2 = handle[2];
+        var c3 = handle[3];
+        var c4 = handle[4];
+        var c5 = handle[5];
+        if ((c0 | c1 | c2 | c3 | c4 | c5) >= 128)
         {
-            var c = handle[i];
-            var value = c < 128 ? SextetOf[c] : -1;
-            if (value < 0)
-            {
-                return false;
-            }
-
-            bits = (bits << 6) | (uint)value;
+            return false;
         }
 
-        // 36 bits: bytes 0..3 (the slot, little-endian) and the top four bits of byte 4.
-        var b0 = (int)(bits >> 28) & 0xFF;
-        var b1 = (int)(bits >> 20) & 0xFF;
-        var b2 = (int)(bits >> 12) & 0xFF;
-        var b3 = (int)(bits >> 4) & 0xFF;
+        int s0 = table[c0], s1 = table[c1], s2 = table[c2], s3 = table[c3], s4 = table[c4], s5 = table[c5];
+        var b0 = (s0 << 2) | (s1 >> 4);
+        var b1 = ((s1 & 0xF) << 4) | (s2 >> 2);
+        var b2 = ((s2 & 0x3) << 6) | s3;
+        var b3 = (s4 << 2) | (s5 >> 4);
         slot = b0 | (b1 << 8) | (b2 << 16) | (b3 << 24);
         return slot >= 0;
     }
