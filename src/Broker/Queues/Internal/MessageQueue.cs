@@ -42,12 +42,7 @@ internal sealed partial class MessageQueue : IMessageQueue, ITicketHandler, IDis
     private readonly DurableStore? store;
 
     private QueueSettings settings;
-
-    /// <summary>
-    /// The last sequence number handed out. On a cache line of its own: every send increments it, and the fields around
-    /// it (the settings, the handle key, the deleted flag) are read by every receive and delete.
-    /// </summary>
-    private PaddedCounter nextSequence;
+    private long nextSequence;
     private readonly StripedCounter visibleCount = new();
     private readonly StripedCounter inFlightCount = new();
     private readonly StripedCounter delayedCount = new();
