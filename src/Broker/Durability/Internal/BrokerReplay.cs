@@ -1,9 +1,10 @@
 namespace Broker.Durability.Internal;
 
 /// <summary>Rebuilds everything a journal holds: queue records to <see cref="Queues"/>, topic records to <see cref="Topics"/>, stream and lease records to <see cref="Streams"/>.</summary>
-internal sealed class BrokerReplay
+internal sealed class BrokerReplay(DeletedSequences? deletedLater = null)
 {
-    public QueueReplay Queues { get; } = new();
+    /// <summary>The queues; given <c>deletedLater</c>, it skips the sends of standard messages deleted further on (compaction).</summary>
+    public QueueReplay Queues { get; } = new(deletedLater);
 
     public TopicReplay Topics { get; } = new();
 

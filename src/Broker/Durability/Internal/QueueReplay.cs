@@ -82,14 +82,22 @@ internal sealed class QueueReplay
 {
     private readonly Dictionary<string, RecoveredQueue> queues;
     private readonly Dictionary<string, RecoveredQueue>.AlternateLookup<ReadOnlySpan<char>> byName;
+    private readonly DeletedSequences? deletedLater;
     private long creations;
     private byte[] lastName = [];      // the UTF-8 name Find last resolved, and to what: journals name one queue many times in a row
     private RecoveredQueue? lastQueue;
 
-    public QueueReplay()
+    /// <param name="deletedLater">
+    /// Compaction: the messages the records about to be replayed delete, from a first pass over them. The send of a
+    /// standard queue's message among them is skipped without being read (only its sequence counts), and its receives
+    /// and deletes change nothing: it is gone by the end either way. FIFO messages are all replayed, since a deleted
+    /// one's deduplication record outlives it.
+    /// </param>
+    public QueueReplay(DeletedSequences? deletedLater = null)
     {
         queues = new(StringComparer.Ordinal);
         byName = queues.GetAlternateLookup<ReadOnlySpan<char>>();
+        this.deletedLater = deletedLater;
     }
 
     /// <summary>The queues that exist after every record applied so far, in creation order.</summary>
@@ -153,6 +161,19 @@ internal sealed class QueueReplay
             case QueueRecordType.MessageSent:
             {
                 var queue = Find(reader.ReadBytes());
+                if (queue is not null && deletedLater is not null && !queue.Options.FifoQueue)
+                {
+                    var sequence = reader.ReadVarInt();
+                    if (deletedLater.Contains(queue.CreationOrder, sequence))
+                    {
+                        queue.HighestSequence = Math.Max(queue.HighestSequence, sequence);
+                        return; // deleted further on: the rest of the record is never read
+                    }
+
+                    reader = new PayloadReader(payload);
+                    reader.ReadBytes();
+                }
+
                 var sent = QueueRecords.ReadMessageSent(ref reader);
                 if (queue is not null)
                 {
@@ -190,6 +211,10 @@ internal sealed class QueueReplay
                         {
                             Received(message, state);
                         }
+                        else if (IsDeletedLater(queue, state.Sequence))
+                        {
+                            // its send was skipped, or will be
+                        }
                         else if (!queue.ReceivedBeforeSent.TryGetValue(state.Sequence, out var earlier) || earlier.ReceiveCount <= state.ReceiveCount)
                         {
                             queue.ReceivedBeforeSent[state.Sequence] = state;
@@ -225,7 +250,7 @@ internal sealed class QueueReplay
                         {
                             KeepDeduplication(queue, gone.Sent);
                         }
-                        else
+                        else if (!IsDeletedLater(queue, sequence))
                         {
                             queue.DeletedBeforeSent.Add(sequence); // its send record may come later; if not, this costs a few bytes
                         }
@@ -267,6 +292,10 @@ internal sealed class QueueReplay
         lastQueue = queue;
         return queue;
     }
+
+    /// <summary>Whether the send of this standard queue's message is skipped (or was) as deleted later in the records replayed.</summary>
+    private bool IsDeletedLater(RecoveredQueue queue, long sequence) =>
+        deletedLater is not null && !queue.Options.FifoQueue && deletedLater.Contains(queue.CreationOrder, sequence);
 
     private static void Received(RecoveredMessage message, ReceiveState state)
     {
