@@ -25,6 +25,39 @@ public sealed class FilterPolicyIndexTests
         return matches;
     }
 
+    [Theory]
+    [InlineData("{'customer':['c-1']}", true)]
+    [InlineData("{'customer':['c-1','c-2']}", true)]
+    [InlineData("{'size':[5, 7.5]}", true)]
+    [InlineData("{'customer':['c-1'],'region':['eu']}", false)]
+    [InlineData("{'customer':['c-1',{'prefix':'d'}]}", false)]
+    [InlineData("{'customer':['c-1',{'anything-but':'x'}]}", false)]
+    [InlineData("{'customer':[{'prefix':'c'}]}", false)]
+    [InlineData("{'flag':[true]}", false)]
+    public void Only_a_sub_rule_that_is_its_exact_anchor_alone_is_decided_by_finding_it(string policy, bool decides)
+    {
+        var compiled = AttributePolicy(policy).Compiled;
+        var entry = new IndexEntry<Subscriber>(new Subscriber("s"), compiled, null);
+
+        Assert.All(compiled.SubRules, rule => Assert.Equal(decides, new SubRuleRef<Subscriber>(entry, rule).AnchorDecides));
+    }
+
+    [Fact]
+    public void A_value_that_finds_an_exact_anchor_through_a_string_array_or_a_number_matches_as_the_policy_says()
+    {
+        var index = new FilterPolicyIndex<Subscriber>();
+        Subscriber byString = new("string"), byNumber = new("number"), twoKeys = new("two keys");
+        index.Add(byString, AttributePolicy("{'customer':['c-1','c-2']}"));
+        index.Add(byNumber, AttributePolicy("{'size':[5]}"));
+        index.Add(twoKeys, AttributePolicy("{'customer':['c-1'],'region':['eu']}"));
+
+        Assert.Equal([byString], Match(index, ToAttributes(("customer", "String.Array", "[\"x\",\"c-2\"]"))));
+        Assert.Equal([byNumber], Match(index, ToAttributes(("size", "Number", "5.0"))));
+        Assert.Empty(Match(index, ToAttributes(("size", "String", "5"))));
+        Assert.Equal([byString], Match(index, ToAttributes(("customer", "String", "c-1"), ("region", "String", "us"))));
+        Assert.Equal(2, Match(index, ToAttributes(("customer", "String", "c-1"), ("region", "String", "eu"))).Count);
+    }
+
     [Fact]
     public void Every_matching_target_is_returned_once()
     {

@@ -83,7 +83,7 @@ internal sealed partial class FilterPolicyIndex<T>
             {
                 foreach (var reference in anchors.Find(element))
                 {
-                    Verify(reference, attributes, ref sink);
+                    VerifyFound(reference, attributes, ref sink);
                 }
             }
 
@@ -93,8 +93,24 @@ internal sealed partial class FilterPolicyIndex<T>
         var leaf = CompiledPolicy.IsNumber(value.DataType) ? LeafValue.FromNumberText(text) : LeafValue.FromString(text);
         foreach (var reference in anchors.Find(leaf))
         {
-            Verify(reference, attributes, ref sink);
+            VerifyFound(reference, attributes, ref sink);
         }
+    }
+
+    /// <summary>
+    /// <see cref="Verify"/> for a sub-rule found under its anchor by one of the message's values: when the anchor is the
+    /// whole rule (<see cref="SubRuleRef{T}.AnchorDecides"/>), finding it was the match, as <see cref="KeyMatcher.Matches"/>
+    /// would say for the same value (exact strings by ordinal equality, exact numbers by value, the same leaf either way).
+    /// </summary>
+    private static void VerifyFound(in SubRuleRef<T> reference, IReadOnlyDictionary<string, MessageAttributeValue> attributes, ref MatchSink sink)
+    {
+        if (reference.AnchorDecides)
+        {
+            sink.TryAdd(reference.Entry);
+            return;
+        }
+
+        Verify(reference, attributes, ref sink);
     }
 
     private static void Verify(in SubRuleRef<T> reference, IReadOnlyDictionary<string, MessageAttributeValue> attributes, ref MatchSink sink)

@@ -15,7 +15,15 @@ internal sealed class IndexEntry<T>(T target, CompiledPolicy? policy, int[]? bod
 
 /// <summary>A sub-rule of some entry, as the index files it.</summary>
 internal readonly record struct SubRuleRef<T>(IndexEntry<T> Entry, SubRule Rule)
-    where T : class;
+    where T : class
+{
+    /// <summary>
+    /// True when the sub-rule is its anchor alone and the anchor takes exact values only: a message value that finds
+    /// the sub-rule under its anchor matches it, and verifying would only read the rule's matcher (cold memory when
+    /// there are thousands of policies) to say so.
+    /// </summary>
+    public bool AnchorDecides { get; } = Rule.Conditions.Length == 1 && Rule.AnchorIndex == 0 && Rule.Conditions[0].Matcher.IsExactOnly;
+}
 
 /// <summary>The sub-rules anchored on one key (attribute name or body path), by the anchor's exact value.</summary>
 internal sealed class KeyAnchors<T>
