@@ -9,8 +9,6 @@ namespace Broker.Tests.Durability;
 /// </summary>
 public sealed class CompactionFirstPassTests
 {
-    private delegate void Write(ref PayloadWriter writer);
-
     [Fact]
     public void Deleted_sequences_hold_exactly_what_was_added_for_each_queue_across_blocks()
     {
@@ -45,19 +43,11 @@ public sealed class CompactionFirstPassTests
     {
         var collector = new DeletedSequences.Collector();
         var replay = new QueueReplay();
-        void Both(QueueRecordType type, Write write)
+        void Both(QueueRecordType type, PayloadWrite write)
         {
-            var writer = new PayloadWriter(64);
-            try
-            {
-                write(ref writer);
-                collector.Apply((byte)type, writer.Written);
-                replay.Apply((byte)type, writer.Written);
-            }
-            finally
-            {
-                writer.Dispose();
-            }
+            var payload = Payloads.Encode(write);
+            collector.Apply((byte)type, payload);
+            replay.Apply((byte)type, payload);
         }
 
         Both(QueueRecordType.QueueCreated, (ref PayloadWriter w) => QueueRecords.WriteQueueCreated(ref w, "orders", 1, 1, 1, new QueueOptions()));
@@ -158,19 +148,7 @@ public sealed class CompactionFirstPassTests
     private static List<(byte Type, byte[] Payload)> RandomJournal(Random random)
     {
         var records = new List<(byte, byte[])>();
-        void Add(QueueRecordType type, Write write)
-        {
-            var writer = new PayloadWriter(64);
-            try
-            {
-                write(ref writer);
-                records.Add(((byte)type, writer.Written.ToArray()));
-            }
-            finally
-            {
-                writer.Dispose();
-            }
-        }
+        void Add(QueueRecordType type, PayloadWrite write) => records.Add(((byte)type, Payloads.Encode(write)));
 
         string[] names = ["orders", "orders.fifo"];
         var next = new long[2];
@@ -241,17 +219,5 @@ public sealed class CompactionFirstPassTests
         Apply(replay, QueueRecordType.MessageSent, (ref PayloadWriter w) => QueueRecords.WriteMessageSent(ref w, queue, sent));
     }
 
-    private static void Apply(QueueReplay replay, QueueRecordType type, Write write)
-    {
-        var writer = new PayloadWriter(64);
-        try
-        {
-            write(ref writer);
-            replay.Apply((byte)type, writer.Written);
-        }
-        finally
-        {
-            writer.Dispose();
-        }
-    }
+    private static void Apply(QueueReplay replay, QueueRecordType type, PayloadWrite write) => Payloads.Apply(replay, type, write);
 }

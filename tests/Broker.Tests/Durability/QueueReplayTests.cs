@@ -244,8 +244,6 @@ public sealed class QueueReplayTests
     public void A_record_type_outside_the_queue_range_is_refused()
         => Assert.Throws<InvalidDataException>(() => new QueueReplay().Apply(99, []));
 
-    private delegate void Write(ref PayloadWriter writer);
-
     private static QueueReplay Created(string name)
     {
         var replay = new QueueReplay();
@@ -268,17 +266,5 @@ public sealed class QueueReplayTests
     private static void Delete(QueueReplay replay, string queue, params long[] sequences)
         => Apply(replay, QueueRecordType.MessagesDeleted, (ref PayloadWriter w) => QueueRecords.WriteMessagesDeleted(ref w, queue, sequences));
 
-    private static void Apply(QueueReplay replay, QueueRecordType type, Write write)
-    {
-        var writer = new PayloadWriter(64);
-        try
-        {
-            write(ref writer);
-            replay.Apply((byte)type, writer.Written);
-        }
-        finally
-        {
-            writer.Dispose();
-        }
-    }
+    private static void Apply(QueueReplay replay, QueueRecordType type, PayloadWrite write) => Payloads.Apply(replay, type, write);
 }
