@@ -83,10 +83,7 @@ internal sealed class DeletedSequences
 
                 case QueueRecordType.MessagesDeleted:
                 {
-                    var name = reader.ReadBytes();
-                    var chars = name.Length <= 256 ? stackalloc char[name.Length] : new char[name.Length];
-                    var length = System.Text.Encoding.UTF8.GetChars(name, chars);
-                    if (byName.TryGetValue(chars[..length], out var queue))
+                    if (QueueReplay.TryGetByUtf8Name(byName, reader.ReadBytes(), out var queue))
                     {
                         foreach (var sequence in QueueRecords.ReadMessagesDeleted(ref reader))
                         {

@@ -163,15 +163,13 @@ internal sealed class QueueReplay
                 var queue = Find(reader.ReadBytes());
                 if (queue is not null && deletedLater is not null && !queue.Options.FifoQueue)
                 {
-                    var sequence = reader.ReadVarInt();
+                    var peek = reader; // a copy: the record is read from the sequence on only if it is kept
+                    var sequence = peek.ReadVarInt();
                     if (deletedLater.Contains(queue.CreationOrder, sequence))
                     {
                         queue.HighestSequence = Math.Max(queue.HighestSequence, sequence);
                         return; // deleted further on: the rest of the record is never read
                     }
-
-                    reader = new PayloadReader(payload);
-                    reader.ReadBytes();
                 }
 
                 var sent = QueueRecords.ReadMessageSent(ref reader);
@@ -281,9 +279,7 @@ internal sealed class QueueReplay
             return lastQueue;
         }
 
-        var chars = utf8Name.Length <= 256 ? stackalloc char[utf8Name.Length] : new char[utf8Name.Length];
-        var length = Encoding.UTF8.GetChars(utf8Name, chars);
-        if (!byName.TryGetValue(chars[..length], out var queue))
+        if (!TryGetByUtf8Name(byName, utf8Name, out var queue))
         {
             return null;
         }
@@ -291,6 +287,14 @@ internal sealed class QueueReplay
         lastName = utf8Name.ToArray();
         lastQueue = queue;
         return queue;
+    }
+
+    /// <summary>Looks a name written as UTF-8 up in a table of names without making a string of it.</summary>
+    internal static bool TryGetByUtf8Name<TValue>(Dictionary<string, TValue>.AlternateLookup<ReadOnlySpan<char>> table, ReadOnlySpan<byte> utf8Name, out TValue value)
+    {
+        var chars = utf8Name.Length <= 256 ? stackalloc char[utf8Name.Length] : new char[utf8Name.Length];
+        var length = Encoding.UTF8.GetChars(utf8Name, chars);
+        return table.TryGetValue(chars[..length], out value!);
     }
 
     /// <summary>Whether the send of this standard queue's message is skipped (or was) as deleted later in the records replayed.</summary>
