@@ -104,6 +104,66 @@ public sealed class JournalWriterTests : IDisposable
         Assert.Equal(51, Recover().Count);
     }
 
+    [Theory]
+    [InlineData(DurabilityPolicy.Batched)]
+    [InlineData(DurabilityPolicy.None)]
+    public async Task Records_framed_in_shared_chunks_read_back_byte_for_byte_whatever_their_sizes_and_estimates(DurabilityPolicy policy)
+    {
+        // Sizes from empty to past a chunk's share for one record (its own buffer), estimates right, too small (the
+        // payload moves out of the chunk while written) or too large; records nobody waits for among awaited ones.
+        const int Callers = 4;
+        const int PerCaller = 1500;
+        await using (var writer = Start(policy))
+        {
+            await Task.WhenAll(Enumerable.Range(0, Callers).Select(caller => Task.Run(async () =>
+            {
+                var random = new Random(caller);
+                for (var i = 0; i < PerCaller; i++)
+                {
+                    var content = Content(caller, i);
+                    var estimate = random.Next(3) switch { 0 => content.Length, 1 => content.Length / 3, _ => content.Length * 2 };
+                    var payload = JournalWriter.StartRecord(estimate);
+                    payload.WriteRaw(content);
+                    if (i % 3 == 0)
+                    {
+                        writer.Append(2, ref payload);
+                    }
+                    else
+                    {
+                        await writer.AppendAsync(2, ref payload);
+                    }
+                }
+            })));
+        }
+
+        var read = new List<byte[]>();
+        JournalReader.Recover(directory, (_, payload, _) => read.Add(payload.ToArray()));
+        Assert.Equal(Callers * PerCaller, read.Count);
+        foreach (var caller in read.GroupBy(r => BinaryPrimitives.ReadInt32LittleEndian(r)))
+        {
+            var records = caller.ToList();
+            Assert.Equal(PerCaller, records.Count);
+            for (var i = 0; i < records.Count; i++)
+            {
+                Assert.True(Content(caller.Key, i).AsSpan().SequenceEqual(records[i]), $"caller {caller.Key}'s record {i} came back different");
+            }
+        }
+
+        static byte[] Content(int caller, int index)
+        {
+            var length = 8 + ((index * 7919) % 12_000);
+            var content = new byte[length];
+            BinaryPrimitives.WriteInt32LittleEndian(content, caller);
+            BinaryPrimitives.WriteInt32LittleEndian(content.AsSpan(4), index);
+            for (var i = 8; i < length; i++)
+            {
+                content[i] = (byte)(caller + index + i);
+            }
+
+            return content;
+        }
+    }
+
     [Fact]
     public async Task Under_Always_an_append_completes_only_once_its_record_is_flushed_to_disk()
     {
@@ -164,7 +224,8 @@ public sealed class JournalWriterTests : IDisposable
             var appends = Enumerable.Range(0, 5).Select(i => writer.AppendAsync(1, Payload(0, i))).ToList();
 
             Assert.All(appends, append => Assert.True(append.IsCompletedSuccessfully));
-            Assert.True(await disk.WriteWaiting.WaitAsync(TimeSpan.FromSeconds(30))); // the writer has them, and waits to write
+            time.Advance(TimeSpan.FromMilliseconds(100));
+            Assert.True(await disk.WriteWaiting.WaitAsync(TimeSpan.FromSeconds(30))); // the interval: the writer has them, and waits to write
             Assert.Equal(SegmentHeader.Size, new FileInfo(SegmentFiles.PathOf(directory, 1)).Length);
         }
         finally
@@ -173,11 +234,78 @@ public sealed class JournalWriterTests : IDisposable
             gate.Set();
         }
 
-        time.Advance(TimeSpan.FromMilliseconds(100));
         await disk.WaitForFlushesAsync(2);
 
         Assert.Equal(SegmentHeader.Size + (5 * JournalFrame.FrameLength(8)), DurableLength(1));
         Assert.Equal(Enumerable.Range(0, 5), Recover().Select(r => r.Index));
+    }
+
+    [Fact]
+    public async Task Under_Batched_records_nobody_waits_for_gather_until_the_interval_instead_of_being_written_as_they_come()
+    {
+        var time = new FakeTimeProvider();
+        await using var writer = Start(DurabilityPolicy.Batched, time: time);
+        using var flushGate = new ManualResetEventSlim();
+        await writer.AppendAsync(1, Payload(0, 0));
+        disk.FlushGate = flushGate;
+        time.Advance(TimeSpan.FromMilliseconds(100));
+        Assert.True(await disk.FlushWaiting.WaitAsync(TimeSpan.FromSeconds(30))); // the writer is busy flushing the first record
+
+        for (var i = 1; i <= 5; i++)
+        {
+            await writer.AppendAsync(1, Payload(0, i));
+        }
+
+        using var parked = new SemaphoreSlim(0);
+        writer.Parked = () => parked.Release();
+        disk.FlushGate = null;
+        flushGate.Set();
+
+        // Back from the flush, the writer finds five small records that nobody waits for, and leaves them to gather.
+        Assert.True(await parked.WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Equal(5 * JournalFrame.FrameLength(8), writer.QueuedBytes);
+        Assert.Equal(SegmentHeader.Size + JournalFrame.FrameLength(8), new FileInfo(SegmentFiles.PathOf(directory, 1)).Length);
+
+        time.Advance(TimeSpan.FromMilliseconds(100));
+        await disk.WaitForFlushesAsync(3);
+
+        Assert.Equal(SegmentHeader.Size + (6 * JournalFrame.FrameLength(8)), DurableLength(1));
+    }
+
+    [Fact]
+    public async Task Under_Batched_records_that_gathered_enough_bytes_for_a_write_are_written_before_the_interval()
+    {
+        var time = new FakeTimeProvider();
+        await using var writer = Start(DurabilityPolicy.Batched, time: time);
+        using var parked = new SemaphoreSlim(0);
+        writer.Parked = () =>
+        {
+            if (disk.FlushCount >= 2)
+            {
+                parked.Release();
+            }
+        };
+        await writer.AppendAsync(1, Payload(0, 0));
+        time.Advance(TimeSpan.FromMilliseconds(100));
+        Assert.True(await parked.WaitAsync(TimeSpan.FromSeconds(30))); // the interval's write and flush are done, and the writer waits
+
+        using var gate = new ManualResetEventSlim();
+        disk.WriteGate = gate;
+        try
+        {
+            var payload = new byte[1000];
+            for (var i = 0; i < (JournalWriter.GatherBytes / JournalFrame.FrameLength(payload.Length)) + 1; i++)
+            {
+                await writer.AppendAsync(1, payload);
+            }
+
+            Assert.True(await disk.WriteWaiting.WaitAsync(TimeSpan.FromSeconds(30))); // no time has passed
+        }
+        finally
+        {
+            disk.WriteGate = null;
+            gate.Set();
+        }
     }
 
     [Fact]

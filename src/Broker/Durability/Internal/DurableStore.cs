@@ -225,16 +225,9 @@ internal sealed class DurableStore : IDisposable
     /// <summary>Appends a record of a cold path that waits outside its lock (a lease change); durable when the task completes.</summary>
     private ValueTask Append(byte type, PayloadAction write)
     {
-        var payload = new PayloadWriter(128);
-        try
-        {
-            write(ref payload);
-            return writer.AppendAsync(type, payload.Written);
-        }
-        finally
-        {
-            payload.Dispose();
-        }
+        var payload = JournalWriter.StartRecord(128);
+        write(ref payload);
+        return writer.AppendAsync(type, ref payload);
     }
 
     public void TopicCreated(string topic, Topics.TopicOptions options) =>
@@ -273,28 +266,14 @@ internal sealed class DurableStore : IDisposable
     public ValueTask MessageSent(MessageQueue queue, QueueMessage message, long availableAt, bool counted, int receiveCount, long firstReceiveAt)
     {
         var payload = EncodeMessageSent(queue, message, availableAt, counted, receiveCount, firstReceiveAt);
-        try
-        {
-            return writer.AppendAsync((byte)QueueRecordType.MessageSent, payload.Written);
-        }
-        finally
-        {
-            payload.Dispose();
-        }
+        return writer.AppendAsync((byte)QueueRecordType.MessageSent, ref payload);
     }
 
     /// <summary>As <see cref="MessageSent"/>, for a message nobody waits for (a dead-letter move, a move task).</summary>
     public void MessageArrived(MessageQueue queue, QueueMessage message, long availableAt, bool counted, int receiveCount, long firstReceiveAt)
     {
         var payload = EncodeMessageSent(queue, message, availableAt, counted, receiveCount, firstReceiveAt);
-        try
-        {
-            writer.Append((byte)QueueRecordType.MessageSent, payload.Written);
-        }
-        finally
-        {
-            payload.Dispose();
-        }
+        writer.Append((byte)QueueRecordType.MessageSent, ref payload);
     }
 
     private static PayloadWriter EncodeMessageSent(MessageQueue queue, QueueMessage message, long availableAt, bool counted, int receiveCount, long firstReceiveAt)
@@ -322,24 +301,17 @@ internal sealed class DurableStore : IDisposable
             DeduplicationKey = extras?.DeduplicationKey,
             DeduplicationExpiresAt = extras?.DeduplicationExpiresAt ?? 0,
         };
-        var payload = new PayloadWriter(message.Body.Length + 64);
-        QueueRecords.WriteMessageSent(ref payload, queue.Name, sent);
+        var payload = JournalWriter.StartRecord(message.Body.Length + 64);
+        QueueRecords.WriteMessageSent(ref payload, queue.Name, in sent);
         return payload;
     }
 
     /// <summary>FIFO: a purge cleared the deduplication history (recorded after the purge's deletes, so it covers them).</summary>
     public ValueTask DeduplicationCleared(MessageQueue queue)
     {
-        var payload = new PayloadWriter(64);
-        try
-        {
-            QueueRecords.WriteDeduplicationCleared(ref payload, queue.Name);
-            return writer.AppendAsync((byte)QueueRecordType.DeduplicationCleared, payload.Written);
-        }
-        finally
-        {
-            payload.Dispose();
-        }
+        var payload = JournalWriter.StartRecord(64);
+        QueueRecords.WriteDeduplicationCleared(ref payload, queue.Name);
+        return writer.AppendAsync((byte)QueueRecordType.DeduplicationCleared, ref payload);
     }
 
     /// <summary>Messages were received; nobody waits for this record.</summary>
@@ -353,44 +325,23 @@ internal sealed class DurableStore : IDisposable
             states[i] = new ReceiveState(message.Message.Sequence, message.ApproximateReceiveCount, message.FirstReceiveAtTicks, visibleAgainAt);
         }
 
-        var payload = new PayloadWriter(32 + (states.Length * 24));
-        try
-        {
-            QueueRecords.WriteMessagesReceived(ref payload, queue.Name, states);
-            writer.Append((byte)QueueRecordType.MessagesReceived, payload.Written);
-        }
-        finally
-        {
-            payload.Dispose();
-        }
+        var payload = JournalWriter.StartRecord(32 + (states.Length * 24));
+        QueueRecords.WriteMessagesReceived(ref payload, queue.Name, states);
+        writer.Append((byte)QueueRecordType.MessagesReceived, ref payload);
     }
 
     public ValueTask VisibilityChanged(MessageQueue queue, long sequence, int receiveCount, long visibleAgainAt)
     {
-        var payload = new PayloadWriter(64);
-        try
-        {
-            QueueRecords.WriteVisibilityChanged(ref payload, queue.Name, sequence, receiveCount, visibleAgainAt);
-            return writer.AppendAsync((byte)QueueRecordType.VisibilityChanged, payload.Written);
-        }
-        finally
-        {
-            payload.Dispose();
-        }
+        var payload = JournalWriter.StartRecord(64);
+        QueueRecords.WriteVisibilityChanged(ref payload, queue.Name, sequence, receiveCount, visibleAgainAt);
+        return writer.AppendAsync((byte)QueueRecordType.VisibilityChanged, ref payload);
     }
 
     /// <summary>Messages left <paramref name="queue"/> (deleted, purged); completes when the record is durable.</summary>
     public ValueTask MessagesDeleted(MessageQueue queue, ReadOnlySpan<long> sequences)
     {
         var payload = EncodeMessagesDeleted(queue, sequences);
-        try
-        {
-            return writer.AppendAsync((byte)QueueRecordType.MessagesDeleted, payload.Written);
-        }
-        finally
-        {
-            payload.Dispose();
-        }
+        return writer.AppendAsync((byte)QueueRecordType.MessagesDeleted, ref payload);
     }
 
     /// <summary>A message left <paramref name="queue"/> for another (a dead-letter move, a move task); nobody waits.</summary>
@@ -400,19 +351,12 @@ internal sealed class DurableStore : IDisposable
     public void MessagesRemoved(MessageQueue queue, ReadOnlySpan<long> sequences)
     {
         var payload = EncodeMessagesDeleted(queue, sequences);
-        try
-        {
-            writer.Append((byte)QueueRecordType.MessagesDeleted, payload.Written);
-        }
-        finally
-        {
-            payload.Dispose();
-        }
+        writer.Append((byte)QueueRecordType.MessagesDeleted, ref payload);
     }
 
     private static PayloadWriter EncodeMessagesDeleted(MessageQueue queue, ReadOnlySpan<long> sequences)
     {
-        var payload = new PayloadWriter(32 + (sequences.Length * 5));
+        var payload = JournalWriter.StartRecord(32 + (sequences.Length * 5));
         QueueRecords.WriteMessagesDeleted(ref payload, queue.Name, sequences);
         return payload;
     }

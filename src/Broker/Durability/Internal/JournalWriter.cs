@@ -51,9 +51,11 @@ internal sealed record JournalWriterOptions
 /// Appends framed records to the journal's segment files, for many concurrent callers.
 /// </summary>
 /// <remarks>
-/// Callers frame their record on their own thread (checksum included) and enqueue it on a <see cref="ConcurrentQueue{T}"/>
-/// (lock-free; <c>Channel&lt;T&gt;</c>'s writers take a lock), waking the writer loop only when it is parked; they never
-/// touch the file. One writer loop drains whatever has queued up,
+/// Callers frame their record on their own thread (checksum included), in place in their thread's
+/// <see cref="RecordChunk"/>, and enqueue it on a <see cref="ConcurrentQueue{T}"/> of <see cref="QueuedRecord"/> structs
+/// (lock-free; <c>Channel&lt;T&gt;</c>'s writers take a lock; no object per record unless its caller waits for it),
+/// waking the writer loop only when it is parked (under <see cref="DurabilityPolicy.Batched"/>, only once
+/// <see cref="GatherBytes"/> have gathered or someone waits); they never touch the file. One writer loop drains whatever has queued up,
 /// writes it through a <see cref="PipeWriter"/> into the current segment, hands the bytes to the operating system, flushes
 /// them to disk when the policy says so, and only then completes every caller of the batch: concurrent callers share one
 /// write and one flush (group commit). A failed write or flush (a full disk) fails the whole batch and every later append,
@@ -71,14 +73,22 @@ internal sealed class JournalWriter : IAsyncDisposable
     /// </summary>
     internal const long MaxUnwrittenBytes = 4L << 20;
 
+    /// <summary>
+    /// Under <see cref="DurabilityPolicy.Batched"/>, the writer lets records it need not write yet (nobody waits for
+    /// them) gather until they hold this many bytes, or until the flush timer or an awaited record calls for them, and
+    /// writes them in one go: woken for every few records, it spent its core on a system call per handful of records.
+    /// A crash takes no more than the policy already allows it (the records of the last interval).
+    /// </summary>
+    internal const long GatherBytes = 64 * 1024;
+
     /// <summary>A marker the flush timer enqueues: flush what has been written, complete nobody.</summary>
-    private static readonly PendingAppend FlushMarker = PendingAppend.Rent([], 0);
+    private static readonly QueuedRecord FlushMarker = QueuedRecord.Marker(QueuedRecordKind.Flush);
 
     /// <summary>A marker <see cref="SealAsync"/> enqueues: what came before it ends the active segment.</summary>
-    private static readonly PendingAppend SealMarker = PendingAppend.Rent([], 0);
+    private static readonly QueuedRecord SealMarker = QueuedRecord.Marker(QueuedRecordKind.Seal);
 
     private readonly JournalWriterOptions options;
-    private readonly ConcurrentQueue<PendingAppend> pending = new();
+    private readonly ConcurrentQueue<QueuedRecord> pending = new();
     private readonly LoopSignal wake = new();
     private readonly List<PendingAppend> batch = [];
     private readonly ITimer? flushTimer;
@@ -92,6 +102,7 @@ internal sealed class JournalWriter : IAsyncDisposable
     private volatile Exception? failure;  // set once, by the writer loop; every append after it fails with it
     private volatile bool closed;         // set by DisposeAsync: appends after it are refused
     private int parked;                   // 1 while the writer loop is parked (or about to be); a producer that swaps it to 0 wakes it
+    private int urgent;                   // Batched: 1 once a record that must not wait to gather was queued (the loop swaps it to 0 before it drains)
     private int enqueuing;                // producers between their closed check and their enqueue
     private long unwrittenBytes;          // bytes of the records queued and not yet taken by the writer loop
     private TaskCompletionSource<long>? sealRequest;
@@ -108,7 +119,7 @@ internal sealed class JournalWriter : IAsyncDisposable
         lastFlushToDisk = options.TimeProvider.GetTimestamp();
         if (options.FlushPolicy == DurabilityPolicy.Batched)
         {
-            flushTimer = options.TimeProvider.CreateTimer(static state => ((JournalWriter)state!).TryEnqueue(FlushMarker),
+            flushTimer = options.TimeProvider.CreateTimer(static state => ((JournalWriter)state!).TryEnqueue(FlushMarker, urgent: true),
                 this, options.FlushInterval, options.FlushInterval);
         }
 
@@ -117,6 +128,12 @@ internal sealed class JournalWriter : IAsyncDisposable
 
     /// <summary>The id of the segment being written.</summary>
     public long SegmentId { get; private set; }
+
+    /// <summary>Bytes of the records queued and not yet taken by the writer loop (tests).</summary>
+    internal long QueuedBytes => Volatile.Read(ref unwrittenBytes);
+
+    /// <summary>Raised on the writer loop each time it parks with nothing due (tests).</summary>
+    internal Action? Parked { get; set; }
 
     /// <summary>Starts a journal in <see cref="JournalWriterOptions.Directory"/> whose first new segment is <paramref name="firstSegmentId"/>.</summary>
     public static JournalWriter Start(JournalWriterOptions options, long firstSegmentId)
@@ -127,54 +144,81 @@ internal sealed class JournalWriter : IAsyncDisposable
     }
 
     /// <summary>
-    /// Appends one record. The returned task completes when the record is as durable as the policy promises, or fails
-    /// with a <see cref="BrokerException"/> (<c>InternalFailure</c>) when the journal could not write it. Under
-    /// <see cref="DurabilityPolicy.Batched"/> that is as soon as it is queued, in order with every other record, while
-    /// fewer than <see cref="MaxUnwrittenBytes"/> wait to be written (then at its write): the policy lets a crash take
-    /// the last interval's records, and the flush timer writes and flushes them within one interval.
+    /// Starts a record whose payload takes about <paramref name="payloadCapacity"/> bytes: the returned writer writes it
+    /// in place, framed where it will be copied to the file from (this thread's <see cref="RecordChunk"/>), and
+    /// <see cref="AppendAsync(byte, ref PayloadWriter)"/> or <see cref="Append(byte, ref PayloadWriter)"/> appends it, on
+    /// the same thread, before the thread starts another record.
     /// </summary>
+    public static PayloadWriter StartRecord(int payloadCapacity) => RecordChunk.Start(payloadCapacity);
+
+    /// <summary>Appends one record whose payload is <paramref name="payload"/> (a copy); see <see cref="AppendAsync(byte, ref PayloadWriter)"/>.</summary>
     public ValueTask AppendAsync(byte recordType, ReadOnlySpan<byte> payload)
     {
+        var writer = StartRecord(payload.Length);
+        writer.WriteRaw(payload);
+        return AppendAsync(recordType, ref writer);
+    }
+
+    /// <summary>
+    /// Appends one record started with <see cref="StartRecord"/>. The returned task completes when the record is as
+    /// durable as the policy promises, or fails with a <see cref="BrokerException"/> (<c>InternalFailure</c>) when the
+    /// journal could not write it. Under <see cref="DurabilityPolicy.Batched"/> that is as soon as it is queued, in
+    /// order with every other record, while fewer than <see cref="MaxUnwrittenBytes"/> wait to be written (then at its
+    /// write): the policy lets a crash take the last interval's records, and the flush timer writes and flushes them
+    /// within one interval.
+    /// </summary>
+    public ValueTask AppendAsync(byte recordType, ref PayloadWriter payload)
+    {
+        var record = RecordChunk.Finish(ref payload, recordType);
         if (failure is { } failed)
         {
+            record.ReleaseBytes();
             return ValueTask.FromException(failed);
         }
 
-        var length = JournalFrame.FrameLength(payload.Length);
-        var frame = ArrayPool<byte>.Shared.Rent(length);
-        JournalFrame.Write(frame, recordType, payload);
-        var early = options.FlushPolicy == DurabilityPolicy.Batched && Volatile.Read(ref unwrittenBytes) < MaxUnwrittenBytes;
-        var append = PendingAppend.Rent(frame, length, observed: !early);
-        var completion = early ? default : append.AsValueTask();
-        if (!TryEnqueue(append))
+        if (options.FlushPolicy == DurabilityPolicy.Batched && Volatile.Read(ref unwrittenBytes) < MaxUnwrittenBytes)
         {
-            append.Discard();
-            return ValueTask.FromException(failure ?? new ObjectDisposedException(nameof(JournalWriter)));
+            return TryEnqueue(record, urgent: false) ? default : Refused(record);
+        }
+
+        var waiter = PendingAppend.Rent();
+        var completion = waiter.AsValueTask();
+        if (!TryEnqueue(record.WithWaiter(waiter), urgent: true))
+        {
+            waiter.Discard();
+            return Refused(record);
         }
 
         return completion;
     }
 
-    /// <summary>
-    /// Appends one record that nobody waits for (a receive's record: the receive is not acknowledged to anyone). It is
-    /// written in order with the others; if the journal has failed it is dropped, and the next awaited append reports
-    /// the failure.
-    /// </summary>
+    /// <summary>Appends one record whose payload is <paramref name="payload"/> (a copy); see <see cref="Append(byte, ref PayloadWriter)"/>.</summary>
     public void Append(byte recordType, ReadOnlySpan<byte> payload)
     {
-        if (failure is not null)
-        {
-            return;
-        }
+        var writer = StartRecord(payload.Length);
+        writer.WriteRaw(payload);
+        Append(recordType, ref writer);
+    }
 
-        var length = JournalFrame.FrameLength(payload.Length);
-        var frame = ArrayPool<byte>.Shared.Rent(length);
-        JournalFrame.Write(frame, recordType, payload);
-        var append = PendingAppend.Rent(frame, length, observed: false);
-        if (!TryEnqueue(append))
+    /// <summary>
+    /// Appends one record started with <see cref="StartRecord"/> that nobody waits for (a receive's record: the receive
+    /// is not acknowledged to anyone). It is written in order with the others; if the journal has failed it is dropped,
+    /// and the next awaited append reports the failure.
+    /// </summary>
+    public void Append(byte recordType, ref PayloadWriter payload)
+    {
+        var record = RecordChunk.Finish(ref payload, recordType);
+        if (failure is not null || !TryEnqueue(record, urgent: false))
         {
-            append.Discard();
+            record.ReleaseBytes();
         }
+    }
+
+    /// <summary>A record the journal would not take (it is closed): its bytes go back, and the caller gets why.</summary>
+    private ValueTask Refused(in QueuedRecord record)
+    {
+        record.ReleaseBytes();
+        return ValueTask.FromException(failure ?? new ObjectDisposedException(nameof(JournalWriter)));
     }
 
     /// <summary>
@@ -185,7 +229,7 @@ internal sealed class JournalWriter : IAsyncDisposable
     {
         var request = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
         Volatile.Write(ref sealRequest, request);
-        if (!TryEnqueue(SealMarker))
+        if (!TryEnqueue(SealMarker, urgent: true))
         {
             request.TrySetException(failure ?? new ObjectDisposedException(nameof(JournalWriter)));
         }
@@ -237,9 +281,13 @@ internal sealed class JournalWriter : IAsyncDisposable
         }
     }
 
-    /// <summary>Enqueues for the writer loop and wakes it if it is parked; false once the journal is closed.</summary>
-    private bool TryEnqueue(PendingAppend append)
+    /// <summary>
+    /// Enqueues for the writer loop and wakes it if it is parked and the record is due (see <see cref="WriteDue"/>); false
+    /// once the journal is closed. An <paramref name="urgent"/> record is one someone waits for, or a marker.
+    /// </summary>
+    private bool TryEnqueue(in QueuedRecord record, bool urgent)
     {
+        long unwritten;
         Interlocked.Increment(ref enqueuing);
         try
         {
@@ -248,21 +296,40 @@ internal sealed class JournalWriter : IAsyncDisposable
                 return false;
             }
 
-            Interlocked.Add(ref unwrittenBytes, append.Length);
-            pending.Enqueue(append);
+            unwritten = Interlocked.Add(ref unwrittenBytes, record.Length);
+            pending.Enqueue(record);
         }
         finally
         {
             Interlocked.Decrement(ref enqueuing);
         }
 
-        if (Volatile.Read(ref parked) == 1)
+        if (options.FlushPolicy != DurabilityPolicy.Batched)
+        {
+            urgent = true;
+        }
+        else if (urgent)
+        {
+            Interlocked.Exchange(ref this.urgent, 1); // before parked is read: the loop's park reads it after announcing itself
+        }
+
+        if ((urgent || unwritten >= GatherBytes) && Volatile.Read(ref parked) == 1)
         {
             Wake();
         }
 
         return true;
     }
+
+    /// <summary>
+    /// Whether the queued records are to be written now: always, but under <see cref="DurabilityPolicy.Batched"/>, where
+    /// they gather until they hold <see cref="GatherBytes"/>, an urgent record (awaited, a marker) is queued, or the
+    /// journal closes.
+    /// </summary>
+    private bool WriteDue() => options.FlushPolicy != DurabilityPolicy.Batched
+        || closed
+        || Volatile.Read(ref urgent) != 0
+        || Volatile.Read(ref unwrittenBytes) >= GatherBytes;
 
     /// <summary>Wakes the loop if it is parked: only the caller that swaps <see cref="parked"/> from 1 signals, so one signal per park.</summary>
     private void Wake()
@@ -283,12 +350,14 @@ internal sealed class JournalWriter : IAsyncDisposable
         wake.Reset();
         Volatile.Write(ref parked, 1);
         Interlocked.MemoryBarrier();
-        if ((!pending.IsEmpty || closed) && Interlocked.Exchange(ref parked, 0) == 1)
+        if (((!pending.IsEmpty && WriteDue()) || closed) && Interlocked.Exchange(ref parked, 0) == 1)
         {
             return default;
         }
 
-        return wake.WaitAsync();
+        var waiting = wake.WaitAsync();
+        Parked?.Invoke();
+        return waiting;
     }
 
     private async Task RunAsync()
@@ -296,7 +365,7 @@ internal sealed class JournalWriter : IAsyncDisposable
         var reader = pending;
         while (true)
         {
-            if (reader.IsEmpty)
+            if (reader.IsEmpty || !WriteDue())
             {
                 if (closed && Volatile.Read(ref enqueuing) == 0 && reader.IsEmpty)
                 {
@@ -319,22 +388,27 @@ internal sealed class JournalWriter : IAsyncDisposable
                 continue;
             }
 
+            if (options.FlushPolicy == DurabilityPolicy.Batched)
+            {
+                Interlocked.Exchange(ref urgent, 0); // a fence: an urgent record queued after this sets it again, or is drained below
+            }
+
             var flushRequested = false;
             TaskCompletionSource<long>? sealedRequest = null;
             var bytes = 0L;
             Exception? error = null;
             try
             {
-                while (bytes < MaxBatchBytes && reader.TryDequeue(out var append))
+                while (bytes < MaxBatchBytes && reader.TryDequeue(out var record))
                 {
-                    Interlocked.Add(ref unwrittenBytes, -append.Length);
-                    if (ReferenceEquals(append, FlushMarker))
+                    Interlocked.Add(ref unwrittenBytes, -record.Length);
+                    if (record.Kind == QueuedRecordKind.Flush)
                     {
                         flushRequested = true;
                         continue;
                     }
 
-                    if (ReferenceEquals(append, SealMarker))
+                    if (record.Kind == QueuedRecordKind.Seal)
                     {
                         if (segmentLength > SegmentHeader.Size)
                         {
@@ -345,16 +419,20 @@ internal sealed class JournalWriter : IAsyncDisposable
                         break; // the callers of the records before the seal are completed now, with the old segment's flush
                     }
 
-                    batch.Add(append);
-                    if (segmentLength + append.Length > options.SegmentSize && segmentLength > SegmentHeader.Size)
+                    if (record.Waiter is { } waiter)
+                    {
+                        batch.Add(waiter);
+                    }
+
+                    if (segmentLength + record.Length > options.SegmentSize && segmentLength > SegmentHeader.Size)
                     {
                         await RollAsync().ConfigureAwait(false);
                     }
 
-                    pipe.Write(append.Frame.AsSpan(0, append.Length));
-                    append.ReleaseFrame();
-                    segmentLength += append.Length;
-                    bytes += append.Length;
+                    pipe.Write(record.Frame);
+                    record.ReleaseBytes();
+                    segmentLength += record.Length;
+                    bytes += record.Length;
                 }
 
                 if (bytes > 0)
@@ -385,18 +463,16 @@ internal sealed class JournalWriter : IAsyncDisposable
                     exception);
             }
 
-            var callers = 0;
-            foreach (var append in batch)
+            var callers = batch.Count;
+            foreach (var waiter in batch)
             {
-                append.ReleaseFrame();
-                callers += append.Observed ? 1 : 0; // read before completing: a completed append goes back to the pool
                 if (error is null)
                 {
-                    append.Succeed();
+                    waiter.Succeed();
                 }
                 else
                 {
-                    append.Fail(error);
+                    waiter.Fail(error);
                 }
             }
 
@@ -426,16 +502,16 @@ internal sealed class JournalWriter : IAsyncDisposable
         }
     }
 
-    private void FailQueued(PendingAppend append, Exception error)
+    private void FailQueued(in QueuedRecord record, Exception error)
     {
-        if (ReferenceEquals(append, SealMarker))
+        if (record.Kind == QueuedRecordKind.Seal)
         {
             Interlocked.Exchange(ref sealRequest, null)?.TrySetException(error);
         }
-        else if (!ReferenceEquals(append, FlushMarker))
+        else if (record.Kind == QueuedRecordKind.Record)
         {
-            append.ReleaseFrame();
-            append.Fail(error);
+            record.ReleaseBytes();
+            record.Waiter?.Fail(error);
         }
     }
 

@@ -14,8 +14,11 @@ internal delegate void PayloadAction(ref PayloadWriter writer);
 /// </summary>
 internal struct PayloadWriter : IDisposable
 {
+    private readonly int reserve;
     private byte[] buffer;
+    private int start;
     private int length;
+    private bool borrowed;
 
     public PayloadWriter(int capacity)
     {
@@ -23,8 +26,41 @@ internal struct PayloadWriter : IDisposable
         length = 0;
     }
 
+    /// <summary>
+    /// Writes into <paramref name="buffer"/> from <paramref name="start"/> on, keeping <paramref name="reserve"/> bytes
+    /// free in front of the payload (a journal frame's header). A <paramref name="borrowed"/> buffer belongs to someone
+    /// else (a chunk of many records) and is never returned to the array pool; otherwise it was rented from
+    /// <see cref="ArrayPool{T}.Shared"/> and the writer owns it. A payload that outgrows it moves to a bigger rented buffer,
+    /// <paramref name="reserve"/> bytes in.
+    /// </summary>
+    public PayloadWriter(byte[] buffer, int start, int reserve, bool borrowed)
+    {
+        this.buffer = buffer;
+        this.start = start;
+        this.reserve = reserve;
+        this.borrowed = borrowed;
+        length = start;
+    }
+
     /// <summary>What has been written so far.</summary>
-    public readonly ReadOnlySpan<byte> Written => buffer.AsSpan(0, length);
+    public readonly ReadOnlySpan<byte> Written => buffer.AsSpan(start, length - start);
+
+    /// <summary>The buffer written into (see <see cref="IsBorrowed"/>).</summary>
+    public readonly byte[] Buffer => buffer;
+
+    /// <summary>Where the payload starts in <see cref="Buffer"/>.</summary>
+    public readonly int Start => start;
+
+    /// <summary>Whether <see cref="Buffer"/> is still the borrowed one the writer started in (the payload fit).</summary>
+    public readonly bool IsBorrowed => borrowed;
+
+    /// <summary>Gives up the buffer (the caller takes it over); the writer is left empty.</summary>
+    public void Detach()
+    {
+        buffer = [];
+        start = length = 0;
+        borrowed = false;
+    }
 
     public void WriteByte(byte value) => Take(1)[0] = value;
 
@@ -68,6 +104,9 @@ internal struct PayloadWriter : IDisposable
         Encoding.UTF8.GetBytes(value, Take(byteCount));
     }
 
+    /// <summary>Bytes as they are, with no length in front (a payload copied whole).</summary>
+    public void WriteRaw(ReadOnlySpan<byte> value) => value.CopyTo(Take(value.Length));
+
     /// <summary>A string that may be null: a presence byte, then the string.</summary>
     public void WriteNullableString(string? value)
     {
@@ -80,7 +119,7 @@ internal struct PayloadWriter : IDisposable
 
     public void Dispose()
     {
-        if (buffer.Length > 0)
+        if (buffer.Length > 0 && !borrowed)
         {
             ArrayPool<byte>.Shared.Return(buffer);
             buffer = [];
@@ -91,10 +130,18 @@ internal struct PayloadWriter : IDisposable
     {
         if (length + count > buffer.Length)
         {
-            var bigger = ArrayPool<byte>.Shared.Rent(Math.Max(buffer.Length * 2, length + count));
-            buffer.AsSpan(0, length).CopyTo(bigger);
-            ArrayPool<byte>.Shared.Return(buffer);
+            var written = length - start;
+            var bigger = ArrayPool<byte>.Shared.Rent(Math.Max(reserve + (written * 2), reserve + written + count));
+            buffer.AsSpan(start, written).CopyTo(bigger.AsSpan(reserve));
+            if (!borrowed)
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+
             buffer = bigger;
+            borrowed = false;
+            start = reserve;
+            length = reserve + written;
         }
 
         var span = buffer.AsSpan(length, count);

@@ -1,62 +1,39 @@
-using System.Buffers;
 using System.Collections.Concurrent;
 using System.Threading.Tasks.Sources;
 
 namespace Broker.Durability.Internal;
 
 /// <summary>
-/// One framed record on its way to the journal, and the completion its caller awaits. Pooled: the caller's
-/// <c>GetResult</c> returns it to the pool, so a steady stream of appends allocates nothing per record.
+/// The completion a caller awaits for its record (<see cref="QueuedRecord.Waiter"/>). Pooled: the caller's
+/// <c>GetResult</c> returns it to the pool, so a steady stream of awaited appends allocates nothing per record. Records
+/// nobody awaits (under <see cref="DurabilityPolicy.Batched"/>, nearly all) need none.
 /// </summary>
 internal sealed class PendingAppend : IValueTaskSource, IThreadPoolWorkItem
 {
     private const int PoolLimit = 4096;
 
     private static readonly ConcurrentQueue<PendingAppend> Pool = new();
+    private static int pooled; // instances in Pool, about (ConcurrentQueue.Count takes a snapshot)
 
     // Continuations run on the thread pool, never on the journal's writer loop, which must not run callers' code: the
     // writer queues the append itself as a work item (Execute), which completes it there and runs the continuation.
     private ManualResetValueTaskSourceCore<bool> completion = new() { RunContinuationsAsynchronously = false };
     private Exception? error;
 
-    /// <summary>The frame, in a buffer rented from <see cref="ArrayPool{T}.Shared"/>; the writer returns it.</summary>
-    public byte[] Frame { get; private set; } = [];
-
-    /// <summary>The frame's length within <see cref="Frame"/>.</summary>
-    public int Length { get; private set; }
-
-    /// <summary>
-    /// Whether a caller awaits this append. An unobserved one (a receive's record, which no caller waits for) is
-    /// returned to the pool by the writer once written.
-    /// </summary>
-    public bool Observed { get; private set; }
-
-    /// <summary>Takes a pooled instance (or a new one) for a frame of <paramref name="length"/> bytes in <paramref name="frame"/>.</summary>
-    public static PendingAppend Rent(byte[] frame, int length, bool observed = true)
+    /// <summary>Takes a pooled instance, or a new one.</summary>
+    public static PendingAppend Rent()
     {
-        if (!Pool.TryDequeue(out var append))
+        if (Pool.TryDequeue(out var append))
         {
-            append = new PendingAppend();
+            Interlocked.Decrement(ref pooled);
+            return append;
         }
 
-        append.Frame = frame;
-        append.Length = length;
-        append.Observed = observed;
-        return append;
+        return new PendingAppend();
     }
 
     /// <summary>The awaitable the caller gets.</summary>
     public ValueTask AsValueTask() => new(this, completion.Version);
-
-    /// <summary>Hands the frame buffer back to the array pool; the writer calls it once the bytes are in the pipe or the append failed.</summary>
-    public void ReleaseFrame()
-    {
-        if (Frame.Length > 0)
-        {
-            ArrayPool<byte>.Shared.Return(Frame);
-            Frame = [];
-        }
-    }
 
     /// <summary>
     /// Completes the caller's await (the record is as durable as the policy promises) on a thread-pool thread. The work
@@ -65,30 +42,13 @@ internal sealed class PendingAppend : IValueTaskSource, IThreadPoolWorkItem
     /// next batch holds them; on the local queue of the writer's thread (last in first out, stolen from its other end)
     /// the writer ran first, with few records.
     /// </summary>
-    public void Succeed()
-    {
-        if (Observed)
-        {
-            ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
-        }
-        else
-        {
-            Discard();
-        }
-    }
+    public void Succeed() => ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
 
     /// <summary>Completes the caller's await with <paramref name="failure"/>, on a thread-pool thread as <see cref="Succeed"/> does.</summary>
     public void Fail(Exception failure)
     {
-        if (Observed)
-        {
-            error = failure;
-            ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
-        }
-        else
-        {
-            Discard();
-        }
+        error = failure;
+        ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
     }
 
     /// <summary>Runs on the thread pool: completes the append, which runs the caller's continuation here.</summary>
@@ -106,14 +66,7 @@ internal sealed class PendingAppend : IValueTaskSource, IThreadPoolWorkItem
     }
 
     /// <summary>Returns an instance whose completion nobody will await (it was never handed out) to the pool.</summary>
-    public void Discard()
-    {
-        ReleaseFrame();
-        if (Pool.Count < PoolLimit)
-        {
-            Pool.Enqueue(this);
-        }
-    }
+    public void Discard() => ReturnToPool();
 
     void IValueTaskSource.GetResult(short token)
     {
@@ -124,10 +77,16 @@ internal sealed class PendingAppend : IValueTaskSource, IThreadPoolWorkItem
         finally
         {
             completion.Reset();
-            if (Pool.Count < PoolLimit)
-            {
-                Pool.Enqueue(this);
-            }
+            ReturnToPool();
+        }
+    }
+
+    private void ReturnToPool()
+    {
+        if (Volatile.Read(ref pooled) < PoolLimit)
+        {
+            Interlocked.Increment(ref pooled);
+            Pool.Enqueue(this);
         }
     }
 

@@ -9,9 +9,16 @@ namespace Broker.Durability.Internal;
 /// <param name="VisibleAgainAt">When its visibility timeout ends, UTC ticks.</param>
 internal readonly record struct ReceiveState(long Sequence, int ReceiveCount, long FirstReceiveAt, long VisibleAgainAt);
 
-/// <summary>A message as <see cref="QueueRecordType.MessageSent"/> records it.</summary>
-internal sealed record SentMessage
+/// <summary>
+/// A message as <see cref="QueueRecordType.MessageSent"/> records it. A struct: a durable send builds one for every
+/// message it journals, and passes it by reference.
+/// </summary>
+internal readonly record struct SentMessage
 {
+    public SentMessage()
+    {
+    }
+
     public required long Sequence { get; init; }
 
     /// <summary>When it was sent, UTC ticks (a dead-lettered message keeps the time of its first send).</summary>
@@ -109,7 +116,7 @@ internal static class QueueRecords
 
     public static void WriteDeduplicationCleared(ref PayloadWriter writer, string queue) => writer.WriteString(queue);
 
-    public static void WriteMessageSent(ref PayloadWriter writer, string queue, SentMessage message)
+    public static void WriteMessageSent(ref PayloadWriter writer, string queue, in SentMessage message)
     {
         writer.WriteString(queue);
         writer.WriteVarInt(message.Sequence);

@@ -58,8 +58,10 @@ internal sealed class RecoveredQueue(string name, long createdAt, ulong idPrefix
 /// <summary>A live message as the journal's records leave it.</summary>
 internal sealed class RecoveredMessage(SentMessage sent)
 {
-    /// <summary>What it was sent with.</summary>
-    public SentMessage Sent { get; } = sent;
+    private readonly SentMessage sent = sent;
+
+    /// <summary>What it was sent with (by reference: a copy would be about 150 bytes).</summary>
+    public ref readonly SentMessage Sent => ref sent;
 
     public int ReceiveCount { get; set; } = sent.ReceiveCount;
 
@@ -312,7 +314,7 @@ internal sealed class QueueReplay
     }
 
     /// <summary>A deleted FIFO message's deduplication record lives on (without its body) until it lapses.</summary>
-    private static void KeepDeduplication(RecoveredQueue queue, SentMessage sent)
+    private static void KeepDeduplication(RecoveredQueue queue, in SentMessage sent)
     {
         if (sent.DeduplicationKey is { } key)
         {

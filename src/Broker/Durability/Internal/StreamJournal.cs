@@ -164,46 +164,25 @@ internal sealed class StreamJournal : IAsyncDisposable
     /// <summary>Appends one put's record; completes when it is as durable as the policy says.</summary>
     public ValueTask AppendPut(ReadOnlySpan<PutEntry> entries, int dataBytes)
     {
-        var payload = new PayloadWriter(16 + dataBytes + (entries.Length * 48));
-        try
-        {
-            WriteRecordsPut(ref payload, entries);
-            return Writer.AppendAsync((byte)StreamLogRecordType.RecordsPut, payload.Written);
-        }
-        finally
-        {
-            payload.Dispose();
-        }
+        var payload = JournalWriter.StartRecord(16 + dataBytes + (entries.Length * 48));
+        WriteRecordsPut(ref payload, entries);
+        return Writer.AppendAsync((byte)StreamLogRecordType.RecordsPut, ref payload);
     }
 
     /// <summary>Appends the shards' watermarks; nobody waits for them (a later awaited record covers them).</summary>
     public void AppendWatermarks(ReadOnlySpan<(int ShardIndex, long Reserved)> watermarks)
     {
-        var payload = new PayloadWriter(16 + (watermarks.Length * 12));
-        try
-        {
-            WriteWatermarks(ref payload, watermarks);
-            Writer.Append((byte)StreamLogRecordType.Watermarks, payload.Written);
-        }
-        finally
-        {
-            payload.Dispose();
-        }
+        var payload = JournalWriter.StartRecord(16 + (watermarks.Length * 12));
+        WriteWatermarks(ref payload, watermarks);
+        Writer.Append((byte)StreamLogRecordType.Watermarks, ref payload);
     }
 
     /// <summary>As <see cref="AppendWatermarks"/>, for a caller that waits for the record (start-up, before old segments may be deleted).</summary>
     public ValueTask AppendWatermarksAsync(ReadOnlySpan<(int ShardIndex, long Reserved)> watermarks)
     {
-        var payload = new PayloadWriter(16 + (watermarks.Length * 12));
-        try
-        {
-            WriteWatermarks(ref payload, watermarks);
-            return Writer.AppendAsync((byte)StreamLogRecordType.Watermarks, payload.Written);
-        }
-        finally
-        {
-            payload.Dispose();
-        }
+        var payload = JournalWriter.StartRecord(16 + (watermarks.Length * 12));
+        WriteWatermarks(ref payload, watermarks);
+        return Writer.AppendAsync((byte)StreamLogRecordType.Watermarks, ref payload);
     }
 
     /// <summary>Writes what is queued, flushes it and closes the journal.</summary>

@@ -95,7 +95,7 @@ internal class MessageExtras(KeyValuePair<string, MessageAttributeValue>[] attri
                 extras.DeadLetteredReceiveCount);
 
     /// <summary>The extras of a message a durable broker recovered from its journal; null when it carried none.</summary>
-    internal static MessageExtras? Restore(Durability.Internal.SentMessage sent)
+    internal static MessageExtras? Restore(in Durability.Internal.SentMessage sent)
     {
         if (sent.MessageGroupId is null && sent.DeduplicationId is null && sent.OriginalMessageId is null && sent.DeadLetterSourceArn is null)
         {

@@ -106,7 +106,7 @@ internal sealed partial class MessageQueue
     /// </summary>
     private Restored RestoreOne(RecoveredMessage restored, long now, QueueSettings current, bool slotWhenFresh, out QueueMessage? message, out int slotIndex)
     {
-        var sent = restored.Sent;
+        ref readonly var sent = ref restored.Sent;
         message = null;
         slotIndex = -1;
         var retentionEnd = sent.SentAt + current.RetentionTicks;
@@ -115,7 +115,7 @@ internal sealed partial class MessageQueue
             return Restored.Dropped;
         }
 
-        message = new QueueMessage(sent.Body, MessageExtras.Restore(sent), sent.Sequence, sent.SentAt);
+        message = new QueueMessage(sent.Body, MessageExtras.Restore(in sent), sent.Sequence, sent.SentAt);
         var flags = 0L;
         if (sent.Counted)
         {
