@@ -17,6 +17,11 @@ internal sealed class DeletedSequences
 
     private readonly Dictionary<(long Queue, long Block), ulong[]> blocks = [];
 
+    // The block used last: a replay's sends, receives and deletes name sequences in about their order, so nearly every
+    // call is for the block before it, and finds it without hashing the key.
+    private (long Queue, long Block) lastKey = (-1, -1);
+    private ulong[] lastBits = [];
+
     /// <summary>Sequences added, each counted once.</summary>
     public long Count { get; private set; }
 
@@ -24,10 +29,16 @@ internal sealed class DeletedSequences
     public void Add(long queue, long sequence)
     {
         var key = (queue, sequence >> BlockShift);
-        if (!blocks.TryGetValue(key, out var bits))
+        var bits = lastBits;
+        if (key != lastKey)
         {
-            bits = new ulong[BlockBits / 64];
-            blocks.Add(key, bits);
+            if (!blocks.TryGetValue(key, out bits))
+            {
+                bits = new ulong[BlockBits / 64];
+                blocks.Add(key, bits);
+            }
+
+            (lastKey, lastBits) = (key, bits);
         }
 
         var offset = (int)(sequence & (BlockBits - 1));
@@ -42,9 +53,16 @@ internal sealed class DeletedSequences
     /// <summary>Whether <see cref="Add"/> recorded this sequence of this queue incarnation.</summary>
     public bool Contains(long queue, long sequence)
     {
-        if (!blocks.TryGetValue((queue, sequence >> BlockShift), out var bits))
+        var key = (queue, sequence >> BlockShift);
+        var bits = lastBits;
+        if (key != lastKey)
         {
-            return false;
+            if (!blocks.TryGetValue(key, out bits))
+            {
+                return false;
+            }
+
+            (lastKey, lastBits) = (key, bits);
         }
 
         var offset = (int)(sequence & (BlockBits - 1));
@@ -85,9 +103,9 @@ internal sealed class DeletedSequences
                 {
                     if (QueueReplay.TryGetByUtf8Name(byName, reader.ReadBytes(), out var queue))
                     {
-                        foreach (var sequence in QueueRecords.ReadMessagesDeleted(ref reader))
+                        for (var count = QueueRecords.ReadEntryCount(ref reader); count > 0; count--)
                         {
-                            Deleted.Add(queue, sequence);
+                            Deleted.Add(queue, QueueRecords.ReadDeletedSequence(ref reader));
                         }
                     }
 

@@ -216,17 +216,16 @@ internal static class QueueRecords
         }
     }
 
-    /// <summary>The fields of a receive record after its queue's name, which the caller reads first.</summary>
-    public static ReceiveState[] ReadMessagesReceived(ref PayloadReader reader)
-    {
-        var received = new ReceiveState[reader.ReadLength()];
-        for (var i = 0; i < received.Length; i++)
-        {
-            received[i] = new ReceiveState(reader.ReadVarInt(), (int)reader.ReadVarInt(), reader.ReadInt64(), reader.ReadInt64());
-        }
+    /// <summary>
+    /// How many messages a receive or delete record names, read after its queue's name; the caller then reads each with
+    /// <see cref="ReadReceiveState"/> or <see cref="ReadDeletedSequence"/> (one at a time: a replay reads these records
+    /// for the journal's whole history, and an array for each was most of what it allocated).
+    /// </summary>
+    public static int ReadEntryCount(ref PayloadReader reader) => reader.ReadLength();
 
-        return received;
-    }
+    /// <summary>The next message of a receive record (see <see cref="ReadEntryCount"/>).</summary>
+    public static ReceiveState ReadReceiveState(ref PayloadReader reader) =>
+        new(reader.ReadVarInt(), (int)reader.ReadVarInt(), reader.ReadInt64(), reader.ReadInt64());
 
     public static void WriteVisibilityChanged(ref PayloadWriter writer, string queue, long sequence, int receiveCount, long visibleAgainAt)
     {
@@ -250,17 +249,8 @@ internal static class QueueRecords
         }
     }
 
-    /// <summary>The fields of a delete record after its queue's name, which the caller reads first.</summary>
-    public static long[] ReadMessagesDeleted(ref PayloadReader reader)
-    {
-        var sequences = new long[reader.ReadLength()];
-        for (var i = 0; i < sequences.Length; i++)
-        {
-            sequences[i] = reader.ReadVarInt();
-        }
-
-        return sequences;
-    }
+    /// <summary>The next sequence of a delete record (see <see cref="ReadEntryCount"/>).</summary>
+    public static long ReadDeletedSequence(ref PayloadReader reader) => reader.ReadVarInt();
 
     private static void WriteOptions(ref PayloadWriter writer, QueueOptions options)
     {

@@ -199,26 +199,28 @@ internal sealed class QueueReplay
             case QueueRecordType.MessagesReceived:
             {
                 var queue = Find(reader.ReadBytes());
-                var received = QueueRecords.ReadMessagesReceived(ref reader);
-                if (queue is not null)
+                for (var count = QueueRecords.ReadEntryCount(ref reader); count > 0; count--)
                 {
-                    foreach (var state in received)
+                    var state = QueueRecords.ReadReceiveState(ref reader);
+                    if (queue is null)
                     {
-                        // A sequence a receive or delete names is taken even if its send record never made it to disk:
-                        // numbering after a restart continues above it, so a new message never inherits its records.
-                        queue.HighestSequence = Math.Max(queue.HighestSequence, state.Sequence);
-                        if (queue.Messages.TryGetValue(state.Sequence, out var message))
-                        {
-                            Received(message, state);
-                        }
-                        else if (IsDeletedLater(queue, state.Sequence))
-                        {
-                            // its send was skipped, or will be
-                        }
-                        else if (!queue.ReceivedBeforeSent.TryGetValue(state.Sequence, out var earlier) || earlier.ReceiveCount <= state.ReceiveCount)
-                        {
-                            queue.ReceivedBeforeSent[state.Sequence] = state;
-                        }
+                        continue;
+                    }
+
+                    // A sequence a receive or delete names is taken even if its send record never made it to disk:
+                    // numbering after a restart continues above it, so a new message never inherits its records.
+                    queue.HighestSequence = Math.Max(queue.HighestSequence, state.Sequence);
+                    if (IsDeletedLater(queue, state.Sequence))
+                    {
+                        // its send was skipped, or will be (so it is not among the messages: looked at first, as most are)
+                    }
+                    else if (queue.Messages.TryGetValue(state.Sequence, out var message))
+                    {
+                        Received(message, state);
+                    }
+                    else if (!queue.ReceivedBeforeSent.TryGetValue(state.Sequence, out var earlier) || earlier.ReceiveCount <= state.ReceiveCount)
+                    {
+                        queue.ReceivedBeforeSent[state.Sequence] = state;
                     }
                 }
 
@@ -240,20 +242,26 @@ internal sealed class QueueReplay
             case QueueRecordType.MessagesDeleted:
             {
                 var queue = Find(reader.ReadBytes());
-                var sequences = QueueRecords.ReadMessagesDeleted(ref reader);
-                if (queue is not null)
+                for (var count = QueueRecords.ReadEntryCount(ref reader); count > 0; count--)
                 {
-                    foreach (var sequence in sequences)
+                    var sequence = QueueRecords.ReadDeletedSequence(ref reader);
+                    if (queue is null)
                     {
-                        queue.HighestSequence = Math.Max(queue.HighestSequence, sequence);
-                        if (queue.Messages.Remove(sequence, out var gone))
-                        {
-                            KeepDeduplication(queue, gone.Sent);
-                        }
-                        else if (!IsDeletedLater(queue, sequence))
-                        {
-                            queue.DeletedBeforeSent.Add(sequence); // its send record may come later; if not, this costs a few bytes
-                        }
+                        continue;
+                    }
+
+                    queue.HighestSequence = Math.Max(queue.HighestSequence, sequence);
+                    if (IsDeletedLater(queue, sequence))
+                    {
+                        // its send was skipped, or will be: nothing to remove
+                    }
+                    else if (queue.Messages.Remove(sequence, out var gone))
+                    {
+                        KeepDeduplication(queue, gone.Sent);
+                    }
+                    else
+                    {
+                        queue.DeletedBeforeSent.Add(sequence); // its send record may come later; if not, this costs a few bytes
                     }
                 }
 
