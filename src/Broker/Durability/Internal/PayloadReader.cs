@@ -57,6 +57,13 @@ internal ref struct PayloadReader(ReadOnlySpan<byte> payload)
         throw new InvalidDataException("A varint is longer than 10 bytes.");
     }
 
+    /// <summary>A number <see cref="PayloadWriter.WriteSignedVarInt"/> wrote.</summary>
+    public long ReadSignedVarInt()
+    {
+        var value = ReadVarUInt();
+        return (long)(value >> 1) ^ -(long)(value & 1);
+    }
+
     public long ReadVarInt()
     {
         var value = ReadVarUInt();

@@ -85,6 +85,9 @@ internal struct PayloadWriter : IDisposable
         length -= 10 - used;
     }
 
+    /// <summary>Any number, zigzag-encoded (small magnitudes, of either sign, take few bytes).</summary>
+    public void WriteSignedVarInt(long value) => WriteVarUInt((ulong)((value << 1) ^ (value >> 63)));
+
     public void WriteVarInt(long value)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(value);

@@ -106,7 +106,7 @@ internal sealed class QueueReplay
     public IReadOnlyList<RecoveredQueue> Queues => [.. queues.Values.OrderBy(q => q.CreationOrder)];
 
     /// <summary>Whether <paramref name="recordType"/> is a queue record this replay applies.</summary>
-    public static bool Handles(byte recordType) => recordType is >= (byte)QueueRecordType.QueueCreated and <= (byte)QueueRecordType.DeduplicationCleared;
+    public static bool Handles(byte recordType) => recordType is >= (byte)QueueRecordType.QueueCreated and <= (byte)QueueRecordType.MessagesReceived;
 
     /// <summary>Applies one record. Throws <see cref="InvalidDataException"/> when the payload does not parse.</summary>
     public void Apply(byte recordType, ReadOnlySpan<byte> payload)
@@ -161,6 +161,7 @@ internal sealed class QueueReplay
                 break;
 
             case QueueRecordType.MessageSent:
+            case QueueRecordType.MessageSentV1:
             {
                 var queue = Find(reader.ReadBytes());
                 if (queue is not null && deletedLater is not null && !queue.Options.FifoQueue)
@@ -174,7 +175,7 @@ internal sealed class QueueReplay
                     }
                 }
 
-                var sent = QueueRecords.ReadMessageSent(ref reader);
+                var sent = recordType == (byte)QueueRecordType.MessageSent ? QueueRecords.ReadMessageSent(ref reader) : QueueRecords.ReadMessageSentV1(ref reader);
                 if (queue is not null)
                 {
                     queue.HighestSequence = Math.Max(queue.HighestSequence, sent.Sequence);
@@ -197,11 +198,13 @@ internal sealed class QueueReplay
             }
 
             case QueueRecordType.MessagesReceived:
+            case QueueRecordType.MessagesReceivedV1:
             {
                 var queue = Find(reader.ReadBytes());
-                for (var count = QueueRecords.ReadEntryCount(ref reader); count > 0; count--)
+                var received = ReceiveRecordReader.Start(ref reader, (QueueRecordType)recordType);
+                while (received.Remaining > 0)
                 {
-                    var state = QueueRecords.ReadReceiveState(ref reader);
+                    var state = received.Next(ref reader);
                     if (queue is null)
                     {
                         continue;
