@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Collections.Concurrent;
 using System.IO.Pipelines;
 using System.Threading.Tasks.Sources;
+using Broker.Internal;
 
 namespace Broker.Durability.Internal;
 
@@ -103,8 +104,10 @@ internal sealed class JournalWriter : IAsyncDisposable
     private volatile bool closed;         // set by DisposeAsync: appends after it are refused
     private int parked;                   // 1 while the writer loop is parked (or about to be); a producer that swaps it to 0 wakes it
     private int urgent;                   // Batched: 1 once a record that must not wait to gather was queued (the loop swaps it to 0 before it drains)
-    private int enqueuing;                // producers between their closed check and their enqueue
-    private long unwrittenBytes;          // bytes of the records queued and not yet taken by the writer loop
+    // Written by every append: each on a cache line of its own, away from the fields above that the writer loop writes
+    // and every append reads (a shared line made the appends' reads of them misses).
+    private PaddedCounter enqueuing;      // producers between their closed check and their enqueue
+    private PaddedCounter unwrittenBytes; // bytes of the records queued and not yet taken by the writer loop (which subtracts a batch at a time)
     private TaskCompletionSource<long>? sealRequest;
     private long bytesSinceCompaction;    // added to by the writer loop, reset by CompactionDone
     private long compactionThreshold;
@@ -130,7 +133,7 @@ internal sealed class JournalWriter : IAsyncDisposable
     public long SegmentId { get; private set; }
 
     /// <summary>Bytes of the records queued and not yet taken by the writer loop (tests).</summary>
-    internal long QueuedBytes => Volatile.Read(ref unwrittenBytes);
+    internal long QueuedBytes => unwrittenBytes.Read();
 
     /// <summary>Raised on the writer loop each time it parks with nothing due (tests).</summary>
     internal Action? Parked { get; set; }
@@ -176,7 +179,7 @@ internal sealed class JournalWriter : IAsyncDisposable
             return ValueTask.FromException(failed);
         }
 
-        if (options.FlushPolicy == DurabilityPolicy.Batched && Volatile.Read(ref unwrittenBytes) < MaxUnwrittenBytes)
+        if (options.FlushPolicy == DurabilityPolicy.Batched && unwrittenBytes.Read() < MaxUnwrittenBytes)
         {
             return TryEnqueue(record, urgent: false) ? default : Refused(record);
         }
@@ -253,7 +256,7 @@ internal sealed class JournalWriter : IAsyncDisposable
     {
         closed = true;
         var spin = new SpinWait();
-        while (Volatile.Read(ref enqueuing) != 0)
+        while (enqueuing.Read() != 0)
         {
             spin.SpinOnce(); // a producer past its closed check is one enqueue away from done
         }
@@ -288,7 +291,7 @@ internal sealed class JournalWriter : IAsyncDisposable
     private bool TryEnqueue(in QueuedRecord record, bool urgent)
     {
         long unwritten;
-        Interlocked.Increment(ref enqueuing);
+        Interlocked.Increment(ref enqueuing.Value);
         try
         {
             if (closed)
@@ -296,12 +299,12 @@ internal sealed class JournalWriter : IAsyncDisposable
                 return false;
             }
 
-            unwritten = Interlocked.Add(ref unwrittenBytes, record.Length);
+            unwritten = Interlocked.Add(ref unwrittenBytes.Value, record.Length);
             pending.Enqueue(record);
         }
         finally
         {
-            Interlocked.Decrement(ref enqueuing);
+            Interlocked.Decrement(ref enqueuing.Value);
         }
 
         if (options.FlushPolicy != DurabilityPolicy.Batched)
@@ -329,7 +332,7 @@ internal sealed class JournalWriter : IAsyncDisposable
     private bool WriteDue() => options.FlushPolicy != DurabilityPolicy.Batched
         || closed
         || Volatile.Read(ref urgent) != 0
-        || Volatile.Read(ref unwrittenBytes) >= GatherBytes;
+        || unwrittenBytes.Read() >= GatherBytes;
 
     /// <summary>Wakes the loop if it is parked: only the caller that swaps <see cref="parked"/> from 1 signals, so one signal per park.</summary>
     private void Wake()
@@ -367,7 +370,7 @@ internal sealed class JournalWriter : IAsyncDisposable
         {
             if (reader.IsEmpty || !WriteDue())
             {
-                if (closed && Volatile.Read(ref enqueuing) == 0 && reader.IsEmpty)
+                if (closed && enqueuing.Read() == 0 && reader.IsEmpty)
                 {
                     return;
                 }
@@ -381,7 +384,7 @@ internal sealed class JournalWriter : IAsyncDisposable
                 // The journal failed: what is still queued (or arrives until the close) fails with the same error.
                 while (reader.TryDequeue(out var late))
                 {
-                    Interlocked.Add(ref unwrittenBytes, -late.Length);
+                    Interlocked.Add(ref unwrittenBytes.Value, -late.Length);
                     FailQueued(late, failed);
                 }
 
@@ -396,12 +399,13 @@ internal sealed class JournalWriter : IAsyncDisposable
             var flushRequested = false;
             TaskCompletionSource<long>? sealedRequest = null;
             var bytes = 0L;
+            var taken = 0L;
             Exception? error = null;
             try
             {
                 while (bytes < MaxBatchBytes && reader.TryDequeue(out var record))
                 {
-                    Interlocked.Add(ref unwrittenBytes, -record.Length);
+                    taken += record.Length;
                     if (record.Kind == QueuedRecordKind.Flush)
                     {
                         flushRequested = true;
@@ -435,6 +439,8 @@ internal sealed class JournalWriter : IAsyncDisposable
                     bytes += record.Length;
                 }
 
+                Interlocked.Add(ref unwrittenBytes.Value, -taken);
+                taken = 0;
                 if (bytes > 0)
                 {
                     await pipe.FlushAsync().ConfigureAwait(false);
@@ -457,6 +463,7 @@ internal sealed class JournalWriter : IAsyncDisposable
             catch (Exception exception)
 #pragma warning restore CA1031
             {
+                Interlocked.Add(ref unwrittenBytes.Value, -taken); // what the failed batch took (nothing if it failed after its write)
                 error = new BrokerException(BrokerErrorCodes.InternalFailure,
                     $"The journal could not write to segment {SegmentFiles.PathOf(options.Directory, SegmentId)}: {exception.Message} " +
                     "Nothing is acknowledged after this failure; free the disk or fix the directory, then restart the broker to recover what was acknowledged.",

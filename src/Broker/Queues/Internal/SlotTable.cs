@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Numerics;
+using Broker.Internal;
 
 namespace Broker.Queues.Internal;
 

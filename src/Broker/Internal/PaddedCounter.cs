@@ -1,7 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
-namespace Broker.Queues.Internal;
+namespace Broker.Internal;
 
 /// <summary>A counter on a cache line of its own, so producers and consumers updating different counters do not contend.</summary>
 [StructLayout(LayoutKind.Explicit, Size = 128)]
