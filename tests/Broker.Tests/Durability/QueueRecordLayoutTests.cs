@@ -48,6 +48,29 @@ public sealed class QueueRecordLayoutTests
     }
 
     [Fact]
+    public void Records_written_with_the_queues_name_already_in_utf8_are_the_records_written_with_its_name()
+    {
+        var name = "orders-2024_eu";
+        var utf8 = Encoding.UTF8.GetBytes(name);
+        var sent = Message(63);
+        ReceiveState[] received = [new(7, 1, 100, 400), new(8, 2, 50, 400)];
+        long[] deleted = [7, 8, 300];
+
+        Assert.Equal(
+            Payloads.Encode((ref PayloadWriter w) => QueueRecords.WriteMessageSent(ref w, name, sent)),
+            Payloads.Encode((ref PayloadWriter w) => QueueRecords.WriteMessageSent(ref w, utf8, sent)));
+        Assert.Equal(
+            Payloads.Encode((ref PayloadWriter w) => QueueRecords.WriteMessagesReceived(ref w, name, received)),
+            Payloads.Encode((ref PayloadWriter w) => QueueRecords.WriteMessagesReceived(ref w, utf8, received)));
+        Assert.Equal(
+            Payloads.Encode((ref PayloadWriter w) => QueueRecords.WriteVisibilityChanged(ref w, name, 7, 1, 900)),
+            Payloads.Encode((ref PayloadWriter w) => QueueRecords.WriteVisibilityChanged(ref w, utf8, 7, 1, 900)));
+        Assert.Equal(
+            Payloads.Encode((ref PayloadWriter w) => QueueRecords.WriteMessagesDeleted(ref w, name, deleted)),
+            Payloads.Encode((ref PayloadWriter w) => QueueRecords.WriteMessagesDeleted(ref w, utf8, deleted)));
+    }
+
+    [Fact]
     public void A_send_record_with_flags_this_version_does_not_know_is_refused()
     {
         var payload = Payloads.Encode((ref PayloadWriter w) => QueueRecords.WriteMessageSent(ref w, "orders", Message(0)));

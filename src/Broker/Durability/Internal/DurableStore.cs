@@ -302,7 +302,7 @@ internal sealed class DurableStore : IDisposable
             DeduplicationExpiresAt = extras?.DeduplicationExpiresAt ?? 0,
         };
         var payload = JournalWriter.StartRecord(message.Body.Length + 64);
-        QueueRecords.WriteMessageSent(ref payload, queue.Name, in sent);
+        QueueRecords.WriteMessageSent(ref payload, queue.Utf8Name, in sent);
         return payload;
     }
 
@@ -326,14 +326,14 @@ internal sealed class DurableStore : IDisposable
         }
 
         var payload = JournalWriter.StartRecord(32 + (states.Length * 24));
-        QueueRecords.WriteMessagesReceived(ref payload, queue.Name, states);
+        QueueRecords.WriteMessagesReceived(ref payload, queue.Utf8Name, states);
         writer.Append((byte)QueueRecordType.MessagesReceived, ref payload);
     }
 
     public ValueTask VisibilityChanged(MessageQueue queue, long sequence, int receiveCount, long visibleAgainAt)
     {
         var payload = JournalWriter.StartRecord(64);
-        QueueRecords.WriteVisibilityChanged(ref payload, queue.Name, sequence, receiveCount, visibleAgainAt);
+        QueueRecords.WriteVisibilityChanged(ref payload, queue.Utf8Name, sequence, receiveCount, visibleAgainAt);
         return writer.AppendAsync((byte)QueueRecordType.VisibilityChanged, ref payload);
     }
 
@@ -357,7 +357,7 @@ internal sealed class DurableStore : IDisposable
     private static PayloadWriter EncodeMessagesDeleted(MessageQueue queue, ReadOnlySpan<long> sequences)
     {
         var payload = JournalWriter.StartRecord(32 + (sequences.Length * 5));
-        QueueRecords.WriteMessagesDeleted(ref payload, queue.Name, sequences);
+        QueueRecords.WriteMessagesDeleted(ref payload, queue.Utf8Name, sequences);
         return payload;
     }
 

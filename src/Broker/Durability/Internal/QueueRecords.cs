@@ -1,3 +1,4 @@
+using System.Text;
 using Broker.Queues;
 
 namespace Broker.Durability.Internal;
@@ -117,7 +118,14 @@ internal static class QueueRecords
     public static void WriteDeduplicationCleared(ref PayloadWriter writer, string queue) => writer.WriteString(queue);
 
     /// <summary>Writes a <see cref="QueueRecordType.MessageSent"/> payload (the compact layout).</summary>
-    public static void WriteMessageSent(ref PayloadWriter writer, string queue, in SentMessage message)
+    public static void WriteMessageSent(ref PayloadWriter writer, string queue, in SentMessage message) =>
+        WriteMessageSent(ref writer, Encoding.UTF8.GetBytes(queue), in message);
+
+    /// <summary>
+    /// As <see cref="WriteMessageSent(ref PayloadWriter, string, in SentMessage)"/>, with the queue's name already in
+    /// UTF-8 (<see cref="Queues.Internal.MessageQueue.Utf8Name"/>: the per-message records do not encode it each time). The same bytes.
+    /// </summary>
+    public static void WriteMessageSent(ref PayloadWriter writer, ReadOnlySpan<byte> utf8Queue, in SentMessage message)
     {
         var flags = SentFlags.None;
         flags |= message.AvailableAt != 0 ? SentFlags.Delayed : 0;
@@ -129,7 +137,7 @@ internal static class QueueRecords
         flags |= message.OriginalMessageId is not null || message.DeadLetterSourceArn is not null || message.DeadLetterFirstReceiveAt != 0
             || message.DeadLetteredAt != 0 || message.DeadLetteredReceiveCount != 0 ? SentFlags.DeadLetter : 0;
 
-        writer.WriteString(queue);
+        writer.WriteBytes(utf8Queue);
         writer.WriteVarInt(message.Sequence); // right after the name in both layouts: a replay that skips the record reads no further
         writer.WriteInt64(message.SentAt);
         writer.WriteByte((byte)flags);
@@ -296,9 +304,13 @@ internal static class QueueRecords
     /// time as a difference from the message before it's (a receive's messages share a deadline, and the ones received
     /// for the first time their first receive time: about 6 bytes a message instead of 20).
     /// </summary>
-    public static void WriteMessagesReceived(ref PayloadWriter writer, string queue, ReadOnlySpan<ReceiveState> received)
+    public static void WriteMessagesReceived(ref PayloadWriter writer, string queue, ReadOnlySpan<ReceiveState> received) =>
+        WriteMessagesReceived(ref writer, Encoding.UTF8.GetBytes(queue), received);
+
+    /// <summary>As <see cref="WriteMessagesReceived(ref PayloadWriter, string, ReadOnlySpan{ReceiveState})"/>, with the queue's name already in UTF-8.</summary>
+    public static void WriteMessagesReceived(ref PayloadWriter writer, ReadOnlySpan<byte> utf8Queue, ReadOnlySpan<ReceiveState> received)
     {
-        writer.WriteString(queue);
+        writer.WriteBytes(utf8Queue);
         writer.WriteVarInt(received.Length);
         if (received.IsEmpty)
         {
@@ -321,9 +333,13 @@ internal static class QueueRecords
     /// <summary>How many sequences a delete record names, read after its queue's name; the caller then reads each with <see cref="ReadDeletedSequence"/>.</summary>
     public static int ReadEntryCount(ref PayloadReader reader) => reader.ReadLength();
 
-    public static void WriteVisibilityChanged(ref PayloadWriter writer, string queue, long sequence, int receiveCount, long visibleAgainAt)
+    public static void WriteVisibilityChanged(ref PayloadWriter writer, string queue, long sequence, int receiveCount, long visibleAgainAt) =>
+        WriteVisibilityChanged(ref writer, Encoding.UTF8.GetBytes(queue), sequence, receiveCount, visibleAgainAt);
+
+    /// <summary>As <see cref="WriteVisibilityChanged(ref PayloadWriter, string, long, int, long)"/>, with the queue's name already in UTF-8.</summary>
+    public static void WriteVisibilityChanged(ref PayloadWriter writer, ReadOnlySpan<byte> utf8Queue, long sequence, int receiveCount, long visibleAgainAt)
     {
-        writer.WriteString(queue);
+        writer.WriteBytes(utf8Queue);
         writer.WriteVarInt(sequence);
         writer.WriteVarInt(receiveCount);
         writer.WriteInt64(visibleAgainAt);
@@ -333,9 +349,13 @@ internal static class QueueRecords
     public static (long Sequence, int ReceiveCount, long VisibleAgainAt) ReadVisibilityChanged(ref PayloadReader reader)
         => (reader.ReadVarInt(), (int)reader.ReadVarInt(), reader.ReadInt64());
 
-    public static void WriteMessagesDeleted(ref PayloadWriter writer, string queue, ReadOnlySpan<long> sequences)
+    public static void WriteMessagesDeleted(ref PayloadWriter writer, string queue, ReadOnlySpan<long> sequences) =>
+        WriteMessagesDeleted(ref writer, Encoding.UTF8.GetBytes(queue), sequences);
+
+    /// <summary>As <see cref="WriteMessagesDeleted(ref PayloadWriter, string, ReadOnlySpan{long})"/>, with the queue's name already in UTF-8.</summary>
+    public static void WriteMessagesDeleted(ref PayloadWriter writer, ReadOnlySpan<byte> utf8Queue, ReadOnlySpan<long> sequences)
     {
-        writer.WriteString(queue);
+        writer.WriteBytes(utf8Queue);
         writer.WriteVarInt(sequences.Length);
         foreach (var sequence in sequences)
         {

@@ -76,6 +76,7 @@ internal sealed partial class MessageQueue : IMessageQueue, ITicketHandler, IDis
         metrics = broker.Metrics;
         observer = broker.Observer;
         Name = name;
+        Utf8Name = System.Text.Encoding.UTF8.GetBytes(name);
         Arn = $"arn:aws:sqs:{broker.Options.Region}:{broker.Options.AccountId}:{name}";
         store = settings.Options.Durable ? broker.Store : null;
         handleKey = restored?.HandleKey ?? RandomUInt64();
@@ -86,6 +87,9 @@ internal sealed partial class MessageQueue : IMessageQueue, ITicketHandler, IDis
     }
 
     public string Name { get; }
+
+    /// <summary>The name in UTF-8, as the durable journal's per-message records carry it.</summary>
+    public byte[] Utf8Name { get; }
 
     public string Arn { get; }
 
