@@ -61,22 +61,14 @@ public class JournalReplayBenchmarks
     }
 
     /// <summary>
-    /// What compaction does: the deletes first, in a pass of their own, then the replay, which skips the sends of the
+    /// What compaction does (<c>JournalCompactor.ReplaySealed</c>): the deletes, and which stretches of the segments
+    /// can change nothing, in a pass of their own; then the replay of the other stretches, which skips the sends of the
     /// messages deleted further on.
     /// </summary>
     [Benchmark(OperationsPerInvoke = MessageCount)]
     public int ReplaySkippingDeleted()
     {
-        var deletes = new DeletedSequences.Collector();
-        JournalReader.Recover(directory, (type, payload, _) =>
-        {
-            if (QueueReplay.Handles(type))
-            {
-                deletes.Apply(type, payload);
-            }
-        });
-        var replay = new BrokerReplay(deletes.Deleted);
-        JournalReader.Recover(directory, (type, payload, _) => replay.Apply(type, payload));
+        var replay = JournalCompactor.ReplaySealed(SegmentFiles.List(directory));
         return Check(replay);
     }
 

@@ -69,49 +69,30 @@ internal sealed class DeletedSequences
         return (bits[offset >> 6] & (1UL << (offset & 63))) != 0;
     }
 
-    /// <summary>
-    /// Reads the deletes of a journal's records in order, numbering queue incarnations as <see cref="QueueReplay"/> does
-    /// (one per QueueCreated or QueueSnapshot record), so that its numbers name the same incarnations.
-    /// </summary>
-    public sealed class Collector
+    /// <summary>Whether <see cref="Add"/> recorded every sequence from <paramref name="first"/> to <paramref name="last"/> (both included) of this queue incarnation.</summary>
+    public bool ContainsAll(long queue, long first, long last)
     {
-        private readonly Dictionary<string, long> incarnations = new(StringComparer.Ordinal);
-        private readonly Dictionary<string, long>.AlternateLookup<ReadOnlySpan<char>> byName;
-        private long creations;
-
-        public Collector() => byName = incarnations.GetAlternateLookup<ReadOnlySpan<char>>();
-
-        /// <summary>What the records seen so far delete.</summary>
-        public DeletedSequences Deleted { get; } = new();
-
-        /// <summary>Takes note of one record: queue creations, snapshots and deletions, and message deletes; nothing else.</summary>
-        public void Apply(byte recordType, ReadOnlySpan<byte> payload)
+        for (var block = first >> BlockShift; block <= last >> BlockShift; block++)
         {
-            var reader = new PayloadReader(payload);
-            switch ((QueueRecordType)recordType)
+            if (!blocks.TryGetValue((queue, block), out var bits))
             {
-                case QueueRecordType.QueueCreated:
-                case QueueRecordType.QueueSnapshot:
-                    incarnations[reader.ReadString()] = creations++;
-                    break;
+                return false;
+            }
 
-                case QueueRecordType.QueueDeleted:
-                    incarnations.Remove(reader.ReadString());
-                    break;
-
-                case QueueRecordType.MessagesDeleted:
+            var from = block == first >> BlockShift ? (int)(first & (BlockBits - 1)) : 0;
+            var to = block == last >> BlockShift ? (int)(last & (BlockBits - 1)) : BlockBits - 1;
+            for (var word = from >> 6; word <= to >> 6; word++)
+            {
+                var low = word == from >> 6 ? from & 63 : 0;
+                var high = word == to >> 6 ? to & 63 : 63;
+                var mask = (ulong.MaxValue >> (63 - high)) & (ulong.MaxValue << low);
+                if ((bits[word] & mask) != mask)
                 {
-                    if (QueueReplay.TryGetByUtf8Name(byName, reader.ReadBytes(), out var queue))
-                    {
-                        for (var count = QueueRecords.ReadEntryCount(ref reader); count > 0; count--)
-                        {
-                            Deleted.Add(queue, QueueRecords.ReadDeletedSequence(ref reader));
-                        }
-                    }
-
-                    break;
+                    return false;
                 }
             }
         }
+
+        return true;
     }
 }

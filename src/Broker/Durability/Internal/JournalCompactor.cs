@@ -22,7 +22,10 @@ internal static class JournalCompactor
     /// Compacts every segment below <paramref name="activeSegmentId"/> into one and returns its size in bytes (0 when
     /// there was nothing to compact). Messages whose retention ended by <paramref name="now"/> are left out.
     /// </summary>
-    public static long Compact(string directory, long activeSegmentId, long now)
+    public static long Compact(string directory, long activeSegmentId, long now) => Compact(directory, activeSegmentId, now, ReplayPlan.DefaultRegionShift);
+
+    /// <summary>As <see cref="Compact(string, long, long)"/>, with the first pass's regions of 2^<paramref name="regionShift"/> bytes (tests: small ones).</summary>
+    internal static long Compact(string directory, long activeSegmentId, long now, int regionShift)
     {
         var sealedSegments = SegmentFiles.List(directory).Where(s => s.Id < activeSegmentId).ToList();
         if (sealedSegments.Count == 0)
@@ -30,20 +33,7 @@ internal static class JournalCompactor
             return 0;
         }
 
-        // First the deletes alone, then the replay, which skips the sends of standard messages deleted further on:
-        // nearly every message of a busy queue's history is, and rebuilding each one (a copy of its body, its
-        // attributes) was most of what a compaction allocated.
-        var deletes = new DeletedSequences.Collector();
-        ScanAll(sealedSegments, (type, payload, _) =>
-        {
-            if (QueueReplay.Handles(type))
-            {
-                deletes.Apply(type, payload);
-            }
-        });
-
-        var replay = new BrokerReplay(deletes.Deleted);
-        ScanAll(sealedSegments, (type, payload, _) => replay.Apply(type, payload));
+        var replay = ReplaySealed(sealedSegments, regionShift);
 
         var snapshotId = sealedSegments[^1].Id;
         var snapshotPath = SegmentFiles.PathOf(directory, snapshotId);
@@ -135,16 +125,39 @@ internal static class JournalCompactor
         return new FileInfo(snapshotPath).Length;
     }
 
-    private static void ScanAll(List<(long Id, string Path)> segments, JournalRecordVisitor visitor)
+    /// <summary>
+    /// Rebuilds what sealed segments hold, as compaction writes it: first the deletes, and which stretches of the
+    /// segments can change nothing the replay builds (<see cref="ReplayPlan"/>); then the replay of the others, which
+    /// skips the sends of standard messages deleted further on. Nearly every message of a busy queue's history is such a
+    /// message: rebuilding each one (a copy of its body, its attributes) was most of what a compaction allocated, and
+    /// reading the stretches that hold only such messages most of the time it took.
+    /// </summary>
+    internal static BrokerReplay ReplaySealed(IReadOnlyList<(long Id, string Path)> sealedSegments, int regionShift = ReplayPlan.DefaultRegionShift)
     {
-        foreach (var (_, path) in segments)
+        var plan = new ReplayPlan(regionShift);
+        for (var i = 0; i < sealedSegments.Count; i++)
         {
-            var scan = SegmentScanner.Scan(path, isLastSegment: false, visitor);
+            var segment = i;
+            var scan = SegmentScanner.Scan(sealedSegments[i].Path, isLastSegment: false, (type, payload, offset) => plan.Apply(segment, offset, type, payload));
             if (scan.End != SegmentEnd.Clean)
             {
                 throw new BrokerException(BrokerErrorCodes.InternalFailure, $"Compaction stopped, nothing was changed: {scan.Problem}.");
             }
         }
+
+        var replay = new BrokerReplay(plan.Deleted);
+        foreach (var range in plan.RangesToReplay())
+        {
+            SegmentScanner.ScanRange(sealedSegments[range.Segment].Path, range.From, range.To, (type, payload, _) => replay.Apply(type, payload));
+        }
+
+        foreach (var queue in replay.Queues.Queues)
+        {
+            // The records left unread named sequences too: none of them may be given out again.
+            queue.HighestSequence = Math.Max(queue.HighestSequence, plan.HighestSequence(queue.CreationOrder));
+        }
+
+        return replay;
     }
 
     /// <summary>Deletes snapshots a crash left half-written (start-up, before recovery reads the directory).</summary>

@@ -141,6 +141,61 @@ internal static class SegmentScanner
         }
     }
 
+    /// <summary>
+    /// Hands the visitor the records whose frames start at or after <paramref name="from"/> (a record's offset) and
+    /// before <paramref name="to"/> in a sealed segment that <see cref="Scan"/> found clean (compaction's replay, after
+    /// its first pass): a record that does not read back now is an error.
+    /// </summary>
+    public static void ScanRange(string path, long from, long to, JournalRecordVisitor visitor)
+    {
+        using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, bufferSize: 1, FileOptions.SequentialScan);
+        var fileLength = file.Length;
+        file.Position = from;
+        var buffer = ArrayPool<byte>.Shared.Rent(ReadSize);
+        try
+        {
+            var filled = Fill(file, buffer, 0);
+            var start = 0;          // offset in buffer of the next frame
+            var bufferOffset = from; // file offset of buffer[0]
+            while (bufferOffset + start < Math.Min(to, fileLength))
+            {
+                var status = JournalFrame.Read(buffer.AsSpan(start, filled - start), out var type, out var payloadLength, out var required);
+                if (status == FrameStatus.Valid)
+                {
+                    visitor(type, buffer.AsSpan(start + JournalFrame.HeaderSize, payloadLength), bufferOffset + start);
+                    start += JournalFrame.FrameLength(payloadLength);
+                    continue;
+                }
+
+                if (status != FrameStatus.NeedMore || bufferOffset + start + required > fileLength)
+                {
+                    throw new InvalidDataException(Describe(path, bufferOffset + start, "the record there no longer reads back as it did when the segment was scanned"));
+                }
+
+                var left = filled - start;
+                if (required > buffer.Length)
+                {
+                    var bigger = ArrayPool<byte>.Shared.Rent(required);
+                    buffer.AsSpan(start, left).CopyTo(bigger);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = bigger;
+                }
+                else
+                {
+                    buffer.AsSpan(start, left).CopyTo(buffer);
+                }
+
+                bufferOffset += start;
+                start = 0;
+                filled = left + Fill(file, buffer, left);
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
     /// <summary>Cuts a segment back to <paramref name="validLength"/> bytes and flushes the new length to disk.</summary>
     public static void Truncate(string path, long validLength)
     {
