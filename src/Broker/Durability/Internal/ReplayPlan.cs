@@ -39,6 +39,8 @@ internal sealed class ReplayPlan
     private long creations;
     private byte[] lastName = [];
     private long lastIncarnation = -1;
+    private long sawQueue = -1; // the incarnation Saw was last called for, and the highest sequence seen of it: the
+    private long sawHighest;    // records of one queue come in runs, so the table is looked at when the queue changes
     private Region? current;
 
     public ReplayPlan(int regionShift = DefaultRegionShift)
@@ -52,7 +54,11 @@ internal sealed class ReplayPlan
     public DeletedSequences Deleted { get; } = new();
 
     /// <summary>The highest sequence the records of queue incarnation <paramref name="queue"/> name; 0 if none.</summary>
-    public long HighestSequence(long queue) => highest.GetValueOrDefault(queue);
+    public long HighestSequence(long queue)
+    {
+        KeepSaw();
+        return highest.GetValueOrDefault(queue);
+    }
 
     /// <summary>Takes note of one record of segment <paramref name="segment"/> (in order), whose frame starts at <paramref name="offset"/>.</summary>
     public void Apply(int segment, long offset, byte recordType, ReadOnlySpan<byte> payload)
@@ -200,9 +206,20 @@ internal sealed class ReplayPlan
 
     private void Saw(long queue, long sequence)
     {
-        if (sequence > highest.GetValueOrDefault(queue))
+        if (queue != sawQueue)
         {
-            highest[queue] = sequence;
+            KeepSaw();
+            (sawQueue, sawHighest) = (queue, highest.GetValueOrDefault(queue));
+        }
+
+        sawHighest = Math.Max(sawHighest, sequence);
+    }
+
+    private void KeepSaw()
+    {
+        if (sawQueue >= 0)
+        {
+            highest[sawQueue] = sawHighest;
         }
     }
 
