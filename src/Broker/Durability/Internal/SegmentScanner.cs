@@ -85,23 +85,7 @@ internal static class SegmentScanner
                 var frameOffset = bufferOffset + start;
                 if (status == FrameStatus.NeedMore && frameOffset + required <= fileLength)
                 {
-                    // Slide what is left to the front, grow the buffer if one frame needs more, and read on.
-                    var left = filled - start;
-                    if (required > buffer.Length)
-                    {
-                        var bigger = ArrayPool<byte>.Shared.Rent(required);
-                        buffer.AsSpan(start, left).CopyTo(bigger);
-                        ArrayPool<byte>.Shared.Return(buffer);
-                        buffer = bigger;
-                    }
-                    else
-                    {
-                        buffer.AsSpan(start, left).CopyTo(buffer);
-                    }
-
-                    bufferOffset += start;
-                    start = 0;
-                    filled = left + Fill(file, buffer, left);
+                    ReadOn(file, ref buffer, ref start, ref bufferOffset, ref filled, required);
                     continue;
                 }
 
@@ -172,22 +156,7 @@ internal static class SegmentScanner
                     throw new InvalidDataException(Describe(path, bufferOffset + start, "the record there no longer reads back as it did when the segment was scanned"));
                 }
 
-                var left = filled - start;
-                if (required > buffer.Length)
-                {
-                    var bigger = ArrayPool<byte>.Shared.Rent(required);
-                    buffer.AsSpan(start, left).CopyTo(bigger);
-                    ArrayPool<byte>.Shared.Return(buffer);
-                    buffer = bigger;
-                }
-                else
-                {
-                    buffer.AsSpan(start, left).CopyTo(buffer);
-                }
-
-                bufferOffset += start;
-                start = 0;
-                filled = left + Fill(file, buffer, left);
+                ReadOn(file, ref buffer, ref start, ref bufferOffset, ref filled, required);
             }
         }
         finally
@@ -206,6 +175,30 @@ internal static class SegmentScanner
 
     private static string Describe(string path, long offset, string what)
         => string.Create(CultureInfo.InvariantCulture, $"journal segment '{path}' at offset {offset}: {what}");
+
+    /// <summary>
+    /// For a frame that needs <paramref name="required"/> bytes and the buffer holds fewer of: slides what is left from
+    /// <paramref name="start"/> to the front, grows the buffer if one frame needs more, and reads on.
+    /// </summary>
+    private static void ReadOn(FileStream file, ref byte[] buffer, ref int start, ref long bufferOffset, ref int filled, int required)
+    {
+        var left = filled - start;
+        if (required > buffer.Length)
+        {
+            var bigger = ArrayPool<byte>.Shared.Rent(required);
+            buffer.AsSpan(start, left).CopyTo(bigger);
+            ArrayPool<byte>.Shared.Return(buffer);
+            buffer = bigger;
+        }
+        else
+        {
+            buffer.AsSpan(start, left).CopyTo(buffer);
+        }
+
+        bufferOffset += start;
+        start = 0;
+        filled = left + Fill(file, buffer, left);
+    }
 
     /// <summary>Reads into <c>buffer[offset..]</c> until it is full or the file ends; returns the bytes read.</summary>
     private static int Fill(FileStream file, byte[] buffer, int offset)
