@@ -165,6 +165,41 @@ public sealed class JournalWriterTests : IDisposable
     }
 
     [Fact]
+    public async Task A_record_finished_on_another_thread_or_after_a_second_was_started_is_refused_not_written()
+    {
+        await using (var writer = Start(DurabilityPolicy.None))
+        {
+            var elsewhere = JournalWriter.StartRecord(8);
+            elsewhere.WriteRaw(Payload(0, 0));
+            var error = await Task.Factory.StartNew(
+                () =>
+                {
+                    writer.Append(1, Payload(9, 0)); // this thread has a chunk of its own
+                    return Record.Exception(() => writer.Append(1, ref elsewhere));
+                },
+                CancellationToken.None,
+                TaskCreationOptions.LongRunning, // a thread of its own: never this one
+                TaskScheduler.Default);
+            Assert.IsType<InvalidOperationException>(error);
+
+            Assert.IsType<InvalidOperationException>(Record.Exception(() => Nested(writer))); // on one thread, no await between
+            await writer.AppendAsync(1, Payload(0, 3));
+        }
+
+        Assert.Equal([2, 3], Recover().Where(r => r.Caller == 0).Select(r => r.Index));
+
+        static void Nested(JournalWriter writer)
+        {
+            var outer = JournalWriter.StartRecord(8);
+            outer.WriteRaw(Payload(0, 1));
+            var inner = JournalWriter.StartRecord(8);
+            inner.WriteRaw(Payload(0, 2));
+            writer.Append(1, ref inner);
+            writer.Append(1, ref outer); // its bytes are the inner record's now
+        }
+    }
+
+    [Fact]
     public async Task Under_Always_an_append_completes_only_once_its_record_is_flushed_to_disk()
     {
         await using var writer = Start(DurabilityPolicy.Always);

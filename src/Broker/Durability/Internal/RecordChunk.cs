@@ -33,6 +33,7 @@ internal sealed class RecordChunk
 
     private readonly byte[] buffer = GC.AllocateUninitializedArray<byte>(Size);
     private int used;        // the owning thread's: bytes framed so far
+    private bool started;    // the owning thread's: a record started in it and not finished yet
     private int references;  // 1 for the owning thread while the chunk is its current one, plus 1 per record not yet written
 
     /// <summary>
@@ -49,11 +50,18 @@ internal sealed class RecordChunk
         }
 
         var chunk = current;
+        if (chunk is not null && chunk.started)
+        {
+            // A record left unfinished (its writer threw): its bytes are not counted, and the next one takes their place.
+            chunk.started = false;
+        }
+
         if (chunk is null || Size - chunk.used < frameCapacity)
         {
             chunk = Replace(chunk);
         }
 
+        chunk.started = true;
         return new PayloadWriter(chunk.buffer, chunk.used + JournalFrame.HeaderSize, JournalFrame.HeaderSize, borrowed: true);
     }
 
@@ -66,10 +74,17 @@ internal sealed class RecordChunk
         var buffer = payload.Buffer;
         var frameStart = payload.Start - JournalFrame.HeaderSize;
         var length = JournalFrame.Seal(buffer.AsSpan(frameStart), recordType, payload.Written.Length);
-        var chunk = payload.IsBorrowed ? current! : null;
+        var chunk = payload.IsBorrowed ? current : null;
+        if (payload.IsBorrowed && (chunk is null || !chunk.started || !ReferenceEquals(chunk.buffer, buffer)))
+        {
+            // Started on another thread, or after another record started on this one: its bytes may be another's.
+            throw new InvalidOperationException("A journal record must be finished on the thread that started it, before that thread starts another.");
+        }
+
         payload.Detach();
         if (chunk is not null)
         {
+            chunk.started = false;
             chunk.used = frameStart + length;
             Interlocked.Increment(ref chunk.references);
         }
