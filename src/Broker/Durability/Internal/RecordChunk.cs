@@ -52,7 +52,8 @@ internal sealed class RecordChunk
         var chunk = current;
         if (chunk is not null && chunk.started)
         {
-            // A record left unfinished (its writer threw): its bytes are not counted, and the next one takes their place.
+            // A record left unfinished (its writer threw), or one that outgrew the chunk and went to a buffer of its own:
+            // its bytes here are not counted, and the next one takes their place.
             chunk.started = false;
         }
 
@@ -72,15 +73,16 @@ internal sealed class RecordChunk
     public static QueuedRecord Finish(ref PayloadWriter payload, byte recordType)
     {
         var buffer = payload.Buffer;
-        var frameStart = payload.Start - JournalFrame.HeaderSize;
-        var length = JournalFrame.Seal(buffer.AsSpan(frameStart), recordType, payload.Written.Length);
         var chunk = payload.IsBorrowed ? current : null;
         if (payload.IsBorrowed && (chunk is null || !chunk.started || !ReferenceEquals(chunk.buffer, buffer)))
         {
-            // Started on another thread, or after another record started on this one: its bytes may be another's.
+            // Started on another thread, or after another record started on this one: its bytes may be another's, and
+            // are left as they are.
             throw new InvalidOperationException("A journal record must be finished on the thread that started it, before that thread starts another.");
         }
 
+        var frameStart = payload.Start - JournalFrame.HeaderSize;
+        var length = JournalFrame.Seal(buffer.AsSpan(frameStart), recordType, payload.Written.Length);
         payload.Detach();
         if (chunk is not null)
         {
@@ -107,9 +109,6 @@ internal sealed class RecordChunk
             Pool.Enqueue(this);
         }
     }
-
-    /// <summary>The buffer the records live in.</summary>
-    internal byte[] Buffer => buffer;
 
     private static RecordChunk Replace(RecordChunk? full)
     {
