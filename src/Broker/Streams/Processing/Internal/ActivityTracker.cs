@@ -6,8 +6,9 @@ namespace Broker.Streams.Processing.Internal;
 /// </summary>
 /// <remarks>
 /// Invariant: <see cref="active"/> is the number of loops that are running or have been woken and not yet parked. A loop
-/// parks only through <see cref="DelayAsync"/>, which leaves the count before waiting and re-enters it synchronously
-/// inside the timer callback, so when <c>FakeTimeProvider.Advance</c> returns, every loop it woke is counted again.
+/// parks only through <see cref="DelayAsync"/>, which leaves the count once its timer is set (before waiting) and
+/// re-enters it synchronously inside the timer callback, so when <c>FakeTimeProvider.Advance</c> returns, every loop it
+/// woke is counted again.
 /// </remarks>
 internal sealed class ActivityTracker
 {
@@ -64,9 +65,13 @@ internal sealed class ActivityTracker
     public async Task DelayAsync(TimeSpan delay, TimeProvider timeProvider, CancellationToken cancellationToken)
     {
         var wake = new Wake(this, cancellationToken);
-        Exit();
         using var timer = timeProvider.CreateTimer(static state => ((Wake)state!).Fire(cancelled: false), wake, delay, Timeout.InfiniteTimeSpan);
         using var registration = cancellationToken.UnsafeRegister(static state => ((Wake)state!).Fire(cancelled: true), wake);
+
+        // Only now, with the timer set: a test that sees every loop parked and advances the clock must find this loop's
+        // timer there, due `delay` after the time the loop parked at. Leaving before the timer was made let an advance
+        // slip in between, and the loop then slept `delay` from the advanced time instead.
+        Exit();
         await wake.Task.ConfigureAwait(false);
     }
 
