@@ -174,7 +174,9 @@ public sealed class JournalWriterTests : IDisposable
             var error = await Task.Factory.StartNew(
                 () =>
                 {
-                    writer.Append(1, Payload(9, 0)); // this thread has a chunk of its own
+                    var own = JournalWriter.StartRecord(8);
+                    own.WriteRaw(Payload(9, 0));
+                    writer.Append(1, ref own); // this thread has a chunk of its own
                     return Record.Exception(() => writer.Append(1, ref elsewhere));
                 },
                 CancellationToken.None,

@@ -195,14 +195,6 @@ internal sealed class JournalWriter : IAsyncDisposable
         return completion;
     }
 
-    /// <summary>Appends one record whose payload is <paramref name="payload"/> (a copy); see <see cref="Append(byte, ref PayloadWriter)"/>.</summary>
-    public void Append(byte recordType, ReadOnlySpan<byte> payload)
-    {
-        var writer = StartRecord(payload.Length);
-        writer.WriteRaw(payload);
-        Append(recordType, ref writer);
-    }
-
     /// <summary>
     /// Appends one record started with <see cref="StartRecord"/> that nobody waits for (a receive's record: the receive
     /// is not acknowledged to anyone). It is written in order with the others; if the journal has failed it is dropped,

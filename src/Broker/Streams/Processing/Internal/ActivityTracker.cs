@@ -12,6 +12,7 @@ namespace Broker.Streams.Processing.Internal;
 /// </remarks>
 internal sealed class ActivityTracker
 {
+    // A lock is fine here: loops take it when they park and wake (a few times per poll interval), never per record put or read.
     private readonly Lock gate = new();
 
     /// <summary>Loops running; guarded by <see cref="gate"/>.</summary>
