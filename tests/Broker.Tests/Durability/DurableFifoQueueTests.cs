@@ -153,6 +153,27 @@ public sealed class DurableFifoQueueTests : IDisposable
         Assert.Equal(["a1", "a2", "a3"], (await orders.ReceiveAsync(new ReceiveRequest { MaxNumberOfMessages = 10 })).Select(m => m.GetBodyAsString()));
     }
 
+    [Fact]
+    public async Task A_waiting_message_expires_at_the_end_of_its_retention_and_the_expiry_survives_the_crash()
+    {
+        var directory = NewDirectory();
+        using var broker = Open(directory);
+        var queue = broker.CreateQueue("orders.fifo", Fifo with { MessageRetentionPeriod = TimeSpan.FromMinutes(1) });
+        await queue.SendAsync(Message("old", "a", "1"));
+        time.Advance(TimeSpan.FromSeconds(30));
+        await queue.SendAsync(Message("young", "b", "2"));
+
+        time.Advance(TimeSpan.FromSeconds(30) - TimeSpan.FromTicks(1));
+        Assert.Equal(2, queue.GetAttributes().ApproximateNumberOfMessages);
+        time.Advance(TimeSpan.FromTicks(1));
+        Assert.Equal(1, queue.GetAttributes().ApproximateNumberOfMessages);
+        await Barrier(broker);
+
+        using var recovered = Open(Crash(directory));
+
+        Assert.Equal(["young"], (await recovered.GetQueue("orders.fifo").ReceiveAsync(new ReceiveRequest { MaxNumberOfMessages = 10 })).Select(m => m.GetBodyAsString()));
+    }
+
     private static SendMessageRequest Message(string body, string group, string deduplicationId)
         => new(body) { MessageGroupId = group, MessageDeduplicationId = deduplicationId };
 

@@ -284,6 +284,12 @@ internal sealed partial class MessageQueue
     /// </summary>
     private void Sweep(long now)
     {
+        if (isFifo)
+        {
+            SweepFifo(now);
+            return;
+        }
+
         var retentionTicks = Settings.RetentionTicks;
         while (visible.TryPeek(out var head))
         {
@@ -313,6 +319,65 @@ internal sealed partial class MessageQueue
         {
             EnsureSweep(now);
         }
+    }
+
+    /// <summary>
+    /// The fewest slots a FIFO queue tracks for its sweeps to be spaced by <see cref="MinFifoSweepGap"/> (a sweep reads
+    /// every slot, so a backlog expiring a message at a time must not be swept at every expiry).
+    /// </summary>
+    internal const int FifoSweepGapAbove = 4096;
+
+    /// <summary>The least time between two sweeps of a FIFO queue that tracks more than <see cref="FifoSweepGapAbove"/> slots.</summary>
+    internal static readonly long MinFifoSweepGap = TimeSpan.TicksPerSecond;
+
+    /// <summary>
+    /// FIFO retention: expires the messages waiting in their groups (visible or delayed, never in flight: a receive
+    /// arms a ticket for a retention that ends in flight) whose retention has ended, by one pass over the slot table,
+    /// and re-arms for the oldest message left. So a send arms no timer ticket of its own, and costs the timer nothing.
+    /// Exact while the queue tracks at most <see cref="FifoSweepGapAbove"/> slots; above that, sweeps are at least
+    /// <see cref="MinFifoSweepGap"/> apart, so a message may expire up to that much late. A receive never returns a
+    /// message past its retention either way (<see cref="TryTake"/> checks).
+    /// </summary>
+    private void SweepFifo(long now)
+    {
+        var retentionTicks = Settings.RetentionTicks;
+        var oldest = long.MaxValue;
+        var count = slots.HighWater;
+        for (var i = 0; i < count; i++)
+        {
+            if (!slots.Exists(i) || Volatile.Read(ref slots[i].Message) is not { } message)
+            {
+                continue;
+            }
+
+            var state = Volatile.Read(ref message.State);
+            while (MessageState.Slot(state) == i && MessageState.IsLive(state) && MessageState.Status(state) != MessageStatus.InFlight)
+            {
+                if (now - message.SentAt < retentionTicks)
+                {
+                    oldest = Math.Min(oldest, message.SentAt);
+                    break;
+                }
+
+                if (Expire(message, state))
+                {
+                    break;
+                }
+
+                state = Volatile.Read(ref message.State);
+            }
+        }
+
+        // A sender that found the sweep armed while this pass ran, after it passed the sender's slot, counted its message
+        // first (interlocked, as is this reset): the counts read below see it, and the next sweep is armed for it.
+        Interlocked.Exchange(ref sweepScheduled, 0);
+        if (oldest == long.MaxValue && visibleCount.Read() + delayedCount.Read() <= 0)
+        {
+            return;
+        }
+
+        var next = oldest == long.MaxValue ? now + retentionTicks : oldest + retentionTicks;
+        EnsureSweep(count > FifoSweepGapAbove ? Math.Max(next, now + MinFifoSweepGap) : next);
     }
 
     public ValueTask PurgeAsync(CancellationToken cancellationToken = default)

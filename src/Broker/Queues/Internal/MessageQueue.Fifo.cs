@@ -169,7 +169,11 @@ internal sealed partial class MessageQueue
         return new QueueMessage(body, extras, original.MessageSequence, now);
     }
 
-    /// <summary>Publishes a FIFO message into its group: a slot, a state, its retention ticket, and the group made ready.</summary>
+    /// <summary>
+    /// Publishes a FIFO message into its group: a slot, a state, and the group made ready. Its retention needs no ticket
+    /// of its own: the queue's sweep (<see cref="SweepFifo"/>) finds it in the slot table; a delayed one has its delay's
+    /// ticket, which ends its retention too if that comes first.
+    /// </summary>
     private void EnqueueFifo(QueueMessage message, long delayTicks, bool counted, long firstReceiveAt, int receiveCount)
     {
         var current = Settings;
@@ -193,7 +197,7 @@ internal sealed partial class MessageQueue
         Volatile.Write(ref slot.Message, message);
         visibleCount.Increment();
         var group = PushIntoGroup(message);
-        timer.Schedule(new TimerTicket(retentionEnd, slotIndex, receiveCount, TicketKind.Retention));
+        EnsureSweep(retentionEnd);
         MarkReady(group);
         receivers.Wake(1);
     }
@@ -220,7 +224,6 @@ internal sealed partial class MessageQueue
         Volatile.Write(ref slot.Message, message);
         delayedCount.Increment();
         PushIntoGroup(message);
-        timer.Schedule(new TimerTicket(message.SentAt + Settings.RetentionTicks, slotIndex, receiveCount, TicketKind.Retention));
         durable = default;
         if (observed)
         {
@@ -236,8 +239,14 @@ internal sealed partial class MessageQueue
             && Interlocked.CompareExchange(ref message.State, MessageState.Next(held, slotIndex, receiveCount, MessageStatus.Visible), held) == held)
         {
             delayedCount.Decrement();
-            MakeVisible(message, slotIndex, receiveCount, fromInFlight: false);
+            visibleCount.Increment();
+            FifoVisible(message, fromInFlight: false);
+            receivers.Wake(1);
         }
+
+        // Held or visible, it waits in its group, where the sweep finds it (if a receive or purge got it first, the sweep
+        // finds nothing: harmless).
+        EnsureSweep(message.SentAt + Settings.RetentionTicks);
     }
 
     /// <summary>Publishes a message into its group, creating the group, or a new one if the last was just retired.</summary>
