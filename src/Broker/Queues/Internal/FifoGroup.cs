@@ -8,7 +8,10 @@ namespace Broker.Queues.Internal;
 /// <para>
 /// Senders push onto <see cref="incoming"/>, a Treiber stack whose nodes carry the group's sequence numbers: a node's
 /// number is its predecessor's plus one, fixed in the same CAS that publishes it, so numbers increase in exactly the order
-/// messages enter the group. A drain swaps in a sentinel node that carries the last number, never null.
+/// messages enter the group. The stack's bottom is a sentinel, a node without a message that carries the last number
+/// collected. A drain takes the messages down to the sentinel and makes the node that was on top the new sentinel, in
+/// place: it lets go of its message and of the nodes below it, and stays where it is, so senders pushing onto it meanwhile
+/// are undisturbed. No node is ever on top twice, so the senders' CAS has no ABA, and a drain allocates nothing.
 /// </para>
 /// <para>
 /// Receivers claim the group with a CAS on <see cref="Claimed"/> (no lock); only the claimer touches
@@ -179,22 +182,10 @@ internal sealed class FifoGroup(string id, long lastSequence = 0)
     /// <summary>Claimer only: the messages in group order, returned ones first, starting at the head.</summary>
     public List<QueueMessage> Collect(out int start)
     {
-        var back = Interlocked.Exchange(ref returned, []);
+        var back = Volatile.Read(ref returned).Length == 0 ? [] : Interlocked.Exchange(ref returned, []);
         var top = Volatile.Read(ref incoming);
         if (top.Message is not null)
         {
-            var sentinel = new Node(null, 0);
-            while (true)
-            {
-                sentinel.Sequence = top.Sequence;
-                if (Interlocked.CompareExchange(ref incoming, sentinel, top) == top)
-                {
-                    break;
-                }
-
-                top = Volatile.Read(ref incoming);
-            }
-
             // The stack holds the newest first: count it, then fill the new tail of the list from its end.
             var arrived = 0;
             for (var node = top; node.Message is not null; node = node.Next!)
@@ -209,6 +200,11 @@ internal sealed class FifoGroup(string id, long lastSequence = 0)
             {
                 tail[--end] = node.Message;
             }
+
+            // The top becomes the sentinel. Senders only read a node's number and link above it, never its message or
+            // what is below, so this needs no CAS; its message goes last, so MayHaveMessages stays true until the cut.
+            top.Next = null;
+            Volatile.Write(ref top.Message, null);
         }
 
         if (back.Length > 0)
@@ -254,7 +250,8 @@ internal sealed class FifoGroup(string id, long lastSequence = 0)
 
     private sealed class Node(QueueMessage? message, long sequence)
     {
-        public readonly QueueMessage? Message = message;
+        /// <summary>Null once the node is the sentinel: its message was collected.</summary>
+        public QueueMessage? Message = message;
         public long Sequence = sequence;
         public Node? Next;
     }
