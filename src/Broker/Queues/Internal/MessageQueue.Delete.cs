@@ -44,8 +44,9 @@ internal sealed partial class MessageQueue
         List<BatchResultErrorEntry>? failed = null;
         try
         {
-            foreach (var entry in entries)
+            for (var i = 0; i < entries.Count; i++)
             {
+                var entry = entries[i];
                 if (entry.Message is { } message ? TryResolve(message, null, out var receipt) : TryResolve(null, entry.ReceiptHandle, out receipt))
                 {
                     try
@@ -79,7 +80,7 @@ internal sealed partial class MessageQueue
         }
 
         Count(metrics.MessagesDeleted, succeeded);
-        var result = new BatchResult(successful, failed is null ? [] : failed);
+        var result = new BatchResult(successful, (IReadOnlyList<BatchResultErrorEntry>?)failed ?? []);
         var durable = store is null || deletedCount == 0 ? default : store.MessagesDeleted(this, deletedSequences[..deletedCount]);
         return durable.IsCompletedSuccessfully ? new ValueTask<BatchResult>(result) : WhenDurable(durable, result);
     }
@@ -99,8 +100,9 @@ internal sealed partial class MessageQueue
         var successful = new List<string>(entries.Count);
         var lastDurable = default(ValueTask);
         List<BatchResultErrorEntry>? failed = null;
-        foreach (var entry in entries)
+        for (var i = 0; i < entries.Count; i++)
         {
+            var entry = entries[i];
             try
             {
                 var ticks = CheckVisibilityTimeout(entry.VisibilityTimeout);
@@ -120,7 +122,7 @@ internal sealed partial class MessageQueue
             }
         }
 
-        var result = new BatchResult(successful, failed is null ? [] : failed);
+        var result = new BatchResult(successful, (IReadOnlyList<BatchResultErrorEntry>?)failed ?? []);
         return lastDurable.IsCompletedSuccessfully ? new ValueTask<BatchResult>(result) : WhenDurable(lastDurable, result);
     }
 

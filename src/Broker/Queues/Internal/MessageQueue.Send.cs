@@ -37,8 +37,9 @@ internal sealed partial class MessageQueue
         ThrowIfDeleted();
         ValidateBatchIds(entries, static e => e?.Id);
         var total = 0L;
-        foreach (var entry in entries)
+        for (var i = 0; i < entries.Count; i++)
         {
+            var entry = entries[i];
             total += entry.Body.Length + RawAttributesSize(entry.MessageAttributes);
         }
 
@@ -56,8 +57,9 @@ internal sealed partial class MessageQueue
         {
             // FIFO: entries go in entry order, each validated, deduplicated and sent on its own.
             var sent = new List<SendMessageBatchResultEntry>(entries.Count);
-            foreach (var entry in entries)
+            for (var i = 0; i < entries.Count; i++)
             {
+                var entry = entries[i];
                 try
                 {
                     var result = await SendFifo(entry.Body, entry.OwnsBody, entry.DelaySeconds, entry.MessageAttributes, entry.MessageGroupId, entry.MessageDeduplicationId, current, cancellationToken).ConfigureAwait(false);
@@ -69,7 +71,7 @@ internal sealed partial class MessageQueue
                 }
             }
 
-            return new SendMessageBatchResult(sent, failed is null ? [] : failed);
+            return new SendMessageBatchResult(sent, (IReadOnlyList<BatchResultErrorEntry>?)failed ?? []);
         }
 
         for (var i = 0; i < entries.Count; i++)
@@ -123,7 +125,7 @@ internal sealed partial class MessageQueue
 
         Count(metrics.MessagesSent, successful.Count - counted);
         await lastDurable.ConfigureAwait(false);
-        return new SendMessageBatchResult(successful, failed is null ? [] : failed);
+        return new SendMessageBatchResult(successful, (IReadOnlyList<BatchResultErrorEntry>?)failed ?? []);
     }
 
     private PreparedMessage Prepare(

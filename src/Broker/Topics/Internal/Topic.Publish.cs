@@ -27,8 +27,9 @@ internal sealed partial class Topic
         ArgumentNullException.ThrowIfNull(entries);
         cancellationToken.ThrowIfCancellationRequested();
         ThrowIfDeleted();
-        foreach (var entry in entries)
+        for (var i = 0; i < entries.Count; i++)
         {
+            var entry = entries[i];
             if (entry?.Id is { Length: > 80 } tooLong)
             {
                 throw new BrokerException(BrokerErrorCodes.InvalidBatchEntryId, $"The Id of a batch entry in the batch request is too long: {tooLong}");
@@ -37,8 +38,9 @@ internal sealed partial class Topic
 
         MessageQueue.ValidateBatchIds(entries, static entry => entry?.Id);
         var total = 0L;
-        foreach (var entry in entries)
+        for (var i = 0; i < entries.Count; i++)
         {
+            var entry = entries[i];
             total += System.Text.Encoding.UTF8.GetByteCount(entry.Message) + MessageQueue.RawAttributesSize(entry.MessageAttributes);
         }
 
@@ -51,8 +53,9 @@ internal sealed partial class Topic
 
         var successful = new List<PublishBatchResultEntry>(entries.Count);
         List<Queues.BatchResultErrorEntry>? failed = null;
-        foreach (var entry in entries)
+        for (var i = 0; i < entries.Count; i++)
         {
+            var entry = entries[i];
             try
             {
                 var result = Publish(entry.Message, entry.Subject, entry.MessageAttributes, entry.MessageStructure, entry.MessageGroupId, entry.MessageDeduplicationId);
@@ -64,7 +67,7 @@ internal sealed partial class Topic
             }
         }
 
-        return new ValueTask<PublishBatchResult>(new PublishBatchResult(successful, failed is null ? [] : failed));
+        return new ValueTask<PublishBatchResult>(new PublishBatchResult(successful, (IReadOnlyList<Queues.BatchResultErrorEntry>?)failed ?? []));
     }
 
     private PublishResult Publish(
