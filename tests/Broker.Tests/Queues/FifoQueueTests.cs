@@ -496,6 +496,24 @@ public sealed class FifoQueueTests : QueueFixture
     }
 
     [Fact]
+    public async Task Duplicates_hold_no_slot_and_their_group_takes_the_next_message_in_order()
+    {
+        var queue = CreateFifo(FifoWithoutContentDedup);
+        await queue.SendAsync(Msg("first", "A", "d-1"));
+        var slots = ((MessageQueue)queue).SlotHighWater;
+
+        for (var i = 0; i < 1_000; i++)
+        {
+            await queue.SendAsync(Msg("again", i % 2 == 0 ? "A" : $"new-{i}", "d-1"));
+        }
+
+        Assert.Equal(slots + 1, ((MessageQueue)queue).SlotHighWater); // each duplicate borrowed one slot and gave it back
+        await queue.SendAsync(Msg("second", "A", "d-2"));
+        Assert.Equal(["first", "second"], Bodies(await queue.ReceiveAsync(Take(10))));
+        Assert.Equal((0, 2, 0), Counts(queue));
+    }
+
+    [Fact]
     public async Task A_duplicate_racing_its_original_reads_the_originals_number_once_the_original_has_it()
     {
         // The moment between an original's deduplication record going in and its message entering its group, staged:

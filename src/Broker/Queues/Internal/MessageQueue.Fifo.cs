@@ -60,6 +60,9 @@ internal sealed partial class MessageQueue
                 $"Value {delay} for parameter DelaySeconds is invalid. Reason: The request include parameter that is not valid for this queue type. FIFO queues take the queue's delay only.");
         }
 
+        // An explicit id is known before anything is validated or copied: its slot in the table is fetched meanwhile (a
+        // key hashed from an id found invalid just below is dropped).
+        var key = deduplicationId is null ? default : DeduplicationKeyOf(groupId, deduplicationId, current);
         MessageValidation.ValidateGroupId(deduplicationId, "MessageDeduplicationId");
         if (deduplicationId is null && !current.Options.ContentBasedDeduplication)
         {
@@ -67,9 +70,6 @@ internal sealed partial class MessageQueue
                 BrokerErrorCodes.InvalidParameterValue,
                 "The queue should either have ContentBasedDeduplication enabled or MessageDeduplicationId provided explicitly.");
         }
-
-        // An explicit id is known before the body is validated and copied: its slot in the table is fetched meanwhile.
-        var key = deduplicationId is null ? default : DeduplicationKeyOf(groupId, deduplicationId, current);
         var prepared = Prepare(body, ownsBody, delaySeconds: null, attributes, groupId, current, deduplicationId ?? ContentDeduplicationId);
 
         if (current.HasCaps && !TryReserve(prepared.Size, current))
@@ -113,9 +113,16 @@ internal sealed partial class MessageQueue
         extras.DeduplicationKey = key.Key;
         extras.DeduplicationExpiresAt = now + DeduplicationInterval.Ticks;
         var keyHash = key.Hash;
+
+        // The slot and the group are fetched before the table is probed, so that their cache misses overlap with the
+        // probe's (whose slot was asked for before the body was validated). A duplicate gives the slot back; a group it
+        // created stays until the sweep of idle groups retires it.
+        var slotIndex = slots.Allocate();
+        var group = GroupFor(extras.MessageGroupId!);
         if (!deduplication!.TryAdd(keyHash, new FifoOriginal(message.Sequence, 0), now, extras.DeduplicationExpiresAt, out var original))
         {
             // A duplicate: accepted, not delivered again; the answer names the original.
+            slots.Release(slotIndex);
             ReleaseReservation(prepared.Size, current);
             return new SendMessageResult(this, AnswerForDuplicate(prepared.Body, extras, original, now));
         }
@@ -123,16 +130,16 @@ internal sealed partial class MessageQueue
         observer?.MessageSent(this, message); // before it can be received, so no record shows a receive before its send
         if (store is null)
         {
-            EnqueueFifo(message, prepared.DelayTicks, current.HasCaps, firstReceiveAt: 0, receiveCount: 0);
+            EnqueueFifo(message, prepared.DelayTicks, current.HasCaps, firstReceiveAt: 0, receiveCount: 0, slotIndex, group);
         }
         else if (prepared.DelayTicks > 0)
         {
-            EnqueueFifo(message, prepared.DelayTicks, current.HasCaps, firstReceiveAt: 0, receiveCount: 0); // held by its delay
+            EnqueueFifo(message, prepared.DelayTicks, current.HasCaps, firstReceiveAt: 0, receiveCount: 0, slotIndex, group); // held by its delay
             durable = store.MessageSent(this, message, message.SentAt + prepared.DelayTicks, current.HasCaps, 0, 0);
         }
         else
         {
-            PublishFifoDurably(message, current.HasCaps, receiveCount: 0, firstReceiveAt: 0, observed: true, out durable);
+            PublishFifoDurably(message, current.HasCaps, receiveCount: 0, firstReceiveAt: 0, observed: true, out durable, slotIndex, group);
         }
 
         deduplication.Update(keyHash, new FifoOriginal(message.Sequence, extras.SequenceNumber), now);
@@ -174,10 +181,21 @@ internal sealed partial class MessageQueue
     /// of its own: the queue's sweep (<see cref="SweepFifo"/>) finds it in the slot table; a delayed one has its delay's
     /// ticket, which ends its retention too if that comes first.
     /// </summary>
-    private void EnqueueFifo(QueueMessage message, long delayTicks, bool counted, long firstReceiveAt, int receiveCount)
+    /// <param name="message">The message, its group sequence number not yet given.</param>
+    /// <param name="delayTicks">Its delay; 0 for none.</param>
+    /// <param name="counted">Whether it reserved room under the queue's caps.</param>
+    /// <param name="firstReceiveAt">When it was first received before it arrived, UTC ticks; 0 if never.</param>
+    /// <param name="receiveCount">The receive count it arrives with.</param>
+    /// <param name="slotIndex">A slot the caller allocated for it; -1 to allocate one here.</param>
+    /// <param name="group">Its group as the caller looked it up; null to look it up here.</param>
+    private void EnqueueFifo(QueueMessage message, long delayTicks, bool counted, long firstReceiveAt, int receiveCount, int slotIndex = -1, FifoGroup? group = null)
     {
         var current = Settings;
-        var slotIndex = slots.Allocate();
+        if (slotIndex < 0)
+        {
+            slotIndex = slots.Allocate();
+        }
+
         ref var slot = ref slots[slotIndex];
         slot.FirstReceiveAt = firstReceiveAt;
         var flags = counted ? MessageState.CountedFlag : 0;
@@ -188,7 +206,7 @@ internal sealed partial class MessageQueue
             message.State = MessageState.Make(slotIndex, receiveCount, MessageStatus.Delayed) | flags;
             Volatile.Write(ref slot.Message, message);
             delayedCount.Increment();
-            PushIntoGroup(message);
+            PushIntoGroup(message, group);
             timer.Schedule(new TimerTicket(Math.Min(message.SentAt + delayTicks, retentionEnd), slotIndex, receiveCount, TicketKind.Delay));
             return;
         }
@@ -196,7 +214,7 @@ internal sealed partial class MessageQueue
         message.State = MessageState.Make(slotIndex, receiveCount, MessageStatus.Visible) | flags;
         Volatile.Write(ref slot.Message, message);
         visibleCount.Increment();
-        var group = PushIntoGroup(message);
+        group = PushIntoGroup(message, group);
         EnsureSweep(retentionEnd);
         MarkReady(group);
         receivers.Wake(1);
@@ -214,16 +232,22 @@ internal sealed partial class MessageQueue
     /// <param name="firstReceiveAt">When it was first received before it arrived, UTC ticks; 0 if never.</param>
     /// <param name="observed">Whether a caller waits for the record (a send); moves record without waiting.</param>
     /// <param name="durable">When <paramref name="observed"/>: completes when the record is as durable as the policy promises.</param>
-    private void PublishFifoDurably(QueueMessage message, bool counted, int receiveCount, long firstReceiveAt, bool observed, out ValueTask durable)
+    /// <param name="slotIndex">A slot the caller allocated for it; -1 to allocate one here.</param>
+    /// <param name="group">Its group as the caller looked it up; null to look it up here.</param>
+    private void PublishFifoDurably(QueueMessage message, bool counted, int receiveCount, long firstReceiveAt, bool observed, out ValueTask durable, int slotIndex = -1, FifoGroup? group = null)
     {
-        var slotIndex = slots.Allocate();
+        if (slotIndex < 0)
+        {
+            slotIndex = slots.Allocate();
+        }
+
         ref var slot = ref slots[slotIndex];
         slot.FirstReceiveAt = firstReceiveAt;
         Volatile.Write(ref slot.Deadline, long.MaxValue);
         message.State = MessageState.Make(slotIndex, receiveCount, MessageStatus.Delayed) | (counted ? MessageState.CountedFlag : 0);
         Volatile.Write(ref slot.Message, message);
         delayedCount.Increment();
-        PushIntoGroup(message);
+        PushIntoGroup(message, group);
         durable = default;
         if (observed)
         {
@@ -249,13 +273,19 @@ internal sealed partial class MessageQueue
         EnsureSweep(message.SentAt + Settings.RetentionTicks);
     }
 
+    /// <summary>The group of this id in the directory, created if there is none.</summary>
+    private FifoGroup GroupFor(string id) =>
+        groups!.GetOrAdd(id, static (key, queue) => new FifoGroup(key, Volatile.Read(ref queue.retiredGroupSequence)), this);
+
     /// <summary>Publishes a message into its group, creating the group, or a new one if the last was just retired.</summary>
-    private FifoGroup PushIntoGroup(QueueMessage message)
+    /// <param name="message">The message.</param>
+    /// <param name="group">Its group as the caller looked it up a moment ago (tried first); null to look it up here.</param>
+    private FifoGroup PushIntoGroup(QueueMessage message, FifoGroup? group = null)
     {
         var id = message.Extras!.MessageGroupId!;
         while (true)
         {
-            var group = groups!.GetOrAdd(id, static (key, queue) => new FifoGroup(key, Volatile.Read(ref queue.retiredGroupSequence)), this);
+            group ??= GroupFor(id);
             if (group.TryPush(message))
             {
                 if (message.Sequence >= Volatile.Read(ref nextGroupSweepAt))
@@ -271,6 +301,8 @@ internal sealed partial class MessageQueue
                 // Help its holder take it out of the directory, then the next lookup creates a fresh group.
                 groups!.TryRemove(new KeyValuePair<string, FifoGroup>(id, group));
             }
+
+            group = null;
         }
     }
 
