@@ -96,6 +96,16 @@ internal sealed class FifoGroup(string id, long lastSequence = 0)
     public bool IsRetired => Volatile.Read(ref lifecycle) == 2;
 
     /// <summary>
+    /// Starts bringing the fields a push touches into the cache (a hint; <see cref="CacheHints.Prefetch{T}"/>): a sender
+    /// that found the group and has other work before it pushes overlaps the miss (receivers wrote the group last).
+    /// </summary>
+    public void Prefetch()
+    {
+        CacheHints.Prefetch(ref incoming);
+        CacheHints.Prefetch(ref lifecycle);
+    }
+
+    /// <summary>
     /// Holder only (it has the claim): retires the group when nothing is in it, in flight, or on its way, so that a
     /// queue whose group ids are all distinct does not keep one group per id forever. True when the caller should
     /// remove it from the directory.

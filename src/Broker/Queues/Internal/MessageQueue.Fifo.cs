@@ -119,6 +119,8 @@ internal sealed partial class MessageQueue
         // created stays until the sweep of idle groups retires it.
         var slotIndex = slots.Allocate();
         var group = GroupFor(extras.MessageGroupId!);
+        group.Prefetch();
+        receivers.Prefetch();
         if (!deduplication!.TryAdd(keyHash, new FifoOriginal(message.Sequence, 0), now, extras.DeduplicationExpiresAt, out var original))
         {
             // A duplicate: accepted, not delivered again; the answer names the original.

@@ -61,6 +61,9 @@ internal sealed class WaiterList
 
     public void WakeAll() => Wake(int.MaxValue);
 
+    /// <summary>Starts bringing the waiter count into the cache ahead of a <see cref="Wake"/> (a hint: receivers write it as they park).</summary>
+    public void Prefetch() => Broker.Internal.CacheHints.Prefetch(ref waiting);
+
     internal void OnCompleted() => Interlocked.Decrement(ref waiting);
 }
 
