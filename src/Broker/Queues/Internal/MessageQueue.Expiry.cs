@@ -18,7 +18,8 @@ internal sealed partial class MessageQueue
     {
         if (ticket.Kind == TicketKind.Sweep)
         {
-            return ticket.ReceiveCount != Volatile.Read(ref sweepGeneration);
+            // A FIFO queue's sweep ticket is current only while its deadline is the one armed (see EnsureFifoSweep).
+            return ticket.ReceiveCount != Volatile.Read(ref sweepGeneration) || (isFifo && ticket.Deadline != Volatile.Read(ref fifoSweepArmedAt));
         }
 
         if (ticket.Kind == TicketKind.Visibilities)
@@ -67,7 +68,14 @@ internal sealed partial class MessageQueue
         {
             if (!IsStale(ticket))
             {
-                Sweep(now);
+                if (isFifo)
+                {
+                    SweepFifo(ticket.Deadline, now);
+                }
+                else
+                {
+                    Sweep(now);
+                }
             }
 
             return;
@@ -284,12 +292,6 @@ internal sealed partial class MessageQueue
     /// </summary>
     private void Sweep(long now)
     {
-        if (isFifo)
-        {
-            SweepFifo(now);
-            return;
-        }
-
         var retentionTicks = Settings.RetentionTicks;
         while (visible.TryPeek(out var head))
         {
@@ -337,9 +339,22 @@ internal sealed partial class MessageQueue
     /// Exact while the queue tracks at most <see cref="FifoSweepGapAbove"/> slots; above that, sweeps are at least
     /// <see cref="MinFifoSweepGap"/> apart, so a message may expire up to that much late. A receive never returns a
     /// message past its retention either way (<see cref="TryTake"/> checks).
+    /// <para>
+    /// The sweep disarms (its deadline out of <see cref="fifoSweepArmedAt"/>, by CAS) before it reads a slot, and senders
+    /// publish their message before they look at the armed deadline (both interlocked): a sender that saw this sweep
+    /// armed has its message seen by the pass, and one that came after the disarm arms its own deadline, which the
+    /// re-arm below lowers if the pass found an older message (an atomic minimum, so the earlier deadline always wins).
+    /// </para>
     /// </summary>
-    private void SweepFifo(long now)
+    /// <param name="deadline">The deadline of the ticket that fired.</param>
+    /// <param name="now">The time it fired at, UTC ticks.</param>
+    private void SweepFifo(long deadline, long now)
     {
+        if (Interlocked.CompareExchange(ref fifoSweepArmedAt, long.MaxValue, deadline) != deadline)
+        {
+            return; // an earlier deadline was armed since, or another run took this one
+        }
+
         var retentionTicks = Settings.RetentionTicks;
         var oldest = long.MaxValue;
         var count = slots.HighWater;
@@ -368,16 +383,32 @@ internal sealed partial class MessageQueue
             }
         }
 
-        // A sender that found the sweep armed while this pass ran, after it passed the sender's slot, counted its message
-        // first (interlocked, as is this reset): the counts read below see it, and the next sweep is armed for it.
-        Interlocked.Exchange(ref sweepScheduled, 0);
-        if (oldest == long.MaxValue && visibleCount.Read() + delayedCount.Read() <= 0)
+        if (oldest != long.MaxValue)
         {
-            return;
+            var next = oldest + retentionTicks;
+            EnsureFifoSweep(count > FifoSweepGapAbove ? Math.Max(next, now + MinFifoSweepGap) : next);
         }
+    }
 
-        var next = oldest == long.MaxValue ? now + retentionTicks : oldest + retentionTicks;
-        EnsureSweep(count > FifoSweepGapAbove ? Math.Max(next, now + MinFifoSweepGap) : next);
+    /// <summary>
+    /// FIFO: arms a sweep at <paramref name="deadline"/> unless one is armed at or before it. The armed deadline only
+    /// comes down (an atomic minimum), so a sender's later deadline never displaces the sweep's earlier one; a ticket
+    /// whose deadline is no longer the armed one is stale. A send, whose deadline is the latest, reads one field.
+    /// </summary>
+    private void EnsureFifoSweep(long deadline)
+    {
+        var armed = Volatile.Read(ref fifoSweepArmedAt);
+        while (deadline < armed)
+        {
+            var seen = Interlocked.CompareExchange(ref fifoSweepArmedAt, deadline, armed);
+            if (seen == armed)
+            {
+                timer.Schedule(new TimerTicket(deadline, -1, Volatile.Read(ref sweepGeneration), TicketKind.Sweep));
+                return;
+            }
+
+            armed = seen;
+        }
     }
 
     public ValueTask PurgeAsync(CancellationToken cancellationToken = default)
@@ -489,8 +520,18 @@ internal sealed partial class MessageQueue
     private void RescheduleRetention()
     {
         Interlocked.Increment(ref sweepGeneration);
-        Interlocked.Exchange(ref sweepScheduled, 1);
-        timer.Schedule(new TimerTicket(Now(), -1, Volatile.Read(ref sweepGeneration), TicketKind.Sweep));
+        if (isFifo)
+        {
+            // Any armed deadline belongs to the old period: disarm, then arm a sweep now, which re-arms for the new one.
+            Interlocked.Exchange(ref fifoSweepArmedAt, long.MaxValue);
+            EnsureFifoSweep(Now());
+        }
+        else
+        {
+            Interlocked.Exchange(ref sweepScheduled, 1);
+            timer.Schedule(new TimerTicket(Now(), -1, Volatile.Read(ref sweepGeneration), TicketKind.Sweep));
+        }
+
         var retentionTicks = Settings.RetentionTicks;
         ForEachTrackedMessage(
             static (queue, message, state, retention) =>

@@ -217,7 +217,7 @@ internal sealed partial class MessageQueue
         Volatile.Write(ref slot.Message, message);
         visibleCount.Increment();
         group = PushIntoGroup(message, group);
-        EnsureSweep(retentionEnd);
+        EnsureFifoSweep(retentionEnd);
         MarkReady(group);
         receivers.Wake(1);
     }
@@ -272,7 +272,7 @@ internal sealed partial class MessageQueue
 
         // Held or visible, it waits in its group, where the sweep finds it (if a receive or purge got it first, the sweep
         // finds nothing: harmless).
-        EnsureSweep(message.SentAt + Settings.RetentionTicks);
+        EnsureFifoSweep(message.SentAt + Settings.RetentionTicks);
     }
 
     /// <summary>The group of this id in the directory, created if there is none.</summary>

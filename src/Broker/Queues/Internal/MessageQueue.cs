@@ -52,6 +52,10 @@ internal sealed partial class MessageQueue : IMessageQueue, ITicketHandler, IDis
     private PaddedCounter storedCount;
     private PaddedCounter storedBytes;
     private int sweepScheduled;
+
+    /// <summary>FIFO: the deadline of the armed sweep of the slot table, UTC ticks; <see cref="long.MaxValue"/> when none is.</summary>
+    private long fifoSweepArmedAt = long.MaxValue;
+
     private volatile bool deleted;
     private long lastModifiedAt;
     private long lastPurgeAt = long.MinValue;
