@@ -217,7 +217,7 @@ internal sealed partial class MessageQueue
         Volatile.Write(ref slot.Message, message);
         visibleCount.Increment();
         group = PushIntoGroup(message, group);
-        EnsureFifoSweep(retentionEnd);
+        EnsureFifoSweep(message.SentAt + Settings.RetentionTicks); // read again: a retention change's own sweep may have missed it
         MarkReady(group);
         receivers.Wake(1);
     }
