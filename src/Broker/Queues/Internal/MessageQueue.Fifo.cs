@@ -106,7 +106,7 @@ internal sealed partial class MessageQueue
         }
 
         var now = Now();
-        var message = new QueueMessage(prepared.Body, extras, Interlocked.Increment(ref nextSequence), now);
+        var message = new QueueMessage(prepared.Body, extras, Interlocked.Increment(ref nextSequence.Value), now);
 
         // The deduplication record holds numbers, not the message, so that a delivered and deleted message does not
         // live on for 5 minutes; the group sequence number follows once the message is in its group.
@@ -409,7 +409,7 @@ internal sealed partial class MessageQueue
                 }
             }
 
-            Volatile.Write(ref nextGroupSweepAt, Volatile.Read(ref nextSequence) + Math.Max(GroupSweepEvery, seen));
+            Volatile.Write(ref nextGroupSweepAt, nextSequence.Read() + Math.Max(GroupSweepEvery, seen));
         }
         finally
         {

@@ -114,7 +114,7 @@ internal sealed partial class MessageQueue
             }
 
             // Redriven into a FIFO queue: deduplicated by the id the message had, as a new message.
-            var redriven = new QueueMessage(Adopt(message.Body), extras.WithDeduplicationId(MessageIdOf(message)), Interlocked.Increment(ref nextSequence), Now());
+            var redriven = new QueueMessage(Adopt(message.Body), extras.WithDeduplicationId(MessageIdOf(message)), Interlocked.Increment(ref nextSequence.Value), Now());
             if (store is null)
             {
                 EnqueueFifo(redriven, delayTicks: 0, counted: false, firstReceiveAt: 0, receiveCount: 0);

@@ -427,7 +427,7 @@ internal sealed partial class MessageQueue
         if (isFifo)
         {
             // Retention restarts in a FIFO dead-letter queue; the message joins the tail of its group here.
-            var moved = new QueueMessage(body, extras, Interlocked.Increment(ref nextSequence), Now());
+            var moved = new QueueMessage(body, extras, Interlocked.Increment(ref nextSequence.Value), Now());
             if (store is null)
             {
                 EnqueueFifo(moved, delayTicks: 0, counted: false, firstReceiveAt, receiveCount);
@@ -440,7 +440,7 @@ internal sealed partial class MessageQueue
             return true;
         }
 
-        var message = new QueueMessage(body, extras, Interlocked.Increment(ref nextSequence), sentAt);
+        var message = new QueueMessage(body, extras, Interlocked.Increment(ref nextSequence.Value), sentAt);
         var slotIndex = slots.Allocate();
         ref var slot = ref slots[slotIndex];
         slot.FirstReceiveAt = firstReceiveAt;

@@ -33,7 +33,7 @@ internal sealed partial class MessageQueue
     {
         var now = Now();
         var current = Settings;
-        nextSequence = recovered.HighestSequence;
+        nextSequence.Value = recovered.HighestSequence;
         if (isFifo)
         {
             RestoreFifo(recovered, now, current);

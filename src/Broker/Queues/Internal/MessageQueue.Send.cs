@@ -223,7 +223,7 @@ internal sealed partial class MessageQueue
     {
         var current = Settings;
         var now = sentAt != 0 ? sentAt : Now();
-        var message = new QueueMessage(prepared.Body, prepared.Extras, Interlocked.Increment(ref nextSequence), now);
+        var message = new QueueMessage(prepared.Body, prepared.Extras, Interlocked.Increment(ref nextSequence.Value), now);
         var flags = counted ? MessageState.CountedFlag : 0;
         observer?.MessageSent(this, message); // before it can be received, so no record shows a receive before its send
         durable = default;

@@ -42,7 +42,14 @@ internal sealed partial class MessageQueue : IMessageQueue, ITicketHandler, IDis
     private readonly DurableStore? store;
 
     private QueueSettings settings;
-    private long nextSequence;
+
+    /// <summary>
+    /// The last message sequence given (message ids derive from it). On a cache line of its own: every send increments it,
+    /// and fields that every send and receive read (the settings, the counters, the deleted flag) must not share its
+    /// line, whatever fields are added around it.
+    /// </summary>
+    private PaddedCounter nextSequence;
+
     private readonly StripedCounter visibleCount = new();
     private readonly StripedCounter inFlightCount = new();
     private readonly StripedCounter delayedCount = new();
