@@ -44,9 +44,8 @@ internal sealed partial class MessageQueue
         List<BatchResultErrorEntry>? failed = null;
         try
         {
-            for (var i = 0; i < entries.Count; i++)
+            foreach (var entry in entries)
             {
-                var entry = entries[i];
                 if (entry.Message is { } message ? TryResolve(message, null, out var receipt) : TryResolve(null, entry.ReceiptHandle, out receipt))
                 {
                     try
@@ -80,7 +79,7 @@ internal sealed partial class MessageQueue
         }
 
         Count(metrics.MessagesDeleted, succeeded);
-        var result = new BatchResult(successful, (IReadOnlyList<BatchResultErrorEntry>?)failed ?? []);
+        var result = new BatchResult(successful, failed is null ? [] : failed);
         var durable = store is null || deletedCount == 0 ? default : store.MessagesDeleted(this, deletedSequences[..deletedCount]);
         return durable.IsCompletedSuccessfully ? new ValueTask<BatchResult>(result) : WhenDurable(durable, result);
     }
@@ -100,9 +99,8 @@ internal sealed partial class MessageQueue
         var successful = new List<string>(entries.Count);
         var lastDurable = default(ValueTask);
         List<BatchResultErrorEntry>? failed = null;
-        for (var i = 0; i < entries.Count; i++)
+        foreach (var entry in entries)
         {
-            var entry = entries[i];
             try
             {
                 var ticks = CheckVisibilityTimeout(entry.VisibilityTimeout);
@@ -122,7 +120,7 @@ internal sealed partial class MessageQueue
             }
         }
 
-        var result = new BatchResult(successful, (IReadOnlyList<BatchResultErrorEntry>?)failed ?? []);
+        var result = new BatchResult(successful, failed is null ? [] : failed);
         return lastDurable.IsCompletedSuccessfully ? new ValueTask<BatchResult>(result) : WhenDurable(lastDurable, result);
     }
 

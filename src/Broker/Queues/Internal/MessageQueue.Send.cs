@@ -37,9 +37,8 @@ internal sealed partial class MessageQueue
         ThrowIfDeleted();
         ValidateBatchIds(entries, static e => e?.Id);
         var total = 0L;
-        for (var i = 0; i < entries.Count; i++)
+        foreach (var entry in entries)
         {
-            var entry = entries[i];
             total += entry.Body.Length + RawAttributesSize(entry.MessageAttributes);
         }
 
@@ -57,9 +56,8 @@ internal sealed partial class MessageQueue
         {
             // FIFO: entries go in entry order, each validated, deduplicated and sent on its own.
             var sent = new List<SendMessageBatchResultEntry>(entries.Count);
-            for (var i = 0; i < entries.Count; i++)
+            foreach (var entry in entries)
             {
-                var entry = entries[i];
                 try
                 {
                     var result = await SendFifo(entry.Body, entry.OwnsBody, entry.DelaySeconds, entry.MessageAttributes, entry.MessageGroupId, entry.MessageDeduplicationId, current, cancellationToken).ConfigureAwait(false);
@@ -71,7 +69,7 @@ internal sealed partial class MessageQueue
                 }
             }
 
-            return new SendMessageBatchResult(sent, (IReadOnlyList<BatchResultErrorEntry>?)failed ?? []);
+            return new SendMessageBatchResult(sent, failed is null ? [] : failed);
         }
 
         for (var i = 0; i < entries.Count; i++)
@@ -125,7 +123,7 @@ internal sealed partial class MessageQueue
 
         Count(metrics.MessagesSent, successful.Count - counted);
         await lastDurable.ConfigureAwait(false);
-        return new SendMessageBatchResult(successful, (IReadOnlyList<BatchResultErrorEntry>?)failed ?? []);
+        return new SendMessageBatchResult(successful, failed is null ? [] : failed);
     }
 
     private PreparedMessage Prepare(

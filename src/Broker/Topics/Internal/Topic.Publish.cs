@@ -27,9 +27,8 @@ internal sealed partial class Topic
         ArgumentNullException.ThrowIfNull(entries);
         cancellationToken.ThrowIfCancellationRequested();
         ThrowIfDeleted();
-        for (var i = 0; i < entries.Count; i++)
+        foreach (var entry in entries)
         {
-            var entry = entries[i];
             if (entry?.Id is { Length: > 80 } tooLong)
             {
                 throw new BrokerException(BrokerErrorCodes.InvalidBatchEntryId, $"The Id of a batch entry in the batch request is too long: {tooLong}");
@@ -38,9 +37,8 @@ internal sealed partial class Topic
 
         MessageQueue.ValidateBatchIds(entries, static entry => entry?.Id);
         var total = 0L;
-        for (var i = 0; i < entries.Count; i++)
+        foreach (var entry in entries)
         {
-            var entry = entries[i];
             total += System.Text.Encoding.UTF8.GetByteCount(entry.Message) + MessageQueue.RawAttributesSize(entry.MessageAttributes);
         }
 
@@ -53,9 +51,8 @@ internal sealed partial class Topic
 
         var successful = new List<PublishBatchResultEntry>(entries.Count);
         List<Queues.BatchResultErrorEntry>? failed = null;
-        for (var i = 0; i < entries.Count; i++)
+        foreach (var entry in entries)
         {
-            var entry = entries[i];
             try
             {
                 var result = Publish(entry.Message, entry.Subject, entry.MessageAttributes, entry.MessageStructure, entry.MessageGroupId, entry.MessageDeduplicationId);
@@ -67,7 +64,7 @@ internal sealed partial class Topic
             }
         }
 
-        return new ValueTask<PublishBatchResult>(new PublishBatchResult(successful, (IReadOnlyList<Queues.BatchResultErrorEntry>?)failed ?? []));
+        return new ValueTask<PublishBatchResult>(new PublishBatchResult(successful, failed is null ? [] : failed));
     }
 
     private PublishResult Publish(
