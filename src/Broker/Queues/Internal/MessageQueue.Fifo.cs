@@ -5,7 +5,7 @@ using Broker.Internal;
 namespace Broker.Queues.Internal;
 
 /// <summary>
-/// FIFO queues. Every FIFO message holds a slot from its send (so retention is a ticket of its own) and sits in its
+/// FIFO queues. Every FIFO message holds a slot from its send (where the queue's retention sweep finds it) and sits in its
 /// <see cref="FifoGroup"/>; groups that may have something to deliver wait in <see cref="ready"/>.
 /// <para>
 /// Known deviation, said here and in the changelog: the group directory is a <see cref="ConcurrentDictionary{TKey, TValue}"/>,
