@@ -80,4 +80,53 @@ public sealed class FifoConcurrencyTests : QueueFixture
 
         Assert.Equal((0, 0, 0), Counts(queue));
     }
+
+    [Fact]
+    public async Task Purges_racing_first_receives_leave_every_slot_given_back_once()
+    {
+        // A first receive keeps the slot its send gave the message and vacates it while it writes the receipt; a purge
+        // that removes the message meanwhile leaves the slot to the receive. Lost slots would make the table grow,
+        // and a slot given back twice would be handed to two messages (one of them then lost).
+        var queue = (Broker.Queues.Internal.MessageQueue)Broker.CreateQueue("orders.fifo", new QueueOptions { FifoQueue = true });
+        for (var round = 0; round < 200; round++)
+        {
+            for (var i = 0; i < 50; i++)
+            {
+                await queue.SendAsync(new SendMessageRequest("m") { MessageGroupId = $"g{i}", MessageDeduplicationId = $"{round}-{i}" });
+            }
+
+            using var start = new Barrier(3);
+            var receivers = Enumerable.Range(0, 2).Select(_ => Task.Run(async () =>
+            {
+                start.SignalAndWait(TimeSpan.FromSeconds(10));
+                while ((await queue.ReceiveAsync(Take(10))).Count > 0)
+                {
+                }
+            }));
+            var purger = Task.Run(async () =>
+            {
+                start.SignalAndWait(TimeSpan.FromSeconds(10));
+                await queue.PurgeAsync();
+            });
+            await Task.WhenAll([.. receivers, purger]).WaitAsync(TimeSpan.FromMinutes(1));
+            await queue.PurgeAsync(); // what was received before the purge is in flight: remove it too
+            Assert.Equal((0, 0, 0), Counts(queue));
+        }
+
+        var tracked = queue.SlotHighWater;
+        for (var i = 0; i < tracked; i++)
+        {
+            await queue.SendAsync(new SendMessageRequest($"{i}") { MessageGroupId = $"g{i}", MessageDeduplicationId = $"last-{i}" });
+        }
+
+        Assert.Equal(tracked, queue.SlotHighWater); // every slot was on the free list, once
+        var received = await ReceiveAll(queue);
+        Assert.Equal(Enumerable.Range(0, tracked).Select(i => $"{i}").Order(), received.Select(m => m.GetBodyAsString()).Order());
+        foreach (var message in received)
+        {
+            await queue.DeleteAsync(message);
+        }
+
+        Assert.Equal((0, 0, 0), Counts(queue));
+    }
 }

@@ -514,6 +514,37 @@ public sealed class FifoQueueTests : QueueFixture
     }
 
     [Fact]
+    public async Task A_first_receive_keeps_the_slot_the_send_gave_the_message_and_a_later_receive_takes_a_new_one()
+    {
+        var queue = CreateFifo(FifoWithoutContentDedup);
+        for (var i = 0; i < 100; i++)
+        {
+            await queue.SendAsync(Msg($"m{i}", $"g{i}", $"d{i}"));
+        }
+
+        var tracked = ((MessageQueue)queue).SlotHighWater;
+        var received = await ReceiveAll(queue);
+        Assert.Equal(100, received.Count);
+        Assert.Equal(tracked, ((MessageQueue)queue).SlotHighWater); // no receive took a slot of its own
+        foreach (var message in received.Skip(1))
+        {
+            await queue.DeleteAsync(message.ReceiptHandle);
+        }
+
+        // Received again, the message moves to a new slot, and the first handle no longer reaches it.
+        var first = received[0];
+        await queue.ChangeVisibilityAsync(first.ReceiptHandle, TimeSpan.Zero);
+        var again = Assert.Single(await queue.ReceiveAsync(Take(1)));
+        Assert.Equal(first.MessageId, again.MessageId);
+        Assert.NotEqual(first.Receipt.Slot, again.Receipt.Slot);
+        await queue.DeleteAsync(first.ReceiptHandle); // lenient: deletes nothing
+        await Assert.ThrowsAsync<BrokerException>(() => queue.ChangeVisibilityAsync(first.ReceiptHandle, TimeSpan.FromSeconds(5)).AsTask());
+        Assert.Equal((0, 1, 0), Counts(queue));
+        await queue.DeleteAsync(again.ReceiptHandle);
+        Assert.Equal((0, 0, 0), Counts(queue));
+    }
+
+    [Fact]
     public async Task A_duplicate_racing_its_original_reads_the_originals_number_once_the_original_has_it()
     {
         // The moment between an original's deduplication record going in and its message entering its group, staged:

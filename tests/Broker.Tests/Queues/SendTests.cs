@@ -785,6 +785,30 @@ public sealed class SendTests : QueueFixture
         Assert.Equal((0, 0, 0), Counts(queue));
     }
 
+    [Fact]
+    public async Task A_delayed_message_is_received_in_the_slot_its_delay_held_and_its_handle_works()
+    {
+        var queue = Broker.CreateQueue("q");
+        for (var i = 0; i < 20; i++)
+        {
+            await queue.SendAsync(new SendMessageRequest($"later-{i}") { DelaySeconds = 5 });
+        }
+
+        var tracked = ((Broker.Queues.Internal.MessageQueue)queue).SlotHighWater;
+        Time.Advance(TimeSpan.FromSeconds(5));
+        var received = await ReceiveAll(queue);
+
+        Assert.Equal(20, received.Count);
+        Assert.Equal(tracked, ((Broker.Queues.Internal.MessageQueue)queue).SlotHighWater);
+        await queue.ChangeVisibilityAsync(received[0].ReceiptHandle, TimeSpan.FromSeconds(60));
+        foreach (var message in received)
+        {
+            await queue.DeleteAsync(message.ReceiptHandle);
+        }
+
+        Assert.Equal((0, 0, 0), Counts(queue));
+    }
+
     [Theory]
     [InlineData(1)]
     [InlineData(30)]

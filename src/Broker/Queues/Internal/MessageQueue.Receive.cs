@@ -315,7 +315,14 @@ internal sealed partial class MessageQueue
             }
 
             var count = MessageState.ReceiveCount(state) + 1;
-            var slotIndex = slots.Allocate();
+
+            // A first receive keeps the slot the send or the delay gave the message: no handle names it for this
+            // message yet, and the receive count in the new handle tells it from any handle of the slot's earlier
+            // occupants. Vacating it first makes it this receive's alone while it writes the receipt (a removal that
+            // comes in meanwhile leaves the slot to this receive to give back). A later receive takes a new slot, so
+            // that a stale handle's visibility change can never reach the new receipt's deadline.
+            var kept = count == 1 && previousSlot >= 0 && slots.Vacate(previousSlot, message);
+            var slotIndex = kept ? previousSlot : slots.Allocate();
             ref var slot = ref slots[slotIndex];
             var firstReceiveAt = previousSlot >= 0 && slots[previousSlot].FirstReceiveAt != 0 ? slots[previousSlot].FirstReceiveAt : batch.Now;
             var received = new ReceivedMessage(this, message, slotIndex, count, firstReceiveAt, batch.Selection);
@@ -339,14 +346,21 @@ internal sealed partial class MessageQueue
                     Interlocked.Decrement(ref group.InFlight);
                 }
 
-                Volatile.Write(ref slot.Message, null);
-                slot.Issued = null;
-                slots.Release(slotIndex);
+                if (kept && MessageState.IsLive(seen) && MessageState.Slot(seen) == slotIndex)
+                {
+                    Interlocked.CompareExchange(ref slot.Issued, null, received); // still the message's own slot
+                }
+                else if (slots.Vacate(slotIndex, message))
+                {
+                    // A removal (or a receive that won) vacating a kept slot after it was republished gives it back itself.
+                    slots.Release(slotIndex);
+                }
+
                 state = seen;
                 continue;
             }
 
-            if (previousSlot >= 0)
+            if (previousSlot >= 0 && !kept)
             {
                 slots.Free(previousSlot, message);
             }

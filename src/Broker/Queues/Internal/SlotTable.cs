@@ -49,8 +49,9 @@ internal sealed class SlotTable
 
     /// <summary>
     /// (tag &lt;&lt; 32) | (index + 1) of the top free slot; 0 in the low half when the stack is empty. On a cache line of
-    /// its own: every receive (and every FIFO or delayed send) pops it and every delete batch pushes it, and
-    /// <see cref="HighWater"/>, which every handle lookup and timer ticket reads, must not share its line.
+    /// its own: every FIFO or delayed send and every receive of a message without a slot (or received before) pops it,
+    /// every delete batch pushes it, and <see cref="HighWater"/>, which every handle lookup and timer ticket reads, must
+    /// not share its line.
     /// </summary>
     private PaddedCounter freeHead;
 
