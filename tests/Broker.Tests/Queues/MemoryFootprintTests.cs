@@ -1,4 +1,5 @@
 using Broker.Queues;
+using Broker.Queues.Internal;
 
 namespace Broker.Tests.Queues;
 
@@ -62,6 +63,25 @@ public sealed class MemoryFootprintTests : QueueFixture
         Assert.Equal(Count, queue.GetAttributes().ApproximateNumberOfMessages);
         Assert.True(beyondBody <= 180, $"{beyondBody:F1} bytes per queued message beyond its {BodyLength}-byte body");
         GC.KeepAlive(queue);
+    }
+
+    [Fact]
+    public void A_sent_fifo_messages_extras_hold_its_deduplication_and_sequence_fields_but_no_dead_letter_ones()
+    {
+        // A FIFO queue's backlog is made of these, and each collection the backlog survives copies them: 72 bytes (with
+        // the dead-letter fields, which only a dead-lettered or recovered message needs, it was 112).
+        KeyValuePair<string, MessageAttributeValue>[] none = [];
+        MessageExtras.Create(none, 0, "group", "dedup");
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var extras = MessageExtras.Create(none, 0, "group", "dedup");
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        extras.SequenceNumber = 7;
+        extras.DeduplicationKey = "key";
+        extras.DeduplicationExpiresAt = 9;
+        Assert.True(allocated <= 72, $"{allocated} bytes for a FIFO message's extras");
+        Assert.Equal(("group", "dedup", 7L, "key", 9L), (extras.MessageGroupId, extras.DeduplicationId, extras.SequenceNumber, extras.DeduplicationKey, extras.DeduplicationExpiresAt));
+        Assert.Equal((null, null, 0L, 0L, 0), (extras.OriginalMessageId, extras.DeadLetterSourceArn, extras.FirstReceiveAt, extras.DeadLetteredAt, extras.DeadLetteredReceiveCount));
     }
 
     [Theory]

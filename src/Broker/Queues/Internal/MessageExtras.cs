@@ -3,9 +3,11 @@ namespace Broker.Queues.Internal;
 
 /// <summary>
 /// What only some messages carry: validated, name-sorted message attributes with their size and a group id (40 bytes,
-/// what a standard message with attributes needs); FIFO messages and dead-lettered ones get <see cref="Detailed"/>, which
-/// adds the deduplication, sequence and dead-letter fields (112 bytes). Immutable but for the FIFO fields a sending
-/// thread writes before it publishes the message.
+/// what a standard message with attributes needs). A sent message with a group or deduplication id gets
+/// <see cref="Grouped"/>, which adds the deduplication and sequence fields (72 bytes: a FIFO queue's backlog is made of
+/// these, and every byte of it is copied by each collection it survives); a dead-lettered or recovered message gets
+/// <see cref="Detailed"/>, which adds the dead-letter fields as well (112 bytes). Immutable but for the FIFO fields a
+/// sending thread writes before it publishes the message.
 /// </summary>
 internal class MessageExtras(KeyValuePair<string, MessageAttributeValue>[] attributes, int attributesSize, string? messageGroupId)
 {
@@ -65,7 +67,7 @@ internal class MessageExtras(KeyValuePair<string, MessageAttributeValue>[] attri
     public static MessageExtras Create(KeyValuePair<string, MessageAttributeValue>[] attributes, int attributesSize, string? messageGroupId, string? deduplicationId) =>
         messageGroupId is null && deduplicationId is null
             ? new MessageExtras(attributes, attributesSize, null)
-            : new Detailed(attributes, attributesSize, messageGroupId, deduplicationId);
+            : new Grouped(attributes, attributesSize, messageGroupId, deduplicationId);
 
     public MessageExtras DeadLettered(string messageId, string sourceArn, long firstReceiveAt, bool fifo, long movedAt, int receiveCount) =>
         new Detailed(
@@ -120,7 +122,7 @@ internal class MessageExtras(KeyValuePair<string, MessageAttributeValue>[] attri
     }
 
     public MessageExtras WithDeduplicationId(string deduplicationId) =>
-        new Detailed(Attributes, AttributesSize, MessageGroupId, deduplicationId);
+        new Grouped(Attributes, AttributesSize, MessageGroupId, deduplicationId);
 
     public static MessageExtras DeadLettered(MessageExtras? extras, string messageId, string sourceArn, long firstReceiveAt, bool fifo, long movedAt, int receiveCount) =>
         (extras ?? new MessageExtras([], 0, null)).DeadLettered(messageId, sourceArn, firstReceiveAt, fifo, movedAt, receiveCount);
@@ -128,7 +130,24 @@ internal class MessageExtras(KeyValuePair<string, MessageAttributeValue>[] attri
     private static InvalidOperationException NotDetailed() =>
         new("Only a FIFO or dead-lettered message's extras carry deduplication and sequence fields.");
 
-    /// <summary>The extras of a FIFO message or a dead-lettered one.</summary>
+    /// <summary>The extras of a sent message with a group or a deduplication id (a FIFO message, or a standard one with a group).</summary>
+    private sealed class Grouped(
+        KeyValuePair<string, MessageAttributeValue>[] attributes,
+        int attributesSize,
+        string? messageGroupId,
+        string? deduplicationId)
+        : MessageExtras(attributes, attributesSize, messageGroupId)
+    {
+        public override string? DeduplicationId => deduplicationId;
+
+        public override long SequenceNumber { get; set; }
+
+        public override string? DeduplicationKey { get; set; }
+
+        public override long DeduplicationExpiresAt { get; set; }
+    }
+
+    /// <summary>The extras of a dead-lettered message, or of one a durable broker recovered.</summary>
     private sealed class Detailed(
         KeyValuePair<string, MessageAttributeValue>[] attributes,
         int attributesSize,
