@@ -184,6 +184,61 @@ public sealed class EngineRegressionTests : QueueFixture
     }
 
     [Fact]
+    public async Task A_message_whose_group_retired_as_it_was_sent_makes_the_group_that_took_it_ready_and_unlocks_it()
+    {
+        // The send looks its group up, and the group retires before the message is pushed: the message goes into a new
+        // group with the same id, while its slot still names the retired one. The end of its delay must make the new
+        // group ready, and its delete must unlock it.
+        var observer = new OnSend();
+        var time = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
+        using var broker = new MessageBroker(new BrokerOptions(), time, observer);
+        var queue = (MessageQueue)broker.CreateQueue("orders.fifo", new QueueOptions { FifoQueue = true, ContentBasedDeduplication = true, Delay = TimeSpan.FromSeconds(5) });
+        await queue.SendAsync(InGroup("first", "A"));
+        time.Advance(TimeSpan.FromSeconds(5));
+        await queue.DeleteAsync(Assert.Single(await queue.ReceiveAsync(Take(10))));
+        var retired = Group(queue, "A");
+        observer.Once = () =>
+        {
+            queue.SweepIdleGroups(); // marks A idle
+            queue.SweepIdleGroups(); // still idle and empty: A retires
+        };
+
+        await queue.SendAsync(InGroup("second", "A"));
+        Assert.True(retired.IsRetired);
+        Assert.NotSame(retired, Group(queue, "A"));
+        time.Advance(TimeSpan.FromSeconds(5));
+        var second = Assert.Single(await queue.ReceiveAsync(Take(10)));
+        Assert.Equal("second", second.GetBodyAsString());
+        await queue.SendAsync(InGroup("third", "A"));
+        time.Advance(TimeSpan.FromSeconds(5));
+        Assert.Empty(await queue.ReceiveAsync(Take(10))); // A is locked while "second" is in flight
+
+        await queue.DeleteAsync(second);
+
+        Assert.Equal("third", Assert.Single(await queue.ReceiveAsync(Take(10))).GetBodyAsString());
+    }
+
+    [Fact]
+    public async Task A_fifo_messages_slot_names_its_group_from_its_send_through_its_receives()
+    {
+        // What lets a delete or a visibility end find the group without looking its id up in the directory.
+        var queue = (MessageQueue)Broker.CreateQueue("orders.fifo", new QueueOptions { FifoQueue = true, ContentBasedDeduplication = true });
+        await queue.SendAsync(InGroup("m", "A"));
+        var slots = typeof(MessageQueue).GetField("slots", BindingFlags.NonPublic | BindingFlags.Instance)!.GetValue(queue)!;
+        var indexer = slots.GetType().GetProperty("Item")!;
+        FifoGroup? GroupIn(int slot) => ((Slot)indexer.GetValue(slots, [slot])!).Group;
+
+        Assert.Same(Group(queue, "A"), GroupIn(0));
+        var first = Assert.Single(await queue.ReceiveAsync(Take(10)));
+        Assert.Same(Group(queue, "A"), GroupIn(first.Receipt.Slot));
+        await queue.ChangeVisibilityAsync(first, TimeSpan.Zero);
+        var again = Assert.Single(await queue.ReceiveAsync(Take(10)));
+        Assert.NotEqual(first.Receipt.Slot, again.Receipt.Slot);
+        Assert.Same(Group(queue, "A"), GroupIn(again.Receipt.Slot));
+        Assert.Null(GroupIn(first.Receipt.Slot)); // vacated: it keeps no group alive
+    }
+
+    [Fact]
     public async Task A_fifo_short_poll_at_the_in_flight_limit_returns_nothing_instead_of_failing()
     {
         var queue = Broker.CreateQueue("busy.fifo", new QueueOptions { FifoQueue = true, ContentBasedDeduplication = true, VisibilityTimeout = TimeSpan.FromHours(1) });
@@ -254,6 +309,63 @@ public sealed class EngineRegressionTests : QueueFixture
         if (Interlocked.Exchange(ref group.Recheck, 0) == 1 || group.MayHaveMessages())
         {
             typeof(MessageQueue).GetMethod("MarkReady", BindingFlags.NonPublic | BindingFlags.Instance)!.Invoke(queue, [group]);
+        }
+    }
+
+    /// <summary>Runs <see cref="Once"/> at the next send, just before its message enters its group.</summary>
+    private sealed class OnSend : Broker.Internal.IBrokerObserver
+    {
+        private Action? once;
+
+        public Action? Once
+        {
+            set => once = value;
+        }
+
+        public void MessageSent(MessageQueue queue, QueueMessage message) => Interlocked.Exchange(ref once, null)?.Invoke();
+
+        public void ReceiveStarting(MessageQueue queue)
+        {
+        }
+
+        public void ReceiveEnded(MessageQueue queue, ReceiveRequest request, IReadOnlyList<ReceivedMessage> messages)
+        {
+        }
+
+        public void QueueTimerRan(MessageQueue queue)
+        {
+        }
+
+        public void MessageDeleted(MessageQueue queue, QueueMessage message, int receiveCount)
+        {
+        }
+
+        public void MessageDeadLettered(MessageQueue queue, MessageQueue deadLetterQueue, QueueMessage message, int receiveCount)
+        {
+        }
+
+        public void MessagePublished(Broker.Topics.Internal.Topic topic, Broker.Topics.Internal.PublishedMessage message)
+        {
+        }
+
+        public void NotificationDelivered(Broker.Topics.Internal.Topic topic, Broker.Topics.Internal.Subscription subscription, Broker.Topics.Internal.PublishedMessage message)
+        {
+        }
+
+        public void NotificationFilteredOut(Broker.Topics.Internal.Topic topic, Broker.Topics.Internal.Subscription subscription, Broker.Topics.Internal.PublishedMessage message)
+        {
+        }
+
+        public void NotificationFailed(Broker.Topics.Internal.Topic topic, Broker.Topics.Internal.Subscription subscription, Broker.Topics.Internal.PublishedMessage message)
+        {
+        }
+
+        public void RecordPut(Broker.Streams.Internal.DataStream stream, Broker.Streams.Internal.StreamShard shard, long position, ReadOnlyMemory<byte> data, string partitionKey)
+        {
+        }
+
+        public void HandlerWorkerEnded(Broker.Topics.Internal.HandlerSubscription subscription)
+        {
         }
     }
 }

@@ -545,6 +545,27 @@ public sealed class FifoQueueTests : QueueFixture
     }
 
     [Fact]
+    public async Task Long_polls_parked_on_locked_groups_wake_when_a_delete_batch_unlocks_them()
+    {
+        var queue = CreateFifo();
+        await SendAll(queue, "A1", "B1");
+        var locking = await queue.ReceiveAsync(Take(10));
+        Assert.Equal(["A1", "B1"], Bodies(locking).Order());
+        await SendAll(queue, "A2", "B2");
+
+        // Both groups are locked: these park (the fake clock never ends their wait).
+        var longPoll = new ReceiveRequest { MaxNumberOfMessages = 1, WaitTime = TimeSpan.FromSeconds(20) };
+        var first = queue.ReceiveAsync(longPoll).AsTask();
+        var second = queue.ReceiveAsync(longPoll).AsTask();
+        Assert.False(first.IsCompleted || second.IsCompleted);
+
+        await queue.DeleteBatchAsync([.. locking.Select((m, i) => new DeleteMessageBatchEntry($"e{i}", m))]);
+
+        var woken = await Task.WhenAll(first, second).WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(["A2", "B2"], woken.SelectMany(Bodies).Order());
+    }
+
+    [Fact]
     public async Task A_duplicate_racing_its_original_reads_the_originals_number_once_the_original_has_it()
     {
         // The moment between an original's deduplication record going in and its message entering its group, staged:

@@ -162,7 +162,7 @@ internal sealed partial class MessageQueue
         visibleCount.Increment();
         if (isFifo)
         {
-            FifoVisible(message, fromInFlight);
+            FifoVisible(message, slotIndex, fromInFlight);
         }
         else
         {
@@ -213,8 +213,9 @@ internal sealed partial class MessageQueue
     }
 
     /// <summary>
-    /// <see cref="Removed(QueueMessage, long)"/>, leaving two things to <see cref="Settle"/>, which a delete batch calls
-    /// once for all its messages: the in-flight count and handing the vacated slots back to the free list.
+    /// <see cref="Removed(QueueMessage, long)"/>, leaving three things to <see cref="Settle"/>, which a delete batch calls
+    /// once for all its messages: the in-flight count, handing the vacated slots back to the free list, and waking a
+    /// receiver for each FIFO group the removals unlocked (one fence for the batch instead of one per message).
     /// </summary>
     private void Removed(QueueMessage message, long previousState, ref RemovalTally tally)
     {
@@ -227,7 +228,7 @@ internal sealed partial class MessageQueue
                 tally.InFlight++;
                 if (isFifo)
                 {
-                    FifoInFlightEnded(message);
+                    FifoInFlightEnded(message, MessageState.Slot(previousState), ref tally);
                 }
 
                 break;
@@ -259,6 +260,12 @@ internal sealed partial class MessageQueue
             tally.SlotCount = 0;
         }
 
+        if (tally.Unlocked > 0)
+        {
+            receivers.Wake(tally.Unlocked);
+            tally.Unlocked = 0;
+        }
+
         if (tally.InFlight > 0)
         {
             inFlightCount.Add(-tally.InFlight);
@@ -272,10 +279,14 @@ internal sealed partial class MessageQueue
         }
     }
 
-    /// <summary>What removals leave to <see cref="Settle"/>: the in-flight count's change and up to a batch of vacated slots.</summary>
+    /// <summary>
+    /// What removals leave to <see cref="Settle"/>: the in-flight count's change, up to a batch of vacated slots, and the
+    /// FIFO groups made ready again.
+    /// </summary>
     private struct RemovalTally
     {
         public int InFlight;
+        public int Unlocked;
         public int SlotCount;
         public SlotIndices Slots;
 

@@ -200,6 +200,7 @@ internal sealed partial class MessageQueue
 
         ref var slot = ref slots[slotIndex];
         slot.FirstReceiveAt = firstReceiveAt;
+        slot.Group = group ??= GroupFor(message.Extras!.MessageGroupId!); // while the slot is this call's alone (see GroupOf)
         var flags = counted ? MessageState.CountedFlag : 0;
         var retentionEnd = message.SentAt + current.RetentionTicks;
         if (delayTicks > 0)
@@ -245,6 +246,7 @@ internal sealed partial class MessageQueue
 
         ref var slot = ref slots[slotIndex];
         slot.FirstReceiveAt = firstReceiveAt;
+        slot.Group = group ??= GroupFor(message.Extras!.MessageGroupId!); // while the slot is this call's alone (see GroupOf)
         Volatile.Write(ref slot.Deadline, long.MaxValue);
         message.State = MessageState.Make(slotIndex, receiveCount, MessageStatus.Delayed) | (counted ? MessageState.CountedFlag : 0);
         Volatile.Write(ref slot.Message, message);
@@ -266,7 +268,7 @@ internal sealed partial class MessageQueue
         {
             delayedCount.Decrement();
             visibleCount.Increment();
-            FifoVisible(message, fromInFlight: false);
+            FifoVisible(message, slotIndex, fromInFlight: false);
             receivers.Wake(1);
         }
 
@@ -426,23 +428,31 @@ internal sealed partial class MessageQueue
         }
     }
 
-    private FifoGroup GroupOf(QueueMessage message) => groups![message.Extras!.MessageGroupId!];
+    /// <summary>
+    /// The group of a FIFO message in <paramref name="slotIndex"/>: the one its slot names, unless that one was retired
+    /// (the send found it retired and published the message into the group that replaced it), else the directory's.
+    /// </summary>
+    private FifoGroup GroupOf(QueueMessage message, int slotIndex) =>
+        slotIndex >= 0 && Volatile.Read(ref slots[slotIndex].Group) is { IsRetired: false } group ? group : groups![message.Extras!.MessageGroupId!];
 
-    /// <summary>A FIFO message left flight (deleted, expired or moved): when its group has none left in flight, it unlocks.</summary>
-    private void FifoInFlightEnded(QueueMessage message)
+    /// <summary>
+    /// A FIFO message left flight (deleted, expired or moved): when its group has none left in flight, it unlocks, and
+    /// <see cref="Settle"/> wakes a receiver for it.
+    /// </summary>
+    private void FifoInFlightEnded(QueueMessage message, int slotIndex, ref RemovalTally tally)
     {
-        var group = GroupOf(message);
+        var group = GroupOf(message, slotIndex);
         if (Interlocked.Decrement(ref group.InFlight) == 0)
         {
             MarkReady(group);
-            receivers.Wake(1);
+            tally.Unlocked++;
         }
     }
 
     /// <summary>A FIFO message is visible again: back in front of its group, or (after its delay) the group becomes ready.</summary>
-    private void FifoVisible(QueueMessage message, bool fromInFlight)
+    private void FifoVisible(QueueMessage message, int slotIndex, bool fromInFlight)
     {
-        var group = GroupOf(message);
+        var group = GroupOf(message, slotIndex);
         if (fromInFlight)
         {
             group.Return(message);

@@ -329,6 +329,7 @@ internal sealed partial class MessageQueue
             slot.FirstReceiveAt = firstReceiveAt;
             slot.ReceivedAt = batch.Now;
             slot.Issued = received;
+            slot.Group = group;
             Volatile.Write(ref slot.Deadline, batch.VisibleUntil);
             Volatile.Write(ref slot.Message, message);
             if (group is not null)

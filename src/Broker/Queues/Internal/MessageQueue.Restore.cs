@@ -76,6 +76,8 @@ internal sealed partial class MessageQueue
                     continue;
                 }
 
+                slots[slotIndex].Group = group;
+
                 if (message!.Extras is { DeduplicationKey: not null } extras && extras.DeduplicationExpiresAt > now)
                 {
                     deduplication!.TryAdd(deduplication.Hash(extras.DeduplicationKey), new FifoOriginal(message.Sequence, extras.SequenceNumber), now, extras.DeduplicationExpiresAt, out _);

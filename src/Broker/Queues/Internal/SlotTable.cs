@@ -26,6 +26,13 @@ internal struct Slot
     /// </summary>
     public Broker.Queues.ReceivedMessage? Issued;
 
+    /// <summary>
+    /// FIFO: the group the occupant was published into, written before the message can be received: a delete or a
+    /// visibility end finds the group here, on the line it reads anyway, instead of looking its id up in the directory.
+    /// Cleared when the slot is vacated.
+    /// </summary>
+    public FifoGroup? Group;
+
     /// <summary>Next free slot + 1 while this slot is on the free list.</summary>
     public int NextFree;
 }
@@ -113,6 +120,7 @@ internal sealed class SlotTable
         }
 
         slot.Issued = null;
+        slot.Group = null;
         return true;
     }
 
