@@ -48,12 +48,14 @@ public static class LoopRun
         {
             var allocated = GC.GetTotalAllocatedBytes();
             var (gen0, gen1, gen2, paused) = (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2), GC.GetTotalPauseDuration());
+            var cpu = Environment.CpuUsage.TotalTime;
             var elapsed = await invoker.InvokeOnceAsync().ConfigureAwait(false);
             var perOperation = (GC.GetTotalAllocatedBytes() - allocated) / (double)invoker.OperationsPerInvoke;
             var pausedShare = (GC.GetTotalPauseDuration() - paused) / elapsed;
+            var cpuPerOperation = (Environment.CpuUsage.TotalTime - cpu).TotalNanoseconds / invoker.OperationsPerInvoke;
             Console.WriteLine(string.Create(
                 CultureInfo.InvariantCulture,
-                $"loop: {invoker.OperationsPerInvoke / elapsed.TotalSeconds:F0} ops/s {perOperation:F0} B/op (all threads), collections {GC.CollectionCount(0) - gen0}/{GC.CollectionCount(1) - gen1}/{GC.CollectionCount(2) - gen2} (gen0/1/2), paused {pausedShare:P0}"));
+                $"loop: {invoker.OperationsPerInvoke / elapsed.TotalSeconds:F0} ops/s {perOperation:F0} B/op (all threads), collections {GC.CollectionCount(0) - gen0}/{GC.CollectionCount(1) - gen1}/{GC.CollectionCount(2) - gen2} (gen0/1/2), paused {pausedShare:P0}, cpu {cpuPerOperation:F0} ns/op (all threads)"));
         }
 
         return 0;
