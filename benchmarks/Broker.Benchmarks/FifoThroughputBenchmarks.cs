@@ -11,6 +11,7 @@ namespace Broker.Benchmarks;
 /// readers moving the same number of messages. Each operation is one message.
 /// </summary>
 [Config(typeof(BenchmarkConfig))]
+[WarmupCount(BenchmarkConfig.SingleInvocationWarmupCount)]
 public class FifoThroughputBenchmarks
 {
     public const int MessageCount = 100_000;

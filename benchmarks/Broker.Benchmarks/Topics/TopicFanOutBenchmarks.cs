@@ -15,6 +15,7 @@ namespace Broker.Benchmarks.Topics;
 /// exact-match rule per subscriber and nothing else of the filter language, no copy, no id).
 /// </summary>
 [Config(typeof(BenchmarkConfig))]
+[WarmupCount(BenchmarkConfig.SingleInvocationWarmupCount)]
 public class TopicFanOutBenchmarks
 {
     public const int PublishCount = 100_000;
