@@ -239,6 +239,39 @@ public sealed class EngineRegressionTests : QueueFixture
     }
 
     [Fact]
+    public async Task A_visibility_end_after_its_message_left_the_slot_finds_the_group_by_id_not_by_the_slots_next_occupant()
+    {
+        // A visibility end looks the group up after its CAS; by then a removal may have vacated the slot and a send
+        // reused it for a message of another group. Staged: the first message's slot now holds a message of group X.
+        var queue = (MessageQueue)Broker.CreateQueue("orders.fifo", new QueueOptions { FifoQueue = true, ContentBasedDeduplication = true });
+        await queue.SendAsync(InGroup("m", "A"));
+        var m = Assert.Single(await queue.ReceiveAsync(Take(10)));
+        await queue.DeleteAsync(m);
+        await queue.SendAsync(InGroup("n", "X"));
+        var n = Assert.Single(await queue.ReceiveAsync(Take(10)));
+        Assert.Equal(m.Receipt.Slot, n.Receipt.Slot); // the slot went back to the free list and to the next send
+
+        var groupOf = typeof(MessageQueue).GetMethod("GroupOf", BindingFlags.NonPublic | BindingFlags.Instance)!;
+        Assert.Same(Group(queue, "A"), groupOf.Invoke(queue, [m.Message, m.Receipt.Slot]));
+        Assert.Same(Group(queue, "X"), groupOf.Invoke(queue, [n.Message, n.Receipt.Slot]));
+    }
+
+    [Fact]
+    public async Task A_message_never_received_has_no_first_receive_time_whatever_its_slot_holds()
+    {
+        // A first receive writes the time into the slot it keeps before its CAS, which a move may win: the move must
+        // not carry that time. Staged: a state with no receive that names a slot holding a received message's time.
+        var queue = (MessageQueue)Broker.CreateQueue("orders.fifo", new QueueOptions { FifoQueue = true, ContentBasedDeduplication = true });
+        await queue.SendAsync(InGroup("m", "A"));
+        var received = Assert.Single(await queue.ReceiveAsync(Take(10)));
+        var firstReceiveAtOf = typeof(MessageQueue).GetMethod("FirstReceiveAtOf", BindingFlags.NonPublic | BindingFlags.Instance)!;
+        var slot = received.Receipt.Slot;
+
+        Assert.Equal(Time.GetUtcNow().UtcTicks, firstReceiveAtOf.Invoke(queue, [received.Message, MessageState.Make(slot, 1, MessageStatus.InFlight)]));
+        Assert.Equal(0L, firstReceiveAtOf.Invoke(queue, [received.Message, MessageState.Make(slot, 0, MessageStatus.Visible)]));
+    }
+
+    [Fact]
     public async Task A_fifo_short_poll_at_the_in_flight_limit_returns_nothing_instead_of_failing()
     {
         var queue = Broker.CreateQueue("busy.fifo", new QueueOptions { FifoQueue = true, ContentBasedDeduplication = true, VisibilityTimeout = TimeSpan.FromHours(1) });

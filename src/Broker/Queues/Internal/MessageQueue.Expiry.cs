@@ -194,9 +194,15 @@ internal sealed partial class MessageQueue
         return true;
     }
 
-    /// <summary>When a message was first received, wherever that is kept for its state; 0 if never.</summary>
+    /// <summary>
+    /// When a message was first received, wherever that is kept for its state; 0 if never. A message with no receive
+    /// counted has none, whatever its slot holds: its first receive, which keeps the slot, writes the time there before
+    /// the CAS that may still fail (to a move, say, that read the slot meanwhile).
+    /// </summary>
     private long FirstReceiveAtOf(QueueMessage message, long state) =>
-        MessageState.Slot(state) is var slotIndex and >= 0 ? slots[slotIndex].FirstReceiveAt : message.Extras?.FirstReceiveAt ?? 0;
+        MessageState.ReceiveCount(state) == 0 ? 0
+        : MessageState.Slot(state) is var slotIndex and >= 0 ? slots[slotIndex].FirstReceiveAt
+        : message.Extras?.FirstReceiveAt ?? 0;
 
     /// <summary>Bookkeeping after the caller moved a message from <paramref name="previousState"/> to Deleted.</summary>
     private void Removed(QueueMessage message, long previousState)

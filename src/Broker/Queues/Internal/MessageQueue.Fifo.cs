@@ -429,11 +429,25 @@ internal sealed partial class MessageQueue
     }
 
     /// <summary>
-    /// The group of a FIFO message in <paramref name="slotIndex"/>: the one its slot names, unless that one was retired
-    /// (the send found it retired and published the message into the group that replaced it), else the directory's.
+    /// The group of a FIFO message whose state names <paramref name="slotIndex"/>: the one the slot names, else the
+    /// directory's. The slot's is taken only if the slot still holds the message after the group was read (a visibility
+    /// end calls this after its CAS, when a removal may already have vacated the slot and a send reused it for another
+    /// group; a message once removed never comes back to a slot), and only if it is not retired (the send found it
+    /// retired and published the message into the group that replaced it). A vacated slot names no group.
     /// </summary>
-    private FifoGroup GroupOf(QueueMessage message, int slotIndex) =>
-        slotIndex >= 0 && Volatile.Read(ref slots[slotIndex].Group) is { IsRetired: false } group ? group : groups![message.Extras!.MessageGroupId!];
+    private FifoGroup GroupOf(QueueMessage message, int slotIndex)
+    {
+        if (slotIndex >= 0)
+        {
+            ref var slot = ref slots[slotIndex];
+            if (Volatile.Read(ref slot.Group) is { IsRetired: false } group && ReferenceEquals(Volatile.Read(ref slot.Message), message))
+            {
+                return group;
+            }
+        }
+
+        return groups![message.Extras!.MessageGroupId!];
+    }
 
     /// <summary>
     /// A FIFO message left flight (deleted, expired or moved): when its group has none left in flight, it unlocks, and

@@ -261,7 +261,8 @@ internal sealed partial class MessageQueue
     }
 
     /// <summary>
-    /// Puts one visible message in flight: a new slot and receive count, one CAS on its state, a visibility ticket.
+    /// Puts one visible message in flight: a slot (on a first receive the one it has, else a new one) and receive count,
+    /// one CAS on its state, a visibility ticket.
     /// A message past its retention expires instead, and one that used up its receives moves to the dead-letter queue.
     /// For a FIFO message, <paramref name="group"/>'s in-flight count goes up before the CAS, so that a visibility
     /// timeout of zero, which may return the message at once, never takes it below zero.
@@ -316,11 +317,11 @@ internal sealed partial class MessageQueue
 
             var count = MessageState.ReceiveCount(state) + 1;
 
-            // A first receive keeps the slot the send or the delay gave the message: no handle names it for this
-            // message yet, and the receive count in the new handle tells it from any handle of the slot's earlier
-            // occupants. Vacating it first makes it this receive's alone while it writes the receipt (a removal that
-            // comes in meanwhile leaves the slot to this receive to give back). A later receive takes a new slot, so
-            // that a stale handle's visibility change can never reach the new receipt's deadline.
+            // A first receive keeps the slot the send or the delay gave the message: no handle names this message yet,
+            // and handles of the slot's earlier occupants fail on the sequence they carry. Vacating it first makes it
+            // this receive's alone while it writes the receipt (a removal that comes in meanwhile leaves the slot to
+            // this receive to give back). A later receive takes a new slot, so that a stale handle of this message's
+            // own visibility change can never reach the new receipt's deadline.
             var kept = count == 1 && previousSlot >= 0 && slots.Vacate(previousSlot, message);
             var slotIndex = kept ? previousSlot : slots.Allocate();
             ref var slot = ref slots[slotIndex];

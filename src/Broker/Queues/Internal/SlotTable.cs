@@ -43,8 +43,9 @@ internal struct Slot
 /// name a message without holding a reference to it (a deleted message can be collected at once).
 /// <para>
 /// Chunks double in size (1024, 2048, ...) and are never moved, so a slot's address is stable. Free slots form a
-/// Treiber stack whose head carries a tag to defeat ABA. A slot is written only by the thread that allocated it until it
-/// publishes <see cref="Slot.Message"/>; afterwards readers validate what they read against the message's state.
+/// Treiber stack whose head carries a tag to defeat ABA. A slot is written only by the thread that allocated it (or that
+/// vacated it to reuse it, as a message's first receive does) until it publishes <see cref="Slot.Message"/>; afterwards
+/// readers validate what they read against the message's state.
 /// </para>
 /// </summary>
 internal sealed class SlotTable
