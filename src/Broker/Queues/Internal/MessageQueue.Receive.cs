@@ -191,7 +191,7 @@ internal sealed partial class MessageQueue
         }
 
         var taken = batch.Taken;
-        var result = batch.Result;
+        var result = batch.Received;
         if (taken == 0)
         {
             return NoMessages;
@@ -245,7 +245,8 @@ internal sealed partial class MessageQueue
         public int Max;
         public int Taken;
         public AttributeSelection Selection;
-        public ReceivedMessage[]? Result;
+        /// <summary>The messages taken so far, in order; sized on the first take.</summary>
+        public ReceivedMessage[]? Received;
     }
 
     private enum TakeResult
@@ -374,18 +375,18 @@ internal sealed partial class MessageQueue
                 timer.Enqueue(new TimerTicket(message.SentAt + batch.RetentionTicks, slotIndex, count, TicketKind.Retention));
             }
 
-            if (batch.Result is null)
+            if (batch.Received is null)
             {
                 // Sized by the visible count (which still counts this batch): a receive that finds one message of a
                 // short queue allocates an array of one, not of MaxNumberOfMessages and then a trimmed copy.
-                batch.Result = new ReceivedMessage[(int)Math.Clamp(VisibleCount, 1, batch.Max)];
+                batch.Received = new ReceivedMessage[(int)Math.Clamp(VisibleCount, 1, batch.Max)];
             }
-            else if (batch.Taken == batch.Result.Length)
+            else if (batch.Taken == batch.Received.Length)
             {
-                Array.Resize(ref batch.Result, Math.Min(batch.Max, batch.Result.Length * 2));
+                Array.Resize(ref batch.Received, Math.Min(batch.Max, batch.Received.Length * 2));
             }
 
-            batch.Result[batch.Taken++] = received;
+            batch.Received[batch.Taken++] = received;
             return TakeResult.Taken;
         }
     }
