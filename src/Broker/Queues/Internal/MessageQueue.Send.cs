@@ -178,9 +178,9 @@ internal sealed partial class MessageQueue
     /// for a message that goes to several queues: a topic's raw delivery. The body must never be written again.
     /// </summary>
     /// <exception cref="BrokerException">As <see cref="SendAsync"/> throws it for the same body and attributes.</exception>
-    internal static PreparedDelivery PrepareDelivery(byte[] body, IReadOnlyDictionary<string, MessageAttributeValue>? attributes)
+    internal static PreparedDelivery PrepareDelivery(ReadOnlyMemory<byte> body, IReadOnlyDictionary<string, MessageAttributeValue>? attributes)
     {
-        MessageValidation.ValidateBody(body);
+        MessageValidation.ValidateBody(body.Span);
         var extras = MessageValidation.BuildExtras(attributes, groupId: null);
         return new PreparedDelivery(body, extras, body.Length + (extras?.AttributesSize ?? 0));
     }
@@ -195,7 +195,7 @@ internal sealed partial class MessageQueue
     /// before); 0 to read the clock.</param>
     /// <param name="durable">In a durable broker, completes when the send's record is as durable as the policy promises.</param>
     /// <exception cref="BrokerException">The queue was deleted, or the message is larger than its MaximumMessageSize.</exception>
-    internal bool TryDeliver(PreparedDelivery prepared, long sentAt, out ValueTask durable)
+    internal bool TryDeliver(in PreparedDelivery prepared, long sentAt, out ValueTask durable)
     {
         ThrowIfDeleted();
         var current = Settings;
@@ -417,7 +417,7 @@ internal sealed partial class MessageQueue
     }
 
     /// <summary>A body and attributes validated for any standard queue (<see cref="PrepareDelivery"/>); immutable, shareable.</summary>
-    internal sealed record PreparedDelivery(byte[] Body, MessageExtras? Extras, int Size);
+    internal readonly record struct PreparedDelivery(ReadOnlyMemory<byte> Body, MessageExtras? Extras, int Size);
 
     private readonly record struct PreparedMessage(ReadOnlyMemory<byte> Body, MessageExtras? Extras, long DelayTicks)
     {

@@ -174,18 +174,34 @@ internal static class MessageValidation
                 $"Number of message attributes [{attributes.Count}] exceeds the allowed maximum [{QueueDefaults.MaxMessageAttributes}].");
         }
 
-        var sorted = new KeyValuePair<string, MessageAttributeValue>[attributes.Count];
-        var index = 0;
         var size = 0;
+        KeyValuePair<string, MessageAttributeValue>[] sorted;
+        if (attributes is Topics.Internal.SmallAttributeMap published)
+        {
+            // A topic's copy of a publish's attributes: immutable, so its array serves when already in name order.
+            foreach (var (name, value) in published.Entries)
+            {
+                size += ValidateAttribute(name, value);
+            }
+
+            sorted = published.SortedByName();
+            return MessageExtras.Create(sorted, size, groupId, deduplicationId);
+        }
+
+        sorted = new KeyValuePair<string, MessageAttributeValue>[attributes.Count];
+        var index = 0;
         foreach (var pair in attributes)
         {
             size += ValidateAttribute(pair.Key, pair.Value);
             sorted[index++] = pair;
         }
 
-        Array.Sort(sorted, static (a, b) => string.CompareOrdinal(a.Key, b.Key));
+        Array.Sort(sorted, ByName);
         return MessageExtras.Create(sorted, size, groupId, deduplicationId);
     }
+
+    /// <summary>Attributes in the order SQS's digest wants them: by name, ordinal.</summary>
+    public static readonly Comparison<KeyValuePair<string, MessageAttributeValue>> ByName = static (a, b) => string.CompareOrdinal(a.Key, b.Key);
 
     public static void ValidateAttributeName(string? name, string what)
     {

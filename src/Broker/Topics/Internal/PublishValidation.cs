@@ -18,6 +18,7 @@ internal static class PublishValidation
         string? messageStructure,
         Guid messageId,
         DateTimeOffset timestamp,
+        Queues.Internal.BodyArena bodies,
         out int size)
     {
         if (message.Length == 0)
@@ -39,7 +40,7 @@ internal static class PublishValidation
         }
 
         ValidateSubject(subject);
-        var body = Encoding.UTF8.GetBytes(defaultMessage);
+        var body = bodies.CopyUtf8(defaultMessage);
         size = (ReferenceEquals(defaultMessage, message) ? body.Length : Encoding.UTF8.GetByteCount(message)) + ValidateAttributes(attributes);
         if (size > TopicDefaults.MaximumMessageSize)
         {
@@ -154,57 +155,76 @@ internal static class PublishValidation
         }
 
         var size = 0;
+        if (attributes is Dictionary<string, MessageAttributeValue> dictionary)
+        {
+            // The usual publisher's dictionary, walked without boxing its enumerator.
+            foreach (var (name, value) in dictionary)
+            {
+                size += ValidateAttribute(name, value);
+            }
+
+            return size;
+        }
+
         foreach (var (name, value) in attributes)
         {
-            ValidateAttributeName(name);
-            if (value is null)
-            {
-                throw new BrokerException(BrokerErrorCodes.ParameterValueInvalid, $"The message attribute '{name}' must contain non-empty message attribute value.");
-            }
+            size += ValidateAttribute(name, value);
+        }
 
-            var type = value.DataType;
-            size += Encoding.UTF8.GetByteCount(name) + Encoding.UTF8.GetByteCount(type);
-            switch (type)
-            {
-                case "String" or "String.Array" or "Number":
-                    if (value.StringValue is null)
-                    {
-                        throw new BrokerException(BrokerErrorCodes.ParameterValueInvalid, $"The message attribute '{name}' with type '{type}' must use field 'String'.");
-                    }
+        return size;
+    }
 
-                    if (value.StringValue.Length == 0)
-                    {
-                        throw new BrokerException(BrokerErrorCodes.ParameterValueInvalid, $"The message attribute '{name}' must contain non-empty message attribute value for message attribute type '{type}'.");
-                    }
+    /// <summary>Checks one message attribute as SNS does; its size in bytes (name, type and value).</summary>
+    private static int ValidateAttribute(string name, MessageAttributeValue? value)
+    {
+        ValidateAttributeName(name);
+        if (value is null)
+        {
+            throw new BrokerException(BrokerErrorCodes.ParameterValueInvalid, $"The message attribute '{name}' must contain non-empty message attribute value.");
+        }
 
-                    if (type == "Number" && !decimal.TryParse(value.StringValue, NumberStyles.Float, CultureInfo.InvariantCulture, out _))
-                    {
-                        throw new BrokerException(BrokerErrorCodes.ParameterValueInvalid, $"Could not cast message attribute '{name}' value to number.");
-                    }
+        var type = value.DataType;
+        var size = Encoding.UTF8.GetByteCount(name) + Encoding.UTF8.GetByteCount(type);
+        switch (type)
+        {
+            case "String" or "String.Array" or "Number":
+                if (value.StringValue is null)
+                {
+                    throw new BrokerException(BrokerErrorCodes.ParameterValueInvalid, $"The message attribute '{name}' with type '{type}' must use field 'String'.");
+                }
 
-                    if (type == "String.Array" && !IsStringArray(value.StringValue))
-                    {
-                        throw new BrokerException(BrokerErrorCodes.ParameterValueInvalid, $"The message attribute '{name}' with type 'String.Array' must be a JSON array whose elements are strings, numbers, true, false or null.");
-                    }
+                if (value.StringValue.Length == 0)
+                {
+                    throw new BrokerException(BrokerErrorCodes.ParameterValueInvalid, $"The message attribute '{name}' must contain non-empty message attribute value for message attribute type '{type}'.");
+                }
 
-                    size += Encoding.UTF8.GetByteCount(value.StringValue);
-                    break;
-                case "Binary":
-                    if (value.BinaryBytes is null)
-                    {
-                        throw new BrokerException(BrokerErrorCodes.ParameterValueInvalid, $"The message attribute '{name}' with type 'Binary' must use field 'Binary'.");
-                    }
+                if (type == "Number" && !decimal.TryParse(value.StringValue, NumberStyles.Float, CultureInfo.InvariantCulture, out _))
+                {
+                    throw new BrokerException(BrokerErrorCodes.ParameterValueInvalid, $"Could not cast message attribute '{name}' value to number.");
+                }
 
-                    if (value.BinaryBytes.Length == 0)
-                    {
-                        throw new BrokerException(BrokerErrorCodes.ParameterValueInvalid, $"The message attribute '{name}' must contain non-empty message attribute value for message attribute type 'Binary'.");
-                    }
+                if (type == "String.Array" && !IsStringArray(value.StringValue))
+                {
+                    throw new BrokerException(BrokerErrorCodes.ParameterValueInvalid, $"The message attribute '{name}' with type 'String.Array' must be a JSON array whose elements are strings, numbers, true, false or null.");
+                }
 
-                    size += value.BinaryBytes.Length;
-                    break;
-                default:
-                    throw new BrokerException(BrokerErrorCodes.ParameterValueInvalid, $"The message attribute '{name}' has an invalid message attribute type '{type}'; SNS supports String, String.Array, Number and Binary.");
-            }
+                size += Encoding.UTF8.GetByteCount(value.StringValue);
+                break;
+            case "Binary":
+                if (value.BinaryBytes is null)
+                {
+                    throw new BrokerException(BrokerErrorCodes.ParameterValueInvalid, $"The message attribute '{name}' with type 'Binary' must use field 'Binary'.");
+                }
+
+                if (value.BinaryBytes.Length == 0)
+                {
+                    throw new BrokerException(BrokerErrorCodes.ParameterValueInvalid, $"The message attribute '{name}' must contain non-empty message attribute value for message attribute type 'Binary'.");
+                }
+
+                size += value.BinaryBytes.Length;
+                break;
+            default:
+                throw new BrokerException(BrokerErrorCodes.ParameterValueInvalid, $"The message attribute '{name}' has an invalid message attribute type '{type}'; SNS supports String, String.Array, Number and Binary.");
         }
 
         return size;

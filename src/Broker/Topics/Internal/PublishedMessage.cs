@@ -10,9 +10,13 @@ internal sealed class PublishedMessage
 {
     private string? messageId;
     private string? sequenceNumber;
-    private Queues.Internal.MessageQueue.PreparedDelivery? rawDelivery;
 
-    public PublishedMessage(Guid messageGuid, string message, byte[] utf8Body, string? subject, IReadOnlyDictionary<string, MessageAttributeValue> attributes, DateTimeOffset timestamp)
+    // The raw delivery's validated extras and size, valid once rawPrepared is 1 (written after them).
+    private Queues.Internal.MessageExtras? rawExtras;
+    private int rawSize;
+    private int rawPrepared;
+
+    public PublishedMessage(Guid messageGuid, string message, ReadOnlyMemory<byte> utf8Body, string? subject, IReadOnlyDictionary<string, MessageAttributeValue> attributes, DateTimeOffset timestamp)
     {
         MessageGuid = messageGuid;
         DeliveredAttributes = attributes;
@@ -31,8 +35,11 @@ internal sealed class PublishedMessage
     /// <summary>The default body.</summary>
     public string Message { get; }
 
-    /// <summary>The default body as UTF-8; never written after construction, so queues may keep it without a copy.</summary>
-    public byte[] Utf8Body { get; }
+    /// <summary>
+    /// The default body as UTF-8: a stretch of the topic's shared pages (<see cref="Queues.Internal.BodyArena"/>), or an
+    /// array of its own when large. Never written after construction, so queues may keep it without a copy.
+    /// </summary>
+    public ReadOnlyMemory<byte> Utf8Body { get; }
 
     public string? Subject { get; }
 
@@ -71,13 +78,16 @@ internal sealed class PublishedMessage
     /// The raw delivery to standard queues, validated once for every queue subscriber: the default body and the
     /// delivered attributes. Throws what a send of them would throw.
     /// </summary>
-    public Queues.Internal.MessageQueue.PreparedDelivery RawDelivery => Volatile.Read(ref rawDelivery) ?? PrepareRawDelivery();
+    public Queues.Internal.MessageQueue.PreparedDelivery RawDelivery =>
+        Volatile.Read(ref rawPrepared) != 0 ? new(Utf8Body, rawExtras, rawSize) : PrepareRawDelivery();
 
     /// <summary>Two threads (a publish and a retry) may both prepare it; either result is the same.</summary>
     private Queues.Internal.MessageQueue.PreparedDelivery PrepareRawDelivery()
     {
         var prepared = Queues.Internal.MessageQueue.PrepareDelivery(Utf8Body, DeliveredAttributes.Count > 0 ? DeliveredAttributes : null);
-        Volatile.Write(ref rawDelivery, prepared);
+        rawExtras = prepared.Extras;
+        rawSize = prepared.Size;
+        Volatile.Write(ref rawPrepared, 1);
         return prepared;
     }
 

@@ -24,6 +24,25 @@ internal sealed class SmallAttributeMap : IReadOnlyDictionary<string, MessageAtt
 
     public int Count => entries.Length;
 
+    /// <summary>
+    /// The entries sorted by name, ordinal (what a queue's message keeps): this map's own array when the publisher's
+    /// order already was, otherwise a sorted copy. Neither is ever written.
+    /// </summary>
+    public KeyValuePair<string, MessageAttributeValue>[] SortedByName()
+    {
+        for (var i = 1; i < entries.Length; i++)
+        {
+            if (string.CompareOrdinal(entries[i - 1].Key, entries[i].Key) > 0)
+            {
+                var sorted = entries.ToArray();
+                Array.Sort(sorted, Queues.Internal.MessageValidation.ByName);
+                return sorted;
+            }
+        }
+
+        return entries;
+    }
+
     public IEnumerable<string> Keys => entries.Select(static e => e.Key);
 
     public IEnumerable<MessageAttributeValue> Values => entries.Select(static e => e.Value);
