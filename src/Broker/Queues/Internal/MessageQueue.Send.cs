@@ -186,6 +186,19 @@ internal sealed partial class MessageQueue
     }
 
     /// <summary>
+    /// Starts bringing what a <see cref="TryDeliver"/> writes into the cache, all at once (hints): a topic delivering
+    /// into one of many queues finds them cold, and the delivery's interlocked operations would otherwise take their
+    /// misses one after the other.
+    /// </summary>
+    internal void PrefetchDelivery()
+    {
+        global::Broker.Internal.CacheHints.Prefetch(ref nextSequence.Value);
+        visibleCount.Prefetch();
+        visible.PrefetchTail();
+        receivers.Prefetch();
+    }
+
+    /// <summary>
     /// Sends a <see cref="PrepareDelivery"/>d message as <see cref="SendAsync"/> would send its body and attributes, with
     /// no request or result object. False, having done nothing, for a FIFO queue or one with caps (a send may have to
     /// wait for room): the caller sends a request instead.

@@ -44,6 +44,7 @@ internal sealed partial class QueueSubscription : Subscription
             try
             {
                 var target = Target();
+                target.PrefetchDelivery();
                 var raw = RawDelivery;
                 SendMessageRequest? request = null;
                 try
