@@ -59,6 +59,41 @@ public sealed class FilterPolicyIndexTests
     }
 
     [Fact]
+    public void Thousands_of_exact_string_anchors_each_find_their_own_policies_and_no_other()
+    {
+        // The exact-string table probes linearly from each string's hash: with 5,000 strings many probes pass slots of
+        // other strings, and some wrap from the table's end to its start.
+        const int Count = 5_000;
+        var index = new FilterPolicyIndex<Subscriber>();
+        var own = new Subscriber[Count];
+        for (var i = 0; i < Count; i++)
+        {
+            own[i] = new Subscriber($"own-{i}");
+            index.Add(own[i], AttributePolicy($"{{'customer':['c-{i}']}}"));
+        }
+
+        // One string anchoring three policies, one of which verifies a second key.
+        Subscriber shared1 = new("shared 1"), shared2 = new("shared 2"), sharedRegion = new("shared in eu");
+        index.Add(shared1, AttributePolicy("{'customer':['vip']}"));
+        index.Add(shared2, AttributePolicy("{'customer':['vip','c-7']}"));
+        index.Add(sharedRegion, AttributePolicy("{'customer':['vip'],'region':['eu']}"));
+
+        for (var i = 0; i < Count; i++)
+        {
+            var expected = i == 7 ? new[] { own[i], shared2 } : [own[i]];
+            Assert.Equal(expected.ToHashSet(), Match(index, ToAttributes(("customer", "String", $"c-{i}"))).ToHashSet());
+            Assert.Empty(Match(index, ToAttributes(("customer", "String", $"d-{i}"))));
+        }
+
+        Assert.Equal(new[] { shared1, shared2 }.ToHashSet(), Match(index, ToAttributes(("customer", "String", "vip"))).ToHashSet());
+        Assert.Equal(
+            new[] { shared1, shared2, sharedRegion }.ToHashSet(),
+            Match(index, ToAttributes(("customer", "String", "vip"), ("region", "String", "eu"))).ToHashSet());
+        Assert.Empty(Match(index, ToAttributes(("customer", "String", "c-"))));
+        Assert.Empty(Match(index, ToAttributes(("customer", "String", "C-1"))));
+    }
+
+    [Fact]
     public void Every_matching_target_is_returned_once()
     {
         var index = new FilterPolicyIndex<Subscriber>();

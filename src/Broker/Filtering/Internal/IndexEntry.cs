@@ -29,7 +29,7 @@ internal readonly record struct SubRuleRef<T>(IndexEntry<T> Entry, SubRule Rule)
 internal sealed class KeyAnchors<T>
     where T : class
 {
-    public Dictionary<string, SubRuleRef<T>[]>? Strings { get; set; }
+    public ExactStringAnchors<T>? Strings { get; set; }
 
     public Dictionary<double, SubRuleRef<T>[]>? Numbers { get; set; }
 
@@ -37,7 +37,7 @@ internal sealed class KeyAnchors<T>
     {
         if (value.Kind == LeafKind.String)
         {
-            return Strings is not null && Strings.GetAlternateLookup<ReadOnlySpan<char>>().TryGetValue(value.Text, out var byString) ? byString : default;
+            return Strings is not null ? Strings.Find(value.Text) : default;
         }
 
         return value.Kind == LeafKind.Number && value.IsComparable && Numbers is not null && Numbers.TryGetValue(value.Number, out var byNumber)

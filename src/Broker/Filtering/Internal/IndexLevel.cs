@@ -100,7 +100,7 @@ internal sealed class IndexLevel<T>
 
         public KeyAnchors<T> Build() => new()
         {
-            Strings = strings.Count > 0 ? strings.ToDictionary(p => p.Key, p => p.Value.ToArray(), StringComparer.Ordinal) : null,
+            Strings = strings.Count > 0 ? new ExactStringAnchors<T>(strings) : null,
             Numbers = numbers.Count > 0 ? numbers.ToDictionary(p => p.Key, p => p.Value.ToArray()) : null,
         };
 
