@@ -102,7 +102,7 @@ internal sealed class HarnessObserver(TimeProvider time, Func<IMessageSerializer
     public void HandlerWorkerEnded(HandlerSubscription subscription) => Signal();
 
     private static Dictionary<string, MessageAttributeValue>? Attributes(QueueMessage message) =>
-        message.Extras is { Attributes.Length: > 0 } extras ? new Dictionary<string, MessageAttributeValue>(extras.Attributes, StringComparer.Ordinal) : null;
+        message.Extras is { Attributes.Length: > 0 } extras ? new Dictionary<string, MessageAttributeValue>(extras.AttributeArray(), StringComparer.Ordinal) : null;
 
     private void Record(
         BrokerEventKind kind,

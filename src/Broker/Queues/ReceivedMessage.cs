@@ -64,7 +64,7 @@ public sealed class ReceivedMessage
     /// The MD5 digest, by SQS's algorithm, of the message attributes this receive returned (see
     /// <see cref="MessageAttributes"/>), or <see langword="null"/> when it returned none.
     /// </summary>
-    public string? MD5OfMessageAttributes => MessageAttributes.Count == 0 ? null : MessageDigests.Md5OfAttributes(SelectedAttributes());
+    public string? MD5OfMessageAttributes => MessageAttributes.Count == 0 ? null : MessageDigests.Md5OfAttributes(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(SelectedAttributes()));
 
     /// <summary>Times this message has been received, this receive included.</summary>
     public int ApproximateReceiveCount => receiveCount;

@@ -288,7 +288,7 @@ internal sealed class DurableStore : IDisposable
             ReceiveCount = receiveCount,
             FirstReceiveAt = firstReceiveAt,
             Body = message.Body,
-            Attributes = extras?.Attributes ?? [],
+            Attributes = extras?.AttributeArray() ?? [],
             AttributesSize = extras?.AttributesSize ?? 0,
             MessageGroupId = extras?.MessageGroupId,
             DeduplicationId = extras?.DeduplicationId,

@@ -22,7 +22,7 @@ internal static class MessageDigests
     /// big-endian length and UTF-8 bytes), a transport byte (1 for String and Number, 2 for Binary) and the value
     /// (a 4-byte length and bytes), then the MD5 of the whole.
     /// </summary>
-    public static string Md5OfAttributes(IReadOnlyList<KeyValuePair<string, MessageAttributeValue>> sortedAttributes)
+    public static string Md5OfAttributes(ReadOnlySpan<KeyValuePair<string, MessageAttributeValue>> sortedAttributes)
     {
         var writer = new ArrayBufferWriter<byte>(256);
         foreach (var (name, value) in sortedAttributes)

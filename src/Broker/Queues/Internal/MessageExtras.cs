@@ -9,14 +9,29 @@ namespace Broker.Queues.Internal;
 /// <see cref="Detailed"/>, which adds the dead-letter fields as well (112 bytes). Immutable but for the FIFO fields a
 /// sending thread writes before it publishes the message.
 /// </summary>
-internal class MessageExtras(KeyValuePair<string, MessageAttributeValue>[] attributes, int attributesSize, string? messageGroupId)
+internal class MessageExtras
 {
+    public readonly int AttributesSize;
+
+    public readonly string? MessageGroupId;
+
+    /// <summary>Null in <see cref="OneAttribute"/>, which holds its attribute itself.</summary>
+    private readonly KeyValuePair<string, MessageAttributeValue>[]? attributes;
+
+    public MessageExtras(KeyValuePair<string, MessageAttributeValue>[] attributes, int attributesSize, string? messageGroupId)
+    {
+        this.attributes = attributes;
+        AttributesSize = attributesSize;
+        MessageGroupId = messageGroupId;
+    }
+
+    private MessageExtras(int attributesSize)
+    {
+        AttributesSize = attributesSize;
+    }
+
     /// <summary>Sorted by name, ordinal, as SQS's digest wants them.</summary>
-    public readonly KeyValuePair<string, MessageAttributeValue>[] Attributes = attributes;
-
-    public readonly int AttributesSize = attributesSize;
-
-    public readonly string? MessageGroupId = messageGroupId;
+    public ReadOnlySpan<KeyValuePair<string, MessageAttributeValue>> Attributes => attributes is { } array ? array : OneAttributeSpan();
 
     /// <summary>FIFO: the deduplication id (explicit, or the SHA-256 of the body).</summary>
     public virtual string? DeduplicationId => null;
@@ -63,6 +78,19 @@ internal class MessageExtras(KeyValuePair<string, MessageAttributeValue>[] attri
     /// <summary>The receive count the message brought along when it was dead-lettered: receives before the move.</summary>
     public virtual int DeadLetteredReceiveCount => 0;
 
+    /// <summary>
+    /// <see cref="Attributes"/> as an array that nothing writes: this extras' own, or a new one for an extras that holds
+    /// one attribute itself (for the rare copies into other extras, and for journal records).
+    /// </summary>
+    public KeyValuePair<string, MessageAttributeValue>[] AttributeArray() => attributes ?? Attributes.ToArray();
+
+    /// <summary>
+    /// The extras of a sent standard message with one attribute and no group: the attribute kept inline (56 bytes)
+    /// instead of in an array of its own (40 bytes of extras and 40 of array, two objects for the collector to move).
+    /// </summary>
+    public static MessageExtras Create(KeyValuePair<string, MessageAttributeValue> attribute, int attributesSize) =>
+        new OneAttribute(attribute, attributesSize);
+
     /// <summary>The extras of a sent message: the small kind unless it has a group or a deduplication id.</summary>
     public static MessageExtras Create(KeyValuePair<string, MessageAttributeValue>[] attributes, int attributesSize, string? messageGroupId, string? deduplicationId) =>
         messageGroupId is null && deduplicationId is null
@@ -71,7 +99,7 @@ internal class MessageExtras(KeyValuePair<string, MessageAttributeValue>[] attri
 
     public MessageExtras DeadLettered(string messageId, string sourceArn, long firstReceiveAt, bool fifo, long movedAt, int receiveCount) =>
         new Detailed(
-            Attributes,
+            AttributeArray(),
             AttributesSize,
             MessageGroupId,
             fifo ? messageId : DeduplicationId, // in a FIFO dead-letter queue the deduplication id becomes the message id
@@ -86,7 +114,7 @@ internal class MessageExtras(KeyValuePair<string, MessageAttributeValue>[] attri
         extras is null
             ? new Detailed([], 0, null, null, messageId)
             : new Detailed(
-                extras.Attributes,
+                extras.AttributeArray(),
                 extras.AttributesSize,
                 extras.MessageGroupId,
                 extras.DeduplicationId,
@@ -122,10 +150,13 @@ internal class MessageExtras(KeyValuePair<string, MessageAttributeValue>[] attri
     }
 
     public MessageExtras WithDeduplicationId(string deduplicationId) =>
-        new Grouped(Attributes, AttributesSize, MessageGroupId, deduplicationId);
+        new Grouped(AttributeArray(), AttributesSize, MessageGroupId, deduplicationId);
 
     public static MessageExtras DeadLettered(MessageExtras? extras, string messageId, string sourceArn, long firstReceiveAt, bool fifo, long movedAt, int receiveCount) =>
         (extras ?? new MessageExtras([], 0, null)).DeadLettered(messageId, sourceArn, firstReceiveAt, fifo, movedAt, receiveCount);
+
+    /// <summary>What <see cref="Attributes"/> is for an extras without an array: none, unless it holds one itself.</summary>
+    protected virtual ReadOnlySpan<KeyValuePair<string, MessageAttributeValue>> OneAttributeSpan() => default;
 
     private static InvalidOperationException NotDetailed() =>
         new("Only a FIFO or dead-lettered message's extras carry deduplication and sequence fields.");
@@ -177,5 +208,13 @@ internal class MessageExtras(KeyValuePair<string, MessageAttributeValue>[] attri
         public override long DeadLetteredAt => deadLetteredAt;
 
         public override int DeadLetteredReceiveCount => deadLetteredReceiveCount;
+    }
+
+    /// <summary>A standard message's extras with one attribute, held here rather than in an array.</summary>
+    private sealed class OneAttribute(KeyValuePair<string, MessageAttributeValue> attribute, int attributesSize) : MessageExtras(attributesSize)
+    {
+        private readonly KeyValuePair<string, MessageAttributeValue> attribute = attribute;
+
+        protected override ReadOnlySpan<KeyValuePair<string, MessageAttributeValue>> OneAttributeSpan() => new(in attribute);
     }
 }

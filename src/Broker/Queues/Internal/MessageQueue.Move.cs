@@ -104,7 +104,7 @@ internal sealed partial class MessageQueue
         }
 
         var extras = message.Extras is { } old && (old.Attributes.Length > 0 || old.MessageGroupId is not null)
-            ? MessageExtras.Create(old.Attributes, old.AttributesSize, old.MessageGroupId, deduplicationId: null)
+            ? MessageExtras.Create(old.AttributeArray(), old.AttributesSize, old.MessageGroupId, deduplicationId: null)
             : null;
         if (isFifo)
         {

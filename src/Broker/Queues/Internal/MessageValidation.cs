@@ -176,6 +176,13 @@ internal static class MessageValidation
 
         var size = 0;
         KeyValuePair<string, MessageAttributeValue>[] sorted;
+        if (attributes.Count == 1 && groupId is null && deduplicationId is null)
+        {
+            // One attribute, the usual case: kept in the extras, no array.
+            var only = Single(attributes);
+            return MessageExtras.Create(only, ValidateAttribute(only.Key, only.Value));
+        }
+
         if (attributes is Topics.Internal.SmallAttributeMap published)
         {
             // A topic's copy of a publish's attributes: immutable, so its array serves when already in name order.
@@ -198,6 +205,32 @@ internal static class MessageValidation
 
         Array.Sort(sorted, ByName);
         return MessageExtras.Create(sorted, size, groupId, deduplicationId);
+    }
+
+    /// <summary>The one pair of a dictionary of one, without boxing an enumerator for the usual dictionaries.</summary>
+    private static KeyValuePair<string, MessageAttributeValue> Single(IReadOnlyDictionary<string, MessageAttributeValue> attributes)
+    {
+        switch (attributes)
+        {
+            case Topics.Internal.SmallAttributeMap published:
+                return published.Entries[0];
+            case Dictionary<string, MessageAttributeValue> dictionary:
+                foreach (var pair in dictionary)
+                {
+                    return pair;
+                }
+
+                break;
+            default:
+                foreach (var pair in attributes)
+                {
+                    return pair;
+                }
+
+                break;
+        }
+
+        throw new InvalidOperationException("The attributes changed while they were read.");
     }
 
     /// <summary>Attributes in the order SQS's digest wants them: by name, ordinal.</summary>
