@@ -94,6 +94,28 @@ public sealed class FilterPolicyIndexTests
     }
 
     [Fact]
+    public void A_target_removed_or_replaced_after_the_base_level_was_built_is_not_matched_through_its_old_exact_anchor()
+    {
+        // More changes than a rebuild waits for, so the first targets sit in the base level; their removal and
+        // replacement are then recorded beside it until the next rebuild, and a match decided by the anchor alone must
+        // still leave them out.
+        var index = new FilterPolicyIndex<Subscriber>();
+        var targets = Enumerable.Range(0, 100).Select(static i => new Subscriber($"s-{i}")).ToArray();
+        for (var i = 0; i < targets.Length; i++)
+        {
+            index.Add(targets[i], AttributePolicy($"{{'customer':['c-{i}']}}"));
+        }
+
+        Assert.True(index.Remove(targets[0]));
+        index.Add(targets[1], AttributePolicy("{'customer':['moved']}"));
+
+        Assert.Empty(Match(index, ToAttributes(("customer", "String", "c-0"))));
+        Assert.Empty(Match(index, ToAttributes(("customer", "String", "c-1"))));
+        Assert.Equal([targets[1]], Match(index, ToAttributes(("customer", "String", "moved"))));
+        Assert.Equal([targets[2]], Match(index, ToAttributes(("customer", "String", "c-2"))));
+    }
+
+    [Fact]
     public void Every_matching_target_is_returned_once()
     {
         var index = new FilterPolicyIndex<Subscriber>();

@@ -106,7 +106,7 @@ internal sealed partial class FilterPolicyIndex<T>
     {
         if (reference.AnchorDecides)
         {
-            sink.TryAdd(reference.Entry);
+            sink.TryAdd(reference.Entry, reference.Target);
             return;
         }
 
@@ -170,7 +170,13 @@ internal sealed partial class FilterPolicyIndex<T>
         private HashSet<T>? added;
 
         /// <summary>True if the entry is live and not yet added (so it is worth verifying).</summary>
-        public readonly bool IsPending(IndexEntry<T> entry)
+        public readonly bool IsPending(IndexEntry<T> entry) => IsPending(entry, entry.Target);
+
+        /// <summary>
+        /// <see cref="IsPending(IndexEntry{T})"/> given the entry's target, so that the entry itself is read only when
+        /// entries were removed since the base level was built.
+        /// </summary>
+        private readonly bool IsPending(IndexEntry<T> entry, T target)
         {
             if (removed is not null && removed.Contains(entry))
             {
@@ -179,12 +185,12 @@ internal sealed partial class FilterPolicyIndex<T>
 
             if (added is not null)
             {
-                return !added.Contains(entry.Target);
+                return !added.Contains(target);
             }
 
             for (var i = start; i < matches.Count; i++)
             {
-                if (ReferenceEquals(matches[i], entry.Target))
+                if (ReferenceEquals(matches[i], target))
                 {
                     return false;
                 }
@@ -193,17 +199,20 @@ internal sealed partial class FilterPolicyIndex<T>
             return true;
         }
 
-        public void TryAdd(IndexEntry<T> entry)
+        public void TryAdd(IndexEntry<T> entry) => TryAdd(entry, entry.Target);
+
+        /// <summary><see cref="TryAdd(IndexEntry{T})"/> given the entry's target.</summary>
+        public void TryAdd(IndexEntry<T> entry, T target)
         {
-            if (!IsPending(entry))
+            if (!IsPending(entry, target))
             {
                 return;
             }
 
-            matches.Add(entry.Target);
+            matches.Add(target);
             if (added is not null)
             {
-                added.Add(entry.Target);
+                added.Add(target);
             }
             else if (matches.Count - start > LinearLimit)
             {

@@ -23,6 +23,9 @@ internal readonly record struct SubRuleRef<T>(IndexEntry<T> Entry, SubRule Rule)
     /// there are thousands of policies) to say so.
     /// </summary>
     public bool AnchorDecides { get; } = Rule.Conditions.Length == 1 && Rule.AnchorIndex == 0 && Rule.Conditions[0].Matcher.IsExactOnly;
+
+    /// <summary>The entry's target, kept here so that a match decided by the anchor need not read the entry.</summary>
+    public T Target { get; } = Entry.Target;
 }
 
 /// <summary>The sub-rules anchored on one key (attribute name or body path), by the anchor's exact value.</summary>
