@@ -62,13 +62,13 @@ internal sealed class SegmentedQueue<T>
     }
 
     /// <summary>
-    /// Starts bringing the tail and the slot the next <see cref="Enqueue"/> will most likely write into the cache (a
-    /// hint, for a producer about to enqueue into a queue it has not touched for a while).
+    /// Reads the tail (a plain load, which brings its line in) and starts bringing the slot the next
+    /// <see cref="Enqueue"/> will most likely write into the cache (a hint, for a producer about to enqueue into a queue
+    /// it has not touched for a while).
     /// </summary>
     public void PrefetchTail()
     {
         var segment = Volatile.Read(ref tailSegment);
-        CacheHints.Prefetch(ref segment.Tail.Value);
         var slots = segment.Slots;
         var index = segment.Tail.Value;
         if ((uint)index < (uint)slots.Length)

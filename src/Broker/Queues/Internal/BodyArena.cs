@@ -33,40 +33,17 @@ internal sealed class BodyArena
             return body.ToArray();
         }
 
-        var room = Reserve(body.Length);
-        body.CopyTo(room.Span);
-        return room;
-    }
-
-    /// <summary>
-    /// The UTF-8 encoding of <paramref name="text"/>, which nothing else writes: in a shared page when it is at most
-    /// <see cref="MaxPooledBody"/> bytes, or an array of its own.
-    /// </summary>
-    public ReadOnlyMemory<byte> CopyUtf8(string text)
-    {
-        var length = text.Length > MaxPooledBody ? MaxPooledBody + 1 : System.Text.Encoding.UTF8.GetByteCount(text);
-        if (length > MaxPooledBody || length == 0)
-        {
-            return System.Text.Encoding.UTF8.GetBytes(text);
-        }
-
-        var room = Reserve(length);
-        System.Text.Encoding.UTF8.GetBytes(text, room.Span);
-        return room;
-    }
-
-    /// <summary><paramref name="length"/> bytes of a page, for the caller alone to write before it shares them.</summary>
-    private Memory<byte> Reserve(int length)
-    {
         var page = Volatile.Read(ref current);
         while (true)
         {
             if (page is not null)
             {
-                var end = Interlocked.Add(ref page.Used, length);
+                var end = Interlocked.Add(ref page.Used, body.Length);
                 if (end <= page.Bytes.Length)
                 {
-                    return new Memory<byte>(page.Bytes, end - length, length);
+                    var start = end - body.Length;
+                    body.CopyTo(page.Bytes.AsSpan(start));
+                    return new ReadOnlyMemory<byte>(page.Bytes, start, body.Length);
                 }
             }
 

@@ -186,9 +186,10 @@ internal sealed partial class MessageQueue
     }
 
     /// <summary>
-    /// Starts bringing what a <see cref="TryDeliver"/> writes into the cache, all at once (hints): a topic delivering
-    /// into one of many queues finds them cold, and the delivery's interlocked operations would otherwise take their
-    /// misses one after the other.
+    /// Starts bringing what a <see cref="TryDeliver"/> writes into the cache before its first interlocked operation
+    /// (hints; the addresses of the later lines are read on the way, so the misses of one chain still come one after
+    /// another, but the chains overlap): a topic delivering into one of many queues finds them cold, and the delivery's
+    /// interlocked operations would otherwise take their misses one at a time.
     /// </summary>
     internal void PrefetchDelivery()
     {

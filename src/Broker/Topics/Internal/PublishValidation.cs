@@ -18,7 +18,6 @@ internal static class PublishValidation
         string? messageStructure,
         Guid messageId,
         DateTimeOffset timestamp,
-        Queues.Internal.BodyArena bodies,
         out int size)
     {
         if (message.Length == 0)
@@ -40,8 +39,9 @@ internal static class PublishValidation
         }
 
         ValidateSubject(subject);
-        var body = bodies.CopyUtf8(defaultMessage);
-        size = (ReferenceEquals(defaultMessage, message) ? body.Length : Encoding.UTF8.GetByteCount(message)) + ValidateAttributes(attributes);
+        var attributesSize = ValidateAttributes(attributes);
+        var body = Encoding.UTF8.GetBytes(defaultMessage);
+        size = (ReferenceEquals(defaultMessage, message) ? body.Length : Encoding.UTF8.GetByteCount(message)) + attributesSize;
         if (size > TopicDefaults.MaximumMessageSize)
         {
             throw Invalid($"Message too long. The body and attributes are {size} bytes; the limit is {TopicDefaults.MaximumMessageSize} bytes.");

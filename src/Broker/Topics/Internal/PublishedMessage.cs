@@ -36,8 +36,9 @@ internal sealed class PublishedMessage
     public string Message { get; }
 
     /// <summary>
-    /// The default body as UTF-8: a stretch of the topic's shared pages (<see cref="Queues.Internal.BodyArena"/>), or an
-    /// array of its own when large. Never written after construction, so queues may keep it without a copy.
+    /// The default body as UTF-8, an array of its own: never written after construction, so queues may keep it without
+    /// a copy. (Not a stretch of shared pages: the queues a topic delivers to would each keep the pages of every other
+    /// subscriber's publishes alive while they hold a message.)
     /// </summary>
     public ReadOnlyMemory<byte> Utf8Body { get; }
 

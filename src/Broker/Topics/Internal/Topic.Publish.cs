@@ -14,12 +14,6 @@ internal sealed partial class Topic
     [ThreadStatic]
     private static HashSet<Subscription>? matchedSetScratch;
 
-    /// <summary>
-    /// Where publishes' small bodies are encoded, side by side: a raw delivery keeps its publish's body without a copy,
-    /// so a backlog of them is one object fewer per message for the collector to move.
-    /// </summary>
-    private readonly BodyArena bodies = new();
-
     public ValueTask<PublishResult> PublishAsync(PublishRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -83,7 +77,7 @@ internal sealed partial class Topic
     {
         ArgumentNullException.ThrowIfNull(message);
         PublishValidation.ValidateFifo(IsFifo, Options.ContentBasedDeduplication, groupId, deduplicationId);
-        var accepted = PublishValidation.Build(message, subject, attributes, messageStructure, MessageIds.NewGuid(), Broker.TimeProvider.GetUtcNow(), bodies, out _);
+        var accepted = PublishValidation.Build(message, subject, attributes, messageStructure, MessageIds.NewGuid(), Broker.TimeProvider.GetUtcNow(), out _);
         observer?.MessagePublished(this, accepted); // before its deliveries, so records show them in that order
         if (IsFifo)
         {
