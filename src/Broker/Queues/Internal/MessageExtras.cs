@@ -3,10 +3,11 @@ namespace Broker.Queues.Internal;
 
 /// <summary>
 /// What only some messages carry: validated, name-sorted message attributes with their size and a group id (40 bytes
-/// and an array, what a standard message with attributes needs; 56 bytes and no array for one attribute). A sent message with a group or deduplication id gets
-/// <see cref="Grouped"/>, which adds the deduplication and sequence fields (72 bytes: a FIFO queue's backlog is made of
-/// these, and every byte of it is copied by each collection it survives); a dead-lettered or recovered message gets
-/// <see cref="Detailed"/>, which adds the dead-letter fields as well (112 bytes). Immutable but for the FIFO fields a
+/// and an array, what a standard message with attributes needs; <see cref="OneAttribute"/>, 56 bytes and no array, for
+/// one attribute). A sent message with a group or deduplication id gets <see cref="Grouped"/>, which adds the
+/// deduplication and sequence fields (72 bytes: a FIFO queue's backlog is made of these, and every byte of it is copied
+/// by each collection it survives); a dead-lettered or recovered message gets <see cref="Detailed"/>, which adds the
+/// dead-letter fields as well (112 bytes). Immutable but for the FIFO fields a
 /// sending thread writes before it publishes the message.
 /// </summary>
 internal class MessageExtras
