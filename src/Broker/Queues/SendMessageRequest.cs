@@ -16,11 +16,8 @@ public sealed class SendMessageRequest
     /// <param name="body">The body.</param>
     public SendMessageRequest(ReadOnlyMemory<byte> body) => Body = body;
 
-    /// <summary>
-    /// A request whose body nobody will write again (a topic's delivery), so the queue keeps it without a copy when it is a
-    /// whole array too large for the queue's shared pages.
-    /// </summary>
-    internal SendMessageRequest(ReadOnlyMemory<byte> ownedBody, bool owned)
+    /// <summary>A request whose body array nobody will write again (a topic's delivery), so the queue keeps it without a copy.</summary>
+    internal SendMessageRequest(byte[] ownedBody, bool owned)
     {
         Body = ownedBody;
         OwnsBody = owned;
@@ -29,7 +26,7 @@ public sealed class SendMessageRequest
     /// <summary>The body, UTF-8.</summary>
     public ReadOnlyMemory<byte> Body { get; }
 
-    /// <summary>True when <see cref="Body"/> is memory this request made (or was handed) and nobody else can write.</summary>
+    /// <summary>True when <see cref="Body"/> is an array this request made and nobody else can write.</summary>
     internal bool OwnsBody { get; }
 
     /// <summary>

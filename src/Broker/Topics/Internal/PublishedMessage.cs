@@ -16,7 +16,7 @@ internal sealed class PublishedMessage
     private int rawSize;
     private int rawPrepared;
 
-    public PublishedMessage(Guid messageGuid, string message, ReadOnlyMemory<byte> utf8Body, string? subject, IReadOnlyDictionary<string, MessageAttributeValue> attributes, DateTimeOffset timestamp)
+    public PublishedMessage(Guid messageGuid, string message, byte[] utf8Body, string? subject, IReadOnlyDictionary<string, MessageAttributeValue> attributes, DateTimeOffset timestamp)
     {
         MessageGuid = messageGuid;
         DeliveredAttributes = attributes;
@@ -40,7 +40,7 @@ internal sealed class PublishedMessage
     /// a copy. (Not a stretch of shared pages: the queues a topic delivers to would each keep the pages of every other
     /// subscriber's publishes alive while they hold a message.)
     /// </summary>
-    public ReadOnlyMemory<byte> Utf8Body { get; }
+    public byte[] Utf8Body { get; }
 
     public string? Subject { get; }
 

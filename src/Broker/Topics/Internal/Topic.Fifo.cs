@@ -38,7 +38,7 @@ internal sealed partial class Topic
     {
         // Content-based: the SHA-256 of the message as published (with a json structure, the whole JSON), not its attributes.
         deduplicationId ??= Convert.ToHexStringLower(SHA256.HashData(
-            ReferenceEquals(publishedMessage, accepted.Message) ? accepted.Utf8Body.Span : System.Text.Encoding.UTF8.GetBytes(publishedMessage)));
+            ReferenceEquals(publishedMessage, accepted.Message) ? accepted.Utf8Body : System.Text.Encoding.UTF8.GetBytes(publishedMessage)));
         var key = Options.FifoThroughputScope == FifoThroughputScope.MessageGroup ? groupId + "\u0000" + deduplicationId : deduplicationId;
         var now = Broker.TimeProvider.GetUtcNow().UtcTicks;
 

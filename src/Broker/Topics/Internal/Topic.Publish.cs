@@ -112,7 +112,7 @@ internal sealed partial class Topic
         matched.Clear();
         try
         {
-            index.Match(message.Attributes, message.Utf8Body.Span, matched);
+            index.Match(message.Attributes, message.Utf8Body, matched);
             if (metrics.NotificationsFilteredOut.Enabled || observer is not null)
             {
                 CountFilteredOut(matched, message);
