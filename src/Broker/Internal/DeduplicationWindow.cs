@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
@@ -11,21 +12,31 @@ namespace Broker.Internal;
 /// holds no reference: the key is kept as a 128-bit hash (<see cref="Hash"/>), and the value is unmanaged. So what a
 /// FIFO queue remembers for 5 minutes costs the garbage collector nothing to trace: no node or record object per message
 /// surviving into the oldest generation, and no references in the tables for each collection to scan. A lapsed record
-/// counts as absent and its place is taken by the next key that probes past it; a table that fills up is rebuilt with
-/// its live records only, so memory stays proportional to what arrived within the interval.
+/// counts as absent; a table that fills up (with live or lapsed records) is rebuilt with its live records only, so
+/// memory stays proportional to what arrived within the interval.
 /// </para>
 /// <para>
 /// Two different ids are told apart unless their two 64-bit hashes, under seeds drawn at random for each window, both
 /// collide: with a million live records the chance that any two collide is about 10^-27, far below the hardware's own
 /// error rates. (Content-based deduplication already identifies a body by its SHA-256.)
 /// </para>
+/// <para>
+/// No lock: an add claims an empty slot with one compare-and-swap on the key's first hash (<see cref="Entry.A"/>) and
+/// publishes its record by writing the lapse time last; an update marks the lapse time (<see cref="UpdatingFlag"/>) with
+/// one compare-and-swap while it writes the value, so no reader sees half a value and no update lands in a slot given
+/// to another key since. Records only go into empty slots, never into lapsed ones, so two adds of one key probe the
+/// same run to the same first empty slot, where one compare-and-swap wins and the other finds the winner's record.
+/// </para>
+/// <para>
+/// A rebuild (a table half full, or a clear) freezes every slot of its stripe first: an empty one by a compare-and-swap
+/// to <see cref="FrozenEmpty"/>, a record by <see cref="FrozenFlag"/> on its lapse time. Then it fills a new table, or
+/// the same one in place when its size is still right, and lets go. A call that meets a frozen slot waits (spinning,
+/// never sleeping) until the rebuild is done and starts again: the one wait in this class, for a rebuild that comes
+/// once per doubling of a table or per half a table of lapsed records, as a
+/// <see cref="System.Collections.Concurrent.ConcurrentDictionary{TKey, TValue}"/> insert waits for a resize. A rebuild
+/// in turn waits for an add or update that is between its compare-and-swap and its last write, a few instructions.
+/// </para>
 /// </summary>
-/// <remarks>
-/// Known limit: an insert takes its stripe's lock for one probe (the lock-free alternative, an open-addressed table
-/// that resizes under concurrent inserts, is far more code for a path that already hashes a string). This replaces a
-/// <see cref="System.Collections.Concurrent.ConcurrentDictionary{TKey, TValue}"/>, whose inserts took its own striped
-/// locks the same way, and which allocated a node per record.
-/// </remarks>
 /// <typeparam name="TValue">What a duplicate is answered with (the original's id and numbers).</typeparam>
 internal sealed class DeduplicationWindow<TValue>
     where TValue : unmanaged
@@ -33,6 +44,18 @@ internal sealed class DeduplicationWindow<TValue>
     private const int StripeBits = 5;
     private const int StripeCount = 1 << StripeBits;
     private const int MinCapacity = 8;
+
+    /// <summary>In <see cref="Entry.A"/>: an empty slot that a rebuild froze. A key's first hash is odd, so never this.</summary>
+    private const ulong FrozenEmpty = 2;
+
+    /// <summary>On a record's lapse time: frozen by a rebuild (the sign bit: lapse times are positive).</summary>
+    private const long FrozenFlag = long.MinValue;
+
+    /// <summary>On a record's lapse time: an update is writing its value (above any lapse time in ticks).</summary>
+    private const long UpdatingFlag = 1L << 62;
+
+    /// <summary>The bits of a lapse time. A lapse time of 0 marks a record still being written.</summary>
+    private const long TimeBits = UpdatingFlag - 1;
 
     /// <summary>Created as first used, so that a FIFO queue nobody sends to costs one small array here.</summary>
     private readonly Stripe?[] stripes = new Stripe?[StripeCount];
@@ -49,7 +72,7 @@ internal sealed class DeduplicationWindow<TValue>
         seedB = seeds[1];
     }
 
-    /// <summary>Records that have not lapsed by <paramref name="now"/> (for tests and diagnostics).</summary>
+    /// <summary>Records that have not lapsed by <paramref name="now"/> (for tests and diagnostics; exact when nothing runs meanwhile).</summary>
     public int CountLive(long now)
     {
         var live = 0;
@@ -60,12 +83,10 @@ internal sealed class DeduplicationWindow<TValue>
                 continue;
             }
 
-            lock (stripe)
+            foreach (ref var entry in Volatile.Read(ref stripe.Entries).AsSpan())
             {
-                foreach (var entry in stripe.Entries)
-                {
-                    live += entry.IsLive(now) ? 1 : 0;
-                }
+                var a = Volatile.Read(ref entry.A);
+                live += a != 0 && a != FrozenEmpty && (Volatile.Read(ref entry.ExpiresAt) & TimeBits) > now ? 1 : 0;
             }
         }
 
@@ -116,45 +137,68 @@ internal sealed class DeduplicationWindow<TValue>
     public bool TryAdd(in KeyHash key, in TValue value, long now, long expiresAt, out TValue original)
     {
         var stripe = StripeOf(key, create: true)!;
-        lock (stripe)
+        expiresAt = Math.Clamp(expiresAt, 1, TimeBits); // 0 means "being written"
+        while (true)
         {
-            while (true)
+            var version = Volatile.Read(ref stripe.Version);
+            var entries = Volatile.Read(ref stripe.Entries);
+            var mask = entries.Length - 1;
+            var at = Home(key, mask);
+            var outcome = Probe.Full;
+            for (var probed = 0; probed <= mask;)
             {
-                var entries = stripe.Entries;
-                var mask = entries.Length - 1;
-                var at = Home(key, mask);
-                var reusable = -1;
-                while (entries[at].A != 0)
+                ref var entry = ref entries[at];
+                var a = Volatile.Read(ref entry.A);
+                if (a == 0)
                 {
-                    ref var entry = ref entries[at];
-                    if (entry.ExpiresAt <= now)
+                    if (Volatile.Read(ref stripe.Used) * 2 >= entries.Length)
                     {
-                        reusable = reusable < 0 ? at : reusable;
+                        break; // full enough: rebuild first
                     }
-                    else if (entry.A == key.A && entry.B == key.B)
+
+                    if (Interlocked.CompareExchange(ref entry.A, key.A, 0) != 0)
                     {
-                        original = entry.Value;
+                        continue; // claimed meanwhile, perhaps by this very key: look at the slot again
+                    }
+
+                    entry.B = key.B;
+                    entry.Value = value;
+                    Volatile.Write(ref entry.ExpiresAt, expiresAt); // publishes the record
+                    stripe.Used++; // an estimate: an increment lost to a race only delays a rebuild
+                    original = default;
+                    return true;
+                }
+
+                if (a == key.A)
+                {
+                    outcome = ReadRecord(ref entry, key, now, out original);
+                    if (outcome == Probe.Found)
+                    {
                         return false;
                     }
 
-                    at = (at + 1) & mask;
-                }
-
-                if (reusable < 0)
-                {
-                    if ((stripe.Used + 1) * 2 > entries.Length)
+                    if (outcome == Probe.Frozen)
                     {
-                        Rebuild(stripe, now);
-                        continue;
+                        break;
                     }
-
-                    reusable = at;
-                    stripe.Used++;
+                }
+                else if (a == FrozenEmpty)
+                {
+                    outcome = Probe.Frozen;
+                    break;
                 }
 
-                entries[reusable] = new Entry { A = key.A, B = key.B, ExpiresAt = expiresAt, Value = value };
-                original = default;
-                return true;
+                at = (at + 1) & mask;
+                probed++;
+            }
+
+            if (outcome == Probe.Frozen)
+            {
+                WaitForRebuild(stripe, version);
+            }
+            else
+            {
+                Rebuild(stripe, version, now, clear: false);
             }
         }
     }
@@ -163,7 +207,7 @@ internal sealed class DeduplicationWindow<TValue>
     /// Starts bringing the slot where <paramref name="key"/>'s probe begins into the cache, and returns at once. The
     /// table holds every key of the last interval, so that slot is most likely in main memory; a caller with other work
     /// to do before <see cref="TryAdd(in KeyHash, in TValue, long, out TValue)"/> overlaps the two. A hint only: it
-    /// reads no record and takes no lock (<see cref="CacheHints.Prefetch{T}"/>).
+    /// reads no record (<see cref="CacheHints.Prefetch{T}"/>).
     /// </summary>
     public void Prefetch(in KeyHash key)
     {
@@ -183,16 +227,34 @@ internal sealed class DeduplicationWindow<TValue>
             return false;
         }
 
-        lock (stripe)
+        while (true)
         {
-            var entries = stripe.Entries;
-            var at = IndexOfLive(entries, key, now);
-            if (at >= 0)
+            var version = Volatile.Read(ref stripe.Version);
+            var entries = Volatile.Read(ref stripe.Entries);
+            var mask = entries.Length - 1;
+            var at = Home(key, mask);
+            for (var probed = 0; probed <= mask; probed++, at = (at + 1) & mask)
             {
-                value = entries[at].Value;
-            }
+                ref var entry = ref entries[at];
+                var a = Volatile.Read(ref entry.A);
+                var outcome = a == 0 ? Probe.Other : a == FrozenEmpty ? Probe.Frozen : a == key.A ? ReadRecord(ref entry, key, now, out value) : Probe.Other;
+                if (a == 0 || outcome == Probe.Found)
+                {
+                    return a != 0;
+                }
 
-            return at >= 0;
+                if (outcome == Probe.Frozen)
+                {
+                    WaitForRebuild(stripe, version);
+                    break;
+                }
+
+                if (probed == mask)
+                {
+                    value = default;
+                    return false; // a table with no empty slot (an add is about to rebuild it): not in it
+                }
+            }
         }
     }
 
@@ -207,13 +269,82 @@ internal sealed class DeduplicationWindow<TValue>
             return;
         }
 
-        lock (stripe)
+        var spinner = default(SpinWait);
+        while (true)
         {
-            var entries = stripe.Entries;
-            var at = IndexOfLive(entries, key, now);
-            if (at >= 0)
+            var version = Volatile.Read(ref stripe.Version);
+            var entries = Volatile.Read(ref stripe.Entries);
+            var mask = entries.Length - 1;
+            var at = Home(key, mask);
+            var frozen = false;
+            for (var probed = 0; probed <= mask;)
             {
-                entries[at].Value = value;
+                ref var entry = ref entries[at];
+                var a = Volatile.Read(ref entry.A);
+                if (a == 0)
+                {
+                    return; // no record: cleared, or lapsed and rebuilt away
+                }
+
+                if (a == FrozenEmpty)
+                {
+                    frozen = true;
+                    break;
+                }
+
+                if (a == key.A)
+                {
+                    var expires = Volatile.Read(ref entry.ExpiresAt);
+                    if (expires < 0)
+                    {
+                        frozen = true;
+                        break;
+                    }
+
+                    if (expires == 0 || (expires & UpdatingFlag) != 0)
+                    {
+                        spinner.SpinOnce(sleep1Threshold: -1); // being written or updated: look at the slot again
+                        continue;
+                    }
+
+                    if (expires > now && entry.B == key.B)
+                    {
+                        if (Interlocked.CompareExchange(ref entry.ExpiresAt, expires | UpdatingFlag, expires) != expires)
+                        {
+                            continue; // changed meanwhile: look at the slot again
+                        }
+
+                        // Marked: no rebuild can freeze or move the record, and no other update can change it, until
+                        // the mark goes. But a rebuild in place may have given the slot to another record between the
+                        // reads above and the mark.
+                        var mine = Volatile.Read(ref entry.A) == key.A && entry.B == key.B;
+                        if (mine)
+                        {
+                            entry.Value = value;
+                        }
+
+                        Volatile.Write(ref entry.ExpiresAt, expires);
+                        if (mine)
+                        {
+                            return;
+                        }
+
+                        frozen = true; // moved: look again once that rebuild is done
+                        break;
+                    }
+                }
+
+                at = (at + 1) & mask;
+                probed++;
+            }
+
+            if (frozen)
+            {
+                WaitForRebuild(stripe, version);
+            }
+            else if (Volatile.Read(ref stripe.Version) == version)
+            {
+                return; // probed the whole table without finding it
             }
         }
     }
@@ -228,10 +359,8 @@ internal sealed class DeduplicationWindow<TValue>
                 continue;
             }
 
-            lock (stripe)
+            while (!Rebuild(stripe, Volatile.Read(ref stripe.Version), now: 0, clear: true))
             {
-                Array.Clear(stripe.Entries);
-                stripe.Used = 0;
             }
         }
     }
@@ -240,20 +369,62 @@ internal sealed class DeduplicationWindow<TValue>
 
     private static int Home(in KeyHash key, int mask) => (int)(key.A >> StripeBits) & mask;
 
-    /// <summary>Under the stripe's lock: where the live record under <paramref name="key"/> is, or -1.</summary>
-    private static int IndexOfLive(Entry[] entries, in KeyHash key, long now)
-    {
-        var mask = entries.Length - 1;
-        for (var at = Home(key, mask); entries[at].A != 0; at = (at + 1) & mask)
-        {
-            ref var entry = ref entries[at];
-            if (entry.A == key.A && entry.B == key.B && entry.ExpiresAt > now)
-            {
-                return at;
-            }
-        }
+    private static int Home(ulong a, int mask) => (int)(a >> StripeBits) & mask;
 
-        return -1;
+    /// <summary>
+    /// A slot whose first hash is <paramref name="key"/>'s: whether it holds the key's live record (and its value),
+    /// another record, or a frozen one. Waits while the record is being written or updated. Reads like a sequence lock:
+    /// the lapse time and the first hash are read again after the value, and a change means a look again.
+    /// </summary>
+    private static Probe ReadRecord(ref Entry entry, in KeyHash key, long now, out TValue value)
+    {
+        var spinner = default(SpinWait);
+        while (true)
+        {
+            var expires = Volatile.Read(ref entry.ExpiresAt);
+            if (expires < 0)
+            {
+                value = default;
+                return Probe.Frozen;
+            }
+
+            if (expires == 0 || (expires & UpdatingFlag) != 0)
+            {
+                if (Volatile.Read(ref entry.A) != key.A)
+                {
+                    value = default;
+                    return Probe.Other;
+                }
+
+                spinner.SpinOnce(sleep1Threshold: -1); // a few instructions from done
+                continue;
+            }
+
+            var b = entry.B;
+            value = entry.Value;
+            Interlocked.MemoryBarrier(); // the reads above complete before the checks below
+            if (Volatile.Read(ref entry.ExpiresAt) != expires || Volatile.Read(ref entry.A) != key.A)
+            {
+                continue;
+            }
+
+            if (b == key.B && expires > now)
+            {
+                return Probe.Found;
+            }
+
+            value = default;
+            return Probe.Other;
+        }
+    }
+
+    private static void WaitForRebuild(Stripe stripe, int version)
+    {
+        var spinner = default(SpinWait);
+        while (Volatile.Read(ref stripe.Version) == version)
+        {
+            spinner.SpinOnce(sleep1Threshold: -1);
+        }
     }
 
     private Stripe? StripeOf(in KeyHash key, bool create)
@@ -263,61 +434,213 @@ internal sealed class DeduplicationWindow<TValue>
         return stripe is not null || !create ? stripe : Interlocked.CompareExchange(ref slot, new Stripe(), null) ?? slot!;
     }
 
-    /// <summary>Under the stripe's lock: a table for the live records, at most a quarter full, lapsed ones left out.</summary>
-    private static void Rebuild(Stripe stripe, long now)
+    /// <summary>
+    /// Rebuilds the stripe's table with its live records only (none for a clear): at most a quarter full, in a new table
+    /// when the live records need a bigger one or would fill less than a thirty-second of this one, else in place; a
+    /// clear keeps the table. Returns false, after waiting for it, when another rebuild was running, and does nothing when
+    /// the stripe was rebuilt since the caller read <paramref name="version"/>.
+    /// </summary>
+    private static bool Rebuild(Stripe stripe, int version, long now, bool clear)
     {
-        var old = stripe.Entries;
-        var live = 0;
-        foreach (var entry in old)
+        if (Interlocked.CompareExchange(ref stripe.Rebuilding, 1, 0) != 0)
         {
-            live += entry.IsLive(now) ? 1 : 0;
+            WaitForRebuild(stripe, version);
+            return false;
         }
 
-        var capacity = MinCapacity;
-        while (capacity < live * 4)
+        try
         {
-            capacity <<= 1;
-        }
-
-        var entries = new Entry[capacity];
-        var mask = capacity - 1;
-        foreach (var entry in old)
-        {
-            if (entry.IsLive(now))
+            if (Volatile.Read(ref stripe.Version) != version)
             {
-                var at = (int)(entry.A >> StripeBits) & mask;
-                while (entries[at].A != 0)
+                return !clear; // a clear asks again with the new version
+            }
+
+            var entries = stripe.Entries;
+            var live = 0;
+            foreach (ref var entry in entries.AsSpan())
+            {
+                live += Freeze(ref entry, now) && !clear ? 1 : 0;
+            }
+
+            var capacity = MinCapacity;
+            while (capacity < live * 4)
+            {
+                capacity <<= 1;
+            }
+
+            if (!clear && (capacity > entries.Length || capacity * 32 < entries.Length))
+            {
+                var fresh = new Entry[capacity];
+                foreach (ref var entry in entries.AsSpan())
                 {
-                    at = (at + 1) & mask;
+                    if (IsLiveFrozen(entry, now))
+                    {
+                        Place(fresh, entry, 0);
+                    }
                 }
 
-                entries[at] = entry;
+                stripe.Used = live;
+                Volatile.Write(ref stripe.Entries, fresh); // the old table stays frozen for whoever still looks at it
+            }
+            else
+            {
+                RebuildInPlace(stripe, entries, live, now, clear);
+            }
+
+            Volatile.Write(ref stripe.Version, version + 1);
+            return true;
+        }
+        finally
+        {
+            Volatile.Write(ref stripe.Rebuilding, 0);
+        }
+    }
+
+    /// <summary>
+    /// Freezes a slot: an empty one so that no add claims it, a record (once written, and not being updated) so that no
+    /// update changes it. Whether it is a record live at <paramref name="now"/>.
+    /// </summary>
+    private static bool Freeze(ref Entry entry, long now)
+    {
+        var spinner = default(SpinWait);
+        while (true)
+        {
+            var a = Volatile.Read(ref entry.A);
+            if (a == 0)
+            {
+                if (Interlocked.CompareExchange(ref entry.A, FrozenEmpty, 0) == 0)
+                {
+                    return false;
+                }
+
+                continue;
+            }
+
+            var expires = Volatile.Read(ref entry.ExpiresAt);
+            if (expires == 0 || (expires & UpdatingFlag) != 0)
+            {
+                spinner.SpinOnce(sleep1Threshold: -1); // an add or update a few instructions from done
+                continue;
+            }
+
+            if (Interlocked.CompareExchange(ref entry.ExpiresAt, expires | FrozenFlag, expires) == expires)
+            {
+                return expires > now;
             }
         }
+    }
 
-        Volatile.Write(ref stripe.Entries, entries);
-        stripe.Used = live;
+    private static bool IsLiveFrozen(in Entry entry, long now) =>
+        entry.A != FrozenEmpty && (entry.ExpiresAt & TimeBits) > now;
+
+    /// <summary>Puts a record in a table nobody else writes to, its lapse time carrying <paramref name="flags"/>.</summary>
+    private static void Place(Entry[] table, in Entry record, long flags)
+    {
+        var mask = table.Length - 1;
+        var at = Home(record.A, mask);
+        while (table[at].A is not (0 or FrozenEmpty))
+        {
+            at = (at + 1) & mask;
+        }
+
+        table[at].B = record.B;
+        table[at].Value = record.Value;
+        table[at].ExpiresAt = (record.ExpiresAt & TimeBits) | flags;
+        Volatile.Write(ref table[at].A, record.A);
+    }
+
+    /// <summary>
+    /// The rebuild of a frozen table in place: its live records are set aside, every slot is emptied (still frozen), the
+    /// records go back (still frozen), and then each slot is let go: readers meanwhile see frozen slots only.
+    /// </summary>
+    private static void RebuildInPlace(Stripe stripe, Entry[] entries, int live, long now, bool clear)
+    {
+        var kept = live == 0 ? null : ArrayPool<Entry>.Shared.Rent(live);
+        try
+        {
+            var count = 0;
+            foreach (ref var entry in entries.AsSpan())
+            {
+                if (kept is not null && IsLiveFrozen(entry, now))
+                {
+                    kept[count++] = entry;
+                }
+
+                Volatile.Write(ref entry.A, FrozenEmpty);
+                entry.B = 0;
+                entry.Value = default;
+                entry.ExpiresAt = 0;
+            }
+
+            for (var i = 0; i < count; i++)
+            {
+                Place(entries, kept![i], FrozenFlag);
+            }
+
+            stripe.Used = clear ? 0 : count;
+            foreach (ref var entry in entries.AsSpan())
+            {
+                if (entry.A == FrozenEmpty)
+                {
+                    Volatile.Write(ref entry.A, 0);
+                }
+                else
+                {
+                    Volatile.Write(ref entry.ExpiresAt, entry.ExpiresAt & TimeBits);
+                }
+            }
+        }
+        finally
+        {
+            if (kept is not null)
+            {
+                ArrayPool<Entry>.Shared.Return(kept);
+            }
+        }
     }
 
     /// <summary>A key's identity in a window: two 64-bit hashes, the first never 0.</summary>
     internal readonly record struct KeyHash(ulong A, ulong B);
 
-    private struct Entry
+    /// <summary>What a look at a slot found.</summary>
+    private enum Probe
     {
-        public ulong A;
-        public ulong B;
-        public long ExpiresAt;
-        public TValue Value;
+        /// <summary>Not the key's live record.</summary>
+        Other,
 
-        public readonly bool IsLive(long now) => A != 0 && ExpiresAt > now;
+        /// <summary>The key's live record.</summary>
+        Found,
+
+        /// <summary>A rebuild froze the slot: wait for it, then look again.</summary>
+        Frozen,
+
+        /// <summary>An add found no empty slot it may take: rebuild.</summary>
+        Full,
     }
 
-    /// <summary>One lock and one table; the lock is the stripe object itself.</summary>
+    private struct Entry
+    {
+        /// <summary>The key's first hash (odd); 0 for an empty slot, <see cref="FrozenEmpty"/> for a frozen empty one.</summary>
+        public ulong A;
+        public ulong B;
+
+        /// <summary>The lapse time in ticks, with <see cref="FrozenFlag"/> and <see cref="UpdatingFlag"/>; 0 while being written.</summary>
+        public long ExpiresAt;
+        public TValue Value;
+    }
+
+    /// <summary>One table, rebuilt or cleared by one caller at a time.</summary>
     private sealed class Stripe
     {
         public Entry[] Entries = new Entry[MinCapacity];
 
-        /// <summary>Slots with a key, lapsed or not: the table is rebuilt before this passes half its size.</summary>
+        /// <summary>About how many slots hold a record, lapsed or not: the table is rebuilt when this reaches half its size.</summary>
         public int Used;
+
+        /// <summary>Raised by every rebuild, once its table is ready: a caller that met a frozen slot waits for it to change.</summary>
+        public int Version;
+
+        /// <summary>1 while a rebuild runs.</summary>
+        public int Rebuilding;
     }
 }

@@ -68,6 +68,22 @@ public sealed class DeduplicationWindowTests
         });
 
     [Fact]
+    public void An_update_passes_over_a_lapsed_record_of_its_key_to_the_live_one()
+    {
+        var window = new DeduplicationWindow<int>(TimeSpan.FromTicks(Interval));
+        var key = window.Hash("k");
+        Assert.True(window.TryAdd(key, 1, now: 0, out _));
+        Assert.True(window.TryAdd(key, 2, now: Interval, out _)); // the first lapsed; it stays in its slot, before this one
+
+        window.Update(key, 3, now: Interval);
+
+        Assert.False(window.TryAdd(key, 4, now: Interval, out var original));
+        Assert.Equal(3, original);
+        Assert.True(window.TryGet(key, now: Interval, out var value));
+        Assert.Equal(3, value);
+    }
+
+    [Fact]
     public void A_prefetch_is_a_hint_that_creates_and_changes_nothing()
     {
         var window = new DeduplicationWindow<int>(TimeSpan.FromTicks(Interval));
@@ -151,5 +167,124 @@ public sealed class DeduplicationWindowTests
             var winner = answers[0][k];
             Assert.All(answers, a => Assert.Equal(winner, a[k]));
         }
+    }
+    /// <summary>
+    /// Two threads released together by a barrier for each key add it at the same moment, many thousands of times: both
+    /// probe to the same empty slot, and exactly one may take it.
+    /// </summary>
+    [Fact]
+    public async Task Two_threads_adding_one_key_at_the_same_moment_never_both_win()
+    {
+        const int Keys = 30_000;
+        var window = new DeduplicationWindow<int>(TimeSpan.FromTicks(Interval));
+        var wins = new int[Keys];
+        using var together = new Barrier(2);
+        await Task.WhenAll(Enumerable.Range(0, 2).Select(t => Task.Run(() =>
+        {
+            var keys = Enumerable.Range(0, Keys).Select(k => window.Hash($"key-{k}")).ToArray();
+            for (var k = 0; k < Keys; k++)
+            {
+                Assert.True(together.SignalAndWait(TimeSpan.FromSeconds(30)));
+                if (window.TryAdd(keys[k], t, now: 0, out _))
+                {
+                    Interlocked.Increment(ref wins[k]);
+                }
+            }
+        }))).WaitAsync(TimeSpan.FromSeconds(120));
+
+        var wrong = Enumerable.Range(0, Keys).Where(k => wins[k] != 1).ToList();
+        Assert.True(wrong.Count == 0, $"{wrong.Count} keys had other than one winner");
+    }
+
+    /// <summary>
+    /// Updates race rebuilds: two threads add records that lapse as fast as they come (so their stripes keep being
+    /// rebuilt) while a third updates a few records that never lapse, over and over, and reads each update back. An update that landed in a table a rebuild had already copied, or in a slot a rebuild had moved, would be
+    /// lost and read back as the value the record was added with.
+    /// </summary>
+    [Fact]
+    public async Task An_update_made_while_other_threads_rebuild_the_table_is_never_lost()
+    {
+        const int Kept = 64;
+        const int Updates = 400_000;
+        var window = new DeduplicationWindow<long>(TimeSpan.FromTicks(Interval));
+        using var stop = new CancellationTokenSource();
+        using var start = new Barrier(3);
+        var churn = Enumerable.Range(0, 2).Select(t => Task.Run(() =>
+        {
+            start.SignalAndWait(TimeSpan.FromSeconds(30));
+            for (var i = 0; !stop.IsCancellationRequested; i++)
+            {
+                window.TryAdd(window.Hash($"churn-{t}-{i}"), i, now: i / 3_000 * Interval, out _); // all lapse every 3,000 adds
+            }
+        })).ToArray();
+
+        var lost = await Task.Run(() =>
+        {
+            start.SignalAndWait(TimeSpan.FromSeconds(30));
+            var keys = Enumerable.Range(0, Kept).Select(k => window.Hash($"kept-{k}")).ToArray();
+            foreach (var key in keys)
+            {
+                Assert.True(window.TryAdd(key, -1, now: 0, expiresAt: long.MaxValue / 4, out _));
+            }
+
+            var lost = 0;
+            for (var i = 0; i < Updates; i++)
+            {
+                window.Update(keys[i % Kept], i, now: 0);
+                lost += window.TryGet(keys[i % Kept], now: 0, out var value) && value == i ? 0 : 1;
+            }
+
+            return lost;
+        }).WaitAsync(TimeSpan.FromSeconds(120));
+        await stop.CancelAsync();
+        await Task.WhenAll(churn).WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(0, lost);
+        for (var k = 0; k < Kept; k++)
+        {
+            Assert.False(window.TryAdd(window.Hash($"kept-{k}"), -2, now: 0, out var original));
+            Assert.Equal(Updates - Kept + k, original);
+        }
+    }
+
+    /// <summary>
+    /// A clear that meets a rebuild (adds on another thread keep rebuilding the tables) still clears every stripe: every
+    /// record added before the clear began is forgotten, and no record survives in a table the clear did not see.
+    /// </summary>
+    [Fact]
+    public async Task A_clear_forgets_every_earlier_record_while_other_threads_rebuild_the_tables()
+    {
+        var window = new DeduplicationWindow<int>(TimeSpan.FromTicks(Interval));
+        using var stop = new CancellationTokenSource();
+        using var running = new ManualResetEventSlim();
+        var churn = Task.Run(() =>
+        {
+            for (var i = 0; !stop.IsCancellationRequested; i++)
+            {
+                window.TryAdd(window.Hash($"churn-{i}"), i, now: i / 4, out _);
+                if (i == 1_000)
+                {
+                    running.Set();
+                }
+            }
+        });
+        Assert.True(running.Wait(TimeSpan.FromSeconds(30)));
+
+        for (var round = 0; round < 50; round++)
+        {
+            for (var k = 0; k < 2_000; k++)
+            {
+                Assert.True(window.TryAdd(window.Hash($"round-{round}-{k}"), k, now: 0, expiresAt: long.MaxValue / 4, out _));
+            }
+
+            window.Clear();
+            for (var k = 0; k < 2_000; k++)
+            {
+                Assert.False(window.TryGet(window.Hash($"round-{round}-{k}"), now: 0, out _), $"round {round}, key {k} outlived the clear");
+            }
+        }
+
+        await stop.CancelAsync();
+        await churn.WaitAsync(TimeSpan.FromSeconds(30));
     }
 }

@@ -10,9 +10,9 @@ namespace Broker.Queues.Internal;
 /// <para>
 /// Known deviation, said here and in the changelog: the group directory is a <see cref="ConcurrentDictionary{TKey, TValue}"/>,
 /// whose reads are lock-free but whose inserts and removals take one of its internal striped locks (once per group as it
-/// appears and as it retires), and a send takes one of the deduplication table's 32 striped locks twice, each for one
-/// probe (<see cref="DeduplicationWindow{TValue}"/>). Claiming a group, sending into an existing group, receiving,
-/// deleting and changing visibility take no other lock.
+/// appears and as it retires). The deduplication table (<see cref="DeduplicationWindow{TValue}"/>) takes no lock; a
+/// send waits only while the table's stripe is being rebuilt. Claiming a group, sending into an existing group,
+/// receiving, deleting and changing visibility take no other lock.
 /// </para>
 /// </summary>
 internal sealed partial class MessageQueue
