@@ -23,18 +23,21 @@ namespace Broker.Internal;
 /// <para>
 /// No lock: an add claims an empty slot with one compare-and-swap on the key's first hash (<see cref="Entry.A"/>) and
 /// publishes its record by writing the lapse time last; an update marks the lapse time (<see cref="UpdatingFlag"/>) with
-/// one compare-and-swap while it writes the value, so no reader sees half a value and no update lands in a slot given
+/// one compare-and-swap while it writes the value, and flips <see cref="ToggleFlag"/> as it unmarks, so that a reader,
+/// which reads the lapse time before and after the value, never takes half of one, and no update lands in a slot given
 /// to another key since. Records only go into empty slots, never into lapsed ones, so two adds of one key probe the
 /// same run to the same first empty slot, where one compare-and-swap wins and the other finds the winner's record.
 /// </para>
 /// <para>
 /// A rebuild (a table half full, or a clear) freezes every slot of its stripe first: an empty one by a compare-and-swap
-/// to <see cref="FrozenEmpty"/>, a record by <see cref="FrozenFlag"/> on its lapse time. Then it fills a new table, or
-/// the same one in place when its size is still right, and lets go. A call that meets a frozen slot waits (spinning,
-/// never sleeping) until the rebuild is done and starts again: the one wait in this class, for a rebuild that comes
-/// once per doubling of a table or per half a table of lapsed records, as a
-/// <see cref="System.Collections.Concurrent.ConcurrentDictionary{TKey, TValue}"/> insert waits for a resize. A rebuild
-/// in turn waits for an add or update that is between its compare-and-swap and its last write, a few instructions.
+/// to <see cref="FrozenEmpty"/>, a record by <see cref="FrozenFlag"/> on its lapse time (it waits for an add or update
+/// between its compare-and-swap and its last write, a few instructions). Then it fills a new table, or the same one in
+/// place when its size is still right, and lets go, raising <see cref="Stripe.Version"/>. A call that meets a frozen
+/// slot waits (spinning, never sleeping) until the rebuild is done and starts again: the one wait in this class, for a
+/// rebuild that comes once per doubling of a table or per half a table of lapsed records, as a
+/// <see cref="System.Collections.Concurrent.ConcurrentDictionary{TKey, TValue}"/> insert waits for a resize. A rebuild in
+/// place empties slots a probe that began before it may have passed: so an add that took a slot, and a lookup that
+/// found none, check that the version is still the one they began with, and look again if not.
 /// </para>
 /// </summary>
 /// <typeparam name="TValue">What a duplicate is answered with (the original's id and numbers).</typeparam>
@@ -51,11 +54,14 @@ internal sealed class DeduplicationWindow<TValue>
     /// <summary>On a record's lapse time: frozen by a rebuild (the sign bit: lapse times are positive).</summary>
     private const long FrozenFlag = long.MinValue;
 
-    /// <summary>On a record's lapse time: an update is writing its value (above any lapse time in ticks).</summary>
+    /// <summary>On a record's lapse time: an update is writing its value.</summary>
     private const long UpdatingFlag = 1L << 62;
 
-    /// <summary>The bits of a lapse time. A lapse time of 0 marks a record still being written.</summary>
-    private const long TimeBits = UpdatingFlag - 1;
+    /// <summary>On a record's lapse time: flipped by every update, so that a reader that straddled one sees the change.</summary>
+    private const long ToggleFlag = 1L << 61;
+
+    /// <summary>The bits of a lapse time (later lapse times, past the year 7300, count as that). 0 marks a record being written.</summary>
+    private const long TimeBits = ToggleFlag - 1;
 
     /// <summary>Created as first used, so that a FIFO queue nobody sends to costs one small array here.</summary>
     private readonly Stripe?[] stripes = new Stripe?[StripeCount];
@@ -161,6 +167,18 @@ internal sealed class DeduplicationWindow<TValue>
                         continue; // claimed meanwhile, perhaps by this very key: look at the slot again
                     }
 
+                    if (Volatile.Read(ref stripe.Version) != version)
+                    {
+                        // A rebuild in place ran since this probe began: the records it passed may have moved, and this
+                        // slot may have been emptied again since it was read. The slot becomes a dead record no key
+                        // matches (the next rebuild drops it), and the probe starts again.
+                        entry.B = ~key.B;
+                        Volatile.Write(ref entry.ExpiresAt, 1);
+                        stripe.Used++;
+                        outcome = Probe.Moved;
+                        break;
+                    }
+
                     entry.B = key.B;
                     entry.Value = value;
                     Volatile.Write(ref entry.ExpiresAt, expiresAt); // publishes the record
@@ -196,7 +214,7 @@ internal sealed class DeduplicationWindow<TValue>
             {
                 WaitForRebuild(stripe, version);
             }
-            else
+            else if (outcome != Probe.Moved)
             {
                 Rebuild(stripe, version, now, clear: false);
             }
@@ -238,9 +256,19 @@ internal sealed class DeduplicationWindow<TValue>
                 ref var entry = ref entries[at];
                 var a = Volatile.Read(ref entry.A);
                 var outcome = a == 0 ? Probe.Other : a == FrozenEmpty ? Probe.Frozen : a == key.A ? ReadRecord(ref entry, key, now, out value) : Probe.Other;
-                if (a == 0 || outcome == Probe.Found)
+                if (outcome == Probe.Found)
                 {
-                    return a != 0;
+                    return true;
+                }
+
+                if (a == 0)
+                {
+                    if (Volatile.Read(ref stripe.Version) == version)
+                    {
+                        return false;
+                    }
+
+                    break; // a rebuild ran during the probe, which may have passed the record before it moved: look again
                 }
 
                 if (outcome == Probe.Frozen)
@@ -249,7 +277,7 @@ internal sealed class DeduplicationWindow<TValue>
                     break;
                 }
 
-                if (probed == mask)
+                if (probed == mask && Volatile.Read(ref stripe.Version) == version)
                 {
                     value = default;
                     return false; // a table with no empty slot (an add is about to rebuild it): not in it
@@ -283,7 +311,12 @@ internal sealed class DeduplicationWindow<TValue>
                 var a = Volatile.Read(ref entry.A);
                 if (a == 0)
                 {
-                    return; // no record: cleared, or lapsed and rebuilt away
+                    if (Volatile.Read(ref stripe.Version) == version)
+                    {
+                        return; // no record: cleared, or lapsed and rebuilt away
+                    }
+
+                    break; // a rebuild ran during the probe: look again
                 }
 
                 if (a == FrozenEmpty)
@@ -307,7 +340,7 @@ internal sealed class DeduplicationWindow<TValue>
                         continue;
                     }
 
-                    if (expires > now && entry.B == key.B)
+                    if ((expires & TimeBits) > now && entry.B == key.B)
                     {
                         if (Interlocked.CompareExchange(ref entry.ExpiresAt, expires | UpdatingFlag, expires) != expires)
                         {
@@ -323,7 +356,7 @@ internal sealed class DeduplicationWindow<TValue>
                             entry.Value = value;
                         }
 
-                        Volatile.Write(ref entry.ExpiresAt, expires);
+                        Volatile.Write(ref entry.ExpiresAt, mine ? expires ^ ToggleFlag : expires);
                         if (mine)
                         {
                             return;
@@ -408,7 +441,7 @@ internal sealed class DeduplicationWindow<TValue>
                 continue;
             }
 
-            if (b == key.B && expires > now)
+            if (b == key.B && (expires & TimeBits) > now)
             {
                 return Probe.Found;
             }
@@ -418,10 +451,11 @@ internal sealed class DeduplicationWindow<TValue>
         }
     }
 
+    /// <summary>Waits until the rebuild that froze a slot the caller met (at <paramref name="version"/> or later) is done.</summary>
     private static void WaitForRebuild(Stripe stripe, int version)
     {
         var spinner = default(SpinWait);
-        while (Volatile.Read(ref stripe.Version) == version)
+        while (Volatile.Read(ref stripe.Version) is var now && ((now & 1) != 0 || now - version <= 0))
         {
             spinner.SpinOnce(sleep1Threshold: -1);
         }
@@ -444,7 +478,12 @@ internal sealed class DeduplicationWindow<TValue>
     {
         if (Interlocked.CompareExchange(ref stripe.Rebuilding, 1, 0) != 0)
         {
-            WaitForRebuild(stripe, version);
+            var spinner = default(SpinWait);
+            while (Volatile.Read(ref stripe.Rebuilding) != 0)
+            {
+                spinner.SpinOnce(sleep1Threshold: -1);
+            }
+
             return false;
         }
 
@@ -484,10 +523,10 @@ internal sealed class DeduplicationWindow<TValue>
             }
             else
             {
-                RebuildInPlace(stripe, entries, live, now, clear);
+                RebuildInPlace(stripe, entries, live, now, clear, version);
             }
 
-            Volatile.Write(ref stripe.Version, version + 1);
+            Volatile.Write(ref stripe.Version, version + 2);
             return true;
         }
         finally
@@ -525,7 +564,7 @@ internal sealed class DeduplicationWindow<TValue>
 
             if (Interlocked.CompareExchange(ref entry.ExpiresAt, expires | FrozenFlag, expires) == expires)
             {
-                return expires > now;
+                return (expires & TimeBits) > now;
             }
         }
     }
@@ -553,7 +592,7 @@ internal sealed class DeduplicationWindow<TValue>
     /// The rebuild of a frozen table in place: its live records are set aside, every slot is emptied (still frozen), the
     /// records go back (still frozen), and then each slot is let go: readers meanwhile see frozen slots only.
     /// </summary>
-    private static void RebuildInPlace(Stripe stripe, Entry[] entries, int live, long now, bool clear)
+    private static void RebuildInPlace(Stripe stripe, Entry[] entries, int live, long now, bool clear, int version)
     {
         var kept = live == 0 ? null : ArrayPool<Entry>.Shared.Rent(live);
         try
@@ -578,6 +617,10 @@ internal sealed class DeduplicationWindow<TValue>
             }
 
             stripe.Used = clear ? 0 : count;
+
+            // Odd while slots reopen: an add that takes a reopened slot reads a version other than the one its probe began
+            // with, and looks again, since its probe may have passed records before they moved.
+            Volatile.Write(ref stripe.Version, version + 1);
             foreach (ref var entry in entries.AsSpan())
             {
                 if (entry.A == FrozenEmpty)
@@ -616,6 +659,9 @@ internal sealed class DeduplicationWindow<TValue>
 
         /// <summary>An add found no empty slot it may take: rebuild.</summary>
         Full,
+
+        /// <summary>A rebuild ran during the probe: look again.</summary>
+        Moved,
     }
 
     private struct Entry
@@ -637,7 +683,10 @@ internal sealed class DeduplicationWindow<TValue>
         /// <summary>About how many slots hold a record, lapsed or not: the table is rebuilt when this reaches half its size.</summary>
         public int Used;
 
-        /// <summary>Raised by every rebuild, once its table is ready: a caller that met a frozen slot waits for it to change.</summary>
+        /// <summary>
+        /// Raised by 2 by every rebuild once it is done (odd while an in-place rebuild reopens its slots): a caller that
+        /// met a frozen slot waits for a later even value; one that read another value during its probe looks again.
+        /// </summary>
         public int Version;
 
         /// <summary>1 while a rebuild runs.</summary>

@@ -168,6 +168,7 @@ public sealed class DeduplicationWindowTests
             Assert.All(answers, a => Assert.Equal(winner, a[k]));
         }
     }
+
     /// <summary>
     /// Two threads released together by a barrier for each key add it at the same moment, many thousands of times: both
     /// probe to the same empty slot, and exactly one may take it.
@@ -175,7 +176,7 @@ public sealed class DeduplicationWindowTests
     [Fact]
     public async Task Two_threads_adding_one_key_at_the_same_moment_never_both_win()
     {
-        const int Keys = 30_000;
+        const int Keys = 20_000;
         var window = new DeduplicationWindow<int>(TimeSpan.FromTicks(Interval));
         var wins = new int[Keys];
         using var together = new Barrier(2);
@@ -198,8 +199,10 @@ public sealed class DeduplicationWindowTests
 
     /// <summary>
     /// Updates race rebuilds: two threads add records that lapse as fast as they come (so their stripes keep being
-    /// rebuilt) while a third updates a few records that never lapse, over and over, and reads each update back. An update that landed in a table a rebuild had already copied, or in a slot a rebuild had moved, would be
-    /// lost and read back as the value the record was added with.
+    /// rebuilt, mostly in place) while a third updates a few records that never lapse, over and over, and reads each
+    /// update back. An update that landed in a table a rebuild had already copied, or in a slot a rebuild had moved, would
+    /// be lost. Each churning add is made twice: the second must find the first (an add that took a slot a rebuild had
+    /// just emptied, behind its key's place, would not be found).
     /// </summary>
     [Fact]
     public async Task An_update_made_while_other_threads_rebuild_the_table_is_never_lost()
@@ -209,37 +212,52 @@ public sealed class DeduplicationWindowTests
         var window = new DeduplicationWindow<long>(TimeSpan.FromTicks(Interval));
         using var stop = new CancellationTokenSource();
         using var start = new Barrier(3);
+        var unfound = 0;
         var churn = Enumerable.Range(0, 2).Select(t => Task.Run(() =>
         {
             start.SignalAndWait(TimeSpan.FromSeconds(30));
             for (var i = 0; !stop.IsCancellationRequested; i++)
             {
-                window.TryAdd(window.Hash($"churn-{t}-{i}"), i, now: i / 3_000 * Interval, out _); // all lapse every 3,000 adds
+                var key = window.Hash($"churn-{t}-{i}");
+                var now = i / 3_000 * Interval; // all lapse every 3,000 adds
+                window.TryAdd(key, i, now, out _);
+                if (window.TryAdd(key, -i, now, out _))
+                {
+                    Interlocked.Increment(ref unfound);
+                }
             }
         })).ToArray();
 
-        var lost = await Task.Run(() =>
+        int lost;
+        try
         {
-            start.SignalAndWait(TimeSpan.FromSeconds(30));
-            var keys = Enumerable.Range(0, Kept).Select(k => window.Hash($"kept-{k}")).ToArray();
-            foreach (var key in keys)
+            lost = await Task.Run(() =>
             {
-                Assert.True(window.TryAdd(key, -1, now: 0, expiresAt: long.MaxValue / 4, out _));
-            }
+                start.SignalAndWait(TimeSpan.FromSeconds(30));
+                var keys = Enumerable.Range(0, Kept).Select(k => window.Hash($"kept-{k}")).ToArray();
+                foreach (var key in keys)
+                {
+                    Assert.True(window.TryAdd(key, -1, now: 0, expiresAt: long.MaxValue / 4, out _));
+                }
 
-            var lost = 0;
-            for (var i = 0; i < Updates; i++)
-            {
-                window.Update(keys[i % Kept], i, now: 0);
-                lost += window.TryGet(keys[i % Kept], now: 0, out var value) && value == i ? 0 : 1;
-            }
+                var lost = 0;
+                for (var i = 0; i < Updates; i++)
+                {
+                    window.Update(keys[i % Kept], i, now: 0);
+                    lost += window.TryGet(keys[i % Kept], now: 0, out var value) && value == i ? 0 : 1;
+                }
 
-            return lost;
-        }).WaitAsync(TimeSpan.FromSeconds(120));
-        await stop.CancelAsync();
-        await Task.WhenAll(churn).WaitAsync(TimeSpan.FromSeconds(30));
+                return lost;
+            }).WaitAsync(TimeSpan.FromSeconds(120));
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await Task.WhenAll(churn).WaitAsync(TimeSpan.FromSeconds(30));
+        }
 
         Assert.Equal(0, lost);
+        Assert.Equal(0, unfound);
         for (var k = 0; k < Kept; k++)
         {
             Assert.False(window.TryAdd(window.Hash($"kept-{k}"), -2, now: 0, out var original));
@@ -249,7 +267,8 @@ public sealed class DeduplicationWindowTests
 
     /// <summary>
     /// A clear that meets a rebuild (adds on another thread keep rebuilding the tables) still clears every stripe: every
-    /// record added before the clear began is forgotten, and no record survives in a table the clear did not see.
+    /// record added before the clear began is forgotten. Meanwhile each add on the other thread is made twice, and the
+    /// second must find the first, clears and rebuilds in place notwithstanding.
     /// </summary>
     [Fact]
     public async Task A_clear_forgets_every_earlier_record_while_other_threads_rebuild_the_tables()
@@ -257,34 +276,49 @@ public sealed class DeduplicationWindowTests
         var window = new DeduplicationWindow<int>(TimeSpan.FromTicks(Interval));
         using var stop = new CancellationTokenSource();
         using var running = new ManualResetEventSlim();
+        var unfound = 0;
         var churn = Task.Run(() =>
         {
             for (var i = 0; !stop.IsCancellationRequested; i++)
             {
-                window.TryAdd(window.Hash($"churn-{i}"), i, now: i / 4, out _);
+                var key = window.Hash($"churn-{i}");
+                window.TryAdd(key, i, now: i / 4, out _);
+                if (window.TryAdd(key, -i, now: i / 4, out _))
+                {
+                    Interlocked.Increment(ref unfound);
+                }
+
                 if (i == 1_000)
                 {
                     running.Set();
                 }
             }
         });
-        Assert.True(running.Wait(TimeSpan.FromSeconds(30)));
 
-        for (var round = 0; round < 50; round++)
+        try
         {
-            for (var k = 0; k < 2_000; k++)
+            Assert.True(running.Wait(TimeSpan.FromSeconds(30)));
+            for (var round = 0; round < 50; round++)
             {
-                Assert.True(window.TryAdd(window.Hash($"round-{round}-{k}"), k, now: 0, expiresAt: long.MaxValue / 4, out _));
-            }
+                for (var k = 0; k < 2_000; k++)
+                {
+                    Assert.True(window.TryAdd(window.Hash($"round-{round}-{k}"), k, now: 0, expiresAt: long.MaxValue / 4, out _));
+                }
 
-            window.Clear();
-            for (var k = 0; k < 2_000; k++)
-            {
-                Assert.False(window.TryGet(window.Hash($"round-{round}-{k}"), now: 0, out _), $"round {round}, key {k} outlived the clear");
+                window.Clear();
+                for (var k = 0; k < 2_000; k++)
+                {
+                    Assert.False(window.TryGet(window.Hash($"round-{round}-{k}"), now: 0, out _), $"round {round}, key {k} outlived the clear");
+                }
             }
         }
+        finally
+        {
+            await stop.CancelAsync();
+            await churn.WaitAsync(TimeSpan.FromSeconds(30));
+        }
 
-        await stop.CancelAsync();
-        await churn.WaitAsync(TimeSpan.FromSeconds(30));
+        // A clear between the two adds of one key may make the second succeed: only more than a few would be wrong.
+        Assert.InRange(unfound, 0, 50);
     }
 }
