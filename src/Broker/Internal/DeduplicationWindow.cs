@@ -63,6 +63,9 @@ internal sealed class DeduplicationWindow<TValue>
     /// <summary>The bits of a lapse time (later lapse times, past the year 7300, count as that). 0 marks a record being written.</summary>
     private const long TimeBits = ToggleFlag - 1;
 
+    /// <summary>The lapse time of a dead record (a slot an add took and gave up): lapsed whatever the clock says.</summary>
+    private const long Dead = 1;
+
     /// <summary>Created as first used, so that a FIFO queue nobody sends to costs one small array here.</summary>
     private readonly Stripe?[] stripes = new Stripe?[StripeCount];
     private readonly long intervalTicks;
@@ -92,7 +95,7 @@ internal sealed class DeduplicationWindow<TValue>
             foreach (ref var entry in Volatile.Read(ref stripe.Entries).AsSpan())
             {
                 var a = Volatile.Read(ref entry.A);
-                live += a != 0 && a != FrozenEmpty && (Volatile.Read(ref entry.ExpiresAt) & TimeBits) > now ? 1 : 0;
+                live += a != 0 && a != FrozenEmpty && IsLive(Volatile.Read(ref entry.ExpiresAt), now) ? 1 : 0;
             }
         }
 
@@ -143,7 +146,7 @@ internal sealed class DeduplicationWindow<TValue>
     public bool TryAdd(in KeyHash key, in TValue value, long now, long expiresAt, out TValue original)
     {
         var stripe = StripeOf(key, create: true)!;
-        expiresAt = Math.Clamp(expiresAt, 1, TimeBits); // 0 means "being written"
+        expiresAt = Math.Clamp(expiresAt, Dead + 1, TimeBits); // 0 means "being written", 1 a dead record
         while (true)
         {
             var version = Volatile.Read(ref stripe.Version);
@@ -173,7 +176,7 @@ internal sealed class DeduplicationWindow<TValue>
                         // slot may have been emptied again since it was read. The slot becomes a dead record no key
                         // matches (the next rebuild drops it), and the probe starts again.
                         entry.B = ~key.B;
-                        Volatile.Write(ref entry.ExpiresAt, 1);
+                        Volatile.Write(ref entry.ExpiresAt, Dead);
                         stripe.Used++;
                         outcome = Probe.Moved;
                         break;
@@ -340,7 +343,7 @@ internal sealed class DeduplicationWindow<TValue>
                         continue;
                     }
 
-                    if ((expires & TimeBits) > now && entry.B == key.B)
+                    if (IsLive(expires, now) && entry.B == key.B)
                     {
                         if (Interlocked.CompareExchange(ref entry.ExpiresAt, expires | UpdatingFlag, expires) != expires)
                         {
@@ -436,12 +439,18 @@ internal sealed class DeduplicationWindow<TValue>
             var b = entry.B;
             value = entry.Value;
             Interlocked.MemoryBarrier(); // the reads above complete before the checks below
-            if (Volatile.Read(ref entry.ExpiresAt) != expires || Volatile.Read(ref entry.A) != key.A)
+            if (Volatile.Read(ref entry.ExpiresAt) != expires)
             {
-                continue;
+                continue; // updated, frozen or moved meanwhile: look again
             }
 
-            if (b == key.B && (expires & TimeBits) > now)
+            if (Volatile.Read(ref entry.A) != key.A)
+            {
+                value = default;
+                return Probe.Other; // given to another key by a rebuild in place (the caller's version check catches a move)
+            }
+
+            if (b == key.B && IsLive(expires, now))
             {
                 return Probe.Found;
             }
@@ -507,9 +516,30 @@ internal sealed class DeduplicationWindow<TValue>
                 capacity <<= 1;
             }
 
-            if (!clear && (capacity > entries.Length || capacity * 32 < entries.Length))
+            var resize = !clear && (capacity > entries.Length || capacity * 32 < entries.Length);
+            Entry[]? fresh = null;
+            Entry[]? kept = null;
+            try
             {
-                var fresh = new Entry[capacity];
+                if (resize)
+                {
+                    fresh = new Entry[capacity];
+                }
+                else if (live > 0)
+                {
+                    kept = ArrayPool<Entry>.Shared.Rent(live);
+                }
+            }
+            catch
+            {
+                // Out of memory before anything moved: let every slot go as it was, so the stripe stays usable.
+                Reopen(entries);
+                Volatile.Write(ref stripe.Version, version + 2);
+                throw;
+            }
+
+            if (fresh is not null)
+            {
                 foreach (ref var entry in entries.AsSpan())
                 {
                     if (IsLiveFrozen(entry, now))
@@ -523,7 +553,7 @@ internal sealed class DeduplicationWindow<TValue>
             }
             else
             {
-                RebuildInPlace(stripe, entries, live, now, clear, version);
+                RebuildInPlace(stripe, entries, kept, now, clear, version);
             }
 
             Volatile.Write(ref stripe.Version, version + 2);
@@ -564,13 +594,16 @@ internal sealed class DeduplicationWindow<TValue>
 
             if (Interlocked.CompareExchange(ref entry.ExpiresAt, expires | FrozenFlag, expires) == expires)
             {
-                return (expires & TimeBits) > now;
+                return IsLive(expires, now);
             }
         }
     }
 
     private static bool IsLiveFrozen(in Entry entry, long now) =>
-        entry.A != FrozenEmpty && (entry.ExpiresAt & TimeBits) > now;
+        entry.A != FrozenEmpty && IsLive(entry.ExpiresAt, now);
+
+    /// <summary>Whether a record with this lapse time word (flags and all) is live at <paramref name="now"/>; never a dead one.</summary>
+    private static bool IsLive(long expires, long now) => (expires & TimeBits) > Math.Max(now, Dead);
 
     /// <summary>Puts a record in a table nobody else writes to, its lapse time carrying <paramref name="flags"/>.</summary>
     private static void Place(Entry[] table, in Entry record, long flags)
@@ -584,7 +617,7 @@ internal sealed class DeduplicationWindow<TValue>
 
         table[at].B = record.B;
         table[at].Value = record.Value;
-        table[at].ExpiresAt = (record.ExpiresAt & TimeBits) | flags;
+        table[at].ExpiresAt = (record.ExpiresAt & (TimeBits | ToggleFlag)) | flags;
         Volatile.Write(ref table[at].A, record.A);
     }
 
@@ -592,9 +625,8 @@ internal sealed class DeduplicationWindow<TValue>
     /// The rebuild of a frozen table in place: its live records are set aside, every slot is emptied (still frozen), the
     /// records go back (still frozen), and then each slot is let go: readers meanwhile see frozen slots only.
     /// </summary>
-    private static void RebuildInPlace(Stripe stripe, Entry[] entries, int live, long now, bool clear, int version)
+    private static void RebuildInPlace(Stripe stripe, Entry[] entries, Entry[]? kept, long now, bool clear, int version)
     {
-        var kept = live == 0 ? null : ArrayPool<Entry>.Shared.Rent(live);
         try
         {
             var count = 0;
@@ -621,23 +653,29 @@ internal sealed class DeduplicationWindow<TValue>
             // Odd while slots reopen: an add that takes a reopened slot reads a version other than the one its probe began
             // with, and looks again, since its probe may have passed records before they moved.
             Volatile.Write(ref stripe.Version, version + 1);
-            foreach (ref var entry in entries.AsSpan())
-            {
-                if (entry.A == FrozenEmpty)
-                {
-                    Volatile.Write(ref entry.A, 0);
-                }
-                else
-                {
-                    Volatile.Write(ref entry.ExpiresAt, entry.ExpiresAt & TimeBits);
-                }
-            }
+            Reopen(entries);
         }
         finally
         {
             if (kept is not null)
             {
                 ArrayPool<Entry>.Shared.Return(kept);
+            }
+        }
+    }
+
+    /// <summary>Lets go of every slot of a frozen table: an empty one can be taken again, a record updated.</summary>
+    private static void Reopen(Entry[] entries)
+    {
+        foreach (ref var entry in entries.AsSpan())
+        {
+            if (entry.A == FrozenEmpty)
+            {
+                Volatile.Write(ref entry.A, 0);
+            }
+            else
+            {
+                Volatile.Write(ref entry.ExpiresAt, entry.ExpiresAt & ~FrozenFlag);
             }
         }
     }
