@@ -50,6 +50,28 @@ public sealed class DurableFifoQueueTests : IDisposable
     }
 
     [Fact]
+    public async Task Numbering_continues_above_a_deleted_later_message_when_an_earlier_visible_one_of_its_group_survives()
+    {
+        var directory = NewDirectory();
+        using var broker = Open(directory);
+        var queue = broker.CreateQueue("orders.fifo", Fifo);
+        var first = await queue.SendAsync(Message("a1", "a", "1"));
+        var second = await queue.SendAsync(Message("a2", "a", "2"));
+        var both = await queue.ReceiveAsync(new ReceiveRequest { MaxNumberOfMessages = 10 });
+        Assert.Equal(["a1", "a2"], both.Select(m => m.GetBodyAsString()));
+        await queue.DeleteAsync(both[1]); // the later one is gone
+        await queue.ChangeVisibilityAsync(both[0], TimeSpan.Zero); // the earlier one is visible again, and survives the crash
+
+        using var recovered = Open(Crash(directory));
+        var orders = recovered.GetQueue("orders.fifo");
+        var third = await orders.SendAsync(Message("a3", "a", "3"));
+
+        Assert.True(string.CompareOrdinal(third.SequenceNumber, second.SequenceNumber) > 0, $"{third.SequenceNumber} after {second.SequenceNumber}");
+        var after = await orders.ReceiveAsync(new ReceiveRequest { MaxNumberOfMessages = 10, MessageSystemAttributeNames = ["SequenceNumber"] });
+        Assert.Equal([("a1", first.SequenceNumber), ("a3", third.SequenceNumber)], after.Select(m => (m.GetBodyAsString(), (string?)m.Attributes["SequenceNumber"])));
+    }
+
+    [Fact]
     public async Task A_resend_within_five_minutes_is_still_a_duplicate_after_the_crash_even_when_the_original_was_deleted()
     {
         var directory = NewDirectory();

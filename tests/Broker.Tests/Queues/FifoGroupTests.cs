@@ -107,6 +107,37 @@ public sealed class FifoGroupTests
         Assert.All(perSender, sent => Assert.Equal([.. sent.Order()], sent));
     }
 
+    [Fact]
+    public void A_collected_messages_extras_keep_no_earlier_message_of_its_group_alive()
+    {
+        // A message's extras are its node in the stack, and live as long as the message (in flight, say): once
+        // collected, they must not still link to the node below, whose message may long be deleted.
+        var group = new FifoGroup("g");
+        var (earlier, held) = PushThreeAndDrain(group);
+
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+
+        Assert.False(earlier.TryGetTarget(out _));
+        Assert.Equal(2, held.Extras!.SequenceNumber);
+        GC.KeepAlive(held);
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static (WeakReference<QueueMessage> Earlier, QueueMessage Held) PushThreeAndDrain(FifoGroup group)
+    {
+        QueueMessage[] sent = [NewMessage(1), NewMessage(2), NewMessage(3)];
+        foreach (var message in sent)
+        {
+            Assert.True(group.TryPush(message));
+        }
+
+        var messages = group.Collect(out _);
+        group.Advance(messages.Count);
+        return (new(sent[0]), sent[1]); // the second is still held (as if in flight), the first and third are let go
+    }
+
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static WeakReference<QueueMessage>[] PushAndDrain(FifoGroup group)
     {

@@ -67,10 +67,46 @@ public sealed class MemoryFootprintTests : QueueFixture
     }
 
     [Fact]
+    public async Task A_queued_fifo_message_is_its_message_and_its_extras_and_no_node_of_its_own()
+    {
+        // A FIFO message waiting in its group: the message, its extras of 88 bytes (which are also its node in the group's
+        // stack), and its share of a body page, 152 bytes beyond the body. With a stack node of its own (40 bytes) it
+        // measured 176.
+        const int Count = 100_000;
+        const int BodyLength = 16;
+        var queue = Broker.CreateQueue("footprint.fifo", new QueueOptions { FifoQueue = true });
+        var groupIds = Enumerable.Range(0, 100).Select(g => $"group-{g}").ToArray();
+        var requests = Enumerable.Range(0, Count)
+            .Select(i => new SendMessageRequest(Enumerable.Repeat((byte)'x', BodyLength).ToArray()) { MessageGroupId = groupIds[i % groupIds.Length], MessageDeduplicationId = $"id-{i}" })
+            .ToArray();
+
+        // The same number sent and purged first: the deduplication table and the slot table keep their size (a purge
+        // clears them), so what follows measures the messages alone.
+        foreach (var request in requests)
+        {
+            await queue.SendAsync(request);
+        }
+
+        await queue.PurgeAsync();
+        var before = GC.GetTotalMemory(forceFullCollection: true);
+        foreach (var request in requests)
+        {
+            await queue.SendAsync(request);
+        }
+
+        var after = GC.GetTotalMemory(forceFullCollection: true);
+        var beyondBody = ((after - before) / (double)Count) - BodyLength;
+        Assert.Equal(Count, queue.GetAttributes().ApproximateNumberOfMessages);
+        Assert.True(beyondBody <= 160, $"{beyondBody:F1} bytes per queued FIFO message beyond its {BodyLength}-byte body");
+        GC.KeepAlive(requests);
+    }
+
+    [Fact]
     public void A_sent_fifo_messages_extras_hold_its_deduplication_and_sequence_fields_but_no_dead_letter_ones()
     {
-        // A FIFO queue's backlog is made of these, and each collection the backlog survives copies them: 72 bytes (with
-        // the dead-letter fields, which only a dead-lettered or recovered message needs, it was 112).
+        // A FIFO queue's backlog is made of these, and each collection the backlog survives copies them: 88 bytes, the
+        // links of the group's stack included (with the dead-letter fields, which only a dead-lettered or recovered
+        // message needs, it would be 128).
         KeyValuePair<string, MessageAttributeValue>[] none = [];
         MessageExtras.Create(none, 0, "group", "dedup");
         var before = GC.GetAllocatedBytesForCurrentThread();
@@ -80,7 +116,7 @@ public sealed class MemoryFootprintTests : QueueFixture
         extras.SequenceNumber = 7;
         extras.DeduplicationKey = "key";
         extras.DeduplicationExpiresAt = 9;
-        Assert.True(allocated <= 72, $"{allocated} bytes for a FIFO message's extras");
+        Assert.True(allocated <= 88, $"{allocated} bytes for a FIFO message's extras");
         Assert.Equal(("group", "dedup", 7L, "key", 9L), (extras.MessageGroupId, extras.DeduplicationId, extras.SequenceNumber, extras.DeduplicationKey, extras.DeduplicationExpiresAt));
         Assert.Equal((null, null, 0L, 0L, 0), (extras.OriginalMessageId, extras.DeadLetterSourceArn, extras.FirstReceiveAt, extras.DeadLetteredAt, extras.DeadLetteredReceiveCount));
     }

@@ -6,12 +6,15 @@ namespace Broker.Queues.Internal;
 /// <summary>
 /// One message group of a FIFO queue.
 /// <para>
-/// Senders push onto <see cref="incoming"/>, a Treiber stack whose nodes carry the group's sequence numbers: a node's
-/// number is its predecessor's plus one, fixed in the same CAS that publishes it, so numbers increase in exactly the order
-/// messages enter the group. The stack's bottom is a sentinel, a node without a message that carries the last number
-/// collected. A drain takes the messages down to the sentinel and makes the node that was on top the new sentinel, in
-/// place: it lets go of its message and of the nodes below it, and stays where it is, so senders pushing onto it meanwhile
-/// are undisturbed. No node is ever on top twice, so the senders' CAS has no ABA, and a drain allocates nothing.
+/// Senders push onto <see cref="incoming"/>, a Treiber stack whose nodes are the messages' own extras
+/// (<see cref="MessageExtras.Grouped"/>: no object per message beyond them) and carry the group's sequence numbers: a
+/// node's number is its predecessor's plus one, fixed in the same CAS that publishes it, so numbers increase in exactly
+/// the order messages enter the group. The stack's bottom is a sentinel, a node without a message that carries the last
+/// number collected. A drain takes the messages down to the sentinel and makes the node that was on top the new
+/// sentinel, in place: it lets go of its message and of the nodes below it (whose links it clears, so that a message's
+/// extras never keep an older message alive), and stays where it is, so senders pushing onto it meanwhile are
+/// undisturbed. No node is ever on top twice (each message's extras are pushed once), so the senders' CAS has no ABA,
+/// and a drain allocates nothing.
 /// </para>
 /// <para>
 /// Receivers claim the group with a CAS on <see cref="Claimed"/> (no lock); only the claimer touches
@@ -27,7 +30,10 @@ namespace Broker.Queues.Internal;
 /// </param>
 internal sealed class FifoGroup(string id, long lastSequence = 0)
 {
-    private Node incoming = new(null, lastSequence);
+    private MessageExtras.Grouped incoming = MessageExtras.Grouped.Bottom(lastSequence);
+
+    /// <summary>Set by recovery only: the lowest number the group's next message may get, less one.</summary>
+    private long numberingFloor;
     private QueueMessage[] returned = [];
     private readonly List<QueueMessage> ordered = [];
 
@@ -127,7 +133,7 @@ internal sealed class FifoGroup(string id, long lastSequence = 0)
 
         // Retiring: no sender can push now, so the top's number is the group's last. A retirement cancelled below
         // leaves the floor raised, which is harmless (numbers need only increase, not be consecutive).
-        AtomicMax.Raise(ref retiredSequence, Volatile.Read(ref incoming).Sequence);
+        AtomicMax.Raise(ref retiredSequence, Math.Max(Volatile.Read(ref incoming).Sequence, numberingFloor));
 
         return Interlocked.CompareExchange(ref lifecycle, 2, 1) == 1;
     }
@@ -135,13 +141,13 @@ internal sealed class FifoGroup(string id, long lastSequence = 0)
     /// <summary>Publishes <paramref name="message"/> at the tail of the group and gives it the next sequence number.</summary>
     private void Push(QueueMessage message)
     {
-        var node = new Node(message, 0);
+        var node = (MessageExtras.Grouped)message.Extras!;
+        node.StackMessage = message;
         while (true)
         {
             var top = Volatile.Read(ref incoming);
-            node.Next = top;
-            node.Sequence = top.Sequence + 1;
-            message.Extras!.SequenceNumber = node.Sequence;
+            node.StackNext = top;
+            node.Sequence = Math.Max(top.Sequence, numberingFloor) + 1;
             if (Interlocked.CompareExchange(ref incoming, node, top) == top)
             {
                 if (Idle != 0)
@@ -160,8 +166,11 @@ internal sealed class FifoGroup(string id, long lastSequence = 0)
     /// </summary>
     public void PushRestored(QueueMessage message, long numberingFloor)
     {
-        var top = incoming;
-        incoming = new Node(message, Math.Max(numberingFloor, top.Sequence)) { Next = top };
+        var node = (MessageExtras.Grouped)message.Extras!;
+        node.StackMessage = message;
+        node.StackNext = incoming;
+        incoming = node;
+        this.numberingFloor = Math.Max(this.numberingFloor, numberingFloor);
     }
 
     /// <summary>Puts a message whose visibility ended back in front of later messages.</summary>
@@ -194,11 +203,11 @@ internal sealed class FifoGroup(string id, long lastSequence = 0)
     {
         var back = Volatile.Read(ref returned).Length == 0 ? [] : Interlocked.Exchange(ref returned, []);
         var top = Volatile.Read(ref incoming);
-        if (top.Message is not null)
+        if (top.StackMessage is not null)
         {
             // The stack holds the newest first: count it, then fill the new tail of the list from its end.
             var arrived = 0;
-            for (var node = top; node.Message is not null; node = node.Next!)
+            for (var node = top; node.StackMessage is not null; node = node.StackNext!)
             {
                 arrived++;
             }
@@ -206,15 +215,25 @@ internal sealed class FifoGroup(string id, long lastSequence = 0)
             var end = ordered.Count + arrived;
             CollectionsMarshal.SetCount(ordered, end);
             var tail = CollectionsMarshal.AsSpan(ordered);
-            for (var node = top; node.Message is not null; node = node.Next!)
+            tail[--end] = top.StackMessage;
+            var below = top.StackNext!;
+            while (below.StackMessage is { } message)
             {
-                tail[--end] = node.Message;
+                // Below the top only this claimer reads: unlink each node, so that a message's extras, which live as
+                // long as the message, hold neither an older message nor the chain below.
+                tail[--end] = message;
+                var next = below.StackNext!;
+                below.StackMessage = null;
+                below.StackNext = null;
+                below = next;
             }
+
+            below.StackNext = null; // the old sentinel (already without a message)
 
             // The top becomes the sentinel. Senders only read a node's number and link above it, never its message or
             // what is below, so this needs no CAS; its message goes last, so MayHaveMessages stays true until the cut.
-            top.Next = null;
-            Volatile.Write(ref top.Message, null);
+            top.StackNext = null;
+            Volatile.Write(ref top.StackMessage, null);
         }
 
         if (back.Length > 0)
@@ -254,15 +273,7 @@ internal sealed class FifoGroup(string id, long lastSequence = 0)
 
     /// <summary>Whether messages arrived or came back since the last collect (safe from any thread).</summary>
     public bool MayHaveMessages() =>
-        Volatile.Read(ref returned).Length > 0 || Volatile.Read(ref incoming).Message is not null;
+        Volatile.Read(ref returned).Length > 0 || Volatile.Read(ref incoming).StackMessage is not null;
 
     public void Release() => Interlocked.Exchange(ref Claimed, 0);
-
-    private sealed class Node(QueueMessage? message, long sequence)
-    {
-        /// <summary>Null once the node is the sentinel: its message was collected.</summary>
-        public QueueMessage? Message = message;
-        public long Sequence = sequence;
-        public Node? Next;
-    }
 }

@@ -5,10 +5,10 @@ namespace Broker.Queues.Internal;
 /// What only some messages carry: validated, name-sorted message attributes with their size and a group id (40 bytes
 /// and an array, what a standard message with attributes needs; <see cref="OneAttribute"/>, 56 bytes and no array, for
 /// one attribute). A sent message with a group or deduplication id gets <see cref="Grouped"/>, which adds the
-/// deduplication and sequence fields (72 bytes: a FIFO queue's backlog is made of these, and every byte of it is copied
-/// by each collection it survives); a dead-lettered or recovered message gets <see cref="Detailed"/>, which adds the
-/// dead-letter fields as well (112 bytes). Immutable but for the FIFO fields a
-/// sending thread writes before it publishes the message.
+/// deduplication and sequence fields and, in a FIFO queue, serves as the message's node in its group's stack (88 bytes:
+/// a FIFO queue's backlog is made of these, and every byte of it is copied by each collection it survives); a
+/// dead-lettered or recovered message gets <see cref="Detailed"/>, which adds the dead-letter fields as well. Immutable
+/// but for the FIFO fields a sending thread writes before it publishes the message, and the stack's links.
 /// </summary>
 internal class MessageExtras
 {
@@ -162,21 +162,41 @@ internal class MessageExtras
     private static InvalidOperationException NotDetailed() =>
         new("Only a FIFO or dead-lettered message's extras carry deduplication and sequence fields.");
 
-    /// <summary>The extras of a sent message with a group or a deduplication id (a FIFO message, or a standard one with a group).</summary>
-    private sealed class Grouped(
+    /// <summary>
+    /// The extras of a sent message with a group or a deduplication id (a FIFO message, or a standard one with a group),
+    /// and the base of the dead-lettered kind. In a FIFO queue these extras are also the message's node in its group's
+    /// stack (<see cref="FifoGroup"/>), so that a message waiting in its group is two objects, not three.
+    /// </summary>
+    internal class Grouped(
         KeyValuePair<string, MessageAttributeValue>[] attributes,
         int attributesSize,
         string? messageGroupId,
         string? deduplicationId)
         : MessageExtras(attributes, attributesSize, messageGroupId)
     {
+        /// <summary>Group stack: the message, while it waits in the stack; null once collected, or in the bottom node.</summary>
+        public QueueMessage? StackMessage;
+
+        /// <summary>Group stack: the node below, until a drain cuts it off.</summary>
+        public Grouped? StackNext;
+
+        /// <summary>The sequence number within the group (<see cref="SequenceNumber"/>): in the stack, the node's number.</summary>
+        public long Sequence;
+
         public override string? DeduplicationId => deduplicationId;
 
-        public override long SequenceNumber { get; set; }
+        public override long SequenceNumber
+        {
+            get => Sequence;
+            set => Sequence = value;
+        }
 
         public override string? DeduplicationKey { get; set; }
 
         public override long DeduplicationExpiresAt { get; set; }
+
+        /// <summary>The bottom of a new group's stack: no message, and the number the group's numbering continues from.</summary>
+        public static Grouped Bottom(long sequence) => new([], 0, null, null) { Sequence = sequence };
     }
 
     /// <summary>The extras of a dead-lettered message, or of one a durable broker recovered.</summary>
@@ -190,16 +210,8 @@ internal class MessageExtras
         long firstReceiveAt = 0,
         long deadLetteredAt = 0,
         int deadLetteredReceiveCount = 0)
-        : MessageExtras(attributes, attributesSize, messageGroupId)
+        : Grouped(attributes, attributesSize, messageGroupId, deduplicationId)
     {
-        public override string? DeduplicationId => deduplicationId;
-
-        public override long SequenceNumber { get; set; }
-
-        public override string? DeduplicationKey { get; set; }
-
-        public override long DeduplicationExpiresAt { get; set; }
-
         public override string? OriginalMessageId => originalMessageId;
 
         public override string? DeadLetterSourceArn => deadLetterSourceArn;
