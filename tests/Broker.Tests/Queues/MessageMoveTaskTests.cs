@@ -156,6 +156,25 @@ public sealed class MessageMoveTaskTests : QueueFixture
     }
 
     [Fact]
+    public async Task A_fifo_message_put_back_after_a_failed_move_is_received_again_under_its_own_id()
+    {
+        var dlq = Broker.CreateQueue("dlq.fifo", new QueueOptions { FifoQueue = true });
+        Broker.CreateQueue("source.fifo", new QueueOptions { FifoQueue = true, RedrivePolicy = new RedrivePolicy("dlq.fifo") });
+        var sent = await dlq.SendAsync(new SendMessageRequest("stranded") { MessageGroupId = "g", MessageDeduplicationId = "d1" }); // no source to go back to
+
+        Broker.StartMessageMoveTask(new StartMessageMoveTaskRequest { SourceArn = "dlq.fifo" });
+        Assert.Equal(MessageMoveTaskStatus.Failed, Broker.ListMessageMoveTasks("dlq.fifo")[0].Status);
+
+        // Off this thread and bounded: the put-back message must not tie its group's stack into a loop.
+        var got = await Task.Run(async () => await dlq.ReceiveAsync(new ReceiveRequest { MaxNumberOfMessages = 10 })).WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal([("stranded", sent.MessageId)], got.Select(m => (m.GetBodyAsString(), m.MessageId)));
+        await dlq.DeleteAsync(got[0]);
+        await dlq.SendAsync(new SendMessageRequest("next") { MessageGroupId = "g", MessageDeduplicationId = "d2" });
+        var next = await Task.Run(async () => await dlq.ReceiveAsync(new ReceiveRequest { MaxNumberOfMessages = 10 })).WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(["next"], next.Select(m => m.GetBodyAsString()));
+    }
+
+    [Fact]
     public void The_source_must_exist_and_be_a_dead_letter_queue()
     {
         ThrowsBroker(BrokerErrorCodes.ResourceNotFoundException, () => Broker.StartMessageMoveTask(new StartMessageMoveTaskRequest { SourceArn = "missing" }));

@@ -138,8 +138,9 @@ internal sealed class MessageMoveTask : IDisposable
                 var destination = fixedDestination ?? OriginalSource(message);
                 if (destination is null || !destination.AcceptRedriven(message))
                 {
-                    // Never lose a message: it goes back where it was, and the task stops.
-                    source.AcceptDeadLetter(message.Body, message.Extras, message.SentAt, receiveCount, firstReceiveAt);
+                    // Never lose a message: it goes back where it was, under its own id, and the task stops. It gets
+                    // extras of its own: in a FIFO queue the old ones may still sit in its group's stack, as its node.
+                    source.AcceptDeadLetter(message.Body, MessageExtras.KeepingId(message.Extras, source.MessageIdOf(message)), message.SentAt, receiveCount, firstReceiveAt);
                     source.RecordMovedOut(message);
                     Finish(MessageMoveTaskStatus.Failed, "AWS.SimpleQueueService.NonExistentQueue");
                     return;
