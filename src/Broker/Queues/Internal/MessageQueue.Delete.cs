@@ -44,8 +44,10 @@ internal sealed partial class MessageQueue
         List<BatchResultErrorEntry>? failed = null;
         try
         {
-            foreach (var entry in entries)
+            for (var i = 0; i < entries.Count; i++)
             {
+                // By index: an enumerator over the interface would be boxed (a List's is a struct).
+                var entry = entries[i];
                 if (entry.Message is { } message ? TryResolve(message, null, out var receipt) : TryResolve(null, entry.ReceiptHandle, out receipt))
                 {
                     try

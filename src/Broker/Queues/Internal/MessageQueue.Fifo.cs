@@ -383,9 +383,18 @@ internal sealed partial class MessageQueue
             foreach (var (_, group) in groups!)
             {
                 seen++;
-                if (Interlocked.Exchange(ref group.Idle, 1) == 0 || !group.TryClaim())
+                if (Volatile.Read(ref group.Idle) == 0)
                 {
-                    continue; // active since the last sweep (idle from now on), or held by a receiver
+                    // Active since the last sweep: idle from now on. A push that clears the mark just before this write
+                    // loses its clear; the group then retires at the next sweep only if it is empty by then, as any
+                    // group that had nothing sent for one sweep would (TryRetire checks), so no interlocked write here.
+                    Volatile.Write(ref group.Idle, 1);
+                    continue;
+                }
+
+                if (!group.TryClaim())
+                {
+                    continue; // held by a receiver
                 }
 
                 var retired = false;
