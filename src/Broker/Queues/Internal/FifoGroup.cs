@@ -13,7 +13,8 @@ namespace Broker.Queues.Internal;
 /// number collected. A drain takes the messages down to the sentinel and makes the node that was on top the new
 /// sentinel, in place: it lets go of its message and of the nodes below it (whose links it clears, so that a message's
 /// extras never keep an older message alive), and stays where it is, so senders pushing onto it meanwhile are
-/// undisturbed. No node is ever on top twice (each message's extras are pushed once), so the senders' CAS has no ABA,
+/// undisturbed. No node is ever on top twice (each message's extras are pushed once: whoever publishes a message
+/// again, as a failed move task puts one back, gives it extras of its own), so the senders' CAS has no ABA,
 /// and a drain allocates nothing.
 /// </para>
 /// <para>
