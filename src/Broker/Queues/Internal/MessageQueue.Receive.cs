@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Broker.Internal;
 
 namespace Broker.Queues.Internal;
@@ -469,12 +470,14 @@ internal sealed partial class MessageQueue
     }
 
     /// <summary>
-    /// A body arriving from another queue (a dead-letter move, a redrive): kept as it is when it is an array of its own,
-    /// otherwise copied into this queue's pages, so that a message that may stay here for days never keeps a page of the
+    /// A body arriving from another queue (a dead-letter move, a redrive): kept as it is when it is an array of its own or
+    /// a <see cref="DeferredBody"/> (not written by the move), otherwise copied into this queue's pages, so that a message that may stay here for days never keeps a page of the
     /// queue it left alive.
     /// </summary>
     private ReadOnlyMemory<byte> Adopt(ReadOnlyMemory<byte> body) =>
-        MemoryMarshalHelpers.TryGetWholeArray(body, out _) ? body : bodies.Copy(body.Span);
+        MemoryMarshal.TryGetMemoryManager<byte, DeferredBody>(body, out _) || MemoryMarshalHelpers.TryGetWholeArray(body, out _)
+            ? body
+            : bodies.Copy(body.Span);
 
     /// <summary>Records that <paramref name="message"/> left this queue for another (a dead-letter move, a move task).</summary>
     internal void RecordMovedOut(QueueMessage message) => store?.MessageMovedOut(this, message.Sequence);

@@ -33,6 +33,98 @@ internal static class EnvelopeWriter
     /// <param name="fifo">Whether the topic is FIFO (sequence number, no signature).</param>
     public static byte[] Write(PublishedMessage message, string text, EnvelopeNames names, bool fifo)
     {
+        var (writer, output) = Start();
+        WriteHead(writer, message.MessageGuid, fifo ? message.SequenceNumber : null, names, message.Subject);
+        writer.WriteString("Message"u8, text);
+        WriteTail(writer, message.Timestamp, names, fifo, message.DeliveredAttributes);
+        return Finish(writer, output);
+    }
+
+    /// <summary>
+    /// A queue envelope from the publish's <see cref="EnvelopeSource"/>: the same bytes as
+    /// <see cref="Write(PublishedMessage, string, EnvelopeNames, bool)"/> for its default body (the body's UTF-8 is the
+    /// string's, as the source holds only text a queue accepts), and exactly <see cref="Length"/> of them.
+    /// </summary>
+    public static byte[] Write(EnvelopeSource source, EnvelopeNames names, bool fifo)
+    {
+        var (writer, output) = Start();
+        WriteHead(writer, source.MessageGuid, fifo ? source.SequenceNumber : null, names, source.Subject);
+        writer.WriteString("Message"u8, source.Utf8Text);
+        WriteTail(writer, source.Timestamp, names, fifo, source.Attributes);
+        return Finish(writer, output);
+    }
+
+    /// <summary>The exact length of what <see cref="Write(EnvelopeSource, EnvelopeNames, bool)"/> writes, without writing it.</summary>
+    public static int Length(EnvelopeSource source, EnvelopeNames names, bool fifo) =>
+        source.PublishLength + names.TopicArn.EncodedUtf8Bytes.Length + names.UnsubscribeUrl.EncodedUtf8Bytes.Length
+        + (fifo ? 0 : names.SigningCertUrl.EncodedUtf8Bytes.Length);
+
+    /// <summary>
+    /// The length of an envelope but for the values of <c>TopicArn</c>, <c>SigningCertURL</c> and <c>UnsubscribeURL</c>
+    /// (the subscription's): the same for every subscription of a publish. Mirrors <see cref="WriteHead"/> and
+    /// <see cref="WriteTail"/> key by key: each string property is <c>"key":"value"</c> (5 bytes and the two), properties
+    /// are separated by commas, and every value is measured as the writer escapes it.
+    /// </summary>
+    public static int PublishLength(ReadOnlySpan<byte> utf8Text, string? subject, string? sequenceNumber, IReadOnlyDictionary<string, MessageAttributeValue> attributes, bool fifo)
+    {
+        var length = 2; // { }
+        var properties = 0;
+        Property("Type".Length, "Notification".Length);
+        Property("MessageId".Length, GuidLength);
+        if (fifo)
+        {
+            Property("SequenceNumber".Length, sequenceNumber!.Length);
+        }
+
+        Property("TopicArn".Length, 0);
+        if (subject is not null)
+        {
+            Property("Subject".Length, EscapedLength(subject));
+        }
+
+        Property("Message".Length, EscapedLength(utf8Text));
+        Property("Timestamp".Length, TimestampLength);
+        if (!fifo)
+        {
+            Property("SignatureVersion".Length, 1);
+            Property("Signature".Length, SignaturePlaceholder.Length);
+            Property("SigningCertURL".Length, 0);
+        }
+
+        Property("UnsubscribeURL".Length, 0);
+        if (attributes.Count > 0)
+        {
+            // "MessageAttributes":{"name":{"Type":"t","Value":"v"},...}
+            length += "MessageAttributes".Length + 3 + 2 + (attributes.Count - 1);
+            properties++;
+            if (attributes is SmallAttributeMap small)
+            {
+                // By span: the interface's enumerator would be boxed.
+                foreach (var (name, value) in small.Entries)
+                {
+                    length += AttributeLength(name, value);
+                }
+            }
+            else
+            {
+                foreach (var (name, value) in attributes)
+                {
+                    length += AttributeLength(name, value);
+                }
+            }
+        }
+
+        return length + (properties - 1);
+
+        void Property(int key, int value)
+        {
+            length += key + 5 + value;
+            properties++;
+        }
+    }
+
+    private static (Utf8JsonWriter Writer, ArrayBufferWriter<byte> Output) Start()
+    {
         var output = buffer ??= new ArrayBufferWriter<byte>(1024);
         output.ResetWrittenCount();
         var writer = reusableWriter;
@@ -45,23 +137,41 @@ internal static class EnvelopeWriter
             writer.Reset(output);
         }
 
+        return (writer, output);
+    }
+
+    private static byte[] Finish(Utf8JsonWriter writer, ArrayBufferWriter<byte> output)
+    {
+        writer.WriteEndObject();
+        writer.Flush();
+        return output.WrittenSpan.ToArray();
+    }
+
+    /// <summary>Type, MessageId, [SequenceNumber], TopicArn, [Subject]: what comes before the message.</summary>
+    private static void WriteHead(Utf8JsonWriter writer, Guid messageGuid, string? sequenceNumber, EnvelopeNames names, string? subject)
+    {
         writer.WriteStartObject();
         writer.WriteString("Type"u8, "Notification"u8);
-        writer.WriteString("MessageId"u8, message.MessageId);
-        if (fifo)
+        Span<byte> id = stackalloc byte[GuidLength];
+        messageGuid.TryFormat(id, out _);
+        writer.WriteString("MessageId"u8, id);
+        if (sequenceNumber is not null)
         {
-            writer.WriteString("SequenceNumber"u8, message.SequenceNumber);
+            writer.WriteString("SequenceNumber"u8, sequenceNumber);
         }
 
         writer.WriteString("TopicArn"u8, names.TopicArn);
-        if (message.Subject is not null)
+        if (subject is not null)
         {
-            writer.WriteString("Subject"u8, message.Subject);
+            writer.WriteString("Subject"u8, subject);
         }
+    }
 
-        writer.WriteString("Message"u8, text);
-        Span<byte> timestamp = stackalloc byte[24];
-        writer.WriteString("Timestamp"u8, FormatTimestamp(message.Timestamp, timestamp));
+    /// <summary>Timestamp, [SignatureVersion, Signature, SigningCertURL], UnsubscribeURL, [MessageAttributes]: what follows it.</summary>
+    private static void WriteTail(Utf8JsonWriter writer, DateTimeOffset timestamp, EnvelopeNames names, bool fifo, IReadOnlyDictionary<string, MessageAttributeValue> attributes)
+    {
+        Span<byte> formatted = stackalloc byte[TimestampLength];
+        writer.WriteString("Timestamp"u8, FormatTimestamp(timestamp, formatted));
         if (!fifo)
         {
             writer.WriteString("SignatureVersion"u8, "1"u8);
@@ -70,14 +180,59 @@ internal static class EnvelopeWriter
         }
 
         writer.WriteString("UnsubscribeURL"u8, names.UnsubscribeUrl);
-        if (message.DeliveredAttributes.Count > 0)
+        if (attributes.Count > 0)
         {
-            WriteAttributes(writer, message.DeliveredAttributes);
+            WriteAttributes(writer, attributes);
+        }
+    }
+
+    /// <summary><c>"name":{"Type":"t","Value":"v"}</c>, as <see cref="WriteAttributes"/> writes it.</summary>
+    private static int AttributeLength(string name, MessageAttributeValue value)
+    {
+        var valueProperty = value.BinaryBytes is { } bytes ? "Value".Length + 5 + (((bytes.Length + 2) / 3) * 4)
+            : value.StringValue is { } text ? "Value".Length + 5 + EscapedLength(text)
+            : "Value".Length + 3 + "null".Length;
+        return EscapedLength(name) + 3 + 2 + ("Type".Length + 5 + EscapedLength(value.DataType)) + 1 + valueProperty;
+    }
+
+    /// <summary>The length of a GUID's text in the "D" format, as <see cref="PublishedMessage.MessageId"/> writes it.</summary>
+    private const int GuidLength = 36;
+
+    /// <summary>The length of <see cref="FormatTimestamp"/>'s text.</summary>
+    private const int TimestampLength = 24;
+
+    /// <summary>
+    /// The bytes the writer writes for <paramref name="value"/> between its quotes: its UTF-8 length when the encoder
+    /// escapes none of it (what the writer checks too), otherwise what the writer itself writes, measured.
+    /// </summary>
+    private static unsafe int EscapedLength(string value)
+    {
+        fixed (char* text = value)
+        {
+            if (WriterOptions.Encoder!.FindFirstCharacterToEncode(text, value.Length) < 0)
+            {
+                return System.Text.Encoding.UTF8.GetByteCount(value);
+            }
         }
 
-        writer.WriteEndObject();
+        var (writer, output) = Start();
+        writer.WriteStringValue(value);
         writer.Flush();
-        return output.WrittenSpan.ToArray();
+        return output.WrittenCount - 2;
+    }
+
+    /// <inheritdoc cref="EscapedLength(string)"/>
+    private static int EscapedLength(ReadOnlySpan<byte> utf8Value)
+    {
+        if (WriterOptions.Encoder!.FindFirstCharacterToEncodeUtf8(utf8Value) < 0)
+        {
+            return utf8Value.Length;
+        }
+
+        var (writer, output) = Start();
+        writer.WriteStringValue(utf8Value);
+        writer.Flush();
+        return output.WrittenCount - 2;
     }
 
     private static void WriteAttributes(Utf8JsonWriter writer, IReadOnlyDictionary<string, MessageAttributeValue> attributes)

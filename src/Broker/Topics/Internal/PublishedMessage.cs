@@ -8,6 +8,9 @@ namespace Broker.Topics.Internal;
 /// </summary>
 internal sealed class PublishedMessage
 {
+    /// <summary><see cref="QueueEnvelope"/>'s answer when the envelopes are written as they are sent.</summary>
+    private static readonly object NotDeferrable = new();
+
     private string? messageId;
     private string? sequenceNumber;
 
@@ -15,6 +18,9 @@ internal sealed class PublishedMessage
     private Queues.Internal.MessageExtras? rawExtras;
     private int rawSize;
     private int rawPrepared;
+
+    // The queue envelopes' source (EnvelopeSource), NotDeferrable, or null until first asked for.
+    private object? queueEnvelope;
 
     public PublishedMessage(Guid messageGuid, string message, byte[] utf8Body, string? subject, IReadOnlyDictionary<string, MessageAttributeValue> attributes, DateTimeOffset timestamp)
     {
@@ -90,6 +96,63 @@ internal sealed class PublishedMessage
         rawSize = prepared.Size;
         Volatile.Write(ref rawPrepared, 1);
         return prepared;
+    }
+
+    /// <summary>
+    /// What the publish's queue envelopes are written from, made once for all its queue subscriptions; null when they must
+    /// be written as they are sent: a <c>json</c> message structure (the queue body differs from the default), or a body,
+    /// subject or attribute with characters a queue refuses in a body, which the envelope may or may not escape (the send
+    /// of the written envelope then decides, as it always did).
+    /// </summary>
+    /// <param name="fifo">Whether the topic is FIFO (the same for every call).</param>
+    public EnvelopeSource? QueueEnvelope(bool fifo)
+    {
+        var known = Volatile.Read(ref queueEnvelope);
+        if (known is null)
+        {
+            // Two threads (a publish and a retry) may both make it; either is the same.
+            known = SqsMessage is null && IsQueueText() ? new EnvelopeSource(this, fifo) : NotDeferrable;
+            Volatile.Write(ref queueEnvelope, known);
+        }
+
+        return known as EnvelopeSource;
+    }
+
+    private bool IsQueueText()
+    {
+        // The string, not its UTF-8: an unpaired surrogate became U+FFFD there, which the string's envelope does not have.
+        if (!Queues.Internal.MessageValidation.IsAllowedText(Message)
+            || (Subject is not null && !Queues.Internal.MessageValidation.IsAllowedText(Subject)))
+        {
+            return false;
+        }
+
+        if (DeliveredAttributes is SmallAttributeMap small)
+        {
+            foreach (var (name, value) in small.Entries)
+            {
+                if (!IsQueueText(name, value))
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
+        foreach (var (name, value) in DeliveredAttributes)
+        {
+            if (!IsQueueText(name, value))
+            {
+                return false;
+            }
+        }
+
+        return true;
+
+        static bool IsQueueText(string name, MessageAttributeValue value) =>
+            Queues.Internal.MessageValidation.IsAllowedText(name) && Queues.Internal.MessageValidation.IsAllowedText(value.DataType)
+            && (value.StringValue is null || Queues.Internal.MessageValidation.IsAllowedText(value.StringValue));
     }
 
     public static string FormatSequence(long sequence) => "1" + sequence.ToString("D19", System.Globalization.CultureInfo.InvariantCulture);

@@ -1,0 +1,164 @@
+using System.Runtime.InteropServices;
+using Broker.Queues;
+using Broker.Queues.Internal;
+using Broker.Topics;
+
+namespace Broker.Tests.Topics;
+
+/// <summary>
+/// An enveloped delivery to a standard queue is written when its body is first read, not at the publish: the queue holds
+/// the publish's few fields until then. What a consumer reads is the same envelope either way.
+/// </summary>
+public sealed class DeferredEnvelopeTests : TopicFixture
+{
+    private static readonly ReceiveRequest One = new() { WaitTime = TimeSpan.Zero };
+
+    [Fact]
+    public async Task An_enveloped_message_is_written_when_its_body_is_first_read_at_the_length_it_had_before()
+    {
+        var topic = Broker.CreateTopic("orders");
+        var queue = Broker.CreateQueue("inbox");
+        topic.Subscribe(queue);
+        var published = await topic.PublishAsync(new PublishRequest("{\"order\":42}") { Subject = "placed" });
+
+        var received = Assert.Single(await queue.ReceiveAsync(One));
+        Assert.True(MemoryMarshal.TryGetMemoryManager<byte, DeferredBody>(received.Body, out var body), "the queue holds an envelope not written yet");
+        Assert.False(body.IsWritten);
+        var announced = received.Body.Length;
+
+        var envelope = Envelope(received);
+
+        Assert.True(body.IsWritten);
+        Assert.Equal(announced, received.Body.ToArray().Length);
+        Assert.Equal(published.MessageId, envelope.GetProperty("MessageId").GetString());
+        Assert.Equal("{\"order\":42}", envelope.GetProperty("Message").GetString());
+        Assert.Equal("placed", envelope.GetProperty("Subject").GetString());
+    }
+
+    [Fact]
+    public async Task Each_queue_subscription_gets_its_own_unsubscribe_url_from_the_one_publish()
+    {
+        var topic = Broker.CreateTopic("orders");
+        var first = Broker.CreateQueue("first");
+        var second = Broker.CreateQueue("second");
+        var firstArn = topic.Subscribe(first).Arn;
+        var secondArn = topic.Subscribe(second).Arn;
+
+        await topic.PublishAsync(new PublishRequest("hello"));
+
+        var one = Envelope(Assert.Single(await first.ReceiveAsync(One)));
+        var other = Envelope(Assert.Single(await second.ReceiveAsync(One)));
+        Assert.EndsWith(firstArn, one.GetProperty("UnsubscribeURL").GetString(), StringComparison.Ordinal);
+        Assert.EndsWith(secondArn, other.GetProperty("UnsubscribeURL").GetString(), StringComparison.Ordinal);
+        Assert.Equal(one.GetProperty("MessageId").GetString(), other.GetProperty("MessageId").GetString());
+    }
+
+    [Fact]
+    public async Task Consumers_reading_an_unwritten_envelope_at_the_same_moment_read_the_same_bytes()
+    {
+        var topic = Broker.CreateTopic("orders");
+        var queue = Broker.CreateQueue("inbox");
+        topic.Subscribe(queue);
+        for (var round = 0; round < 200; round++)
+        {
+            await topic.PublishAsync(new PublishRequest($"{{\"order\":{round},\"note\":\"\\\"quoted\\\"\"}}"));
+            var received = Assert.Single(await queue.ReceiveAsync(One));
+            Assert.True(MemoryMarshal.TryGetMemoryManager<byte, DeferredBody>(received.Body, out var body));
+            Assert.False(body.IsWritten);
+
+            using var start = new Barrier(2);
+            var readers = Enumerable.Range(0, 2).Select(_ => Task.Run(() =>
+            {
+                start.SignalAndWait(Bound);
+                return received.Body.ToArray();
+            })).ToArray();
+            var bytes = await Task.WhenAll(readers).WaitAsync(Bound);
+
+            Assert.Equal(bytes[0], bytes[1]);
+            Assert.Equal(bytes[0], received.Body.ToArray());
+            Assert.Equal($"{{\"order\":{round},\"note\":\"\\\"quoted\\\"\"}}", Envelope(received).GetProperty("Message").GetString());
+            await queue.DeleteAsync(received);
+        }
+    }
+
+    [Fact]
+    public async Task A_dead_letter_move_keeps_an_unread_envelope_unwritten_and_whole()
+    {
+        var dlq = Broker.CreateQueue("inbox-dlq");
+        var queue = Broker.CreateQueue("inbox", new QueueOptions { RedrivePolicy = new RedrivePolicy(dlq.Arn, 1), VisibilityTimeout = TimeSpan.FromSeconds(30) });
+        var topic = Broker.CreateTopic("orders");
+        topic.Subscribe(queue);
+        await topic.PublishAsync(new PublishRequest("{\"order\":7}"));
+
+        Assert.Single(await queue.ReceiveAsync(One));
+        Time.Advance(TimeSpan.FromSeconds(31));
+        Assert.Empty(await queue.ReceiveAsync(One)); // the second receive moves it
+
+        var moved = Assert.Single(await dlq.ReceiveAsync(One));
+        Assert.True(MemoryMarshal.TryGetMemoryManager<byte, DeferredBody>(moved.Body, out var body));
+        Assert.False(body.IsWritten);
+        Assert.Equal("{\"order\":7}", Envelope(moved).GetProperty("Message").GetString());
+    }
+
+    [Fact]
+    public async Task An_unwritten_envelope_serves_array_and_pinned_readers()
+    {
+        var topic = Broker.CreateTopic("orders");
+        var queue = Broker.CreateQueue("inbox");
+        topic.Subscribe(queue);
+        await topic.PublishAsync(new PublishRequest("hello"));
+        var received = Assert.Single(await queue.ReceiveAsync(One));
+        Assert.True(MemoryMarshal.TryGetMemoryManager<byte, DeferredBody>(received.Body, out var body));
+        Assert.False(body.IsWritten);
+
+        using (received.Body.Pin())
+        {
+            Assert.True(body.IsWritten); // pinning writes it: a pointer needs the bytes
+        }
+
+        Assert.True(MemoryMarshal.TryGetArray(received.Body, out var segment));
+        Assert.Equal(received.Body.Length, segment.Count);
+        Assert.Equal(received.Body.ToArray(), segment.ToArray());
+        Assert.Equal("hello", Envelope(received).GetProperty("Message").GetString());
+    }
+
+    [Theory]
+    [InlineData("bell \u0007 rings")]
+    [InlineData("noncharacter \uFFFF")]
+    public async Task A_publish_with_characters_a_queue_refuses_in_a_body_gets_its_envelope_written_at_once(string text)
+    {
+        var topic = Broker.CreateTopic("orders");
+        var queue = Broker.CreateQueue("inbox");
+        topic.Subscribe(queue);
+
+        await topic.PublishAsync(new PublishRequest(text));
+
+        // Written and checked as it was sent, as every envelope was: the JSON escapes the character, so the queue takes it.
+        var received = Assert.Single(await queue.ReceiveAsync(One));
+        Assert.False(MemoryMarshal.TryGetMemoryManager<byte, DeferredBody>(received.Body, out _));
+        Assert.Equal(text, Envelope(received).GetProperty("Message").GetString());
+    }
+
+    [Fact]
+    public async Task A_publish_to_an_enveloped_queue_allocates_no_envelope()
+    {
+        var text = new string('x', 4_000);
+        var enveloped = Broker.CreateTopic("enveloped");
+        var raw = Broker.CreateTopic("raw");
+        enveloped.Subscribe(Broker.CreateQueue("a"));
+        raw.Subscribe(Broker.CreateQueue("b"), new SubscriptionOptions { RawMessageDelivery = true });
+        var request = new PublishRequest(text);
+        await enveloped.PublishAsync(request); // warm both paths
+        await raw.PublishAsync(request);
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        await raw.PublishAsync(request);
+        var rawBytes = GC.GetAllocatedBytesForCurrentThread() - before;
+        before = GC.GetAllocatedBytesForCurrentThread();
+        await enveloped.PublishAsync(request);
+        var envelopedBytes = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        // An envelope would be 4,000 bytes and more; the deferred one is two small objects.
+        Assert.True(envelopedBytes - rawBytes < 400, $"an enveloped publish allocated {envelopedBytes} bytes, a raw one {rawBytes}");
+    }
+}
