@@ -1,6 +1,8 @@
+using System.Runtime.InteropServices;
 using Broker.Durability;
 using Broker.Durability.Internal;
 using Broker.Queues;
+using Broker.Queues.Internal;
 using Broker.Topics;
 using Microsoft.Extensions.Time.Testing;
 
@@ -86,6 +88,30 @@ public sealed class DurableTopicTests : IDisposable
         var topic = recovered.GetTopic("uploads.fifo");
         Assert.True(topic.Options.FifoTopic);
         Assert.True(Assert.Single(topic.ListSubscriptions()).Options.RawMessageDelivery);
+    }
+
+    [Fact]
+    public async Task An_enveloped_delivery_to_a_journaled_queue_is_written_at_once_and_comes_back_the_same_after_a_restart()
+    {
+        string before;
+        using (var broker = Open())
+        {
+            var topic = broker.CreateTopic("uploads");
+            var queue = broker.CreateQueue("index");
+            topic.Subscribe(queue);
+            await topic.PublishAsync(new PublishRequest("{\"video\":7}") { Subject = "new" });
+
+            var received = Assert.Single(await queue.ReceiveAsync(new ReceiveRequest { VisibilityTimeout = TimeSpan.Zero }));
+
+            // The journal record needs the bytes at the send: nothing is deferred for a journaled queue.
+            Assert.False(MemoryMarshal.TryGetMemoryManager<byte, DeferredBody>(received.Body, out _));
+            before = received.GetBodyAsString();
+        }
+
+        using var recovered = Open();
+        var again = Assert.Single(await recovered.GetQueue("index").ReceiveAsync(new ReceiveRequest()));
+        Assert.Equal(before, again.GetBodyAsString());
+        Assert.Contains("\"Subject\":\"new\"", before, StringComparison.Ordinal);
     }
 
     private MessageBroker Open() => new(

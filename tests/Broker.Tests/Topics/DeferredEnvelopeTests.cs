@@ -14,7 +14,7 @@ public sealed class DeferredEnvelopeTests : TopicFixture
     private static readonly ReceiveRequest One = new() { WaitTime = TimeSpan.Zero };
 
     [Fact]
-    public async Task An_enveloped_message_is_written_when_its_body_is_first_read_at_the_length_it_had_before()
+    public async Task An_enveloped_message_is_written_when_its_body_is_first_read_at_the_length_it_announced()
     {
         var topic = Broker.CreateTopic("orders");
         var queue = Broker.CreateQueue("inbox");
@@ -33,6 +33,84 @@ public sealed class DeferredEnvelopeTests : TopicFixture
         Assert.Equal(published.MessageId, envelope.GetProperty("MessageId").GetString());
         Assert.Equal("{\"order\":42}", envelope.GetProperty("Message").GetString());
         Assert.Equal("placed", envelope.GetProperty("Subject").GetString());
+    }
+
+    [Fact]
+    public async Task An_envelope_written_when_first_read_is_the_envelope_written_at_the_send()
+    {
+        var topic = Broker.CreateTopic("orders");
+        var deferred = Broker.CreateQueue("deferred");
+        var capped = Broker.CreateQueue("capped", new QueueOptions { MaximumDepth = 100 }); // a send that may wait: written at once
+        var deferredArn = topic.Subscribe(deferred).Arn;
+        var cappedArn = topic.Subscribe(capped).Arn;
+
+        await topic.PublishAsync(new PublishRequest("{\"note\":\"quotes \\\" back\\\\slash \U0001F600 é\", \"total\":9.5}")
+        {
+            Subject = "Order placed",
+            MessageAttributes = new Dictionary<string, MessageAttributeValue>
+            {
+                ["store"] = MessageAttributeValue.FromString("caf\u00e9 \"corner\""),
+                ["price"] = MessageAttributeValue.FromNumber("99.12"),
+                ["blob"] = MessageAttributeValue.FromBinary([0, 1, 2, 250, 255]),
+                ["colours"] = MessageAttributeValue.FromString("[\"red\",\"green\"]", "String.Array"),
+            },
+        });
+
+        var late = Assert.Single(await deferred.ReceiveAsync(One));
+        var early = Assert.Single(await capped.ReceiveAsync(One));
+        Assert.True(MemoryMarshal.TryGetMemoryManager<byte, DeferredBody>(late.Body, out _));
+        Assert.False(MemoryMarshal.TryGetMemoryManager<byte, DeferredBody>(early.Body, out _));
+        Assert.Equal(early.GetBodyAsString().Replace(cappedArn, deferredArn, StringComparison.Ordinal), late.GetBodyAsString());
+    }
+
+    [Fact]
+    public async Task A_fifo_topics_deferred_envelope_to_a_standard_queue_has_its_sequence_number_and_no_signature()
+    {
+        var topic = Broker.CreateTopic("orders.fifo", new TopicOptions { FifoTopic = true });
+        var queue = Broker.CreateQueue("audit");
+        topic.Subscribe(queue);
+
+        var published = await topic.PublishAsync(new PublishRequest("placed") { MessageGroupId = "g", MessageDeduplicationId = "d" });
+
+        var received = Assert.Single(await queue.ReceiveAsync(One));
+        Assert.True(MemoryMarshal.TryGetMemoryManager<byte, DeferredBody>(received.Body, out _));
+        var envelope = Envelope(received);
+        Assert.Equal(published.SequenceNumber, envelope.GetProperty("SequenceNumber").GetString());
+        Assert.False(envelope.TryGetProperty("Signature", out _));
+        Assert.Equal("placed", envelope.GetProperty("Message").GetString());
+    }
+
+    [Fact]
+    public async Task A_json_structure_without_an_sqs_body_defers_the_default_one()
+    {
+        var topic = Broker.CreateTopic("orders");
+        var queue = Broker.CreateQueue("inbox");
+        topic.Subscribe(queue);
+
+        await topic.PublishAsync(new PublishRequest("{\"default\":\"for everyone\",\"lambda\":\"for handlers\"}") { MessageStructure = "json" });
+
+        var received = Assert.Single(await queue.ReceiveAsync(One));
+        Assert.True(MemoryMarshal.TryGetMemoryManager<byte, DeferredBody>(received.Body, out _));
+        Assert.Equal("for everyone", Envelope(received).GetProperty("Message").GetString());
+    }
+
+    [Fact]
+    public async Task A_move_task_redrives_an_unread_envelope_unwritten_and_whole()
+    {
+        var dlq = Broker.CreateQueue("inbox-dlq");
+        var queue = Broker.CreateQueue("inbox", new QueueOptions { RedrivePolicy = new RedrivePolicy(dlq.Arn, 1), VisibilityTimeout = TimeSpan.Zero });
+        var topic = Broker.CreateTopic("orders");
+        topic.Subscribe(queue);
+        await topic.PublishAsync(new PublishRequest("{\"order\":8}"));
+        Assert.Single(await queue.ReceiveAsync(One));
+        Assert.Empty(await queue.ReceiveAsync(One)); // moved to the dead-letter queue
+
+        Broker.StartMessageMoveTask(new StartMessageMoveTaskRequest { SourceArn = dlq.Arn });
+
+        var back = Assert.Single(await queue.ReceiveAsync(One));
+        Assert.True(MemoryMarshal.TryGetMemoryManager<byte, DeferredBody>(back.Body, out var body));
+        Assert.False(body.IsWritten);
+        Assert.Equal("{\"order\":8}", Envelope(back).GetProperty("Message").GetString());
     }
 
     [Fact]

@@ -200,6 +200,12 @@ internal sealed partial class MessageQueue
     }
 
     /// <summary>
+    /// Whether a <see cref="TryDeliver"/> of a <see cref="DeferredBody"/> would keep it unwritten: a standard queue without
+    /// caps (which <see cref="TryDeliver"/> takes) that journals nothing (a journal record writes the body at once).
+    /// </summary>
+    internal bool KeepsDeferredBodies => !isFifo && store is null && !Settings.HasCaps;
+
+    /// <summary>
     /// Sends a <see cref="PrepareDelivery"/>d message as <see cref="SendAsync"/> would send its body and attributes, with
     /// no request or result object. False, having done nothing, for a FIFO queue or one with caps (a send may have to
     /// wait for room): the caller sends a request instead.

@@ -18,6 +18,8 @@ internal static class EnvelopeWriter
 {
     public const string SignaturePlaceholder = "BROKER-IN-PROCESS-UNSIGNED";
 
+    private static ReadOnlySpan<byte> SignaturePlaceholderUtf8 => "BROKER-IN-PROCESS-UNSIGNED"u8;
+
     private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     [ThreadStatic]
@@ -43,15 +45,152 @@ internal static class EnvelopeWriter
     /// <summary>
     /// A queue envelope from the publish's <see cref="EnvelopeSource"/>: the same bytes as
     /// <see cref="Write(PublishedMessage, string, EnvelopeNames, bool)"/> for its default body (the body's UTF-8 is the
-    /// string's, as the source holds only text a queue accepts), and exactly <see cref="Length"/> of them.
+    /// string's, as the source holds only text a queue accepts), copied piece by piece into an array of exactly
+    /// <see cref="Length"/> bytes: the keys and the subscription's names are constant bytes, and the values are escaped
+    /// with the writer's own encoder, without a writer or a buffer to copy out of.
     /// </summary>
     public static byte[] Write(EnvelopeSource source, EnvelopeNames names, bool fifo)
     {
-        var (writer, output) = Start();
-        WriteHead(writer, source.MessageGuid, fifo ? source.SequenceNumber : null, names, source.Subject);
-        writer.WriteString("Message"u8, source.Utf8Text);
-        WriteTail(writer, source.Timestamp, names, fifo, source.Attributes);
-        return Finish(writer, output);
+        var bytes = new byte[Length(source, names, fifo)];
+        var rest = bytes.AsSpan();
+        Put(ref rest, "{\"Type\":\"Notification\",\"MessageId\":\""u8);
+        source.MessageGuid.TryFormat(rest, out var written);
+        rest = rest[written..];
+        if (fifo)
+        {
+            Put(ref rest, "\",\"SequenceNumber\":\""u8);
+            rest = rest[System.Text.Encoding.UTF8.GetBytes(source.SequenceNumber!, rest)..];
+        }
+
+        Put(ref rest, "\",\"TopicArn\":\""u8);
+        Put(ref rest, names.TopicArn.EncodedUtf8Bytes);
+        if (source.Subject is not null)
+        {
+            Put(ref rest, "\",\"Subject\":\""u8);
+            PutEscaped(ref rest, source.Subject);
+        }
+
+        Put(ref rest, "\",\"Message\":\""u8);
+        PutEscaped(ref rest, source.Utf8Text);
+        Put(ref rest, "\",\"Timestamp\":\""u8);
+        rest = rest[FormatTimestamp(source.Timestamp, rest).Length..];
+        if (!fifo)
+        {
+            Put(ref rest, "\",\"SignatureVersion\":\"1\",\"Signature\":\""u8);
+            Put(ref rest, SignaturePlaceholderUtf8);
+            Put(ref rest, "\",\"SigningCertURL\":\""u8);
+            Put(ref rest, names.SigningCertUrl.EncodedUtf8Bytes);
+        }
+
+        Put(ref rest, "\",\"UnsubscribeURL\":\""u8);
+        Put(ref rest, names.UnsubscribeUrl.EncodedUtf8Bytes);
+        Put(ref rest, "\""u8);
+        if (source.Attributes.Count > 0)
+        {
+            PutAttributes(ref rest, source.Attributes);
+        }
+
+        Put(ref rest, "}"u8);
+        if (!rest.IsEmpty)
+        {
+            throw new InvalidOperationException($"An envelope was measured at {bytes.Length} bytes and written in {bytes.Length - rest.Length}.");
+        }
+
+        return bytes;
+    }
+
+    /// <summary><c>,"MessageAttributes":{"name":{"Type":"t","Value":"v"},...}</c>, sorted by name as the writer's are.</summary>
+    private static void PutAttributes(ref Span<byte> rest, IReadOnlyDictionary<string, MessageAttributeValue> attributes)
+    {
+        KeyValuePair<string, MessageAttributeValue>[] sorted;
+        if (attributes is SmallAttributeMap small)
+        {
+            sorted = small.SortedByName();
+        }
+        else
+        {
+            sorted = [.. attributes];
+            Array.Sort(sorted, Queues.Internal.MessageValidation.ByName);
+        }
+
+        Put(ref rest, ",\"MessageAttributes\":{"u8);
+        for (var i = 0; i < sorted.Length; i++)
+        {
+            var (name, value) = sorted[i];
+            Put(ref rest, i == 0 ? "\""u8 : ",\""u8);
+            PutEscaped(ref rest, name);
+            Put(ref rest, "\":{\"Type\":\""u8);
+            PutEscaped(ref rest, value.DataType);
+            if (value.BinaryBytes is { } binary)
+            {
+                Put(ref rest, "\",\"Value\":\""u8);
+                System.Buffers.Text.Base64.EncodeToUtf8(binary, rest, out _, out var encoded);
+                rest = rest[encoded..];
+                Put(ref rest, "\"}"u8);
+            }
+            else if (value.StringValue is { } text)
+            {
+                Put(ref rest, "\",\"Value\":\""u8);
+                PutEscaped(ref rest, text);
+                Put(ref rest, "\"}"u8);
+            }
+            else
+            {
+                Put(ref rest, "\",\"Value\":null}"u8);
+            }
+        }
+
+        Put(ref rest, "}"u8);
+    }
+
+    private static void Put(ref Span<byte> rest, ReadOnlySpan<byte> bytes)
+    {
+        bytes.CopyTo(rest);
+        rest = rest[bytes.Length..];
+    }
+
+    /// <summary>Text as the writer escapes a string value (valid UTF-16: the source holds only queue text).</summary>
+    private static unsafe void PutEscaped(ref Span<byte> rest, string text)
+    {
+        fixed (char* chars = text)
+        {
+            if (WriterOptions.Encoder!.FindFirstCharacterToEncode(chars, text.Length) < 0)
+            {
+                rest = rest[System.Text.Encoding.UTF8.GetBytes(text, rest)..];
+                return;
+            }
+        }
+
+        var utf8 = ArrayPool<byte>.Shared.Rent(System.Text.Encoding.UTF8.GetMaxByteCount(text.Length));
+        try
+        {
+            var length = System.Text.Encoding.UTF8.GetBytes(text, utf8);
+            PutEscaped(ref rest, utf8.AsSpan(0, length));
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(utf8);
+        }
+    }
+
+    /// <summary>UTF-8 text as the writer escapes a value: the bytes up to the first one to escape as they are, the rest through its encoder.</summary>
+    private static void PutEscaped(ref Span<byte> rest, ReadOnlySpan<byte> utf8)
+    {
+        var encoder = WriterOptions.Encoder!;
+        var first = encoder.FindFirstCharacterToEncodeUtf8(utf8);
+        if (first < 0)
+        {
+            Put(ref rest, utf8);
+            return;
+        }
+
+        Put(ref rest, utf8[..first]);
+        if (encoder.EncodeUtf8(utf8[first..], rest, out _, out var written) != OperationStatus.Done)
+        {
+            throw new InvalidOperationException("An envelope's value could not be escaped into the length measured for it.");
+        }
+
+        rest = rest[written..];
     }
 
     /// <summary>The exact length of what <see cref="Write(EnvelopeSource, EnvelopeNames, bool)"/> writes, without writing it.</summary>

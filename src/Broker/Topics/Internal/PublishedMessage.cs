@@ -100,7 +100,7 @@ internal sealed class PublishedMessage
 
     /// <summary>
     /// What the publish's queue envelopes are written from, made once for all its queue subscriptions; null when they must
-    /// be written as they are sent: a <c>json</c> message structure (the queue body differs from the default), or a body,
+    /// be written as they are sent: a <c>json</c> message structure with an <c>sqs</c> body (not the default), or a body,
     /// subject or attribute with characters a queue refuses in a body, which the envelope may or may not escape (the send
     /// of the written envelope then decides, as it always did).
     /// </summary>

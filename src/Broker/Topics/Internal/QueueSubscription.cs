@@ -52,15 +52,16 @@ internal sealed partial class QueueSubscription : Subscription
                     // A queue in QueueFullMode.Wait, or a durable queue: the publisher does not wait; the send completes
                     // when there is room, or when its record is durable.
                     Task? pending;
-                    var sentAt = attempt == 1 ? message.Timestamp.UtcTicks : 0;
+                    // A standard topic's first attempt happens within the publish, and takes its timestamp as the
+                    // queue's sent time; a FIFO topic's may wait behind its group, and a retry comes later.
+                    var sentAt = attempt == 1 && !Topic.IsFifo ? message.Timestamp.UtcTicks : 0;
                     if (raw && message.SqsMessage is null && !target.IsFifo
                         && target.TryDeliver(message.RawDelivery, sentAt, out var durable))
                     {
-                        // The body and attributes as published, validated once for all the topic's standard queues. The
-                        // first attempt happens within the publish, and takes its timestamp as the queue's sent time.
+                        // The body and attributes as published, validated once for all the topic's standard queues.
                         pending = Pending(durable);
                     }
-                    else if (!raw && !target.IsFifo && EnvelopeBody.TryCreate(message, EnvelopeNames, Topic.IsFifo, out var envelope)
+                    else if (!raw && target.KeepsDeferredBodies && EnvelopeBody.TryCreate(message, EnvelopeNames, Topic.IsFifo, out var envelope)
                         && target.TryDeliver(new MessageQueue.PreparedDelivery(envelope, null, envelope.Length), sentAt, out durable))
                     {
                         // The envelope, written when the body is first read: its text is text a queue takes as it is.
