@@ -17,7 +17,8 @@ public sealed class EnvelopeLengthTests
     /// <summary>Mostly text a queue takes in a body (quotes, backslashes, tabs, non-BMP, NEL...), sometimes anything.</summary>
     private static readonly Gen<string> Text = Gen.Frequency(
         (9, HostileText.Arbitrary(HostileText.Piece.Where(static p => Broker.Queues.Internal.MessageValidation.IsAllowedText(p))).Generator.Select(static t => t.Value)),
-        (1, HostileText.Arbitrary().Generator.Select(static t => t.Value)));
+        (1, HostileText.Arbitrary().Generator.Select(static t => t.Value)),
+        (1, Gen.Choose(1, 120).Select(static n => string.Concat(Enumerable.Repeat("\"é\U0001F600\\\t", n))))); // escapes longer than the counting scratch
 
     private static readonly Gen<MessageAttributeValue> AttributeValue = Gen.OneOf(
         Text.Select(static v => MessageAttributeValue.FromString(v)),

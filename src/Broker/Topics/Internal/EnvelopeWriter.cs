@@ -341,8 +341,9 @@ internal static class EnvelopeWriter
     private const int TimestampLength = 24;
 
     /// <summary>
-    /// The bytes the writer writes for <paramref name="value"/> between its quotes: its UTF-8 length when the encoder
-    /// escapes none of it (what the writer checks too), otherwise what the writer itself writes, measured.
+    /// The bytes the writer writes for <paramref name="value"/> (queue text: valid UTF-16) between its quotes: its UTF-8
+    /// length when the encoder escapes none of it (what the writer checks too), otherwise its UTF-8 counted through the
+    /// encoder.
     /// </summary>
     private static unsafe int EscapedLength(string value)
     {
@@ -354,25 +355,52 @@ internal static class EnvelopeWriter
             }
         }
 
-        var (writer, output) = Start();
-        writer.WriteStringValue(value);
-        writer.Flush();
-        return output.WrittenCount - 2;
+        var utf8 = ArrayPool<byte>.Shared.Rent(System.Text.Encoding.UTF8.GetMaxByteCount(value.Length));
+        try
+        {
+            return EscapedLength(utf8.AsSpan(0, System.Text.Encoding.UTF8.GetBytes(value, utf8)));
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(utf8);
+        }
     }
 
-    /// <inheritdoc cref="EscapedLength(string)"/>
+    /// <summary>
+    /// The bytes the writer writes for UTF-8 <paramref name="utf8Value"/> between its quotes: those before the first one
+    /// to escape as they are, the rest counted as the encoder writes them (into a scratch span, a piece at a time).
+    /// </summary>
     private static int EscapedLength(ReadOnlySpan<byte> utf8Value)
     {
-        if (WriterOptions.Encoder!.FindFirstCharacterToEncodeUtf8(utf8Value) < 0)
+        var encoder = WriterOptions.Encoder!;
+        var first = encoder.FindFirstCharacterToEncodeUtf8(utf8Value);
+        if (first < 0)
         {
             return utf8Value.Length;
         }
 
-        var (writer, output) = Start();
-        writer.WriteStringValue(utf8Value);
-        writer.Flush();
-        return output.WrittenCount - 2;
+        Span<byte> scratch = stackalloc byte[EscapeScratchLength];
+        var length = first;
+        var rest = utf8Value[first..];
+        while (true)
+        {
+            var status = encoder.EncodeUtf8(rest, scratch, out var consumed, out var written);
+            length += written;
+            switch (status)
+            {
+                case OperationStatus.Done:
+                    return length;
+                case OperationStatus.DestinationTooSmall:
+                    rest = rest[consumed..];
+                    break;
+                default:
+                    throw new ArgumentException("The text is not valid UTF-8.", nameof(utf8Value));
+            }
+        }
     }
+
+    /// <summary>The scratch <see cref="EscapedLength(ReadOnlySpan{byte})"/> counts escaped text in, a piece at a time.</summary>
+    internal const int EscapeScratchLength = 128;
 
     private static void WriteAttributes(Utf8JsonWriter writer, IReadOnlyDictionary<string, MessageAttributeValue> attributes)
     {

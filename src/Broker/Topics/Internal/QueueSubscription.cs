@@ -61,10 +61,8 @@ internal sealed partial class QueueSubscription : Subscription
                         // The body and attributes as published, validated once for all the topic's standard queues.
                         pending = Pending(durable);
                     }
-                    else if (!raw && target.KeepsDeferredBodies && EnvelopeBody.TryCreate(message, EnvelopeNames, Topic.IsFifo, out var envelope)
-                        && target.TryDeliver(new MessageQueue.PreparedDelivery(envelope, null, envelope.Length), sentAt, out durable))
+                    else if (!raw && TryDeliverDeferred(target, message, sentAt, out durable))
                     {
-                        // The envelope, written when the body is first read: its text is text a queue takes as it is.
                         pending = Pending(durable);
                     }
                     else
@@ -100,6 +98,23 @@ internal sealed partial class QueueSubscription : Subscription
 
             attempt++;
         }
+    }
+
+    /// <summary>
+    /// The envelope, to be written when the body is first read (<see cref="EnvelopeBody"/>), for a queue that keeps it so
+    /// and a publish whose text a queue takes as it is; false, having done nothing, otherwise. Not inlined: the raw
+    /// delivery's path through <see cref="Send"/> stays as short as it was.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private bool TryDeliverDeferred(MessageQueue target, PublishedMessage message, long sentAt, out ValueTask durable)
+    {
+        if (target.KeepsDeferredBodies && EnvelopeBody.TryCreate(message, EnvelopeNames, Topic.IsFifo, out var envelope))
+        {
+            return target.TryDeliver(new MessageQueue.PreparedDelivery(envelope, null, envelope.Length), sentAt, out durable);
+        }
+
+        durable = default;
+        return false;
     }
 
     /// <summary>Null when <paramref name="sent"/> completed (its error, if any, is thrown here); otherwise its task.</summary>
@@ -194,7 +209,9 @@ internal sealed partial class QueueSubscription : Subscription
         var text = message.SqsMessage ?? message.Message;
         var body = raw
             ? (message.SqsMessage is null ? message.Utf8Body : System.Text.Encoding.UTF8.GetBytes(text))
-            : EnvelopeWriter.Write(message, text, EnvelopeNames, Topic.IsFifo);
+            : message.QueueEnvelope(Topic.IsFifo) is { } source
+                ? EnvelopeWriter.Write(source, EnvelopeNames, Topic.IsFifo) // the same bytes, without a JSON writer
+                : EnvelopeWriter.Write(message, text, EnvelopeNames, Topic.IsFifo);
         return new SendMessageRequest(body, owned: true)
         {
             MessageAttributes = raw && withAttributes && message.DeliveredAttributes.Count > 0 ? message.DeliveredAttributes : null,
