@@ -81,7 +81,7 @@ internal sealed partial class MessageQueue
         }
 
         Count(metrics.MessagesDeleted, succeeded);
-        var result = new BatchResult(successful, failed is null ? [] : failed);
+        var result = new BatchResult(successful, (IReadOnlyList<BatchResultErrorEntry>?)failed ?? []);
         var durable = store is null || deletedCount == 0 ? default : store.MessagesDeleted(this, deletedSequences[..deletedCount]);
         return durable.IsCompletedSuccessfully ? new ValueTask<BatchResult>(result) : WhenDurable(durable, result);
     }
@@ -122,7 +122,7 @@ internal sealed partial class MessageQueue
             }
         }
 
-        var result = new BatchResult(successful, failed is null ? [] : failed);
+        var result = new BatchResult(successful, (IReadOnlyList<BatchResultErrorEntry>?)failed ?? []);
         return lastDurable.IsCompletedSuccessfully ? new ValueTask<BatchResult>(result) : WhenDurable(lastDurable, result);
     }
 

@@ -69,7 +69,7 @@ internal sealed partial class MessageQueue
                 }
             }
 
-            return new SendMessageBatchResult(sent, failed is null ? [] : failed);
+            return new SendMessageBatchResult(sent, (IReadOnlyList<BatchResultErrorEntry>?)failed ?? []);
         }
 
         for (var i = 0; i < entries.Count; i++)
@@ -123,7 +123,7 @@ internal sealed partial class MessageQueue
 
         Count(metrics.MessagesSent, successful.Count - counted);
         await lastDurable.ConfigureAwait(false);
-        return new SendMessageBatchResult(successful, failed is null ? [] : failed);
+        return new SendMessageBatchResult(successful, (IReadOnlyList<BatchResultErrorEntry>?)failed ?? []);
     }
 
     private PreparedMessage Prepare(

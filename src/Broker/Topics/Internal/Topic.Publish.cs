@@ -64,7 +64,7 @@ internal sealed partial class Topic
             }
         }
 
-        return new ValueTask<PublishBatchResult>(new PublishBatchResult(successful, failed is null ? [] : failed));
+        return new ValueTask<PublishBatchResult>(new PublishBatchResult(successful, (IReadOnlyList<Broker.Queues.BatchResultErrorEntry>?)failed ?? []));
     }
 
     private PublishResult Publish(
