@@ -36,11 +36,13 @@ public sealed class DeferredEnvelopeTests : TopicFixture
     }
 
     [Fact]
-    public async Task An_envelope_written_when_first_read_is_the_envelope_written_at_the_send()
+    public async Task An_envelope_written_when_first_read_is_the_one_another_queue_got_written_at_the_send()
     {
         var topic = Broker.CreateTopic("orders");
         var deferred = Broker.CreateQueue("deferred");
-        var capped = Broker.CreateQueue("capped", new QueueOptions { MaximumDepth = 100 }); // a send that may wait: written at once
+        // A send that may wait: written at once. (The same writer; that it writes what a JSON writer writes is the
+        // property test's to show.)
+        var capped = Broker.CreateQueue("capped", new QueueOptions { MaximumDepth = 100 });
         var deferredArn = topic.Subscribe(deferred).Arn;
         var cappedArn = topic.Subscribe(capped).Arn;
 

@@ -52,11 +52,26 @@ internal static class EnvelopeWriter
     public static byte[] Write(EnvelopeSource source, EnvelopeNames names, bool fifo)
     {
         var bytes = new byte[Length(source, names, fifo)];
+        try
+        {
+            WriteInto(bytes, source, names, fifo);
+        }
+        catch (ArgumentException error)
+        {
+            // A value longer than measured: the destination ran out.
+            throw new InvalidOperationException($"An envelope was measured at {bytes.Length} bytes and did not fit in them.", error);
+        }
+
+        return bytes;
+    }
+
+    private static void WriteInto(byte[] bytes, EnvelopeSource source, EnvelopeNames names, bool fifo)
+    {
         var rest = bytes.AsSpan();
         Put(ref rest, "{\"Type\":\"Notification\",\"MessageId\":\""u8);
         source.MessageGuid.TryFormat(rest, out var written);
         rest = rest[written..];
-        if (fifo)
+        if (source.SequenceNumber is not null)
         {
             Put(ref rest, "\",\"SequenceNumber\":\""u8);
             rest = rest[System.Text.Encoding.UTF8.GetBytes(source.SequenceNumber!, rest)..];
@@ -95,8 +110,6 @@ internal static class EnvelopeWriter
         {
             throw new InvalidOperationException($"An envelope was measured at {bytes.Length} bytes and written in {bytes.Length - rest.Length}.");
         }
-
-        return bytes;
     }
 
     /// <summary><c>,"MessageAttributes":{"name":{"Type":"t","Value":"v"},...}</c>, sorted by name as the writer's are.</summary>
@@ -194,9 +207,7 @@ internal static class EnvelopeWriter
     }
 
     /// <summary>The exact length of what <see cref="Write(EnvelopeSource, EnvelopeNames, bool)"/> writes, without writing it.</summary>
-    public static int Length(EnvelopeSource source, EnvelopeNames names, bool fifo) =>
-        source.PublishLength + names.TopicArn.EncodedUtf8Bytes.Length + names.UnsubscribeUrl.EncodedUtf8Bytes.Length
-        + (fifo ? 0 : names.SigningCertUrl.EncodedUtf8Bytes.Length);
+    public static int Length(EnvelopeSource source, EnvelopeNames names, bool fifo) => source.PublishLength + names.Length(fifo);
 
     /// <summary>
     /// The length of an envelope but for the values of <c>TopicArn</c>, <c>SigningCertURL</c> and <c>UnsubscribeURL</c>
@@ -210,9 +221,9 @@ internal static class EnvelopeWriter
         var properties = 0;
         Property("Type".Length, "Notification".Length);
         Property("MessageId".Length, GuidLength);
-        if (fifo)
+        if (sequenceNumber is not null)
         {
-            Property("SequenceNumber".Length, sequenceNumber!.Length);
+            Property("SequenceNumber".Length, sequenceNumber.Length);
         }
 
         Property("TopicArn".Length, 0);
@@ -485,6 +496,13 @@ internal sealed class EnvelopeNames
     }
 
     public JsonEncodedText TopicArn { get; }
+
+    /// <summary>
+    /// The bytes these names add to an envelope: the topic ARN, the unsubscribe URL and, on a standard topic, the
+    /// certificate URL, encoded.
+    /// </summary>
+    public int Length(bool fifo) =>
+        TopicArn.EncodedUtf8Bytes.Length + UnsubscribeUrl.EncodedUtf8Bytes.Length + (fifo ? 0 : SigningCertUrl.EncodedUtf8Bytes.Length);
 
     public JsonEncodedText SigningCertUrl { get; }
 

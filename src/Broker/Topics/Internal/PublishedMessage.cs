@@ -111,7 +111,7 @@ internal sealed class PublishedMessage
         if (known is null)
         {
             // Two threads (a publish and a retry) may both make it; either is the same.
-            known = SqsMessage is null && IsQueueText() ? new EnvelopeSource(this, fifo) : NotDeferrable;
+            known = SqsMessage is null && (!fifo || Sequence != 0) && IsQueueText() ? new EnvelopeSource(this, fifo) : NotDeferrable;
             Volatile.Write(ref queueEnvelope, known);
         }
 

@@ -108,7 +108,7 @@ internal sealed partial class QueueSubscription : Subscription
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
     private bool TryDeliverDeferred(MessageQueue target, PublishedMessage message, long sentAt, out ValueTask durable)
     {
-        if (target.KeepsDeferredBodies && EnvelopeBody.TryCreate(message, EnvelopeNames, Topic.IsFifo, out var envelope))
+        if (target.KeepsDeferredBodies && EnvelopeBody.TryCreate(message, EnvelopeNames, EnvelopeNamesLength, Topic.IsFifo, out var envelope))
         {
             return target.TryDeliver(new MessageQueue.PreparedDelivery(envelope, null, envelope.Length), sentAt, out durable);
         }

@@ -31,10 +31,14 @@ internal abstract partial class Subscription : ISubscription
         rawDelivery = settings.Options.RawMessageDelivery;
         Arn = arn ?? $"{topic.Arn}:{Guid.NewGuid()}";
         EnvelopeNames = new EnvelopeNames(topic.Arn, Arn, topic.Broker.Options.Region);
+        EnvelopeNamesLength = EnvelopeNames.Length(topic.IsFifo);
     }
 
     /// <summary>This subscription's envelope fields, encoded once.</summary>
     internal EnvelopeNames EnvelopeNames { get; }
+
+    /// <summary>What <see cref="EnvelopeNames"/> add to an envelope's length (<see cref="EnvelopeNames.Length"/>), kept on this hot object.</summary>
+    internal int EnvelopeNamesLength { get; }
 
     public string Arn { get; }
 
