@@ -411,7 +411,7 @@ internal static class EnvelopeWriter
     }
 
     /// <summary>The scratch <see cref="EscapedLength(ReadOnlySpan{byte})"/> counts escaped text in, a piece at a time.</summary>
-    internal const int EscapeScratchLength = 128;
+    private const int EscapeScratchLength = 128;
 
     private static void WriteAttributes(Utf8JsonWriter writer, IReadOnlyDictionary<string, MessageAttributeValue> attributes)
     {
