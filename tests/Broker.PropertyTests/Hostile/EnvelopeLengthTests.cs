@@ -87,7 +87,7 @@ public sealed class EnvelopeLengthTests
             }
 
             // As a queue subscription asks for it: null when some text is not text a queue takes in a body.
-            if (message.QueueEnvelope(input.Fifo) is not { } source)
+            if (message.QueueEnvelope(names, names.Length(input.Fifo), input.Fifo, out var made) is not { } source)
             {
                 Assert.True(input.SqsMessage is not null || !AllQueueText(input));
                 return;
@@ -97,6 +97,11 @@ public sealed class EnvelopeLengthTests
             var deferred = EnvelopeWriter.Write(source, names, input.Fifo);
             Assert.Equal(deferred.Length, EnvelopeWriter.Length(source, names, input.Fifo));
             Assert.Equal(eager, deferred);
+
+            // The source is also the envelope of the subscription whose call made it.
+            Assert.True(made);
+            Assert.Equal(deferred.Length, source.Length);
+            Assert.Equal(eager, source.Bytes());
         }), 2_000);
     }
 }

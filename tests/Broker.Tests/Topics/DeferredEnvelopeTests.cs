@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using System.Text.Json;
 using Broker.Queues;
 using Broker.Queues.Internal;
 using Broker.Topics;
@@ -238,7 +239,53 @@ public sealed class DeferredEnvelopeTests : TopicFixture
         await enveloped.PublishAsync(request);
         var envelopedBytes = GC.GetAllocatedBytesForCurrentThread() - before;
 
-        // An envelope would be 4,000 bytes and more; the deferred one is two small objects.
+        // An envelope would be 4,000 bytes and more; the deferred one is one small object.
         Assert.True(envelopedBytes - rawBytes < 400, $"an enveloped publish allocated {envelopedBytes} bytes, a raw one {rawBytes}");
+    }
+
+    [Fact]
+    public async Task A_publishs_first_queue_envelope_holds_what_its_others_are_written_from()
+    {
+        var topic = Broker.CreateTopic("orders");
+        var first = Broker.CreateQueue("first");
+        var second = Broker.CreateQueue("second");
+        var arns = new[] { topic.Subscribe(first).Arn, topic.Subscribe(second).Arn };
+        await topic.PublishAsync(new PublishRequest("{\"order\":42}")
+        {
+            Subject = "placed",
+            MessageAttributes = new Dictionary<string, MessageAttributeValue>
+            {
+                ["store"] = MessageAttributeValue.FromString("north"),
+                ["price"] = MessageAttributeValue.FromNumber("9.5"),
+            },
+        });
+        var received = new[] { Assert.Single(await first.ReceiveAsync(One)), Assert.Single(await second.ReceiveAsync(One)) };
+
+        // One delivery's body is the publish's source, the other's a small body that refers to it (one object a message,
+        // not two): whichever the topic delivered first.
+        var isSource = received.Select(static m => MemoryMarshal.TryGetMemoryManager<byte, Broker.Topics.Internal.EnvelopeSource>(m.Body, out _)).ToArray();
+        Assert.Equal(1, isSource.Count(static s => s));
+        var other = Array.IndexOf(isSource, false);
+        Assert.True(MemoryMarshal.TryGetMemoryManager<byte, Broker.Topics.Internal.EnvelopeBody>(received[other].Body, out _));
+
+        // The other is written first, from the source's data, and leaves the source unwritten; then the source's own.
+        Assert.True(MemoryMarshal.TryGetMemoryManager<byte, DeferredBody>(received[1 - other].Body, out var source));
+        var envelopes = new JsonElement[2];
+        envelopes[other] = Envelope(received[other]);
+        Assert.False(source.IsWritten);
+        envelopes[1 - other] = Envelope(received[1 - other]);
+        Assert.True(source.IsWritten);
+        for (var i = 0; i < 2; i++)
+        {
+            Assert.Equal(received[i].Body.Length, received[i].Body.ToArray().Length);
+            Assert.Equal("{\"order\":42}", envelopes[i].GetProperty("Message").GetString());
+            Assert.Equal("placed", envelopes[i].GetProperty("Subject").GetString());
+            Assert.Equal(["price", "store"], Keys(envelopes[i].GetProperty("MessageAttributes")));
+            Assert.Equal("north", envelopes[i].GetProperty("MessageAttributes").GetProperty("store").GetProperty("Value").GetString());
+            Assert.EndsWith(arns[i], envelopes[i].GetProperty("UnsubscribeURL").GetString(), StringComparison.Ordinal);
+        }
+
+        Assert.Equal(envelopes[0].GetProperty("MessageId").GetString(), envelopes[1].GetProperty("MessageId").GetString());
+        Assert.Equal(envelopes[0].GetProperty("Timestamp").GetString(), envelopes[1].GetProperty("Timestamp").GetString());
     }
 }

@@ -28,8 +28,14 @@ internal abstract class DeferredBody : MemoryManager<byte>
         Length = length;
     }
 
-    /// <summary>The body's length in bytes, known without writing it.</summary>
-    public int Length { get; }
+    /// <summary>A body that is its own source (<see cref="Write"/> is given this body); the constructor sets <see cref="Length"/>.</summary>
+    protected DeferredBody()
+    {
+        source = this;
+    }
+
+    /// <summary>The body's length in bytes, known without writing it: more than 0.</summary>
+    public int Length { get; protected init; }
 
     /// <summary>Whether the bytes have been written (a test's view; nothing else needs to know).</summary>
     internal bool IsWritten => Volatile.Read(ref source) is byte[];

@@ -4,10 +4,11 @@ using Broker.Queues.Internal;
 namespace Broker.Topics.Internal;
 
 /// <summary>
-/// A queue subscription's SNS envelope, written when the message's body is first read rather than at the publish: the
-/// queue holds this (40 bytes) and the publish's <see cref="EnvelopeSource"/>, which every queue subscription of the
-/// publish shares, instead of an envelope of a few hundred bytes each from the moment of the publish. Its length is known
-/// at the publish (<see cref="EnvelopeWriter.Length"/>), so the queue's size checks and counts are those of the envelope.
+/// A queue subscription's SNS envelope, written when the message's body is first read rather than at the publish. The
+/// publish's first such envelope is its <see cref="EnvelopeSource"/>, which holds what every queue envelope of the
+/// publish is written from; each further queue subscription of the publish gets one of these (40 bytes), which holds
+/// only that source and the subscription's names. Its length is known at the publish (<see cref="EnvelopeWriter.Length"/>),
+/// so the queue's size checks and counts are those of the envelope.
 /// </summary>
 internal sealed class EnvelopeBody : DeferredBody
 {
@@ -33,13 +34,14 @@ internal sealed class EnvelopeBody : DeferredBody
     /// <param name="body">The envelope, not written yet.</param>
     public static bool TryCreate(PublishedMessage message, EnvelopeNames names, int namesLength, bool fifo, out ReadOnlyMemory<byte> body)
     {
-        if (message.QueueEnvelope(fifo) is not { } source)
+        if (message.QueueEnvelope(names, namesLength, fifo, out var made) is not { } source)
         {
             body = default;
             return false;
         }
 
-        body = new EnvelopeBody(source, names, namesLength, fifo).AsMemory();
+        // The source this call made is this subscription's envelope; a source made before belongs to another.
+        body = made ? source.AsMemory() : new EnvelopeBody(source, names, namesLength, fifo).AsMemory();
         return true;
     }
 
@@ -47,26 +49,44 @@ internal sealed class EnvelopeBody : DeferredBody
 }
 
 /// <summary>
-/// What a publish's queue envelopes are written from, made once for all its queue subscriptions: the default body's
-/// UTF-8 (the publish's own array), subject, id, time, FIFO sequence number and attributes, and the envelope's length but
-/// for the subscription's names. Not the published string, which would keep twice the body's bytes alive.
+/// A publish's first queue envelope (that of the subscription whose delivery made it), written when first read like any
+/// <see cref="DeferredBody"/>, and what all the publish's queue envelopes are written from: the default body's UTF-8
+/// (the publish's own array), subject, id, time, FIFO sequence number and attributes (in name order), and the envelope's
+/// length but for the subscription's names. Not the published string, which would keep twice the body's bytes alive.
+/// One object where a publish to one queue subscription had two (a source and a body): every queued message is an object
+/// fewer for the collector to move.
+/// <para>
+/// Its data outlive its own bytes being written, as the publish's other envelopes may not be written yet: a read message
+/// that stays queued keeps them beside its envelope.
+/// </para>
 /// </summary>
-internal sealed class EnvelopeSource
+internal sealed class EnvelopeSource : DeferredBody
 {
-    public EnvelopeSource(PublishedMessage message, bool fifo)
+    private readonly EnvelopeNames names;
+    private readonly bool fifo;
+
+    /// <param name="message">The publish, whose text is queue text.</param>
+    /// <param name="names">The names of the subscription whose envelope this is.</param>
+    /// <param name="namesLength">Their <see cref="EnvelopeNames.Length"/>.</param>
+    /// <param name="fifo">Whether the topic is FIFO.</param>
+    public EnvelopeSource(PublishedMessage message, EnvelopeNames names, int namesLength, bool fifo)
     {
+        this.names = names;
+        this.fifo = fifo;
         MessageGuid = message.MessageGuid;
-        Timestamp = message.Timestamp;
+        TimestampTicks = message.Timestamp.UtcTicks;
         Utf8Text = message.Utf8Body;
         Subject = message.Subject;
         SequenceNumber = fifo ? message.SequenceNumber : null;
-        Attributes = message.DeliveredAttributes;
+        Attributes = SortedByName(message.DeliveredAttributes);
         PublishLength = EnvelopeWriter.PublishLength(Utf8Text, Subject, SequenceNumber, Attributes, fifo);
+        Length = PublishLength + namesLength;
     }
 
     public Guid MessageGuid { get; }
 
-    public DateTimeOffset Timestamp { get; }
+    /// <summary>The publish's timestamp, UTC ticks.</summary>
+    public long TimestampTicks { get; }
 
     /// <summary>The default body as UTF-8; never written.</summary>
     public byte[] Utf8Text { get; }
@@ -76,8 +96,27 @@ internal sealed class EnvelopeSource
     /// <summary>FIFO topics: the sequence number as SNS formats it; null on standard topics.</summary>
     public string? SequenceNumber { get; }
 
-    public IReadOnlyDictionary<string, MessageAttributeValue> Attributes { get; }
+    /// <summary>The delivered attributes sorted by name, ordinal (the envelope's order); never written.</summary>
+    public KeyValuePair<string, MessageAttributeValue>[] Attributes { get; }
 
     /// <summary><see cref="EnvelopeWriter.PublishLength"/> of this publish.</summary>
     public int PublishLength { get; }
+
+    protected override byte[] Write(object source) => EnvelopeWriter.Write(this, names, fifo);
+
+    /// <summary>The attributes in name order: a topic's small copy's own array when it already is (so not the copy's object as well).</summary>
+    private static KeyValuePair<string, MessageAttributeValue>[] SortedByName(IReadOnlyDictionary<string, MessageAttributeValue> attributes)
+    {
+        switch (attributes)
+        {
+            case { Count: 0 }:
+                return [];
+            case SmallAttributeMap small:
+                return small.SortedByName();
+            default:
+                KeyValuePair<string, MessageAttributeValue>[] sorted = [.. attributes];
+                Array.Sort(sorted, MessageValidation.ByName);
+                return sorted;
+        }
+    }
 }

@@ -88,7 +88,7 @@ internal static class EnvelopeWriter
         Put(ref rest, "\",\"Message\":\""u8);
         PutEscaped(ref rest, source.Utf8Text);
         Put(ref rest, "\",\"Timestamp\":\""u8);
-        rest = rest[FormatTimestamp(source.Timestamp, rest).Length..];
+        rest = rest[FormatTimestamp(new DateTime(source.TimestampTicks, DateTimeKind.Utc), rest).Length..];
         if (!fifo)
         {
             Put(ref rest, "\",\"SignatureVersion\":\"1\",\"Signature\":\""u8);
@@ -100,7 +100,7 @@ internal static class EnvelopeWriter
         Put(ref rest, "\",\"UnsubscribeURL\":\""u8);
         Put(ref rest, names.UnsubscribeUrl.EncodedUtf8Bytes);
         Put(ref rest, "\""u8);
-        if (source.Attributes.Count > 0)
+        if (source.Attributes.Length > 0)
         {
             PutAttributes(ref rest, source.Attributes);
         }
@@ -112,20 +112,9 @@ internal static class EnvelopeWriter
         }
     }
 
-    /// <summary><c>,"MessageAttributes":{"name":{"Type":"t","Value":"v"},...}</c>, sorted by name as the writer's are.</summary>
-    private static void PutAttributes(ref Span<byte> rest, IReadOnlyDictionary<string, MessageAttributeValue> attributes)
+    /// <summary><c>,"MessageAttributes":{"name":{"Type":"t","Value":"v"},...}</c>, from attributes sorted by name as the writer sorts them.</summary>
+    private static void PutAttributes(ref Span<byte> rest, KeyValuePair<string, MessageAttributeValue>[] sorted)
     {
-        KeyValuePair<string, MessageAttributeValue>[] sorted;
-        if (attributes is SmallAttributeMap small)
-        {
-            sorted = small.SortedByName();
-        }
-        else
-        {
-            sorted = [.. attributes];
-            Array.Sort(sorted, Queues.Internal.MessageValidation.ByName);
-        }
-
         Put(ref rest, ",\"MessageAttributes\":{"u8);
         for (var i = 0; i < sorted.Length; i++)
         {
@@ -215,7 +204,7 @@ internal static class EnvelopeWriter
     /// <see cref="WriteTail"/> key by key: each string property is <c>"key":"value"</c> (5 bytes and the two), properties
     /// are separated by commas, and every value is measured as the writer escapes it.
     /// </summary>
-    public static int PublishLength(ReadOnlySpan<byte> utf8Text, string? subject, string? sequenceNumber, IReadOnlyDictionary<string, MessageAttributeValue> attributes, bool fifo)
+    public static int PublishLength(ReadOnlySpan<byte> utf8Text, string? subject, string? sequenceNumber, ReadOnlySpan<KeyValuePair<string, MessageAttributeValue>> attributes, bool fifo)
     {
         var length = 2; // { }
         var properties = 0;
@@ -242,25 +231,14 @@ internal static class EnvelopeWriter
         }
 
         Property("UnsubscribeURL".Length, 0);
-        if (attributes.Count > 0)
+        if (attributes.Length > 0)
         {
             // "MessageAttributes":{"name":{"Type":"t","Value":"v"},...}
-            length += "MessageAttributes".Length + 3 + 2 + (attributes.Count - 1);
+            length += "MessageAttributes".Length + 3 + 2 + (attributes.Length - 1);
             properties++;
-            if (attributes is SmallAttributeMap small)
+            foreach (var (name, value) in attributes)
             {
-                // By span: the interface's enumerator would be boxed.
-                foreach (var (name, value) in small.Entries)
-                {
-                    length += AttributeLength(name, value);
-                }
-            }
-            else
-            {
-                foreach (var (name, value) in attributes)
-                {
-                    length += AttributeLength(name, value);
-                }
+                length += AttributeLength(name, value);
             }
         }
 
@@ -348,7 +326,7 @@ internal static class EnvelopeWriter
     /// <summary>The length of a GUID's text in the "D" format, as <see cref="PublishedMessage.MessageId"/> writes it.</summary>
     private const int GuidLength = 36;
 
-    /// <summary>The length of <see cref="FormatTimestamp"/>'s text.</summary>
+    /// <summary>The length of <see cref="FormatTimestamp(DateTimeOffset, Span{byte})"/>'s text.</summary>
     private const int TimestampLength = 24;
 
     /// <summary>
@@ -445,9 +423,11 @@ internal static class EnvelopeWriter
     }
 
     /// <summary>ISO-8601 UTC with milliseconds, as SNS writes it: <c>2012-05-02T00:54:06.655Z</c> (24 bytes).</summary>
-    public static ReadOnlySpan<byte> FormatTimestamp(DateTimeOffset timestamp, Span<byte> destination)
+    public static ReadOnlySpan<byte> FormatTimestamp(DateTimeOffset timestamp, Span<byte> destination) => FormatTimestamp(timestamp.UtcDateTime, destination);
+
+    /// <inheritdoc cref="FormatTimestamp(DateTimeOffset, Span{byte})"/>
+    private static ReadOnlySpan<byte> FormatTimestamp(DateTime utc, Span<byte> destination)
     {
-        var utc = timestamp.UtcDateTime;
         Digits(destination[..4], utc.Year);
         destination[4] = (byte)'-';
         Digits(destination.Slice(5, 2), utc.Month);

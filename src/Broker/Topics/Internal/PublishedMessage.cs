@@ -99,19 +99,25 @@ internal sealed class PublishedMessage
     }
 
     /// <summary>
-    /// What the publish's queue envelopes are written from, made once for all its queue subscriptions; null when they must
-    /// be written as they are sent: a <c>json</c> message structure with an <c>sqs</c> body (not the default), or a body,
-    /// subject or attribute with characters a queue refuses in a body, which the envelope may or may not escape (the send
-    /// of the written envelope then decides, as it always did).
+    /// What the publish's queue envelopes are written from, made once for all its queue subscriptions (and the envelope of
+    /// the one whose call made it); null when they must be written as they are sent: a <c>json</c> message structure with
+    /// an <c>sqs</c> body (not the default), or a body, subject or attribute with characters a queue refuses in a body,
+    /// which the envelope may or may not escape (the send of the written envelope then decides, as it always did).
     /// </summary>
+    /// <param name="names">The names of the subscription asking: the source's own envelope is that subscription's.</param>
+    /// <param name="namesLength">Their <see cref="EnvelopeNames.Length"/>.</param>
     /// <param name="fifo">Whether the topic is FIFO (the same for every call).</param>
-    public EnvelopeSource? QueueEnvelope(bool fifo)
+    /// <param name="made">Whether this call made the source, so that its envelope is the caller's to deliver.</param>
+    public EnvelopeSource? QueueEnvelope(EnvelopeNames names, int namesLength, bool fifo, out bool made)
     {
         var known = Volatile.Read(ref queueEnvelope);
+        made = false;
         if (known is null)
         {
-            // Two threads (a publish and a retry) may both make it; either is the same.
-            known = SqsMessage is null && (!fifo || Sequence != 0) && IsQueueText() ? new EnvelopeSource(this, fifo) : NotDeferrable;
+            // Two threads (a publish and a retry) may both make one: each is a whole envelope of its own caller's, and
+            // either serves as the source of the rest.
+            known = SqsMessage is null && (!fifo || Sequence != 0) && IsQueueText() ? new EnvelopeSource(this, names, namesLength, fifo) : NotDeferrable;
+            made = known is EnvelopeSource;
             Volatile.Write(ref queueEnvelope, known);
         }
 

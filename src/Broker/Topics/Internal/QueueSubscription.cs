@@ -209,7 +209,7 @@ internal sealed partial class QueueSubscription : Subscription
         var text = message.SqsMessage ?? message.Message;
         var body = raw
             ? (message.SqsMessage is null ? message.Utf8Body : System.Text.Encoding.UTF8.GetBytes(text))
-            : message.QueueEnvelope(Topic.IsFifo) is { } source
+            : message.QueueEnvelope(EnvelopeNames, EnvelopeNamesLength, Topic.IsFifo, out _) is { } source
                 ? EnvelopeWriter.Write(source, EnvelopeNames, Topic.IsFifo) // the same bytes, without a JSON writer
                 : EnvelopeWriter.Write(message, text, EnvelopeNames, Topic.IsFifo);
         return new SendMessageRequest(body, owned: true)
