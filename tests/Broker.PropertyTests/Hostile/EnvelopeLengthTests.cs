@@ -67,10 +67,14 @@ public sealed class EnvelopeLengthTests
         {
             var message = new PublishedMessage(Guid.NewGuid(), input.Message, System.Text.Encoding.UTF8.GetBytes(input.Message), input.Subject, input.Attributes, DateTimeOffset.UnixEpoch.AddTicks(input.Sequence * 7919))
             {
-                SqsMessage = input.SqsMessage,
-                DeliveredAttributes = input.Attributes,
-                Sequence = input.Fifo ? input.Sequence : 0,
+                // A json structure's publish delivers no attributes, so an sqs body comes without them.
+                Structure = input.SqsMessage is null ? null : new PublishedMessage.StructuredBodies(input.SqsMessage, null),
             };
+            if (input.Fifo)
+            {
+                message.Sequence = input.Sequence;
+            }
+
             var names = new EnvelopeNames($"arn:aws:sns:{input.Region}:000000000000:topic", $"arn:aws:sns:{input.Region}:000000000000:topic:{Guid.NewGuid()}", input.Region);
             var text = message.SqsMessage ?? message.Message;
 

@@ -50,9 +50,7 @@ internal static class PublishValidation
         var copied = Copy(attributes);
         return new PublishedMessage(messageId, defaultMessage, body, subject, copied, timestamp)
         {
-            SqsMessage = sqsMessage,
-            LambdaMessage = lambdaMessage,
-            DeliveredAttributes = messageStructure is null ? copied : PublishedMessage.Empty,
+            Structure = messageStructure is null ? null : new PublishedMessage.StructuredBodies(sqsMessage, lambdaMessage),
         };
     }
 

@@ -12,25 +12,29 @@ internal sealed class PublishedMessage
     private static readonly object NotDeferrable = new();
 
     private string? messageId;
-    private string? sequenceNumber;
 
-    // The raw delivery's validated extras and size, valid once rawPrepared is 1 (written after them).
+    // The raw delivery's validated extras, and its size once prepared (0 before: a body is never empty; written after
+    // the extras).
     private Queues.Internal.MessageExtras? rawExtras;
     private int rawSize;
-    private int rawPrepared;
 
     // The queue envelopes' source (EnvelopeSource), NotDeferrable, or null until first asked for.
     private object? queueEnvelope;
 
+    // What only FIFO publishes (and standard ones naming a group) carry, kept apart so that the usual publish, made and
+    // dropped at every call, is a smaller object.
+    private FifoIdentity? identity;
+
+    private readonly long timestampTicks;
+
     public PublishedMessage(Guid messageGuid, string message, byte[] utf8Body, string? subject, IReadOnlyDictionary<string, MessageAttributeValue> attributes, DateTimeOffset timestamp)
     {
         MessageGuid = messageGuid;
-        DeliveredAttributes = attributes;
         Message = message;
         Utf8Body = utf8Body;
         Subject = subject;
         Attributes = attributes;
-        Timestamp = timestamp;
+        timestampTicks = timestamp.UtcTicks;
     }
 
     public Guid MessageGuid { get; }
@@ -57,44 +61,59 @@ internal sealed class PublishedMessage
     /// The attributes subscribers receive: the published ones, or none when the message structure is <c>json</c>
     /// (SNS sends message attributes only with the String structure).
     /// </summary>
-    public IReadOnlyDictionary<string, MessageAttributeValue> DeliveredAttributes { get; init; } = Empty;
+    public IReadOnlyDictionary<string, MessageAttributeValue> DeliveredAttributes => Structure is null ? Attributes : Empty;
 
     public static IReadOnlyDictionary<string, MessageAttributeValue> Empty { get; } = new Dictionary<string, MessageAttributeValue>();
 
-    public DateTimeOffset Timestamp { get; }
+    /// <summary>When the publish was accepted, UTC.</summary>
+    public DateTimeOffset Timestamp => new(timestampTicks, TimeSpan.Zero);
+
+    /// <summary>The bodies of a <c>json</c> message structure; null with the default (String) structure.</summary>
+    public StructuredBodies? Structure { get; init; }
 
     /// <summary>With <c>MessageStructure</c> <c>json</c>: the body for queue subscribers, when it differs from the default.</summary>
-    public string? SqsMessage { get; init; }
+    public string? SqsMessage => Structure?.Sqs;
 
     /// <summary>With <c>MessageStructure</c> <c>json</c>: the body for handler subscribers, when it differs from the default.</summary>
-    public string? LambdaMessage { get; init; }
+    public string? LambdaMessage => Structure?.Lambda;
 
     // The FIFO identity below is written by the publishing thread before the message reaches a subscription or the
     // sequencer (whose enqueue publishes it), never afterwards.
-    public string? MessageGroupId { get; set; }
+    public string? MessageGroupId
+    {
+        get => identity?.GroupId;
+        set => Identity().GroupId = value;
+    }
 
-    public string? DeduplicationId { get; set; }
+    public string? DeduplicationId
+    {
+        get => identity?.DeduplicationId;
+        set => Identity().DeduplicationId = value;
+    }
 
     /// <summary>FIFO: the position in the topic's delivery order; 0 on standard topics.</summary>
-    public long Sequence { get; set; }
+    public long Sequence
+    {
+        get => identity?.Sequence ?? 0;
+        set => Identity().Sequence = value;
+    }
 
     /// <summary>FIFO: the sequence number as SNS formats it (20 digits).</summary>
-    public string? SequenceNumber => Sequence == 0 ? null : sequenceNumber ??= FormatSequence(Sequence);
+    public string? SequenceNumber => identity is { Sequence: not 0 } fifo ? fifo.SequenceText ??= FormatSequence(fifo.Sequence) : null;
 
     /// <summary>
     /// The raw delivery to standard queues, validated once for every queue subscriber: the default body and the
     /// delivered attributes. Throws what a send of them would throw.
     /// </summary>
     public Queues.Internal.MessageQueue.PreparedDelivery RawDelivery =>
-        Volatile.Read(ref rawPrepared) != 0 ? new(Utf8Body, rawExtras, rawSize) : PrepareRawDelivery();
+        Volatile.Read(ref rawSize) is var size and not 0 ? new(Utf8Body, rawExtras, size) : PrepareRawDelivery();
 
     /// <summary>Two threads (a publish and a retry) may both prepare it; either result is the same.</summary>
     private Queues.Internal.MessageQueue.PreparedDelivery PrepareRawDelivery()
     {
         var prepared = Queues.Internal.MessageQueue.PrepareDelivery(Utf8Body, DeliveredAttributes.Count > 0 ? DeliveredAttributes : null);
         rawExtras = prepared.Extras;
-        rawSize = prepared.Size;
-        Volatile.Write(ref rawPrepared, 1);
+        Volatile.Write(ref rawSize, prepared.Size);
         return prepared;
     }
 
@@ -162,4 +181,19 @@ internal sealed class PublishedMessage
     }
 
     public static string FormatSequence(long sequence) => "1" + sequence.ToString("D19", System.Globalization.CultureInfo.InvariantCulture);
+
+    private FifoIdentity Identity() => identity ??= new FifoIdentity();
+
+    /// <summary>The bodies a <c>json</c> message structure names for the protocols that differ from its default.</summary>
+    /// <param name="Sqs">The body for queue subscribers; null when it is the default.</param>
+    /// <param name="Lambda">The body for handler subscribers; null when it is the default.</param>
+    public sealed record StructuredBodies(string? Sqs, string? Lambda);
+
+    private sealed class FifoIdentity
+    {
+        public string? GroupId;
+        public string? DeduplicationId;
+        public long Sequence;
+        public string? SequenceText;
+    }
 }
