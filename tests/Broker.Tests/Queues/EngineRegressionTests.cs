@@ -152,6 +152,26 @@ public sealed class EngineRegressionTests : QueueFixture
     }
 
     [Fact]
+    public async Task A_new_fifo_group_id_for_every_message_keeps_the_directory_bounded_however_long_it_goes_on()
+    {
+        const int Messages = 30 * MessageQueue.GroupSweepEvery;
+        var queue = Broker.CreateQueue("orders.fifo", new QueueOptions { FifoQueue = true, ContentBasedDeduplication = true });
+        var most = 0;
+        for (var i = 0; i < Messages; i += 10)
+        {
+            await queue.SendBatchAsync([.. Enumerable.Range(i, 10).Select(n => new SendMessageBatchEntry($"e{n % 10}", $"order {n}") { MessageGroupId = $"order-{n}" })]);
+            var received = await queue.ReceiveAsync(Take(10));
+            await queue.DeleteBatchAsync([.. received.Select((m, n) => new DeleteMessageBatchEntry($"d{n}", m))]);
+            most = Math.Max(most, GroupCount(queue));
+        }
+
+        // Sweeps retire the used groups a sweep after they empty. Spacing the sweeps by every group seen (the groups
+        // made since the last among them) lengthened each interval by the one before: the directory held half of the
+        // 30,720 ids by the end, and kept growing with the traffic.
+        Assert.InRange(most, 1, 3 * MessageQueue.GroupSweepEvery);
+    }
+
+    [Fact]
     public async Task A_fifo_group_in_steady_use_keeps_its_group_across_sweeps()
     {
         var queue = Broker.CreateQueue("orders.fifo", new QueueOptions { FifoQueue = true, ContentBasedDeduplication = true });
