@@ -29,12 +29,15 @@ internal sealed partial class MessageQueue
     /// <summary>The fewest FIFO publications between two sweeps of idle groups.</summary>
     internal const int GroupSweepEvery = 1024;
 
+    /// <summary>
+    /// The most FIFO publications between two sweeps of idle groups, and so about half the most groups the directory
+    /// holds when every message names a new group id (each sweep retires the groups the one before found idle).
+    /// </summary>
+    internal const int GroupSweepMost = 16 * GroupSweepEvery;
+
     /// <summary>The message sequence number at which the next sweep of idle groups runs.</summary>
     private long nextGroupSweepAt = GroupSweepEvery;
     private int sweepingGroups;
-
-    /// <summary>Groups made since the last sweep began (a race's extra, never stored, counts too: an estimate).</summary>
-    private int groupsCreated;
 
     /// <summary>Stands for "hash the body" in <see cref="Prepare"/>, which owns the validated copy of the body.</summary>
     private const string ContentDeduplicationId = "\u0000content";
@@ -282,14 +285,7 @@ internal sealed partial class MessageQueue
 
     /// <summary>The group of this id in the directory, created if there is none.</summary>
     private FifoGroup GroupFor(string id) =>
-        groups!.GetOrAdd(
-            id,
-            static (key, queue) =>
-            {
-                Interlocked.Increment(ref queue.groupsCreated);
-                return new FifoGroup(key, Volatile.Read(ref queue.retiredGroupSequence));
-            },
-            this);
+        groups!.GetOrAdd(id, static (key, queue) => new FifoGroup(key, Volatile.Read(ref queue.retiredGroupSequence)), this);
 
     /// <summary>Publishes a message into its group, creating the group, or a new one if the last was just retired.</summary>
     /// <param name="message">The message.</param>
@@ -376,12 +372,13 @@ internal sealed partial class MessageQueue
     /// Retires the groups that are empty and had nothing sent to them since the previous sweep, so that a queue whose
     /// group ids keep changing does not keep one group per id forever, while a group in steady use keeps its one object
     /// (retiring it at every drain would cost a directory removal and a new group per message). Runs on a publishing
-    /// thread once at least <see cref="GroupSweepEvery"/> publications, and at least as many as the groups the last sweep
-    /// kept that were there before it (in use, or holding messages), have passed since the last: amortised, a constant
-    /// cost per message. Not as many as it saw, nor as it kept: the groups made since the sweep before, which with a new
-    /// group id for every message are most of them, would then lengthen each interval by the last, and the directory
-    /// would grow with the traffic. Lock-free apart from the directory's own removal; a group held by a receiver is left
-    /// for the next sweep.
+    /// thread once at least <see cref="GroupSweepEvery"/> publications, and at least as many as the directory held at the
+    /// last sweep, have passed since the last: amortised, a constant cost per message, and a group whose id comes back
+    /// within an interval is never retired. At most <see cref="GroupSweepMost"/>, though: with a new group id for every
+    /// message, each interval would be the sum of the two before (what a sweep sees is what the one before kept and what
+    /// came since), and the directory would grow with the traffic. Ids that come back less often than that are retired
+    /// and made again: correct, at the price of a group a message. Lock-free apart from the directory's own removal; a
+    /// group held by a receiver is left for the next sweep.
     /// </summary>
     internal void SweepIdleGroups()
     {
@@ -392,9 +389,7 @@ internal sealed partial class MessageQueue
 
         try
         {
-            var created = Interlocked.Exchange(ref groupsCreated, 0);
             var seen = 0;
-            var retiredCount = 0;
             foreach (var (_, group) in groups!)
             {
                 seen++;
@@ -419,7 +414,6 @@ internal sealed partial class MessageQueue
                     {
                         groups!.TryRemove(new KeyValuePair<string, FifoGroup>(group.Id, group));
                         retired = true;
-                        retiredCount++;
                     }
                 }
                 finally
@@ -436,7 +430,7 @@ internal sealed partial class MessageQueue
                 }
             }
 
-            Volatile.Write(ref nextGroupSweepAt, nextSequence.Read() + Math.Max(GroupSweepEvery, seen - retiredCount - created));
+            Volatile.Write(ref nextGroupSweepAt, nextSequence.Read() + Math.Clamp(seen, GroupSweepEvery, GroupSweepMost));
         }
         finally
         {
