@@ -102,9 +102,12 @@ public sealed class EnvelopeLengthTests
             Assert.Equal(deferred.Length, EnvelopeWriter.Length(source, names, input.Fifo));
             Assert.Equal(eager, deferred);
 
-            // The source is also the envelope of the subscription whose call made it.
+            // The source is also the envelope of the subscription whose call made it; a later subscription's refers to it.
             Assert.True(made);
             Assert.Equal(deferred.Length, source.Length);
+            Assert.True(EnvelopeBody.TryCreate(message, names, names.Length(input.Fifo), input.Fifo, out var later));
+            Assert.False(System.Runtime.InteropServices.MemoryMarshal.TryGetMemoryManager<byte, EnvelopeSource>(later, out _));
+            Assert.Equal(eager, later.ToArray());
             Assert.Equal(eager, source.Bytes());
         }), 2_000);
     }

@@ -203,6 +203,27 @@ public sealed class EngineRegressionTests : QueueFixture
     }
 
     [Fact]
+    public async Task A_backlog_spread_over_more_fifo_groups_than_a_sweep_interval_spaces_the_sweeps_by_itself()
+    {
+        const int Waiting = 50_000; // three times GroupSweepMost, and more
+        var queue = Broker.CreateQueue("orders.fifo", new QueueOptions { FifoQueue = true, ContentBasedDeduplication = true });
+        for (var i = 0; i < Waiting; i += 10)
+        {
+            await queue.SendBatchAsync([.. Enumerable.Range(i, 10).Select(n => new SendMessageBatchEntry($"e{n % 10}", $"order {n}") { MessageGroupId = $"order-{n}" })]);
+        }
+
+        var engine = (MessageQueue)queue;
+        engine.SweepIdleGroups(); // marks them idle
+        engine.SweepIdleGroups(); // idle, but holding messages: kept
+
+        // Each sweep visits every group it cannot retire: spaced less than that many publications apart, they would
+        // cost more than one visit a message.
+        var next = (long)typeof(MessageQueue).GetField("nextGroupSweepAt", BindingFlags.NonPublic | BindingFlags.Instance)!.GetValue(engine)!;
+        Assert.Equal(Waiting, GroupCount(queue));
+        Assert.True(next - Waiting >= Waiting, $"the next sweep comes {next - Waiting} publications on, with {Waiting} groups waiting");
+    }
+
+    [Fact]
     public async Task A_fifo_group_in_steady_use_keeps_its_group_across_sweeps()
     {
         var queue = Broker.CreateQueue("orders.fifo", new QueueOptions { FifoQueue = true, ContentBasedDeduplication = true });

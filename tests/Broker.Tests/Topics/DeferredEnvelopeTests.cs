@@ -117,6 +117,25 @@ public sealed class DeferredEnvelopeTests : TopicFixture
     }
 
     [Fact]
+    public async Task A_read_envelope_moved_to_a_dead_letter_queue_goes_as_its_bytes_alone()
+    {
+        var dlq = Broker.CreateQueue("inbox-dlq");
+        var queue = Broker.CreateQueue("inbox", new QueueOptions { RedrivePolicy = new RedrivePolicy(dlq.Arn, 1), VisibilityTimeout = TimeSpan.Zero });
+        var topic = Broker.CreateTopic("orders");
+        topic.Subscribe(queue);
+        await topic.PublishAsync(new PublishRequest("{\"order\":9}") { Subject = "placed" });
+        var read = Assert.Single(await queue.ReceiveAsync(One));
+        var envelope = read.Body.ToArray(); // written now, in the publish's source
+        Assert.Empty(await queue.ReceiveAsync(One)); // moved to the dead-letter queue
+
+        // Not the source, which would keep the publish's body, subject and names beside the bytes for the retention.
+        var dead = Assert.Single(await dlq.ReceiveAsync(One));
+        Assert.False(MemoryMarshal.TryGetMemoryManager<byte, DeferredBody>(dead.Body, out _));
+        Assert.True(MemoryMarshal.TryGetArray(dead.Body, out var bytes));
+        Assert.Equal(envelope, bytes.ToArray());
+    }
+
+    [Fact]
     public async Task Each_queue_subscription_gets_its_own_unsubscribe_url_from_the_one_publish()
     {
         var topic = Broker.CreateTopic("orders");

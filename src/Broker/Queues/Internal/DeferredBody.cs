@@ -16,28 +16,33 @@ namespace Broker.Queues.Internal;
 /// </summary>
 internal abstract class DeferredBody : MemoryManager<byte>
 {
-    /// <summary>What <see cref="Write"/> needs until the bytes exist; then the bytes (an array of exactly <see cref="Length"/>).</summary>
+    /// <summary>
+    /// What <see cref="Write"/> needs until the bytes exist (this body itself, for one that is its own source); then the
+    /// bytes (an array of exactly <see cref="Length"/>).
+    /// </summary>
     private object source;
 
     /// <param name="source">What <see cref="Write"/> is given; released once the bytes are written.</param>
     /// <param name="length">The exact number of bytes <see cref="Write"/> will produce.</param>
     protected DeferredBody(object source, int length)
+        : this(length)
+    {
+        this.source = source;
+    }
+
+    /// <summary>A body that is its own source: <see cref="Write"/> is given this body, whose own fields stay after it is written.</summary>
+    /// <param name="length">The exact number of bytes <see cref="Write"/> will produce.</param>
+    protected DeferredBody(int length)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(length);
-        this.source = source;
+        source = this;
         Length = length;
     }
 
-    /// <summary>A body that is its own source (<see cref="Write"/> is given this body); the constructor sets <see cref="Length"/>.</summary>
-    protected DeferredBody()
-    {
-        source = this;
-    }
-
     /// <summary>The body's length in bytes, known without writing it: more than 0.</summary>
-    public int Length { get; protected init; }
+    public int Length { get; }
 
-    /// <summary>Whether the bytes have been written (a test's view; nothing else needs to know).</summary>
+    /// <summary>Whether the bytes have been written (so that a queue adopting the body can keep the bytes alone).</summary>
     internal bool IsWritten => Volatile.Read(ref source) is byte[];
 
     /// <summary>The body as queues keep it: a memory over this manager, of <see cref="Length"/> bytes, not written yet.</summary>

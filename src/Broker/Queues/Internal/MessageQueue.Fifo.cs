@@ -373,12 +373,13 @@ internal sealed partial class MessageQueue
     /// group ids keep changing does not keep one group per id forever, while a group in steady use keeps its one object
     /// (retiring it at every drain would cost a directory removal and a new group per message). Runs on a publishing
     /// thread once at least <see cref="GroupSweepEvery"/> publications, and at least as many as the directory held at the
-    /// last sweep, have passed since the last: amortised, a constant cost per message, and a group whose id comes back
-    /// within an interval is never retired. At most <see cref="GroupSweepMost"/>, though: with a new group id for every
-    /// message, each interval would be the sum of the two before (what a sweep sees is what the one before kept and what
-    /// came since), and the directory would grow with the traffic. Ids that come back less often than that are retired
-    /// and made again: correct, at the price of a group a message. Lock-free apart from the directory's own removal; a
-    /// group held by a receiver is left for the next sweep.
+    /// last sweep, have passed since the last (a group whose id comes back within an interval is never retired), but no
+    /// more than <see cref="GroupSweepMost"/>: with a new group id for every message, each interval would be the sum of
+    /// the two before (what a sweep sees is what the one before kept and what came since), and the directory would grow
+    /// with the traffic. Ids that come back less often than that are retired and made again: correct, at the price of a
+    /// group a message. Nor fewer than the idle groups the sweep could not retire (held, or holding messages: a backlog
+    /// spread over many groups), which the next sweep visits again. So amortised, a constant cost per message. Lock-free
+    /// apart from the directory's own removal; a group held by a receiver is left for the next sweep.
     /// </summary>
     internal void SweepIdleGroups()
     {
@@ -390,6 +391,7 @@ internal sealed partial class MessageQueue
         try
         {
             var seen = 0;
+            var kept = 0; // idle since the last sweep, yet not retired: held, or holding messages
             foreach (var (_, group) in groups!)
             {
                 seen++;
@@ -404,6 +406,7 @@ internal sealed partial class MessageQueue
 
                 if (!group.TryClaim())
                 {
+                    kept++;
                     continue; // held by a receiver
                 }
 
@@ -422,15 +425,19 @@ internal sealed partial class MessageQueue
 
                     // A receiver that found it held, or a message that arrived meanwhile: queue it again, as a receiver
                     // letting go of it would, and wake a receiver (the one that found it held may have gone back to wait).
-                    if (!retired && (Interlocked.Exchange(ref group.Recheck, 0) == 1 || group.MayHaveMessages()))
+                    if (!retired)
                     {
-                        MarkReady(group);
-                        receivers.Wake(1);
+                        kept++;
+                        if (Interlocked.Exchange(ref group.Recheck, 0) == 1 || group.MayHaveMessages())
+                        {
+                            MarkReady(group);
+                            receivers.Wake(1);
+                        }
                     }
                 }
             }
 
-            Volatile.Write(ref nextGroupSweepAt, nextSequence.Read() + Math.Clamp(seen, GroupSweepEvery, GroupSweepMost));
+            Volatile.Write(ref nextGroupSweepAt, nextSequence.Read() + Math.Max(Math.Clamp(seen, GroupSweepEvery, GroupSweepMost), kept));
         }
         finally
         {

@@ -471,13 +471,17 @@ internal sealed partial class MessageQueue
 
     /// <summary>
     /// A body arriving from another queue (a dead-letter move, a redrive): kept as it is when it is an array of its own or
-    /// a <see cref="DeferredBody"/> (not written by the move), otherwise copied into this queue's pages, so that a message that may stay here for days never keeps a page of the
-    /// queue it left alive.
+    /// a <see cref="DeferredBody"/> not written yet (not written by the move), its bytes alone when it is one already
+    /// written (not what it was written from, which a topic's first envelope keeps for the publish's others), otherwise
+    /// copied into this queue's pages, so that a message that may stay here for days never keeps a page of the queue it
+    /// left alive.
     /// </summary>
     private ReadOnlyMemory<byte> Adopt(ReadOnlyMemory<byte> body) =>
-        MemoryMarshal.TryGetMemoryManager<byte, DeferredBody>(body, out _) || MemoryMarshalHelpers.TryGetWholeArray(body, out _)
-            ? body
-            : bodies.Copy(body.Span);
+        MemoryMarshal.TryGetMemoryManager<byte, DeferredBody>(body, out var deferred)
+            ? (deferred.IsWritten ? deferred.Bytes() : body)
+            : MemoryMarshalHelpers.TryGetWholeArray(body, out _)
+                ? body
+                : bodies.Copy(body.Span);
 
     /// <summary>Records that <paramref name="message"/> left this queue for another (a dead-letter move, a move task).</summary>
     internal void RecordMovedOut(QueueMessage message) => store?.MessageMovedOut(this, message.Sequence);

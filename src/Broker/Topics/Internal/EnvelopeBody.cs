@@ -57,7 +57,8 @@ internal sealed class EnvelopeBody : DeferredBody
 /// fewer for the collector to move.
 /// <para>
 /// Its data outlive its own bytes being written, as the publish's other envelopes may not be written yet: a read message
-/// that stays queued keeps them beside its envelope.
+/// that stays queued keeps them beside its envelope (a dead-letter move keeps the written bytes alone), and whatever
+/// still holds the publish (a handler's backlog, a retry, a FIFO topic's ordering) keeps this envelope, written or not.
 /// </para>
 /// </summary>
 internal sealed class EnvelopeSource : DeferredBody
@@ -65,11 +66,8 @@ internal sealed class EnvelopeSource : DeferredBody
     private readonly EnvelopeNames names;
     private readonly bool fifo;
 
-    /// <param name="message">The publish, whose text is queue text.</param>
-    /// <param name="names">The names of the subscription whose envelope this is.</param>
-    /// <param name="namesLength">Their <see cref="EnvelopeNames.Length"/>.</param>
-    /// <param name="fifo">Whether the topic is FIFO.</param>
-    public EnvelopeSource(PublishedMessage message, EnvelopeNames names, int namesLength, bool fifo)
+    private EnvelopeSource(PublishedMessage message, EnvelopeNames names, int namesLength, bool fifo, KeyValuePair<string, MessageAttributeValue>[] attributes, string? sequenceNumber, int publishLength)
+        : base(publishLength + namesLength)
     {
         this.names = names;
         this.fifo = fifo;
@@ -77,10 +75,9 @@ internal sealed class EnvelopeSource : DeferredBody
         TimestampTicks = message.Timestamp.UtcTicks;
         Utf8Text = message.Utf8Body;
         Subject = message.Subject;
-        SequenceNumber = fifo ? message.SequenceNumber : null;
-        Attributes = SortedByName(message.DeliveredAttributes);
-        PublishLength = EnvelopeWriter.PublishLength(Utf8Text, Subject, SequenceNumber, Attributes, fifo);
-        Length = PublishLength + namesLength;
+        SequenceNumber = sequenceNumber;
+        Attributes = attributes;
+        PublishLength = publishLength;
     }
 
     public Guid MessageGuid { get; }
@@ -102,6 +99,20 @@ internal sealed class EnvelopeSource : DeferredBody
     /// <summary><see cref="EnvelopeWriter.PublishLength"/> of this publish.</summary>
     public int PublishLength { get; }
 
+    /// <summary>The source of <paramref name="message"/>'s queue envelopes, and the envelope of the subscription with <paramref name="names"/>.</summary>
+    /// <param name="message">The publish, whose text is queue text.</param>
+    /// <param name="names">The names of the subscription whose envelope this is.</param>
+    /// <param name="namesLength">Their <see cref="EnvelopeNames.Length"/>.</param>
+    /// <param name="fifo">Whether the topic is FIFO.</param>
+    public static EnvelopeSource Create(PublishedMessage message, EnvelopeNames names, int namesLength, bool fifo)
+    {
+        var attributes = SortedByName(message.DeliveredAttributes);
+        var sequenceNumber = fifo ? message.SequenceNumber : null;
+        var publishLength = EnvelopeWriter.PublishLength(message.Utf8Body, message.Subject, sequenceNumber, attributes, fifo);
+        return new EnvelopeSource(message, names, namesLength, fifo, attributes, sequenceNumber, publishLength);
+    }
+
+    /// <summary>This envelope, written from this source's data with its own subscription's names.</summary>
     protected override byte[] Write(object source) => EnvelopeWriter.Write(this, names, fifo);
 
     /// <summary>The attributes in name order: a topic's small copy's own array when it already is (so not the copy's object as well).</summary>

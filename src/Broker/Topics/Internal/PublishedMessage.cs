@@ -13,8 +13,8 @@ internal sealed class PublishedMessage
 
     private string? messageId;
 
-    // The raw delivery's validated extras, and its size once prepared (0 before: a body is never empty; written after
-    // the extras).
+    // The raw delivery's validated extras, and its size once prepared (0 before: a prepared body is never empty, as the
+    // queues refuse one; written after the extras).
     private Queues.Internal.MessageExtras? rawExtras;
     private int rawSize;
 
@@ -135,7 +135,7 @@ internal sealed class PublishedMessage
         {
             // Two threads (a publish and a retry) may both make one: each is a whole envelope of its own caller's, and
             // either serves as the source of the rest.
-            known = SqsMessage is null && (!fifo || Sequence != 0) && IsQueueText() ? new EnvelopeSource(this, names, namesLength, fifo) : NotDeferrable;
+            known = SqsMessage is null && (!fifo || Sequence != 0) && IsQueueText() ? EnvelopeSource.Create(this, names, namesLength, fifo) : NotDeferrable;
             made = known is EnvelopeSource;
             Volatile.Write(ref queueEnvelope, known);
         }
@@ -182,6 +182,7 @@ internal sealed class PublishedMessage
 
     public static string FormatSequence(long sequence) => "1" + sequence.ToString("D19", System.Globalization.CultureInfo.InvariantCulture);
 
+    /// <summary>The FIFO identity, made when first written (by the publishing thread, before the message is shared).</summary>
     private FifoIdentity Identity() => identity ??= new FifoIdentity();
 
     /// <summary>The bodies a <c>json</c> message structure names for the protocols that differ from its default.</summary>
@@ -189,11 +190,19 @@ internal sealed class PublishedMessage
     /// <param name="Lambda">The body for handler subscribers; null when it is the default.</param>
     public sealed record StructuredBodies(string? Sqs, string? Lambda);
 
+    /// <summary>What only FIFO publishes, and standard ones naming a group, carry.</summary>
     private sealed class FifoIdentity
     {
+        /// <summary>The message group id.</summary>
         public string? GroupId;
+
+        /// <summary>The deduplication id (explicit, or the SHA-256 of the message).</summary>
         public string? DeduplicationId;
+
+        /// <summary>The position in the topic's delivery order.</summary>
         public long Sequence;
+
+        /// <summary><see cref="Sequence"/> as SNS formats it, once asked for.</summary>
         public string? SequenceText;
     }
 }
