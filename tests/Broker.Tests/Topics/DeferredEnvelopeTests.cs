@@ -100,10 +100,7 @@ public sealed class DeferredEnvelopeTests : TopicFixture
     [Fact]
     public async Task A_move_task_redrives_an_unread_envelope_unwritten_and_whole()
     {
-        var dlq = Broker.CreateQueue("inbox-dlq");
-        var queue = Broker.CreateQueue("inbox", new QueueOptions { RedrivePolicy = new RedrivePolicy(dlq.Arn, 1), VisibilityTimeout = TimeSpan.Zero });
-        var topic = Broker.CreateTopic("orders");
-        topic.Subscribe(queue);
+        var (topic, queue, dlq) = EnvelopedQueueWithDeadLetters();
         await topic.PublishAsync(new PublishRequest("{\"order\":8}"));
         Assert.Single(await queue.ReceiveAsync(One));
         Assert.Empty(await queue.ReceiveAsync(One)); // moved to the dead-letter queue
@@ -119,10 +116,7 @@ public sealed class DeferredEnvelopeTests : TopicFixture
     [Fact]
     public async Task A_read_envelope_moved_to_a_dead_letter_queue_goes_as_its_bytes_alone()
     {
-        var dlq = Broker.CreateQueue("inbox-dlq");
-        var queue = Broker.CreateQueue("inbox", new QueueOptions { RedrivePolicy = new RedrivePolicy(dlq.Arn, 1), VisibilityTimeout = TimeSpan.Zero });
-        var topic = Broker.CreateTopic("orders");
-        topic.Subscribe(queue);
+        var (topic, queue, dlq) = EnvelopedQueueWithDeadLetters();
         await topic.PublishAsync(new PublishRequest("{\"order\":9}") { Subject = "placed" });
         var read = Assert.Single(await queue.ReceiveAsync(One));
         var envelope = read.Body.ToArray(); // written now, in the publish's source
@@ -306,5 +300,15 @@ public sealed class DeferredEnvelopeTests : TopicFixture
 
         Assert.Equal(envelopes[0].GetProperty("MessageId").GetString(), envelopes[1].GetProperty("MessageId").GetString());
         Assert.Equal(envelopes[0].GetProperty("Timestamp").GetString(), envelopes[1].GetProperty("Timestamp").GetString());
+    }
+
+    /// <summary>A topic with one enveloped queue that dead-letters a message at its second receive (no visibility timeout).</summary>
+    private (ITopic Topic, IMessageQueue Queue, IMessageQueue DeadLetters) EnvelopedQueueWithDeadLetters()
+    {
+        var dlq = Broker.CreateQueue("inbox-dlq");
+        var queue = Broker.CreateQueue("inbox", new QueueOptions { RedrivePolicy = new RedrivePolicy(dlq.Arn, 1), VisibilityTimeout = TimeSpan.Zero });
+        var topic = Broker.CreateTopic("orders");
+        topic.Subscribe(queue);
+        return (topic, queue, dlq);
     }
 }
