@@ -117,7 +117,14 @@ internal static class MessageValidation
 
     private static bool HasUnpairedSurrogate(string text)
     {
-        for (var i = 0; i < text.Length; i++)
+        // Most text has no surrogate at all, which one vectorised search tells; the pairs are checked from the first.
+        var first = text.AsSpan().IndexOfAnyInRange('\uD800', '\uDFFF');
+        if (first < 0)
+        {
+            return false;
+        }
+
+        for (var i = first; i < text.Length; i++)
         {
             if (char.IsHighSurrogate(text[i]))
             {
