@@ -4,9 +4,9 @@ using FsCheck.Fluent;
 namespace Broker.PropertyTests.Hostile;
 
 /// <summary>
-/// The broker's check of text a queue takes (attribute values, names, a publish's text before its envelope is deferred)
-/// agrees with SQS's rule, written out plainly in <see cref="HostileText.IsAllowedText"/>, wherever in a long run of
-/// ordinary characters a surrogate, a pair or a control lands.
+/// The broker's check of text a queue takes (message attribute values, a publish's text before its envelope is
+/// deferred) agrees with SQS's rule, written out plainly in <see cref="HostileText.IsAllowedText"/>, wherever in a long
+/// run of ordinary characters a surrogate, a pair or a control lands.
 /// </summary>
 public sealed class TextRuleTests
 {

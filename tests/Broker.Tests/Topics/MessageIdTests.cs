@@ -25,7 +25,8 @@ public sealed class MessageIdTests
     [Fact]
     public void The_counter_mix_never_maps_two_values_to_one_and_stays_within_60_bits()
     {
-        // Consecutive values across the 60-bit wrap (where a counter that started high goes on from 0) and in two other places.
+        // Consecutive values across the 60-bit wrap (where a counter that started high goes on from 0), and in two other
+        // places.
         var seen = new HashSet<ulong>();
         foreach (var start in new[] { Mask60 - 100_000, 1UL << 40, 1UL << 59 })
         {

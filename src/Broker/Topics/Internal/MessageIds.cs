@@ -2,12 +2,13 @@ namespace Broker.Topics.Internal;
 
 /// <summary>
 /// Version-4 UUIDs for message ids, unique without asking anyone for entropy per id: <see cref="Guid.NewGuid"/> asks the
-/// kernel on every call, and even the thread-local <see cref="Random.Shared"/> cost a publish more than a tenth of its
-/// time (its thread-static lookup and a 16-byte fill). Each thread instead draws 62 random bits once, its prefix, and a
-/// random starting point for a counter; an id is the prefix beside a 60-bit mix of the counter's next value. The mix is
-/// a bijection of 60-bit values (xor-shifts and multiplications by odd numbers, modulo 2^60), so a thread's ids differ
-/// for 2^60 publishes and still look random; two threads' ids can only meet if their prefixes do (about one chance in
-/// 2^62 for a pair of threads) and their counters then overlap. Message ids must be unique, not unguessable.
+/// kernel on every call, and even the thread-local <see cref="Random.Shared"/> (a thread-static lookup and a 16-byte
+/// fill, 10.9 ns alone) held about a tenth of a publishing thread's samples in a profile of a topic delivering to one
+/// queue. Each thread instead draws 62 random bits once, its prefix, and a random starting point for a counter; an id is
+/// the prefix beside a 60-bit mix of the counter's next value. The mix is a bijection of 60-bit values (xor-shifts and
+/// multiplications by odd numbers, modulo 2^60), so a thread's ids differ for 2^60 publishes and still look random; two
+/// threads' ids can only meet if their prefixes do (about one chance in 2^62 for a pair of threads) and their counters
+/// then overlap. Message ids must be unique, not unguessable.
 /// </summary>
 internal static class MessageIds
 {
