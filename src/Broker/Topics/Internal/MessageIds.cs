@@ -15,7 +15,7 @@ internal static class MessageIds
 {
     private const ulong Mask60 = (1UL << 60) - 1;
 
-    /// <summary>This thread's prefix, with the variant bits (10xx) already set, so never 0.</summary>
+    /// <summary>This thread's prefix; its bit 7 (a variant bit of every id, set anyway) is set so that it is never 0.</summary>
     [ThreadStatic]
     private static ulong prefix;
 
@@ -77,6 +77,6 @@ internal static class MessageIds
         Span<byte> bytes = stackalloc byte[16];
         Random.Shared.NextBytes(bytes);
         counter = BitConverter.ToUInt64(bytes[8..]);
-        return prefix = (BitConverter.ToUInt64(bytes) & ~0xC0UL) | 0x80UL;
+        return prefix = BitConverter.ToUInt64(bytes) | 0x80UL;
     }
 }
