@@ -172,6 +172,68 @@ public sealed class FilterPolicyIndexTests
     }
 
     [Fact]
+    public void Unfiltered_lists_every_target_only_while_none_has_a_filter()
+    {
+        var index = new FilterPolicyIndex<Subscriber>();
+        Assert.Empty(index.Unfiltered!); // no targets: everyone is nobody
+        Subscriber first = new("first"), second = new("second"), filtered = new("filtered");
+        index.Add(first, null);
+        index.Add(second, AttributePolicy("{}"));
+        Assert.Equal([first, second], index.Unfiltered);
+        Assert.Equal(Match(index, null), index.Unfiltered);
+
+        index.Add(filtered, AttributePolicy("{'a':[{'prefix':'x'}]}"));
+        Assert.Null(index.Unfiltered);
+
+        Assert.True(index.Remove(filtered));
+        Assert.Equal([first, second], index.Unfiltered);
+
+        index.Add(second, AttributePolicy("{'a':['x']}")); // an exact anchor
+        Assert.Null(index.Unfiltered);
+        index.Add(second, null);
+        Assert.Equal([first, second], index.Unfiltered);
+    }
+
+    [Theory]
+    [InlineData("{}")] // takes only a body that is a JSON object
+    [InlineData("{'a':['x']}")]
+    [InlineData("{'a':[{'exists':false}]}")]
+    public void A_body_scope_policy_is_a_filter_even_when_it_is_empty(string policy)
+    {
+        var index = new FilterPolicyIndex<Subscriber>();
+        Subscriber everything = new("all"), byBody = new("body");
+        index.Add(everything, null);
+        index.Add(byBody, BodyPolicy(policy));
+
+        Assert.Null(index.Unfiltered);
+        var matches = new List<Subscriber>();
+        index.Match(null, "not json"u8, matches);
+        Assert.Equal([everything], matches);
+    }
+
+    [Fact]
+    public void Unfiltered_leaves_out_targets_removed_or_filtered_after_the_base_level_was_built_and_lists_the_rest_once()
+    {
+        // More changes than a rebuild waits for: the targets sit in the base level, and the changes below are recorded
+        // beside it (removed from the base, added to the delta).
+        var index = new FilterPolicyIndex<Subscriber>();
+        var targets = Enumerable.Range(0, 100).Select(static i => new Subscriber($"s-{i}")).ToArray();
+        foreach (var target in targets)
+        {
+            index.Add(target, null);
+        }
+
+        Assert.True(index.Remove(targets[0]));
+        index.Add(targets[1], AttributePolicy("{}")); // replaced: its old base entry is removed, its new one in the delta
+
+        Assert.Equal(targets[2..].Append(targets[1]), index.Unfiltered);
+        Assert.Equal(Match(index, ToAttributes(("a", "String", "x"))), index.Unfiltered);
+
+        index.Add(targets[2], AttributePolicy("{'a':['x']}"));
+        Assert.Null(index.Unfiltered);
+    }
+
+    [Fact]
     public void Removed_targets_are_no_longer_matched()
     {
         var index = new FilterPolicyIndex<Subscriber>();

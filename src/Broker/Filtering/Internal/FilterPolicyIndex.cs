@@ -124,6 +124,12 @@ internal sealed partial class FilterPolicyIndex<T>
     }
 
     /// <summary>
+    /// Every target, when none has a filter (each takes every message), in the order <see cref="Match"/> would add them;
+    /// otherwise null. Read once per publish: what it returns is one consistent version of the index. Lock-free.
+    /// </summary>
+    public T[]? Unfiltered => Volatile.Read(ref snapshot).Everyone;
+
+    /// <summary>
     /// Adds to <paramref name="matches"/> every target whose policy matches, each once, in no particular order.
     /// Attribute-scope policies see <paramref name="attributes"/>; body-scope policies see <paramref name="utf8Body"/>,
     /// which is flattened at most once and only if some body-scope policy exists. Lock-free.

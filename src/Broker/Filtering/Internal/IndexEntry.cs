@@ -71,4 +71,34 @@ internal sealed class IndexSnapshot<T>(IndexLevel<T> baseLevel, IndexLevel<T> de
     public int Count { get; } = count;
 
     public bool HasBodyPolicies { get; } = baseLevel.HasBodyPolicies || delta.HasBodyPolicies;
+
+    /// <summary>
+    /// When every live entry takes every message (none has a policy, or each has an attribute-scope <c>{}</c>): their
+    /// targets, in the order <see cref="FilterPolicyIndex{T}.Match"/> adds them; otherwise null.
+    /// </summary>
+    public T[]? Everyone { get; } = EveryoneOf(baseLevel, delta, removed);
+
+    private static T[]? EveryoneOf(IndexLevel<T> baseLevel, IndexLevel<T> delta, HashSet<IndexEntry<T>>? removed)
+    {
+        if (!baseLevel.TakesEverythingOnly || !delta.TakesEverythingOnly)
+        {
+            return null;
+        }
+
+        var targets = new List<T>(baseLevel.MatchAll.Length + delta.MatchAll.Length);
+        foreach (var entry in baseLevel.MatchAll)
+        {
+            if (removed is null || !removed.Contains(entry))
+            {
+                targets.Add(entry.Target);
+            }
+        }
+
+        foreach (var entry in delta.MatchAll)
+        {
+            targets.Add(entry.Target);
+        }
+
+        return [.. targets];
+    }
 }

@@ -108,6 +108,18 @@ internal sealed partial class Topic
     /// <summary>Delivers one accepted message to every subscription whose filter matches it, first attempt.</summary>
     private void Deliver(PublishedMessage message)
     {
+        // No subscription has a filter policy: each takes the message, with no matching and no list of matches. (Counting
+        // the filtered-out ones, for a listener, goes the long way: it compares the matches with the subscriptions.)
+        if (index.Unfiltered is { } everyone && observer is null && !metrics.NotificationsFilteredOut.Enabled)
+        {
+            foreach (var subscription in everyone)
+            {
+                subscription.Deliver(message, attempt: 1);
+            }
+
+            return;
+        }
+
         var matched = matchedScratch ??= new List<Subscription>(4);
         matched.Clear();
         try
