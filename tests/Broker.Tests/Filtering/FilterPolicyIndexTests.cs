@@ -172,26 +172,25 @@ public sealed class FilterPolicyIndexTests
     }
 
     [Fact]
-    public void Unfiltered_lists_every_target_only_while_none_has_a_filter()
+    public void UnfilteredTargets_lists_every_target_only_while_each_takes_every_message()
     {
         var index = new FilterPolicyIndex<Subscriber>();
-        Assert.Empty(index.Unfiltered!); // no targets: everyone is nobody
+        Assert.Empty(index.UnfilteredTargets!); // no targets: every one of none
         Subscriber first = new("first"), second = new("second"), filtered = new("filtered");
         index.Add(first, null);
         index.Add(second, AttributePolicy("{}"));
-        Assert.Equal([first, second], index.Unfiltered);
-        Assert.Equal(Match(index, null), index.Unfiltered);
+        AssertUnfiltered(index, first, second);
 
         index.Add(filtered, AttributePolicy("{'a':[{'prefix':'x'}]}"));
-        Assert.Null(index.Unfiltered);
+        Assert.Null(index.UnfilteredTargets);
 
         Assert.True(index.Remove(filtered));
-        Assert.Equal([first, second], index.Unfiltered);
+        AssertUnfiltered(index, first, second);
 
         index.Add(second, AttributePolicy("{'a':['x']}")); // an exact anchor
-        Assert.Null(index.Unfiltered);
+        Assert.Null(index.UnfilteredTargets);
         index.Add(second, null);
-        Assert.Equal([first, second], index.Unfiltered);
+        AssertUnfiltered(index, first, second);
     }
 
     [Theory]
@@ -205,14 +204,17 @@ public sealed class FilterPolicyIndexTests
         index.Add(everything, null);
         index.Add(byBody, BodyPolicy(policy));
 
-        Assert.Null(index.Unfiltered);
+        Assert.Null(index.UnfilteredTargets);
         var matches = new List<Subscriber>();
         index.Match(null, "not json"u8, matches);
         Assert.Equal([everything], matches);
+
+        index.Add(byBody, null);
+        AssertUnfiltered(index, everything, byBody);
     }
 
     [Fact]
-    public void Unfiltered_leaves_out_targets_removed_or_filtered_after_the_base_level_was_built_and_lists_the_rest_once()
+    public void UnfilteredTargets_leaves_out_targets_removed_or_replaced_after_the_base_level_was_built()
     {
         // More changes than a rebuild waits for: the targets sit in the base level, and the changes below are recorded
         // beside it (removed from the base, added to the delta).
@@ -226,11 +228,82 @@ public sealed class FilterPolicyIndexTests
         Assert.True(index.Remove(targets[0]));
         index.Add(targets[1], AttributePolicy("{}")); // replaced: its old base entry is removed, its new one in the delta
 
-        Assert.Equal(targets[2..].Append(targets[1]), index.Unfiltered);
-        Assert.Equal(Match(index, ToAttributes(("a", "String", "x"))), index.Unfiltered);
+        AssertUnfiltered(index, targets[1..]);
 
         index.Add(targets[2], AttributePolicy("{'a':['x']}"));
-        Assert.Null(index.Unfiltered);
+        Assert.Null(index.UnfilteredTargets);
+    }
+
+    [Fact]
+    public void Filtered_targets_removed_or_unfiltered_after_the_base_level_was_built_no_longer_keep_the_list_away()
+    {
+        // The filtered entries stay filed in the base level until its next rebuild; only live entries count.
+        var index = new FilterPolicyIndex<Subscriber>();
+        var targets = Enumerable.Range(0, 100).Select(static i => new Subscriber($"s-{i}")).ToArray();
+        for (var i = 0; i < targets.Length; i++)
+        {
+            index.Add(targets[i], i < 2 ? AttributePolicy($"{{'customer':['c-{i}']}}") : null);
+        }
+
+        Assert.Null(index.UnfilteredTargets);
+        Assert.True(index.Remove(targets[0]));
+        Assert.Null(index.UnfilteredTargets);
+        index.Add(targets[1], null);
+
+        AssertUnfiltered(index, targets[1..]);
+    }
+
+    [Fact]
+    public void UnfilteredTargets_agrees_with_Match_over_random_changes()
+    {
+        // A small model: after each random add, replace or remove, the list is there exactly when every live target
+        // takes every message, and then it is what Match returns for any message, in the same order.
+        string?[] policies = [null, "{}", "{'a':['x']}", "{'a':[{'prefix':'x'}]}", "body {}", "body {'a':['x']}"];
+        var random = new Random(1234);
+        var index = new FilterPolicyIndex<Subscriber>();
+        var targets = Enumerable.Range(0, 24).Select(static i => new Subscriber($"s-{i}")).ToArray();
+        var live = new Dictionary<Subscriber, bool>(); // target -> takes every message
+        for (var step = 0; step < 3_000; step++)
+        {
+            var target = targets[random.Next(targets.Length)];
+            if (random.Next(4) == 0)
+            {
+                Assert.Equal(live.Remove(target), index.Remove(target));
+            }
+            else
+            {
+                var policy = policies[random.Next(policies.Length)];
+                index.Add(target, policy switch
+                {
+                    null => null,
+                    _ when policy.StartsWith("body ", StringComparison.Ordinal) => BodyPolicy(policy[5..]),
+                    _ => AttributePolicy(policy),
+                });
+                live[target] = policy is null or "{}";
+            }
+
+            var unfiltered = index.UnfilteredTargets;
+            if (live.Values.All(static takesEverything => takesEverything))
+            {
+                Assert.NotNull(unfiltered);
+                Assert.Equal(live.Keys.OrderBy(static t => t.Name), unfiltered.OrderBy(static t => t.Name));
+                Assert.Equal(Match(index, ToAttributes(("a", "String", "x")), "{'a':'x'}"), unfiltered);
+            }
+            else
+            {
+                Assert.Null(unfiltered);
+            }
+        }
+    }
+
+    /// <summary>The list holds exactly <paramref name="expected"/>, in the order Match returns them.</summary>
+    private static void AssertUnfiltered(FilterPolicyIndex<Subscriber> index, params Subscriber[] expected)
+    {
+        var unfiltered = index.UnfilteredTargets;
+        Assert.NotNull(unfiltered);
+        Assert.Equal(expected.OrderBy(static t => t.Name), unfiltered.OrderBy(static t => t.Name));
+        Assert.Equal(Match(index, ToAttributes(("a", "String", "x"))), unfiltered);
+        Assert.Equal(Match(index, null), unfiltered);
     }
 
     [Fact]

@@ -29,6 +29,9 @@ internal sealed partial class FilterPolicyIndex<T>
     private readonly List<IndexEntry<T>> deltaEntries = [];
     private readonly HashSet<IndexEntry<T>> removedFromBase = [];
 
+    /// <summary>Live entries that do not take every message (see <see cref="IndexEntry{T}.TakesEverything"/>).</summary>
+    private int filtered;
+
     /// <summary>Every body path any policy ever used, by id; only grows, so published remaps stay valid.</summary>
     private readonly List<string> bodyPaths = [];
     private readonly Dictionary<string, int> bodyPathIds = new(StringComparer.Ordinal);
@@ -51,6 +54,7 @@ internal sealed partial class FilterPolicyIndex<T>
                 Forget(old);
             }
 
+            filtered += entry.TakesEverything ? 0 : 1;
             entries.Add(target, entry);
             deltaEntries.Add(entry);
             Publish();
@@ -76,6 +80,7 @@ internal sealed partial class FilterPolicyIndex<T>
 
     private void Forget(IndexEntry<T> entry)
     {
+        filtered -= entry.TakesEverything ? 0 : 1;
         if (!deltaEntries.Remove(entry) && baseEntries.Contains(entry))
         {
             removedFromBase.Add(entry);
@@ -120,14 +125,16 @@ internal sealed partial class FilterPolicyIndex<T>
 
         var delta = deltaEntries.Count == 0 ? IndexLevel<T>.Empty : new IndexLevel<T>(deltaEntries, bodyPaths.Count);
         var removed = removedFromBase.Count == 0 ? null : new HashSet<IndexEntry<T>>(removedFromBase);
-        Volatile.Write(ref snapshot, new IndexSnapshot<T>(baseLevel, delta, removed, bodyPathTable, entries.Count));
+        Volatile.Write(ref snapshot, new IndexSnapshot<T>(baseLevel, delta, removed, bodyPathTable, entries.Count, unfiltered: filtered == 0));
     }
 
     /// <summary>
-    /// Every target, when none has a filter (each takes every message), in the order <see cref="Match"/> would add them;
-    /// otherwise null. Read once per publish: what it returns is one consistent version of the index. Lock-free.
+    /// Every target, when each takes every message (no policy, or an attribute-scope <c>{}</c>), in the order
+    /// <see cref="Match"/> would add them; otherwise null. One consistent version of the index, made once per version
+    /// (on its first read, in time proportional to the number of targets), so that writes stay as cheap as they were.
+    /// Lock-free.
     /// </summary>
-    public T[]? Unfiltered => Volatile.Read(ref snapshot).Everyone;
+    public T[]? UnfilteredTargets => Volatile.Read(ref snapshot).UnfilteredTargets;
 
     /// <summary>
     /// Adds to <paramref name="matches"/> every target whose policy matches, each once, in no particular order.

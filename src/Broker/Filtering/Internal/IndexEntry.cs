@@ -11,6 +11,12 @@ internal sealed class IndexEntry<T>(T target, CompiledPolicy? policy, int[]? bod
 
     /// <summary>Body scope: the policy's own path ids mapped to the index's path registry.</summary>
     public int[]? BodyPathRemap { get; } = bodyPathRemap;
+
+    /// <summary>
+    /// Whether the entry takes every message whatever it carries: no policy, or an attribute-scope <c>{}</c> (a body-scope
+    /// <c>{}</c> takes only a body that is a JSON object). Such an entry sits in its level's <see cref="IndexLevel{T}.MatchAll"/>.
+    /// </summary>
+    public bool TakesEverything => Policy is null || (Policy.MatchesEverything && Policy.Scope != FilterPolicyScope.MessageBody);
 }
 
 /// <summary>A sub-rule of some entry, as the index files it.</summary>
@@ -54,10 +60,13 @@ internal sealed class KeyAnchors<T>
 /// each change, the base entries removed since the last rebuild, and the path table bodies are flattened with.
 /// Immutable once published.
 /// </summary>
-internal sealed class IndexSnapshot<T>(IndexLevel<T> baseLevel, IndexLevel<T> delta, HashSet<IndexEntry<T>>? removed, PathTable bodyPaths, int count)
+internal sealed class IndexSnapshot<T>(IndexLevel<T> baseLevel, IndexLevel<T> delta, HashSet<IndexEntry<T>>? removed, PathTable bodyPaths, int count, bool unfiltered = true)
     where T : class
 {
     public static readonly IndexSnapshot<T> Empty = new(IndexLevel<T>.Empty, IndexLevel<T>.Empty, null, PathTable.Empty, 0);
+
+    /// <summary>The targets when every live entry takes every message; made when first asked for.</summary>
+    private T[]? unfilteredTargets;
 
     public IndexLevel<T> Base { get; } = baseLevel;
 
@@ -73,32 +82,30 @@ internal sealed class IndexSnapshot<T>(IndexLevel<T> baseLevel, IndexLevel<T> de
     public bool HasBodyPolicies { get; } = baseLevel.HasBodyPolicies || delta.HasBodyPolicies;
 
     /// <summary>
-    /// When every live entry takes every message (none has a policy, or each has an attribute-scope <c>{}</c>): their
-    /// targets, in the order <see cref="FilterPolicyIndex{T}.Match"/> adds them; otherwise null.
+    /// When every live entry takes every message (<see cref="IndexEntry{T}.TakesEverything"/>): their targets, in the
+    /// order <see cref="FilterPolicyIndex{T}.Match"/> adds them (the base level's, less the removed ones, then the
+    /// delta's); otherwise null. Made on the first call and kept (two threads may both make it: the same list).
     /// </summary>
-    public T[]? Everyone { get; } = EveryoneOf(baseLevel, delta, removed);
+    public T[]? UnfilteredTargets => unfiltered ? Volatile.Read(ref unfilteredTargets) ?? MakeUnfilteredTargets() : null;
 
-    private static T[]? EveryoneOf(IndexLevel<T> baseLevel, IndexLevel<T> delta, HashSet<IndexEntry<T>>? removed)
+    private T[] MakeUnfilteredTargets()
     {
-        if (!baseLevel.TakesEverythingOnly || !delta.TakesEverythingOnly)
+        var targets = new List<T>(Count);
+        foreach (var entry in Base.MatchAll)
         {
-            return null;
-        }
-
-        var targets = new List<T>(baseLevel.MatchAll.Length + delta.MatchAll.Length);
-        foreach (var entry in baseLevel.MatchAll)
-        {
-            if (removed is null || !removed.Contains(entry))
+            if (Removed is null || !Removed.Contains(entry))
             {
                 targets.Add(entry.Target);
             }
         }
 
-        foreach (var entry in delta.MatchAll)
+        foreach (var entry in Delta.MatchAll)
         {
             targets.Add(entry.Target);
         }
 
-        return [.. targets];
+        T[] made = [.. targets];
+        Volatile.Write(ref unfilteredTargets, made);
+        return made;
     }
 }

@@ -80,11 +80,6 @@ internal sealed class IndexLevel<T>
 
     public bool HasBodyPolicies { get; }
 
-    /// <summary>Whether every entry of the level is in <see cref="MatchAll"/>: nothing to look up, scan or verify.</summary>
-    public bool TakesEverythingOnly =>
-        BodyMatchAll.Length == 0 && AttributeScan.Length == 0 && BodyScan.Length == 0 && AttributeAnchors.Count == 0
-        && Array.TrueForAll(BodyAnchors, static anchors => anchors is null);
-
     private sealed class AnchorBuilder
     {
         private readonly Dictionary<string, List<SubRuleRef<T>>> strings = new(StringComparer.Ordinal);

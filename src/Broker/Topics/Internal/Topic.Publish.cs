@@ -108,9 +108,9 @@ internal sealed partial class Topic
     /// <summary>Delivers one accepted message to every subscription whose filter matches it, first attempt.</summary>
     private void Deliver(PublishedMessage message)
     {
-        // No subscription has a filter policy: each takes the message, with no matching and no list of matches. (Counting
-        // the filtered-out ones, for a listener, goes the long way: it compares the matches with the subscriptions.)
-        if (index.Unfiltered is { } everyone && observer is null && !metrics.NotificationsFilteredOut.Enabled)
+        // Every subscription takes every message (no filter policy): no matching, no list of matches, and none is
+        // filtered out.
+        if (index.UnfilteredTargets is { } everyone)
         {
             foreach (var subscription in everyone)
             {
