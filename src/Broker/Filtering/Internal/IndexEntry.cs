@@ -14,7 +14,8 @@ internal sealed class IndexEntry<T>(T target, CompiledPolicy? policy, int[]? bod
 
     /// <summary>
     /// Whether the entry takes every message whatever it carries: no policy, or an attribute-scope <c>{}</c> (a body-scope
-    /// <c>{}</c> takes only a body that is a JSON object). Such an entry sits in its level's <see cref="IndexLevel{T}.MatchAll"/>.
+    /// <c>{}</c> takes only a body that is a JSON object). Such an entry sits in its level's
+    /// <see cref="IndexLevel{T}.MatchAll"/>.
     /// </summary>
     public bool TakesEverything => Policy is null || (Policy.MatchesEverything && Policy.Scope != FilterPolicyScope.MessageBody);
 }

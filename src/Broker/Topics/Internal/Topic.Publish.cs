@@ -108,8 +108,8 @@ internal sealed partial class Topic
     /// <summary>Delivers one accepted message to every subscription whose filter matches it, first attempt.</summary>
     private void Deliver(PublishedMessage message)
     {
-        // Every subscription takes every message (no filter policy): no matching, no list of matches, and none is
-        // filtered out.
+        // Every subscription takes every message (no filter policy, or an attribute-scope {}): no matching, no list of
+        // matches, and none is filtered out.
         if (index.UnfilteredTargets is { } everyone)
         {
             foreach (var subscription in everyone)
