@@ -45,6 +45,8 @@ internal sealed partial class FilterPolicyIndex<T>
     public void Add(T target, FilterPolicy? policy)
     {
         ArgumentNullException.ThrowIfNull(target);
+
+        // Writers only (a subscribe, an unsubscribe, a policy change: a cold path); Match never takes this lock.
         lock (gate)
         {
             var compiled = policy?.Compiled;
@@ -65,6 +67,8 @@ internal sealed partial class FilterPolicyIndex<T>
     public bool Remove(T target)
     {
         ArgumentNullException.ThrowIfNull(target);
+
+        // Writers only (a subscribe, an unsubscribe, a policy change: a cold path); Match never takes this lock.
         lock (gate)
         {
             if (!entries.Remove(target, out var old))
