@@ -43,6 +43,71 @@ public sealed class FilterPolicyIndexTests
     }
 
     [Fact]
+    public void Exact_strings_on_either_side_of_the_length_kept_in_the_slot_find_their_own_policy_and_no_other()
+    {
+        // Strings of up to ExactStringAnchors.InlineLength characters are kept and compared in the table's slot, longer
+        // ones by their characters: each length from 0 to past the boundary, prefixes of one another, strings that
+        // differ only in their last kept character or only past it, and non-ASCII characters.
+        string[] members =
+        [
+            "", "c", "c-", "c-1", "c-12", "c-123", "c-1234", "c-12345", "c-123456", "c-1234567", "c-12345678",
+            "abcdefgh", "abcdefgi", "abcdefghX", "abcdefghY", "\u00e9t\u00e9", "\u65e5\u672c\u8a9e\u30c6\u30ad\u30b9\u30c8\u3067\u3059",
+        ];
+        var index = new FilterPolicyIndex<Subscriber>();
+        var subscribers = new Dictionary<string, Subscriber>(StringComparer.Ordinal);
+        foreach (var member in members)
+        {
+            var text = System.Text.RegularExpressions.Regex.Unescape(member);
+            subscribers[text] = new Subscriber(text);
+            index.Add(subscribers[text], FilterPolicy.Parse($$"""{"customer":["{{member}}"]}"""));
+        }
+
+        foreach (var (text, subscriber) in subscribers)
+        {
+            Assert.Equal([subscriber], Match(index, ToAttributes(("customer", "String", text))));
+        }
+
+        foreach (var stranger in new[] { "d", "c-0", "c-1234568", "abcdefgj", "abcdefg", "abcdefghZ", "c-123456789", "\u00e9t\u00e8" })
+        {
+            Assert.Empty(Match(index, ToAttributes(("customer", "String", System.Text.RegularExpressions.Regex.Unescape(stranger)))));
+        }
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void The_exact_string_table_tells_strings_apart_by_their_characters_when_their_hashes_collide(bool sameHash)
+    {
+        // With one hash for all, every probe walks the same run and every string is told apart by the comparisons alone:
+        // the length, the characters kept in the slot (up to InlineLength), or the string's own characters.
+        string[] members =
+        [
+            "", "\0", "a", "a\0", "c-1234567", "c-12345678", "c-1234567\0", "abcdefgh", "abcdefgi", "bbcdefgh",
+            "abcdefghX", "abcdefghY", "abcdefghXY", "\u00e9t\u00e9",
+        ];
+        var rule = AttributePolicy("{'customer':['x']}").Compiled.SubRules[0];
+        var byString = new Dictionary<string, List<SubRuleRef<Subscriber>>>(StringComparer.Ordinal);
+        foreach (var member in members.Select(System.Text.RegularExpressions.Regex.Unescape))
+        {
+            byString[member] = [new SubRuleRef<Subscriber>(new IndexEntry<Subscriber>(new Subscriber(member), null, null), rule)];
+        }
+
+        var table = new ExactStringAnchors<Subscriber>(byString, sameHash);
+
+        foreach (var (text, references) in byString)
+        {
+            var found = table.Find(text);
+            Assert.Equal(1, found.Length);
+            Assert.Same(references[0].Target, found[0].Target);
+        }
+
+        foreach (var stranger in new[] { "b", "\0\0", "a\0\0", "c-1234568", "abcdefgj", "abcdefg", "abcdefghZ", "abcdefghXZ", "\u00e9t\u00e8" })
+        {
+            Assert.True(table.Find(System.Text.RegularExpressions.Regex.Unescape(stranger)).IsEmpty, stranger);
+        }
+    }
+
+    [Fact]
     public void A_value_that_finds_an_exact_anchor_through_a_string_array_or_a_number_matches_as_the_policy_says()
     {
         var index = new FilterPolicyIndex<Subscriber>();
