@@ -57,9 +57,8 @@ public sealed class FilterPolicyIndexTests
         var subscribers = new Dictionary<string, Subscriber>(StringComparer.Ordinal);
         foreach (var member in members)
         {
-            var text = System.Text.RegularExpressions.Regex.Unescape(member);
-            subscribers[text] = new Subscriber(text);
-            index.Add(subscribers[text], FilterPolicy.Parse($$"""{"customer":["{{member}}"]}"""));
+            subscribers[member] = new Subscriber(member);
+            index.Add(subscribers[member], FilterPolicy.Parse($$"""{"customer":["{{member}}"]}"""));
         }
 
         foreach (var (text, subscriber) in subscribers)
@@ -69,7 +68,7 @@ public sealed class FilterPolicyIndexTests
 
         foreach (var stranger in new[] { "d", "c-0", "c-1234568", "abcdefgj", "abcdefg", "abcdefghZ", "c-123456789", "\u00e9t\u00e8" })
         {
-            Assert.Empty(Match(index, ToAttributes(("customer", "String", System.Text.RegularExpressions.Regex.Unescape(stranger)))));
+            Assert.Empty(Match(index, ToAttributes(("customer", "String", stranger))));
         }
     }
 
@@ -87,7 +86,7 @@ public sealed class FilterPolicyIndexTests
         ];
         var rule = AttributePolicy("{'customer':['x']}").Compiled.SubRules[0];
         var byString = new Dictionary<string, List<SubRuleRef<Subscriber>>>(StringComparer.Ordinal);
-        foreach (var member in members.Select(System.Text.RegularExpressions.Regex.Unescape))
+        foreach (var member in members)
         {
             byString[member] = [new SubRuleRef<Subscriber>(new IndexEntry<Subscriber>(new Subscriber(member), null, null), rule)];
         }
@@ -103,7 +102,7 @@ public sealed class FilterPolicyIndexTests
 
         foreach (var stranger in new[] { "b", "\0\0", "a\0\0", "c-1234568", "abcdefgj", "abcdefg", "abcdefghZ", "abcdefghXZ", "\u00e9t\u00e8" })
         {
-            Assert.True(table.Find(System.Text.RegularExpressions.Regex.Unescape(stranger)).IsEmpty, stranger);
+            Assert.True(table.Find(stranger).IsEmpty, stranger);
         }
     }
 
