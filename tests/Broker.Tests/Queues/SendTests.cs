@@ -41,6 +41,8 @@ public sealed class SendTests : QueueFixture
     [InlineData(" ")]
     [InlineData("line one\r\n\tline two")]
     [InlineData("\u007F\u0080\u00FF")]
+    [InlineData("\u007F")]
+    [InlineData(" ~\u007F")]
     [InlineData("\uD7FF")]
     [InlineData("\uE000")]
     [InlineData("\uFFFD")]
@@ -54,6 +56,24 @@ public sealed class SendTests : QueueFixture
 
         var got = await ReceiveOne(queue);
         Assert.Equal(body, got.GetBodyAsString());
+        Assert.Equal(Encoding.UTF8.GetBytes(body), got.Body.ToArray());
+    }
+
+    [Theory]
+    [InlineData('a', 1_024, "")]
+    [InlineData('a', 1_025, "")]
+    [InlineData('a', 1_023, "\u00E9")] // not ASCII in its last character, inside the length narrowed without a check
+    [InlineData('a', 1_024, "\u00E9")] // the same past it
+    [InlineData('\u00E9', 1_025, "")]
+    [InlineData('\u007F', 2_000, "\t")]
+    public async Task A_string_body_short_or_long_ASCII_or_not_is_stored_as_its_UTF8(char fill, int length, string last)
+    {
+        var queue = Broker.CreateQueue("q");
+        var body = new string(fill, length) + last;
+
+        await queue.SendAsync(body);
+
+        var got = await ReceiveOne(queue);
         Assert.Equal(Encoding.UTF8.GetBytes(body), got.Body.ToArray());
     }
 

@@ -217,6 +217,22 @@ public sealed class DeferredEnvelopeTests : TopicFixture
     }
 
     [Theory]
+    [InlineData("tilde ~ and delete \u007F")]
+    [InlineData("caf\u00E9")]
+    public async Task A_publish_of_printable_text_gets_its_envelope_written_when_first_read(string text)
+    {
+        var topic = Broker.CreateTopic("orders");
+        var queue = Broker.CreateQueue("inbox");
+        topic.Subscribe(queue);
+
+        await topic.PublishAsync(new PublishRequest(text) { Subject = "s~" });
+
+        var received = Assert.Single(await queue.ReceiveAsync(One));
+        Assert.True(MemoryMarshal.TryGetMemoryManager<byte, DeferredBody>(received.Body, out _));
+        Assert.Equal(text, Envelope(received).GetProperty("Message").GetString());
+    }
+
+    [Theory]
     [InlineData("bell \u0007 rings")]
     [InlineData("noncharacter \uFFFF")]
     public async Task A_publish_with_characters_a_queue_refuses_in_a_body_gets_its_envelope_written_at_once(string text)

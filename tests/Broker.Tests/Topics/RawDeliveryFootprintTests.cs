@@ -45,6 +45,26 @@ public sealed class RawDeliveryFootprintTests : TopicFixture
         static ArraySegment<byte> Segment(ReadOnlyMemory<byte> body) => MemoryMarshal.TryGetArray(body, out var segment) ? segment : default;
     }
 
+    [Theory]
+    [InlineData("plain ASCII ~\u007F")]
+    [InlineData("caf\u00E9")] // not ASCII in its last character
+    [InlineData("\U0001F600 first")]
+    [InlineData("LONG")] // past the length narrowed without a check, ASCII
+    [InlineData("LONG\u00E9")] // the same, not ASCII in its last character
+    public async Task A_raw_publish_delivers_the_UTF8_of_its_message(string message)
+    {
+        message = message.Replace("LONG", new string('x', 1_500), StringComparison.Ordinal);
+        var topic = Broker.CreateTopic("orders");
+        var queue = Broker.CreateQueue("inbox");
+        topic.Subscribe(queue, new SubscriptionOptions { RawMessageDelivery = true });
+
+        await topic.PublishAsync(new PublishRequest(message));
+
+        var received = Assert.Single(await queue.ReceiveAsync(TakeAll));
+        Assert.Equal(System.Text.Encoding.UTF8.GetBytes(message), received.Body.ToArray());
+        Assert.Equal(message, received.GetBodyAsString());
+    }
+
     [Fact]
     public void A_publishs_attributes_in_name_order_are_kept_by_its_queue_messages_without_a_copy_and_others_are_sorted_into_one()
     {

@@ -40,7 +40,7 @@ internal static class PublishValidation
 
         ValidateSubject(subject);
         var attributesSize = ValidateAttributes(attributes);
-        var body = Encoding.UTF8.GetBytes(defaultMessage);
+        var body = Queues.Internal.MessageValidation.TryEncodeAscii(defaultMessage) ?? Encoding.UTF8.GetBytes(defaultMessage);
         size = (ReferenceEquals(defaultMessage, message) ? body.Length : Encoding.UTF8.GetByteCount(message)) + attributesSize;
         if (size > TopicDefaults.MaximumMessageSize)
         {
