@@ -372,8 +372,9 @@ internal sealed partial class MessageQueue
     /// Retires the groups that are empty and had nothing sent to them since the previous sweep, so that a queue whose
     /// group ids keep changing does not keep one group per id forever, while a group in steady use keeps its one object
     /// (retiring it at every drain would cost a directory removal and a new group per message). Runs on a publishing
-    /// thread once at least <see cref="GroupSweepEvery"/> publications, and at least as many as the directory held at the
-    /// last sweep, have passed since the last (a group whose id comes back within an interval is never retired), but no
+    /// thread once at least <see cref="GroupSweepEvery"/> publications, and at least twice as many as the directory held at
+    /// the last sweep, have passed since the last (a group whose id comes back within an interval is never retired; twice,
+    /// so that the sweeps visit at most one group for every two publications), but no
     /// more than <see cref="GroupSweepMost"/>: with a new group id for every message, each interval would be the sum of
     /// the two before (what a sweep sees is what the one before kept and what came since), and the directory would grow
     /// with the traffic. Ids that come back less often than that are retired and made again: correct, at the price of a
@@ -437,7 +438,7 @@ internal sealed partial class MessageQueue
                 }
             }
 
-            Volatile.Write(ref nextGroupSweepAt, nextSequence.Read() + Math.Max(Math.Clamp(seen, GroupSweepEvery, GroupSweepMost), kept));
+            Volatile.Write(ref nextGroupSweepAt, nextSequence.Read() + Math.Max(Math.Clamp(2L * seen, GroupSweepEvery, GroupSweepMost), kept));
         }
         finally
         {
