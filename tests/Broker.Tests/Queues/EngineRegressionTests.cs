@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Reflection;
 using Broker.Queues;
 using Broker.Queues.Internal;
@@ -240,6 +241,85 @@ public sealed class EngineRegressionTests : QueueFixture
     }
 
     [Fact]
+    public async Task Sends_racing_sweeps_that_retire_their_groups_lose_no_message_and_keep_each_groups_order_and_numbers()
+    {
+        // One sender, one receiver deleting what it gets and one thread sweeping without pause, over a few groups that
+        // empty and go idle all the time: pushes race retirements. Every message must arrive once, in its group's
+        // order, and each group id's sequence numbers must keep increasing across the groups that retire and come back.
+        const int Groups = 4;
+        const int PerGroup = 3_000;
+        var queue = Broker.CreateQueue("race.fifo", new QueueOptions { FifoQueue = true, ContentBasedDeduplication = true });
+        var engine = (MessageQueue)queue;
+        using var done = new CancellationTokenSource();
+        var sent = new List<string>[Groups];
+        var received = new List<int>[Groups];
+        for (var g = 0; g < Groups; g++)
+        {
+            (sent[g], received[g]) = ([], []);
+        }
+
+        var deleted = 0;
+        var sender = Task.Run(async () =>
+        {
+            for (var i = 0; i < PerGroup; i++)
+            {
+                for (var g = 0; g < Groups; g++)
+                {
+                    sent[g].Add((await queue.SendAsync(InGroup($"{g}:{i}", $"g{g}"))).SequenceNumber!);
+                }
+
+                // Mostly, let the groups empty first, so that the sweeps retire them and the next sends race that.
+                var spinner = default(SpinWait);
+                while (i % 8 != 0 && Volatile.Read(ref deleted) < (i + 1) * Groups && !done.IsCancellationRequested)
+                {
+                    spinner.SpinOnce();
+                }
+            }
+        });
+        var receiver = Task.Run(async () =>
+        {
+            for (var count = 0; count < Groups * PerGroup;)
+            {
+                var got = await queue.ReceiveAsync(Take(10));
+                foreach (var message in got)
+                {
+                    var parts = message.GetBodyAsString().Split(':');
+                    received[int.Parse(parts[0], CultureInfo.InvariantCulture)].Add(int.Parse(parts[1], CultureInfo.InvariantCulture));
+                }
+
+                if (got.Count > 0)
+                {
+                    await queue.DeleteBatchAsync([.. got.Select((m, n) => new DeleteMessageBatchEntry($"d{n}", m))]);
+                    count += got.Count;
+                    Volatile.Write(ref deleted, count);
+                }
+            }
+        });
+        var sweeps = 0;
+        var sweeper = Task.Run(() =>
+        {
+            while (!done.IsCancellationRequested)
+            {
+                engine.SweepIdleGroups();
+                sweeps++;
+            }
+        });
+
+        await Task.WhenAll(sender, receiver).WaitAsync(TimeSpan.FromSeconds(60));
+        await done.CancelAsync();
+        await sweeper.WaitAsync(TimeSpan.FromSeconds(10));
+
+        for (var g = 0; g < Groups; g++)
+        {
+            Assert.Equal(Enumerable.Range(0, PerGroup), received[g]);
+            var numbers = sent[g].Select(static n => decimal.Parse(n, CultureInfo.InvariantCulture)).ToArray();
+            Assert.All(numbers.Zip(numbers.Skip(1)), static pair => Assert.True(pair.First < pair.Second, $"{pair.First} then {pair.Second}"));
+        }
+
+        Assert.True(sweeps > 0);
+    }
+
+    [Fact]
     public async Task A_sweep_never_retires_a_fifo_group_with_a_message_in_flight_or_waiting()
     {
         var queue = Broker.CreateQueue("orders.fifo", new QueueOptions { FifoQueue = true, ContentBasedDeduplication = true });
@@ -253,6 +333,24 @@ public sealed class EngineRegressionTests : QueueFixture
 
         await queue.DeleteAsync(inFlight); // needs its group: the delete unlocks it
         Assert.Equal("waiting", Assert.Single(await queue.ReceiveAsync(Take(10))).GetBodyAsString());
+    }
+
+    [Fact]
+    public async Task A_sweep_never_retires_a_fifo_group_whose_message_came_back_from_flight()
+    {
+        var queue = Broker.CreateQueue("orders.fifo", new QueueOptions { FifoQueue = true, ContentBasedDeduplication = true });
+        await queue.SendAsync(InGroup("first", "A"));
+        Assert.Equal("first", Assert.Single(await queue.ReceiveAsync(Take(1, TimeSpan.FromSeconds(30)))).GetBodyAsString());
+        var group = Group(queue, "A");
+        ((MessageQueue)queue).SweepIdleGroups(); // marks it idle
+
+        Time.Advance(TimeSpan.FromSeconds(30)); // its visibility ends: back in front of its group, none in flight
+        ((MessageQueue)queue).SweepIdleGroups(); // idle, but holding the message that came back: kept
+
+        Assert.False(group.IsRetired);
+        Assert.Same(group, Group(queue, "A"));
+        await queue.SendAsync(InGroup("second", "A"));
+        Assert.Equal(["first", "second"], (await queue.ReceiveAsync(Take(10))).Select(static m => m.GetBodyAsString()));
     }
 
     [Fact]

@@ -31,6 +31,12 @@ namespace Broker.Queues.Internal;
 /// </param>
 internal sealed class FifoGroup(string id, long lastSequence = 0)
 {
+    /// <summary>
+    /// What a retired group's <see cref="incoming"/> holds instead of a sentinel: no sender pushes onto it, and it never
+    /// holds a message (nothing writes its fields).
+    /// </summary>
+    private static readonly MessageExtras.Grouped RetiredMark = MessageExtras.Grouped.Bottom(0);
+
     private MessageExtras.Grouped incoming = MessageExtras.Grouped.Bottom(lastSequence);
 
     /// <summary>Set by recovery only: the lowest number the group's next message may get, less one.</summary>
@@ -61,56 +67,48 @@ internal sealed class FifoGroup(string id, long lastSequence = 0)
     /// </summary>
     public int Idle;
 
-    /// <summary>Senders between checking <see cref="lifecycle"/> and publishing their message.</summary>
-    private int pins;
-
-    /// <summary>0 active, 1 retiring (a holder is checking that the group is empty), 2 retired (removed from the directory).</summary>
-    private int lifecycle;
-
     /// <summary>
-    /// Sender: publishes <paramref name="message"/> unless the group is leaving the directory. False means "look the
-    /// group up again": a retiring group is kept (this call cancels the retirement), a retired one is gone.
+    /// Sender: publishes <paramref name="message"/> unless the group has left the directory. False means "look the group
+    /// up again": it was retired, and the directory's next group for its id takes the message.
     /// <para>
-    /// The pin and the holder's retirement are a Dekker pair: the sender pins (interlocked) and then reads the
-    /// lifecycle; the holder sets the lifecycle (interlocked) and then reads the pins. Either the sender sees the group
-    /// retiring, or the holder sees the pin; and a message published before the holder looks is seen by
-    /// <see cref="MayHaveMessages"/>.
+    /// A push and the holder's retirement are both a CAS on <see cref="incoming"/>: the retirement swaps the empty sentinel
+    /// for <see cref="RetiredMark"/>, so either the push lands first (and the retirement fails, the group keeps its
+    /// message) or the retirement does (and the push sees the mark). A sender needs no other interlocked step.
     /// </para>
     /// </summary>
     public bool TryPush(QueueMessage message)
     {
-        Interlocked.Increment(ref pins);
-        try
+        var node = (MessageExtras.Grouped)message.Extras!;
+        node.StackMessage = message;
+        while (true)
         {
-            switch (Volatile.Read(ref lifecycle))
+            var top = Volatile.Read(ref incoming);
+            if (ReferenceEquals(top, RetiredMark))
             {
-                case 0:
-                    Push(message);
-                    return true;
-                case 1:
-                    Interlocked.CompareExchange(ref lifecycle, 0, 1); // keep it: it is about to get a message
-                    return false;
-                default:
-                    return false;
+                return false;
             }
-        }
-        finally
-        {
-            Interlocked.Decrement(ref pins);
+
+            node.StackNext = top;
+            node.Sequence = Math.Max(top.Sequence, numberingFloor) + 1;
+            if (Interlocked.CompareExchange(ref incoming, node, top) == top)
+            {
+                if (Idle != 0)
+                {
+                    Idle = 0;
+                }
+
+                return true;
+            }
         }
     }
 
-    public bool IsRetired => Volatile.Read(ref lifecycle) == 2;
+    public bool IsRetired => ReferenceEquals(Volatile.Read(ref incoming), RetiredMark);
 
     /// <summary>
     /// Starts bringing the fields a push touches into the cache (a hint; <see cref="CacheHints.Prefetch{T}"/>): a sender
     /// that found the group and has other work before it pushes overlaps the miss (receivers wrote the group last).
     /// </summary>
-    public void Prefetch()
-    {
-        CacheHints.Prefetch(ref incoming);
-        CacheHints.Prefetch(ref lifecycle);
-    }
+    public void Prefetch() => CacheHints.Prefetch(ref incoming);
 
     /// <summary>
     /// Holder only (it has the claim): retires the group when nothing is in it, in flight, or on its way, so that a
@@ -121,44 +119,24 @@ internal sealed class FifoGroup(string id, long lastSequence = 0)
     /// number before the group can leave the directory, so that the next group with this id starts above it.</param>
     public bool TryRetire(ref long retiredSequence)
     {
-        if (Volatile.Read(ref InFlight) != 0 || head < ordered.Count || Interlocked.CompareExchange(ref lifecycle, 1, 0) != 0)
+        // In this order: a message whose visibility ends goes into the returned list before it stops counting as in
+        // flight, so a count of 0 read first means such a message is seen below.
+        if (Volatile.Read(ref InFlight) != 0 || head < ordered.Count || Volatile.Read(ref Recheck) != 0 || Volatile.Read(ref returned).Length != 0)
         {
             return false;
         }
 
-        if (Volatile.Read(ref pins) != 0 || MayHaveMessages() || Volatile.Read(ref InFlight) != 0 || Volatile.Read(ref Recheck) != 0)
+        var top = Volatile.Read(ref incoming);
+        if (top.StackMessage is not null || ReferenceEquals(top, RetiredMark))
         {
-            Interlocked.CompareExchange(ref lifecycle, 0, 1);
             return false;
         }
 
-        // Retiring: no sender can push now, so the top's number is the group's last. A retirement cancelled below
-        // leaves the floor raised, which is harmless (numbers need only increase, not be consecutive).
-        AtomicMax.Raise(ref retiredSequence, Math.Max(Volatile.Read(ref incoming).Sequence, numberingFloor));
-
-        return Interlocked.CompareExchange(ref lifecycle, 2, 1) == 1;
-    }
-
-    /// <summary>Publishes <paramref name="message"/> at the tail of the group and gives it the next sequence number.</summary>
-    private void Push(QueueMessage message)
-    {
-        var node = (MessageExtras.Grouped)message.Extras!;
-        node.StackMessage = message;
-        while (true)
-        {
-            var top = Volatile.Read(ref incoming);
-            node.StackNext = top;
-            node.Sequence = Math.Max(top.Sequence, numberingFloor) + 1;
-            if (Interlocked.CompareExchange(ref incoming, node, top) == top)
-            {
-                if (Idle != 0)
-                {
-                    Idle = 0;
-                }
-
-                return;
-            }
-        }
+        // The top's number is the group's last unless a push gets in before the CAS below, which then fails. Raised
+        // before the group can be seen retired; a failed retirement leaves the floor raised, which is harmless (numbers
+        // need only increase, not be consecutive).
+        AtomicMax.Raise(ref retiredSequence, Math.Max(top.Sequence, numberingFloor));
+        return Interlocked.CompareExchange(ref incoming, RetiredMark, top) == top;
     }
 
     /// <summary>
