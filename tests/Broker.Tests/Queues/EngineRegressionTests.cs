@@ -336,6 +336,59 @@ public sealed class EngineRegressionTests : QueueFixture
     }
 
     [Fact]
+    public async Task Two_fifo_group_ids_on_one_entry_of_the_group_cache_stay_two_groups()
+    {
+        // Two ids whose sends look at the same cache entry: the second must not take the first's group (its message
+        // would then wait behind the first's, locked while that one is in flight).
+        var ids = Enumerable.Range(0, 1_000).Select(static n => $"id-{n}").ToArray();
+        var first = ids[0];
+        var second = ids.Skip(1).First(id => MessageQueue.GroupCacheSlot(id, MessageQueue.MinGroupCache) == MessageQueue.GroupCacheSlot(first, MessageQueue.MinGroupCache));
+        var queue = Broker.CreateQueue("orders.fifo", new QueueOptions { FifoQueue = true, ContentBasedDeduplication = true });
+
+        await queue.SendAsync(InGroup("first's", first));
+        await queue.SendAsync(InGroup("second's", second));
+
+        Assert.Equal("first's", Assert.Single(await queue.ReceiveAsync(Take(1))).GetBodyAsString()); // first's group now locked
+        Assert.Equal("second's", Assert.Single(await queue.ReceiveAsync(Take(10))).GetBodyAsString());
+        Assert.NotSame(Group(queue, first), Group(queue, second));
+    }
+
+    [Fact]
+    public async Task Fifo_groups_keep_their_order_across_sweeps_that_resize_the_group_cache()
+    {
+        const int Groups = 1_000;
+        var queue = Broker.CreateQueue("orders.fifo", new QueueOptions { FifoQueue = true, ContentBasedDeduplication = true });
+        async Task SendRound(int round)
+        {
+            for (var g = 0; g < Groups; g += 10)
+            {
+                await queue.SendBatchAsync([.. Enumerable.Range(g, 10).Select(n => new SendMessageBatchEntry($"e{n % 10}", $"{n}:{round}") { MessageGroupId = $"g-{n}" })]);
+            }
+        }
+
+        await SendRound(0);
+        ((MessageQueue)queue).SweepIdleGroups(); // sees 1,000 groups: the cache grows (and starts empty)
+        await SendRound(1);
+        ((MessageQueue)queue).SweepIdleGroups();
+        await SendRound(2);
+
+        var got = new List<string>();
+        for (IReadOnlyList<ReceivedMessage> batch; (batch = await queue.ReceiveAsync(Take(10))).Count > 0;)
+        {
+            got.AddRange(batch.Select(static m => m.GetBodyAsString()));
+            await queue.DeleteBatchAsync([.. batch.Select((m, n) => new DeleteMessageBatchEntry($"d{n}", m))]);
+        }
+
+        Assert.Equal(3 * Groups, got.Count);
+        foreach (var group in got.GroupBy(static body => body.Split(':')[0]))
+        {
+            Assert.Equal(["0", "1", "2"], group.Select(static body => body.Split(':')[1]));
+        }
+
+        Assert.Equal(Groups, GroupCount(queue));
+    }
+
+    [Fact]
     public async Task A_sweep_never_retires_a_fifo_group_whose_message_came_back_from_flight()
     {
         var queue = Broker.CreateQueue("orders.fifo", new QueueOptions { FifoQueue = true, ContentBasedDeduplication = true });

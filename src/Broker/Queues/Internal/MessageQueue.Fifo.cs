@@ -1,5 +1,8 @@
+using System.Buffers.Binary;
 using System.Collections.Concurrent;
 using System.Globalization;
+using System.Numerics;
+using System.Runtime.InteropServices;
 using Broker.Internal;
 
 namespace Broker.Queues.Internal;
@@ -35,6 +38,24 @@ internal sealed partial class MessageQueue
     /// </summary>
     internal const int GroupSweepMost = 16 * GroupSweepEvery;
 
+    /// <summary>The fewest entries of <see cref="groupCache"/>.</summary>
+    internal const int MinGroupCache = 64;
+
+    /// <summary>The most entries of <see cref="groupCache"/> (8 MiB of references).</summary>
+    private const int MaxGroupCache = 1 << 20;
+
+    /// <summary>
+    /// FIFO: a direct-mapped cache in front of <see cref="groups"/>, one entry per hash of a group id. A send whose group
+    /// is cached finds it with one read of an entry it fetched ahead (<see cref="PrefetchCachedGroup"/>), instead of the
+    /// directory's bucket and then its node, two misses one after the other when a queue has thousands of groups. Only a
+    /// hint: an entry may hold another id's group (two ids on one entry, the later one wins) or a retired group, so every
+    /// use checks, and the directory stays the one authority (no group leaves it unretired). Sized by the sweep of idle
+    /// groups to about four entries per group it saw. Standard queues share <see cref="NoGroupCache"/>, never used.
+    /// </summary>
+    private FifoGroup?[] groupCache;
+
+    private static readonly FifoGroup?[] NoGroupCache = new FifoGroup?[1];
+
     /// <summary>The message sequence number at which the next sweep of idle groups runs.</summary>
     private long nextGroupSweepAt = GroupSweepEvery;
     private int sweepingGroups;
@@ -69,6 +90,7 @@ internal sealed partial class MessageQueue
         // An explicit id is known before anything is validated or copied: its slot in the table is fetched meanwhile (a
         // key hashed from an id found invalid just below is dropped).
         var key = deduplicationId is null ? default : DeduplicationKeyOf(groupId, deduplicationId, current);
+        PrefetchCachedGroup(groupId);
         MessageValidation.ValidateGroupId(deduplicationId, "MessageDeduplicationId");
         if (deduplicationId is null && !current.Options.ContentBasedDeduplication)
         {
@@ -120,12 +142,13 @@ internal sealed partial class MessageQueue
         extras.DeduplicationExpiresAt = now + DeduplicationInterval.Ticks;
         var keyHash = key.Hash;
 
-        // The slot and the group are fetched before the table is probed, so that their cache misses overlap with the
-        // probe's (whose slot was asked for before the body was validated). A duplicate gives the slot back; a group it
-        // created stays until the sweep of idle groups retires it.
+        // The slot and the group the cache names are fetched before the table is probed, so that their cache misses
+        // overlap with the probe's (whose slot was asked for before the body was validated). A duplicate gives the slot
+        // back. The cached group is checked only then, its line most likely in by now.
         var slotIndex = slots.Allocate();
-        var group = GroupFor(extras.MessageGroupId!);
-        group.Prefetch();
+        var groupId = extras.MessageGroupId!;
+        var group = CachedGroup(groupId);
+        group?.Prefetch();
         receivers.Prefetch();
         if (!deduplication!.TryAdd(keyHash, new FifoOriginal(message.Sequence, 0), now, extras.DeduplicationExpiresAt, out var original))
         {
@@ -133,6 +156,11 @@ internal sealed partial class MessageQueue
             slots.Release(slotIndex);
             ReleaseReservation(prepared.Size, current);
             return new SendMessageResult(this, AnswerForDuplicate(prepared.Body, extras, original, now));
+        }
+
+        if (group is null || !string.Equals(group.Id, groupId, StringComparison.Ordinal))
+        {
+            group = GroupFor(groupId); // retired is fine: the push finds it so and takes the directory's next one
         }
 
         observer?.MessageSent(this, message); // before it can be received, so no record shows a receive before its send
@@ -283,9 +311,57 @@ internal sealed partial class MessageQueue
         EnsureFifoSweep(message.SentAt + Settings.RetentionTicks);
     }
 
-    /// <summary>The group of this id in the directory, created if there is none.</summary>
-    private FifoGroup GroupFor(string id) =>
-        groups!.GetOrAdd(id, static (key, queue) => new FifoGroup(key, Volatile.Read(ref queue.retiredGroupSequence)), this);
+    /// <summary>The group of this id in the directory, created if there is none; remembered in the cache.</summary>
+    private FifoGroup GroupFor(string id)
+    {
+        var group = groups!.GetOrAdd(id, static (key, queue) => new FifoGroup(key, Volatile.Read(ref queue.retiredGroupSequence)), this);
+        var cache = Volatile.Read(ref groupCache);
+        Volatile.Write(ref cache[GroupCacheSlot(id, cache.Length)], group);
+        return group;
+    }
+
+    /// <summary>
+    /// The group <see cref="groupCache"/> holds for this id's entry, unchecked: it may be another id's (the caller
+    /// compares <see cref="FifoGroup.Id"/>) or retired (a push finds it so); null when the entry is empty.
+    /// </summary>
+    private FifoGroup? CachedGroup(string id)
+    {
+        var cache = Volatile.Read(ref groupCache);
+        return Volatile.Read(ref cache[GroupCacheSlot(id, cache.Length)]);
+    }
+
+    /// <summary>Starts bringing this id's entry of <see cref="groupCache"/> into the cache (a hint), for a send that has validation and a copy to do first.</summary>
+    private void PrefetchCachedGroup(string id)
+    {
+        var cache = Volatile.Read(ref groupCache);
+        CacheHints.Prefetch(ref cache[GroupCacheSlot(id, cache.Length)]);
+    }
+
+    /// <summary>
+    /// The entry of <see cref="groupCache"/> (of <paramref name="length"/> entries, a power of two) for a group id: a
+    /// cheap hash of its UTF-16, eight bytes at a time. Not keyed: ids chosen to collide only send their sends to the
+    /// directory, as every send went before the cache.
+    /// </summary>
+    internal static int GroupCacheSlot(string id, int length)
+    {
+        var bytes = MemoryMarshal.AsBytes(id.AsSpan());
+        var hash = 0x9E3779B97F4A7C15UL ^ (ulong)bytes.Length;
+        while (bytes.Length >= 8)
+        {
+            hash = (hash ^ BinaryPrimitives.ReadUInt64LittleEndian(bytes)) * 0xD6E8FEB86659FD93UL;
+            hash ^= hash >> 29;
+            bytes = bytes[8..];
+        }
+
+        var last = 0UL;
+        for (var i = 0; i < bytes.Length; i++)
+        {
+            last |= (ulong)bytes[i] << (8 * i);
+        }
+
+        hash = (hash ^ last) * 0xD6E8FEB86659FD93UL;
+        return (int)(hash >> 32) & (length - 1);
+    }
 
     /// <summary>Publishes a message into its group, creating the group, or a new one if the last was just retired.</summary>
     /// <param name="message">The message.</param>
@@ -439,10 +515,25 @@ internal sealed partial class MessageQueue
             }
 
             Volatile.Write(ref nextGroupSweepAt, nextSequence.Read() + Math.Max(Math.Clamp(2L * seen, GroupSweepEvery, GroupSweepMost), kept));
+            ResizeGroupCache(seen);
         }
         finally
         {
             Volatile.Write(ref sweepingGroups, 0);
+        }
+    }
+
+    /// <summary>
+    /// After a sweep that saw <paramref name="groups"/> groups: a cache of about four entries per group, replaced (empty,
+    /// refilled by the sends that miss it) when it is under half or over four times that.
+    /// </summary>
+    private void ResizeGroupCache(int groups)
+    {
+        var wanted = (int)Math.Min(MaxGroupCache, BitOperations.RoundUpToPowerOf2((uint)Math.Max(MinGroupCache, groups * 4)));
+        var length = Volatile.Read(ref groupCache).Length;
+        if (wanted > length * 2 || wanted * 4 < length)
+        {
+            Volatile.Write(ref groupCache, new FifoGroup?[wanted]);
         }
     }
 

@@ -78,9 +78,14 @@ internal sealed partial class MessageQueue : IMessageQueue, ITicketHandler, IDis
         if (isFifo)
         {
             groups = new(StringComparer.Ordinal);
+            groupCache = new FifoGroup?[MinGroupCache];
             ready = new();
             deduplication = new(DeduplicationInterval);
             attempts = new(StringComparer.Ordinal);
+        }
+        else
+        {
+            groupCache = NoGroupCache;
         }
 
         time = broker.TimeProvider;
