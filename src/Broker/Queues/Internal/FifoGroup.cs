@@ -120,7 +120,7 @@ internal sealed class FifoGroup(string id, long lastSequence = 0)
     public bool TryRetire(ref long retiredSequence)
     {
         // In this order: a message whose visibility ends goes into the returned list before it stops counting as in
-        // flight, so a count of 0 read first means such a message is seen below.
+        // flight, so a count of 0 read first means the check of that list, after it, sees such a message.
         if (Volatile.Read(ref InFlight) != 0 || head < ordered.Count || Volatile.Read(ref Recheck) != 0 || Volatile.Read(ref returned).Length != 0)
         {
             return false;
