@@ -354,6 +354,30 @@ public sealed class EngineRegressionTests : QueueFixture
     }
 
     [Fact]
+    public async Task Retired_fifo_groups_are_not_kept_alive_by_the_group_cache()
+    {
+        var queue = Broker.CreateQueue("orders.fifo", new QueueOptions { FifoQueue = true, ContentBasedDeduplication = true });
+        for (var i = 0; i < 10; i++)
+        {
+            await queue.SendAsync(InGroup($"order {i}", $"order-{i}"));
+        }
+
+        foreach (var message in await ReceiveAll(queue))
+        {
+            await queue.DeleteAsync(message);
+        }
+
+        var cache = (FifoGroup?[])typeof(MessageQueue).GetField("groupCache", BindingFlags.NonPublic | BindingFlags.Instance)!.GetValue(queue)!;
+        Assert.Equal(10, cache.Count(static g => g is not null));
+        ((MessageQueue)queue).SweepIdleGroups(); // marks the groups idle (10 groups: the cache keeps its size)
+        ((MessageQueue)queue).SweepIdleGroups(); // still idle and empty: they retire
+
+        Assert.Equal(0, GroupCount(queue));
+        Assert.Same(cache, typeof(MessageQueue).GetField("groupCache", BindingFlags.NonPublic | BindingFlags.Instance)!.GetValue(queue));
+        Assert.All(cache, static g => Assert.Null(g));
+    }
+
+    [Fact]
     public async Task Fifo_groups_keep_their_order_across_sweeps_that_resize_the_group_cache()
     {
         const int Groups = 1_000;

@@ -48,8 +48,9 @@ internal sealed partial class MessageQueue
     /// FIFO: a direct-mapped cache in front of <see cref="groups"/>, one entry per hash of a group id. A send whose group
     /// is cached finds it with one read of an entry it fetched ahead (<see cref="PrefetchCachedGroup"/>), instead of the
     /// directory's bucket and then its node, two misses one after the other when a queue has thousands of groups. Only a
-    /// hint: an entry may hold another id's group (two ids on one entry, the later one wins) or a retired group, so every
-    /// use checks, and the directory stays the one authority (no group leaves it unretired). Sized by the sweep of idle
+    /// hint: an entry may hold another id's group (two ids on one entry, the later one wins) or a group retired a moment
+    /// ago (whoever takes a retired group out of the directory empties its entry), so every use checks, and the
+    /// directory stays the one authority (no group leaves it unretired). Sized by the sweep of idle
     /// groups to about four entries per group it saw. Standard queues share <see cref="NoGroupCache"/>, never used.
     /// </summary>
     private FifoGroup?[] groupCache;
@@ -330,6 +331,16 @@ internal sealed partial class MessageQueue
         return Volatile.Read(ref cache[GroupCacheSlot(id, cache.Length)]);
     }
 
+    /// <summary>
+    /// Empties the entry of a group that left the directory if it still holds that group, so that the cache keeps no
+    /// retired group alive (a queue whose group ids keep changing would otherwise hold up to one per entry).
+    /// </summary>
+    private void ForgetCachedGroup(FifoGroup group)
+    {
+        var cache = Volatile.Read(ref groupCache);
+        Interlocked.CompareExchange(ref cache[GroupCacheSlot(group.Id, cache.Length)], null, group);
+    }
+
     /// <summary>Starts bringing this id's entry of <see cref="groupCache"/> into the cache (a hint), for a send that has validation and a copy to do first.</summary>
     private void PrefetchCachedGroup(string id)
     {
@@ -386,6 +397,7 @@ internal sealed partial class MessageQueue
             {
                 // Help its holder take it out of the directory, then the next lookup creates a fresh group.
                 groups!.TryRemove(new KeyValuePair<string, FifoGroup>(id, group));
+                ForgetCachedGroup(group);
             }
 
             group = null;
@@ -493,6 +505,7 @@ internal sealed partial class MessageQueue
                     if (group.TryRetire(ref retiredGroupSequence))
                     {
                         groups!.TryRemove(new KeyValuePair<string, FifoGroup>(group.Id, group));
+                        ForgetCachedGroup(group);
                         retired = true;
                     }
                 }
