@@ -332,11 +332,12 @@ internal sealed partial class MessageQueue
     }
 
     /// <summary>
-    /// Empties the entry of a group that left the directory if it still holds that group, so that the cache keeps no
-    /// retired group alive (a queue whose group ids keep changing would otherwise hold up to one per entry).
+    /// Takes a retired group out of the directory, and out of its cache entry if that still holds it, so that the cache
+    /// keeps no retired group alive (a queue whose group ids keep changing would otherwise hold up to one per entry).
     /// </summary>
-    private void ForgetCachedGroup(FifoGroup group)
+    private void RemoveRetired(FifoGroup group)
     {
+        groups!.TryRemove(new KeyValuePair<string, FifoGroup>(group.Id, group));
         var cache = Volatile.Read(ref groupCache);
         Interlocked.CompareExchange(ref cache[GroupCacheSlot(group.Id, cache.Length)], null, group);
     }
@@ -396,8 +397,7 @@ internal sealed partial class MessageQueue
             if (group.IsRetired)
             {
                 // Help its holder take it out of the directory, then the next lookup creates a fresh group.
-                groups!.TryRemove(new KeyValuePair<string, FifoGroup>(id, group));
-                ForgetCachedGroup(group);
+                RemoveRetired(group);
             }
 
             group = null;
@@ -504,8 +504,7 @@ internal sealed partial class MessageQueue
                 {
                     if (group.TryRetire(ref retiredGroupSequence))
                     {
-                        groups!.TryRemove(new KeyValuePair<string, FifoGroup>(group.Id, group));
-                        ForgetCachedGroup(group);
+                        RemoveRetired(group);
                         retired = true;
                     }
                 }
