@@ -336,28 +336,59 @@ public sealed class EngineRegressionTests : QueueFixture
     }
 
     [Fact]
-    public async Task Two_fifo_group_ids_on_one_entry_of_the_group_cache_stay_two_groups()
+    public async Task Three_fifo_group_ids_on_one_set_of_the_group_cache_stay_three_groups()
     {
-        // Two ids whose sends look at the same cache entry: the second must not take the first's group (its message
-        // would then wait behind the first's, locked while that one is in flight).
-        var ids = Enumerable.Range(0, 1_000).Select(static n => $"id-{n}").ToArray();
-        var first = ids[0];
-        var second = ids.Skip(1).First(id => MessageQueue.GroupCacheSlot(id, MessageQueue.MinGroupCache) == MessageQueue.GroupCacheSlot(first, MessageQueue.MinGroupCache));
+        // Three ids whose sends look at the same set of two entries: each must keep its own group (a message taken into
+        // another id's group would wait behind its messages, locked while one of them is in flight), whichever two
+        // entries hold, and in whatever order the ids come back.
+        var ids = Enumerable.Range(0, 10_000).Select(static n => $"id-{n}").ToArray();
+        var set = SetOf(ids[0]);
+        var three = ids.Where(id => SetOf(id) == set).Take(3).ToArray();
         var queue = Broker.CreateQueue("orders.fifo", new QueueOptions { FifoQueue = true, ContentBasedDeduplication = true });
 
-        await queue.SendAsync(InGroup("first's", first));
-        await queue.SendAsync(InGroup("second's", second));
+        foreach (var round in new[] { 0, 1, 2 })
+        {
+            foreach (var id in round == 1 ? three.Reverse() : three)
+            {
+                await queue.SendAsync(InGroup($"{id}:{round}", id));
+            }
+        }
 
-        Assert.Equal("first's", Assert.Single(await queue.ReceiveAsync(Take(1))).GetBodyAsString()); // first's group now locked
-        Assert.Equal("second's", Assert.Single(await queue.ReceiveAsync(Take(10))).GetBodyAsString());
-        Assert.NotSame(Group(queue, first), Group(queue, second));
+        Assert.Equal($"{three[0]}:0", Assert.Single(await queue.ReceiveAsync(Take(1))).GetBodyAsString()); // its group now locked
+        var rest = (await ReceiveAll(queue)).Select(static m => m.GetBodyAsString()).ToList();
+        Assert.Equal([$"{three[1]}:0", $"{three[1]}:1", $"{three[1]}:2"], rest.Where(body => body.StartsWith(three[1] + ":", StringComparison.Ordinal)));
+        Assert.Equal([$"{three[2]}:0", $"{three[2]}:1", $"{three[2]}:2"], rest.Where(body => body.StartsWith(three[2] + ":", StringComparison.Ordinal)));
+        Assert.DoesNotContain(rest, body => body.StartsWith(three[0] + ":", StringComparison.Ordinal));
+        Assert.Equal(3, three.Select(id => Group(queue, id)).Distinct().Count());
+
+        static int SetOf(string id) => MessageQueue.GroupCacheSet(MessageQueue.GroupCacheHash(id), MessageQueue.MinGroupCache);
+    }
+
+    [Fact]
+    public async Task A_group_cache_entry_naming_another_group_under_an_ids_hash_is_not_trusted()
+    {
+        // What a collision of two ids' cache hashes (or a read racing a refill) looks like: the entry for "b" holds the
+        // group of "a". The send must check the group's id and go to the directory, not put b's message behind a's.
+        var queue = Broker.CreateQueue("orders.fifo", new QueueOptions { FifoQueue = true, ContentBasedDeduplication = true });
+        await queue.SendAsync(InGroup("a's", "a"));
+        await queue.SendAsync(InGroup("b's first", "b"));
+        var cache = (MessageQueue.GroupCacheEntry[])typeof(MessageQueue).GetField("groupCache", BindingFlags.NonPublic | BindingFlags.Instance)!.GetValue(queue)!;
+        var hash = MessageQueue.GroupCacheHash("b");
+        var set = MessageQueue.GroupCacheSet(hash, cache.Length);
+        cache[set] = new MessageQueue.GroupCacheEntry { Group = Group(queue, "a"), Hash = hash };
+        cache[set + 1] = default;
+
+        await queue.SendAsync(InGroup("b's second", "b"));
+
+        Assert.Equal("a's", Assert.Single(await queue.ReceiveAsync(Take(1))).GetBodyAsString()); // a's group now locked
+        Assert.Equal(["b's first", "b's second"], (await ReceiveAll(queue)).Select(static m => m.GetBodyAsString()));
     }
 
     [Fact]
     public async Task Retired_fifo_groups_are_not_kept_alive_by_the_group_cache()
     {
         var queue = Broker.CreateQueue("orders.fifo", new QueueOptions { FifoQueue = true, ContentBasedDeduplication = true });
-        for (var i = 0; i < 10; i++)
+        for (var i = 0; i < 16; i++)
         {
             await queue.SendAsync(InGroup($"order {i}", $"order-{i}"));
         }
@@ -367,14 +398,15 @@ public sealed class EngineRegressionTests : QueueFixture
             await queue.DeleteAsync(message);
         }
 
-        var cache = (FifoGroup?[])typeof(MessageQueue).GetField("groupCache", BindingFlags.NonPublic | BindingFlags.Instance)!.GetValue(queue)!;
-        Assert.Equal(10, cache.Count(static g => g is not null));
-        ((MessageQueue)queue).SweepIdleGroups(); // marks the groups idle (10 groups: the cache keeps its size)
+        var cache = (MessageQueue.GroupCacheEntry[])typeof(MessageQueue).GetField("groupCache", BindingFlags.NonPublic | BindingFlags.Instance)!.GetValue(queue)!;
+        Assert.Equal(16, cache.Count(static entry => entry.Group is not null));
+        Assert.Contains(Enumerable.Range(0, cache.Length / 2), set => cache[2 * set].Group is not null && cache[(2 * set) + 1].Group is not null); // both ways in use
+        ((MessageQueue)queue).SweepIdleGroups(); // marks the groups idle (16 groups: the cache keeps its size)
         ((MessageQueue)queue).SweepIdleGroups(); // still idle and empty: they retire
 
         Assert.Equal(0, GroupCount(queue));
         Assert.Same(cache, typeof(MessageQueue).GetField("groupCache", BindingFlags.NonPublic | BindingFlags.Instance)!.GetValue(queue));
-        Assert.All(cache, static g => Assert.Null(g));
+        Assert.All(cache, static entry => Assert.Null(entry.Group));
     }
 
     [Fact]

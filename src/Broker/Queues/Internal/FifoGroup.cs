@@ -108,7 +108,11 @@ internal sealed class FifoGroup(string id, long lastSequence = 0)
     /// Starts bringing the fields a push touches into the cache (a hint; <see cref="CacheHints.Prefetch{T}"/>): a sender
     /// that found the group and has other work before it pushes overlaps the miss (receivers wrote the group last).
     /// </summary>
-    public void Prefetch() => CacheHints.Prefetch(ref incoming);
+    public void Prefetch()
+    {
+        CacheHints.Prefetch(ref incoming);
+        CacheHints.Prefetch(ref Queued); // the send's MarkReady: on the object's second line when it spans two
+    }
 
     /// <summary>
     /// Holder only (it has the claim): retires the group when nothing is in it, in flight, or on its way, so that a

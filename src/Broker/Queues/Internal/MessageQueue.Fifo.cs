@@ -41,21 +41,24 @@ internal sealed partial class MessageQueue
     /// <summary>The fewest entries of <see cref="groupCache"/>.</summary>
     internal const int MinGroupCache = 64;
 
-    /// <summary>The most entries of <see cref="groupCache"/> (8 MiB of references).</summary>
+    /// <summary>The most entries of <see cref="groupCache"/> (16 MiB).</summary>
     private const int MaxGroupCache = 1 << 20;
 
     /// <summary>
-    /// FIFO: a direct-mapped cache in front of <see cref="groups"/>, one entry per hash of a group id. A send whose group
-    /// is cached finds it with one read of an entry it fetched ahead (<see cref="PrefetchCachedGroup"/>), instead of the
-    /// directory's bucket and then its node, two misses one after the other when a queue has thousands of groups. Only a
-    /// hint: an entry may hold another id's group (two ids on one entry, the later one wins) or a group retired a moment
+    /// FIFO: a two-way set-associative cache in front of <see cref="groups"/>: a group id's hash picks a set of two
+    /// adjacent entries (one cache line), and each entry keeps the hash of the id it was filled for, so a send finds its
+    /// way by comparing hashes on the line it fetched ahead (<see cref="PrefetchCachedGroup"/>) and touches no other
+    /// group. That replaces the directory's bucket and then its node, two misses one after the other when a queue has
+    /// thousands of groups; two ways rather than one, so that two ids on one set (about one id in seven with a single way
+    /// at four entries per group) both stay cached instead of evicting each other at every send. Only a hint: an
+    /// entry may hold another id's group (a hash collision, or a read that raced a refill) or a group retired a moment
     /// ago (whoever takes a retired group out of the directory empties its entry), so every use checks, and the
-    /// directory stays the one authority (no group leaves it unretired). Sized by the sweep of idle
-    /// groups to about four entries per group it saw. Standard queues share <see cref="NoGroupCache"/>, never used.
+    /// directory stays the one authority (no group leaves it unretired). Sized by the sweep of idle groups to about
+    /// four entries per group it saw. Standard queues share <see cref="NoGroupCache"/>, never used.
     /// </summary>
-    private FifoGroup?[] groupCache;
+    private GroupCacheEntry[] groupCache;
 
-    private static readonly FifoGroup?[] NoGroupCache = new FifoGroup?[1];
+    private static readonly GroupCacheEntry[] NoGroupCache = new GroupCacheEntry[2];
 
     /// <summary>The message sequence number at which the next sweep of idle groups runs.</summary>
     private long nextGroupSweepAt = GroupSweepEvery;
@@ -316,19 +319,32 @@ internal sealed partial class MessageQueue
     private FifoGroup GroupFor(string id)
     {
         var group = groups!.GetOrAdd(id, static (key, queue) => new FifoGroup(key, Volatile.Read(ref queue.retiredGroupSequence)), this);
+        var hash = GroupCacheHash(id);
         var cache = Volatile.Read(ref groupCache);
-        Volatile.Write(ref cache[GroupCacheSlot(id, cache.Length)], group);
+        var set = GroupCacheSet(hash, cache.Length);
+
+        // The way already filled for this id, else an empty one, else the one the hash picks: of three ids on one set, the
+        // two that come back most often mostly stay.
+        var way = Volatile.Read(ref cache[set].Hash) == hash || Volatile.Read(ref cache[set].Group) is null ? set
+            : Volatile.Read(ref cache[set + 1].Hash) == hash || Volatile.Read(ref cache[set + 1].Group) is null ? set + 1
+            : set + (int)((hash >> 8) & 1);
+        Volatile.Write(ref cache[way].Hash, hash);
+        Volatile.Write(ref cache[way].Group, group);
         return group;
     }
 
     /// <summary>
-    /// The group <see cref="groupCache"/> holds for this id's entry, unchecked: it may be another id's (the caller
-    /// compares <see cref="FifoGroup.Id"/>) or retired (a push finds it so); null when the entry is empty.
+    /// The group <see cref="groupCache"/> holds for this id, unchecked: it may be another id's (the caller compares
+    /// <see cref="FifoGroup.Id"/>) or retired (a push finds it so); null when neither way of its set was filled for it.
     /// </summary>
     private FifoGroup? CachedGroup(string id)
     {
+        var hash = GroupCacheHash(id);
         var cache = Volatile.Read(ref groupCache);
-        return Volatile.Read(ref cache[GroupCacheSlot(id, cache.Length)]);
+        var set = GroupCacheSet(hash, cache.Length);
+        return Volatile.Read(ref cache[set].Hash) == hash ? Volatile.Read(ref cache[set].Group)
+            : Volatile.Read(ref cache[set + 1].Hash) == hash ? Volatile.Read(ref cache[set + 1].Group)
+            : null;
     }
 
     /// <summary>
@@ -339,22 +355,31 @@ internal sealed partial class MessageQueue
     {
         groups!.TryRemove(new KeyValuePair<string, FifoGroup>(group.Id, group));
         var cache = Volatile.Read(ref groupCache);
-        Interlocked.CompareExchange(ref cache[GroupCacheSlot(group.Id, cache.Length)], null, group);
+        var set = GroupCacheSet(GroupCacheHash(group.Id), cache.Length);
+        Interlocked.CompareExchange(ref cache[set].Group, null, group);
+        Interlocked.CompareExchange(ref cache[set + 1].Group, null, group);
     }
 
-    /// <summary>Starts bringing this id's entry of <see cref="groupCache"/> into the cache (a hint), for a send that has validation and a copy to do first.</summary>
+    /// <summary>Starts bringing the set of this id in <see cref="groupCache"/> into the cache (a hint), for a send that has validation and a copy to do first.</summary>
     private void PrefetchCachedGroup(string id)
     {
         var cache = Volatile.Read(ref groupCache);
-        CacheHints.Prefetch(ref cache[GroupCacheSlot(id, cache.Length)]);
+        var set = GroupCacheSet(GroupCacheHash(id), cache.Length);
+        CacheHints.Prefetch(ref cache[set]);
+        CacheHints.Prefetch(ref cache[set + 1].Hash); // the same line unless the array's start puts the set across two
     }
 
     /// <summary>
-    /// The entry of <see cref="groupCache"/> (of <paramref name="length"/> entries, a power of two) for a group id: a
-    /// cheap hash of its UTF-16, eight bytes at a time. Not keyed: ids chosen to collide only send their sends to the
-    /// directory, as every send went before the cache.
+    /// The first entry of the set of <see cref="groupCache"/> (of <paramref name="length"/> entries, a power of two) for
+    /// a hash from <see cref="GroupCacheHash"/>: always even, so a set's two entries (16 bytes each) share a cache line.
     /// </summary>
-    internal static int GroupCacheSlot(string id, int length)
+    internal static int GroupCacheSet(ulong hash, int length) => (int)(hash >> 32) & (length - 2);
+
+    /// <summary>
+    /// A cheap hash of a group id's UTF-16, eight bytes at a time, never 0 (an entry never filled holds 0). Not keyed:
+    /// ids chosen to collide only send their sends to the directory, as every send went before the cache.
+    /// </summary>
+    internal static ulong GroupCacheHash(string id)
     {
         var bytes = MemoryMarshal.AsBytes(id.AsSpan());
         var hash = 0x9E3779B97F4A7C15UL ^ (ulong)bytes.Length;
@@ -372,7 +397,14 @@ internal sealed partial class MessageQueue
         }
 
         hash = (hash ^ last) * 0xD6E8FEB86659FD93UL;
-        return (int)(hash >> 32) & (length - 1);
+        return hash | 1;
+    }
+
+    /// <summary>One entry of <see cref="groupCache"/>: a group and the hash of the id it was filled for (0: never filled).</summary>
+    internal struct GroupCacheEntry
+    {
+        public FifoGroup? Group;
+        public ulong Hash;
     }
 
     /// <summary>Publishes a message into its group, creating the group, or a new one if the last was just retired.</summary>
@@ -545,7 +577,7 @@ internal sealed partial class MessageQueue
         var length = Volatile.Read(ref groupCache).Length;
         if (wanted > length * 2 || wanted * 4 < length)
         {
-            Volatile.Write(ref groupCache, new FifoGroup?[wanted]);
+            Volatile.Write(ref groupCache, new GroupCacheEntry[wanted]);
         }
     }
 

@@ -78,7 +78,7 @@ internal sealed partial class MessageQueue : IMessageQueue, ITicketHandler, IDis
         if (isFifo)
         {
             groups = new(StringComparer.Ordinal);
-            groupCache = new FifoGroup?[MinGroupCache];
+            groupCache = new GroupCacheEntry[MinGroupCache];
             ready = new();
             deduplication = new(DeduplicationInterval);
             attempts = new(StringComparer.Ordinal);
