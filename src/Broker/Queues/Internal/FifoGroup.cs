@@ -6,22 +6,24 @@ namespace Broker.Queues.Internal;
 /// <summary>
 /// One message group of a FIFO queue.
 /// <para>
-/// Senders push onto <see cref="incoming"/>, a Treiber stack whose nodes are the messages' own extras
-/// (<see cref="MessageExtras.Grouped"/>: no object per message beyond them) and carry the group's sequence numbers: a
-/// node's number is its predecessor's plus one, fixed in the same CAS that publishes it, so numbers increase in exactly
-/// the order messages enter the group. The stack's bottom is a sentinel, a node without a message that carries the last
-/// number collected. A drain takes the messages down to the sentinel and makes the node that was on top the new
-/// sentinel, in place: it lets go of its message and of the nodes below it (whose links it clears, so that a message's
-/// extras never keep an older message alive), and stays where it is, so senders pushing onto it meanwhile are
-/// undisturbed. No node is ever on top twice (each message's extras are pushed once: whoever publishes a message
-/// again, as a failed move task puts one back, gives it extras of its own), so the senders' CAS has no ABA,
-/// and a drain allocates nothing.
+/// A sender takes the group's next sequence number (an interlocked increment of <see cref="issued"/>) and then pushes
+/// its message onto <see cref="incoming"/>, a Treiber stack whose nodes are the messages' own extras
+/// (<see cref="MessageExtras.Grouped"/>: no object per message beyond them); the stack is null when empty. A number
+/// never depends on what the stack holds, so a push has no ABA to fear and the stack needs no sentinel: a drain takes
+/// the whole stack with one compare-and-swap and leaves nothing behind. (An earlier design kept the last node drained
+/// as the stack's bottom, carrying the last number: with thousands of groups, thousands of young nodes that every
+/// collection had to promote.) Two senders of one group may push in the other order than they took their numbers;
+/// the drain puts what it took in number order and moves into <see cref="ordered"/> only the run that continues the
+/// numbers collected so far, holding back anything after a gap in <see cref="waiting"/> until the sender of the
+/// missing number has pushed it (and made the group ready, as every publication does). So messages leave the group in
+/// exactly the order of their numbers, and numbers increase in the order messages are delivered.
 /// </para>
 /// <para>
 /// Receivers claim the group with a CAS on <see cref="Claimed"/> (no lock); only the claimer touches
-/// <see cref="ordered"/>. A claimer takes nothing while <see cref="InFlight"/> is above zero: the group stays locked
-/// while any of its received messages is in flight. Messages whose visibility ends go to <see cref="returned"/>
-/// (an immutable array swapped by CAS, sorted by sequence) and come back before everything behind them.
+/// <see cref="ordered"/>, <see cref="waiting"/> and <see cref="collected"/>. A claimer takes nothing while
+/// <see cref="InFlight"/> is above zero: the group stays locked while any of its received messages is in flight.
+/// Messages whose visibility ends go to <see cref="returned"/> (an immutable array swapped by CAS, sorted by sequence)
+/// and come back before everything behind them.
 /// </para>
 /// </summary>
 /// <param name="id">The MessageGroupId.</param>
@@ -31,18 +33,23 @@ namespace Broker.Queues.Internal;
 /// </param>
 internal sealed class FifoGroup(string id, long lastSequence = 0)
 {
-    /// <summary>
-    /// What a retired group's <see cref="incoming"/> holds instead of a sentinel: no sender pushes onto it, and it never
-    /// holds a message (nothing writes its fields).
-    /// </summary>
-    private static readonly MessageExtras.Grouped RetiredMark = MessageExtras.Grouped.Bottom(0);
+    /// <summary>What a retired group's <see cref="incoming"/> holds: no sender pushes onto it, and it never holds a message.</summary>
+    private static readonly MessageExtras.Grouped RetiredMark = MessageExtras.Grouped.Empty();
 
-    private MessageExtras.Grouped incoming = MessageExtras.Grouped.Bottom(lastSequence);
+    /// <summary>The pushed messages not yet collected, newest first; null when none; <see cref="RetiredMark"/> once retired.</summary>
+    private MessageExtras.Grouped? incoming;
 
-    /// <summary>Set by recovery only: the lowest number the group's next message may get, less one.</summary>
-    private long numberingFloor;
+    /// <summary>The last sequence number a sender took.</summary>
+    private long issued = lastSequence;
+
+    /// <summary>Claimer only: the last number moved into <see cref="ordered"/>; every number up to it has been.</summary>
+    private long collected = lastSequence;
+
     private QueueMessage[] returned = [];
     private readonly List<QueueMessage> ordered = [];
+
+    /// <summary>Claimer only: messages collected past a gap in the numbers, in number order; null when none.</summary>
+    private List<QueueMessage>? waiting;
 
     /// <summary>Taken and dead messages before <see cref="head"/> are cleared at once, so nothing deleted stays reachable.</summary>
     private int head;
@@ -68,29 +75,31 @@ internal sealed class FifoGroup(string id, long lastSequence = 0)
     public int Idle;
 
     /// <summary>
-    /// Sender: publishes <paramref name="message"/> unless the group has left the directory. False means "look the group
-    /// up again": it was retired, and the directory's next group for its id takes the message.
+    /// Sender: numbers and publishes <paramref name="message"/> unless the group has left the directory. False means
+    /// "look the group up again": it was retired, and the directory's next group for its id numbers and takes the
+    /// message (the number taken here is never used).
     /// <para>
-    /// A push and the holder's retirement are both a CAS on <see cref="incoming"/>: the retirement swaps the empty sentinel
-    /// for <see cref="RetiredMark"/>, so either the push lands first (and the retirement fails, the group keeps its
-    /// message) or the retirement does (and the push sees the mark). A sender needs no other interlocked step.
+    /// A push and the holder's retirement are both a CAS on <see cref="incoming"/>: the retirement swaps null (empty) for
+    /// <see cref="RetiredMark"/>, so either the push lands first (and the retirement fails, the group keeps its message)
+    /// or the retirement does (and the push sees the mark).
     /// </para>
     /// </summary>
     public bool TryPush(QueueMessage message)
     {
         var node = (MessageExtras.Grouped)message.Extras!;
         node.StackMessage = message;
+        node.Sequence = Interlocked.Increment(ref issued);
+        var top = Volatile.Read(ref incoming);
         while (true)
         {
-            var top = Volatile.Read(ref incoming);
             if (ReferenceEquals(top, RetiredMark))
             {
                 return false;
             }
 
             node.StackNext = top;
-            node.Sequence = Math.Max(top.Sequence, numberingFloor) + 1;
-            if (Interlocked.CompareExchange(ref incoming, node, top) == top)
+            var seen = Interlocked.CompareExchange(ref incoming, node, top);
+            if (seen == top)
             {
                 if (Idle != 0)
                 {
@@ -99,6 +108,8 @@ internal sealed class FifoGroup(string id, long lastSequence = 0)
 
                 return true;
             }
+
+            top = seen;
         }
     }
 
@@ -110,7 +121,7 @@ internal sealed class FifoGroup(string id, long lastSequence = 0)
     /// </summary>
     public void Prefetch()
     {
-        CacheHints.Prefetch(ref incoming);
+        CacheHints.Prefetch(ref issued);
         CacheHints.Prefetch(ref Queued); // the send's MarkReady: on the object's second line when it spans two
     }
 
@@ -125,35 +136,38 @@ internal sealed class FifoGroup(string id, long lastSequence = 0)
     {
         // In this order: a message whose visibility ends goes into the returned list before it stops counting as in
         // flight, so a count of 0 read first means the check of that list, after it, sees such a message.
-        if (Volatile.Read(ref InFlight) != 0 || head < ordered.Count || Volatile.Read(ref Recheck) != 0 || Volatile.Read(ref returned).Length != 0)
+        if (Volatile.Read(ref InFlight) != 0 || head < ordered.Count || waiting is { Count: > 0 } || Volatile.Read(ref Recheck) != 0
+            || Volatile.Read(ref returned).Length != 0 || Volatile.Read(ref incoming) is not null)
         {
             return false;
         }
 
-        var top = Volatile.Read(ref incoming);
-        if (top.StackMessage is not null || ReferenceEquals(top, RetiredMark))
+        // A number taken and not pushed yet: its sender is between the two steps (it would find the group retired and
+        // go to the next one, which is correct, but leaving the group be is as good and simpler to reason about).
+        var last = Volatile.Read(ref issued);
+        if (last != collected)
         {
             return false;
         }
 
-        // The top's number is the group's last unless a push gets in before the CAS below, which then fails. Raised
-        // before the group can be seen retired; a failed retirement leaves the floor raised, which is harmless (numbers
-        // need only increase, not be consecutive).
-        AtomicMax.Raise(ref retiredSequence, Math.Max(top.Sequence, numberingFloor));
-        return Interlocked.CompareExchange(ref incoming, RetiredMark, top) == top;
+        // Raised before the group can be seen retired. A sender that takes a number after the read above finds the group
+        // retired (the CAS below needs the stack still empty) and is numbered by the next group, from this floor on; a
+        // failed retirement leaves the floor raised, which is harmless (numbers need only increase, not be consecutive).
+        AtomicMax.Raise(ref retiredSequence, last);
+        return Interlocked.CompareExchange(ref incoming, RetiredMark, null) is null;
     }
 
     /// <summary>
     /// Start-up of a durable broker, before anyone sees the queue: appends a recovered message, which keeps the
-    /// sequence number it had; the group's numbering continues above <paramref name="numberingFloor"/>.
+    /// sequence number it had (recovery hands them over in number order); the group's numbering continues above
+    /// <paramref name="numberingFloor"/> and the message's number.
     /// </summary>
     public void PushRestored(QueueMessage message, long numberingFloor)
     {
-        var node = (MessageExtras.Grouped)message.Extras!;
-        node.StackMessage = message;
-        node.StackNext = incoming;
-        incoming = node;
-        this.numberingFloor = Math.Max(this.numberingFloor, numberingFloor);
+        ordered.Add(message);
+        var last = Math.Max(Math.Max(numberingFloor, message.Extras!.SequenceNumber), issued);
+        issued = last;
+        collected = last;
     }
 
     /// <summary>Puts a message whose visibility ended back in front of later messages.</summary>
@@ -186,37 +200,16 @@ internal sealed class FifoGroup(string id, long lastSequence = 0)
     {
         var back = Volatile.Read(ref returned).Length == 0 ? [] : Interlocked.Exchange(ref returned, []);
         var top = Volatile.Read(ref incoming);
-        if (top.StackMessage is not null)
+        while (top is not null && !ReferenceEquals(top, RetiredMark))
         {
-            // The stack holds the newest first: count it, then fill the new tail of the list from its end.
-            var arrived = 0;
-            for (var node = top; node.StackMessage is not null; node = node.StackNext!)
+            var seen = Interlocked.CompareExchange(ref incoming, null, top);
+            if (seen == top)
             {
-                arrived++;
+                Take(top);
+                break;
             }
 
-            var end = ordered.Count + arrived;
-            CollectionsMarshal.SetCount(ordered, end);
-            var tail = CollectionsMarshal.AsSpan(ordered);
-            tail[--end] = top.StackMessage;
-            var below = top.StackNext!;
-            while (below.StackMessage is { } message)
-            {
-                // Below the top only this claimer reads: unlink each node, so that a message's extras, which live as
-                // long as the message, hold neither an older message nor the chain below.
-                tail[--end] = message;
-                var next = below.StackNext!;
-                below.StackMessage = null;
-                below.StackNext = null;
-                below = next;
-            }
-
-            below.StackNext = null; // the old sentinel (already without a message)
-
-            // The top becomes the sentinel. Senders only read a node's number and link above it, never its message or
-            // what is below, so this needs no CAS; its message goes last, so MayHaveMessages stays true until the cut.
-            top.StackNext = null;
-            Volatile.Write(ref top.StackMessage, null);
+            top = seen;
         }
 
         if (back.Length > 0)
@@ -229,6 +222,81 @@ internal sealed class FifoGroup(string id, long lastSequence = 0)
 
         start = head;
         return ordered;
+    }
+
+    /// <summary>
+    /// Claimer only: moves a stack taken off <see cref="incoming"/> (newest first) into <see cref="ordered"/>, in number
+    /// order, up to the first gap in the numbers; what is past the gap waits in <see cref="waiting"/>.
+    /// </summary>
+    private void Take(MessageExtras.Grouped top)
+    {
+        // The stack holds the newest first: count it, then fill the new tail of the list from its end, unlinking each
+        // node, so that a message's extras, which live as long as the message, hold neither another message nor the
+        // chain below.
+        var arrived = 0;
+        for (var node = top; node is not null; node = node.StackNext)
+        {
+            arrived++;
+        }
+
+        var from = ordered.Count;
+        var end = from + arrived;
+        CollectionsMarshal.SetCount(ordered, end);
+        var tail = CollectionsMarshal.AsSpan(ordered);
+        for (var node = top; node is not null;)
+        {
+            tail[--end] = node.StackMessage!;
+            var next = node.StackNext;
+            node.StackMessage = null;
+            node.StackNext = null;
+            node = next;
+        }
+
+        // The usual case: one sender at a time, so the numbers continue those collected, one by one.
+        var expected = collected;
+        var inOrder = waiting is not { Count: > 0 };
+        for (var i = from; inOrder && i < tail.Length; i++)
+        {
+            inOrder = tail[i].Extras!.SequenceNumber == ++expected;
+        }
+
+        if (inOrder)
+        {
+            collected = expected;
+            return;
+        }
+
+        TakeOutOfOrder(from);
+    }
+
+    /// <summary>
+    /// <see cref="Take"/> when senders pushed in another order than they were numbered, or a number is missing: sorts
+    /// what arrived with what waited and keeps in <see cref="ordered"/> only the run that continues the numbers.
+    /// </summary>
+    private void TakeOutOfOrder(int from)
+    {
+        var arrived = ordered.GetRange(from, ordered.Count - from);
+        ordered.RemoveRange(from, arrived.Count);
+        if (waiting is { Count: > 0 } held)
+        {
+            arrived.AddRange(held);
+            held.Clear();
+        }
+
+        arrived.Sort(static (a, b) => a.Extras!.SequenceNumber.CompareTo(b.Extras!.SequenceNumber));
+        var i = 0;
+        while (i < arrived.Count && arrived[i].Extras!.SequenceNumber == collected + 1)
+        {
+            ordered.Add(arrived[i]);
+            collected++;
+            i++;
+        }
+
+        if (i < arrived.Count)
+        {
+            // The missing number's sender has not pushed yet; its push makes the group ready again.
+            (waiting ??= []).AddRange(arrived.Skip(i));
+        }
     }
 
     /// <summary>Claimer only: everything before <paramref name="newHead"/> is taken or dead.</summary>
@@ -256,7 +324,7 @@ internal sealed class FifoGroup(string id, long lastSequence = 0)
 
     /// <summary>Whether messages arrived or came back since the last collect (safe from any thread).</summary>
     public bool MayHaveMessages() =>
-        Volatile.Read(ref returned).Length > 0 || Volatile.Read(ref incoming).StackMessage is not null;
+        Volatile.Read(ref returned).Length > 0 || Volatile.Read(ref incoming) is { } top && !ReferenceEquals(top, RetiredMark);
 
     public void Release() => Interlocked.Exchange(ref Claimed, 0);
 }

@@ -174,13 +174,13 @@ internal class MessageExtras
         string? deduplicationId)
         : MessageExtras(attributes, attributesSize, messageGroupId)
     {
-        /// <summary>Group stack: the message, while it waits in the stack; null once collected, or in the bottom node.</summary>
+        /// <summary>Group stack: the message, while it waits in the stack; null once collected.</summary>
         public QueueMessage? StackMessage;
 
-        /// <summary>Group stack: the node below, until a drain cuts it off.</summary>
+        /// <summary>Group stack: the node below, until a drain takes the stack and unlinks it.</summary>
         public Grouped? StackNext;
 
-        /// <summary>The sequence number within the group (<see cref="SequenceNumber"/>): in the stack, the node's number.</summary>
+        /// <summary>The sequence number within the group (<see cref="SequenceNumber"/>), taken by the sender just before its push.</summary>
         public long Sequence;
 
         public override string? DeduplicationId => deduplicationId;
@@ -195,8 +195,8 @@ internal class MessageExtras
 
         public override long DeduplicationExpiresAt { get; set; }
 
-        /// <summary>The bottom of a new group's stack: no message, and the number the group's numbering continues from.</summary>
-        public static Grouped Bottom(long sequence) => new([], 0, null, null) { Sequence = sequence };
+        /// <summary>A node that never holds a message (a retired group's mark).</summary>
+        public static Grouped Empty() => new([], 0, null, null);
     }
 
     /// <summary>The extras of a dead-lettered message, or of one a durable broker recovered.</summary>
