@@ -4,8 +4,8 @@ using Broker.Queues.Internal;
 namespace Broker.Tests.Queues;
 
 /// <summary>
-/// The FIFO group's stack of arriving messages: numbers that increase in the order messages enter, and a drain that makes
-/// the node on top the new bottom in place, allocating nothing and keeping no collected message alive.
+/// The FIFO group's stack of arriving messages: numbers taken from the group's counter, a drain that returns messages in
+/// number order (waiting for a number taken and not pushed yet), allocating nothing and keeping no collected message alive.
 /// </summary>
 public sealed class FifoGroupTests
 {
@@ -32,6 +32,59 @@ public sealed class FifoGroupTests
         }
 
         Assert.Equal([.. Enumerable.Range(42, 9).Select(n => (long)n)], seen);
+    }
+
+    [Fact]
+    public void A_message_pushed_before_one_numbered_ahead_of_it_waits_for_it()
+    {
+        // Two senders: the first takes number 1, the second number 2 and pushes first.
+        var group = new FifoGroup("g");
+        var first = NewMessage(1);
+        var second = NewMessage(2);
+        group.TakeNumber(first);
+        group.TakeNumber(second);
+        Assert.True(group.TryPushNumbered(second));
+
+        var messages = group.Collect(out var start);
+        Assert.Equal(start, messages.Count); // number 2 waits for number 1
+        Assert.False(group.MayHaveMessages());
+        var floor = 0L;
+        Assert.False(group.TryRetire(ref floor)); // it still holds a message
+
+        Assert.True(group.TryPushNumbered(first));
+        Assert.True(group.MayHaveMessages());
+        messages = group.Collect(out start);
+        Assert.Equal([first, second], messages.Skip(start));
+        Assert.Equal([1L, 2L], messages.Skip(start).Select(static m => m.Extras!.SequenceNumber));
+    }
+
+    [Fact]
+    public void A_group_does_not_retire_while_a_sender_holds_a_number_it_has_not_pushed()
+    {
+        var group = new FifoGroup("g", lastSequence: 7);
+        var message = NewMessage(1);
+        group.TakeNumber(message);
+        var floor = 0L;
+
+        Assert.False(group.TryRetire(ref floor));
+        Assert.True(group.TryPushNumbered(message));
+        Assert.Same(message, Assert.Single(group.Collect(out _)));
+        Assert.Equal(8, message.Extras!.SequenceNumber);
+    }
+
+    [Fact]
+    public void A_retired_groups_floor_is_its_last_number_and_it_refuses_pushes()
+    {
+        var group = new FifoGroup("g", lastSequence: 7);
+        Assert.True(group.TryPush(NewMessage(1)));
+        group.Advance(group.Collect(out _).Count);
+        var floor = 0L;
+
+        Assert.True(group.TryRetire(ref floor));
+        Assert.Equal(8, floor);
+        Assert.True(group.IsRetired);
+        Assert.False(group.TryPush(NewMessage(2)));
+        Assert.False(group.MayHaveMessages());
     }
 
     [Fact]

@@ -86,9 +86,22 @@ internal sealed class FifoGroup(string id, long lastSequence = 0)
     /// </summary>
     public bool TryPush(QueueMessage message)
     {
+        TakeNumber(message);
+        return TryPushNumbered(message);
+    }
+
+    /// <summary>The first step of <see cref="TryPush"/>: gives the message the group's next sequence number.</summary>
+    internal void TakeNumber(QueueMessage message)
+    {
         var node = (MessageExtras.Grouped)message.Extras!;
         node.StackMessage = message;
         node.Sequence = Interlocked.Increment(ref issued);
+    }
+
+    /// <summary>The second step of <see cref="TryPush"/>: publishes a message that took its number.</summary>
+    internal bool TryPushNumbered(QueueMessage message)
+    {
+        var node = (MessageExtras.Grouped)message.Extras!;
         var top = Volatile.Read(ref incoming);
         while (true)
         {
