@@ -94,7 +94,7 @@ internal sealed partial class MessageQueue
         // An explicit id is known before anything is validated or copied: its slot in the table is fetched meanwhile (a
         // key hashed from an id found invalid just below is dropped).
         var key = deduplicationId is null ? default : DeduplicationKeyOf(groupId, deduplicationId, current);
-        PrefetchCachedGroup(groupId);
+        var groupHash = PrefetchCachedGroup(groupId);
         MessageValidation.ValidateGroupId(deduplicationId, "MessageDeduplicationId");
         if (deduplicationId is null && !current.Options.ContentBasedDeduplication)
         {
@@ -106,17 +106,17 @@ internal sealed partial class MessageQueue
 
         if (current.HasCaps && !TryReserve(prepared.Size, current))
         {
-            return SendFifoWhenRoomAsync(prepared, current, key, cancellationToken);
+            return SendFifoWhenRoomAsync(prepared, current, key, groupHash, cancellationToken);
         }
 
-        var result = CompleteFifoSend(prepared, current, key, out var durable);
+        var result = CompleteFifoSend(prepared, current, key, groupHash, out var durable);
         return durable.IsCompletedSuccessfully ? new ValueTask<SendMessageResult>(result) : WhenDurable(durable, result);
     }
 
-    private async ValueTask<SendMessageResult> SendFifoWhenRoomAsync(PreparedMessage prepared, QueueSettings current, DeduplicationKey key, CancellationToken cancellationToken)
+    private async ValueTask<SendMessageResult> SendFifoWhenRoomAsync(PreparedMessage prepared, QueueSettings current, DeduplicationKey key, ulong groupHash, CancellationToken cancellationToken)
     {
         await WaitForRoomAsync(prepared.Size, cancellationToken).ConfigureAwait(false);
-        var result = CompleteFifoSend(prepared, current, key, out var durable);
+        var result = CompleteFifoSend(prepared, current, key, groupHash, out var durable);
         await durable.ConfigureAwait(false);
         return result;
     }
@@ -125,10 +125,11 @@ internal sealed partial class MessageQueue
     /// <param name="prepared">The validated message.</param>
     /// <param name="current">The queue's settings.</param>
     /// <param name="key">The deduplication key, when the send named its id; default to work it out here (content-based).</param>
+    /// <param name="groupHash">The group id's <see cref="GroupCacheHash"/>, worked out when the send began.</param>
     /// <param name="durable">In a durable broker, completes when the send's record is as durable as the policy promises.
     /// The record is written just after the message is published into its group, when its group sequence number is
     /// known; a receive or delete that gets in between is recorded first, and recovery puts them in order.</param>
-    private SendMessageResult CompleteFifoSend(PreparedMessage prepared, QueueSettings current, DeduplicationKey key, out ValueTask durable)
+    private SendMessageResult CompleteFifoSend(PreparedMessage prepared, QueueSettings current, DeduplicationKey key, ulong groupHash, out ValueTask durable)
     {
         durable = default;
         var extras = prepared.Extras!;
@@ -151,7 +152,7 @@ internal sealed partial class MessageQueue
         // back. The cached group is checked only then, its line most likely in by now.
         var slotIndex = slots.Allocate();
         var groupId = extras.MessageGroupId!;
-        var group = CachedGroup(groupId);
+        var group = CachedGroup(groupHash);
         group?.Prefetch();
         receivers.Prefetch();
         if (!deduplication!.TryAdd(keyHash, new FifoOriginal(message.Sequence, 0), now, extras.DeduplicationExpiresAt, out var original))
@@ -164,7 +165,7 @@ internal sealed partial class MessageQueue
 
         if (group is null || !string.Equals(group.Id, groupId, StringComparison.Ordinal))
         {
-            group = GroupFor(groupId); // retired is fine: the push finds it so and takes the directory's next one
+            group = GroupFor(groupId, groupHash); // retired is fine: the push finds it so and takes the directory's next one
         }
 
         observer?.MessageSent(this, message); // before it can be received, so no record shows a receive before its send
@@ -316,10 +317,14 @@ internal sealed partial class MessageQueue
     }
 
     /// <summary>The group of this id in the directory, created if there is none; remembered in the cache.</summary>
-    private FifoGroup GroupFor(string id)
+    private FifoGroup GroupFor(string id) => GroupFor(id, GroupCacheHash(id));
+
+    /// <inheritdoc cref="GroupFor(string)"/>
+    /// <param name="id">The group id.</param>
+    /// <param name="hash">Its <see cref="GroupCacheHash"/>.</param>
+    private FifoGroup GroupFor(string id, ulong hash)
     {
         var group = groups!.GetOrAdd(id, static (key, queue) => new FifoGroup(key, Volatile.Read(ref queue.retiredGroupSequence)), this);
-        var hash = GroupCacheHash(id);
         var cache = Volatile.Read(ref groupCache);
         var set = GroupCacheSet(hash, cache.Length);
 
@@ -334,12 +339,12 @@ internal sealed partial class MessageQueue
     }
 
     /// <summary>
-    /// The group <see cref="groupCache"/> holds for this id, unchecked: it may be another id's (the caller compares
-    /// <see cref="FifoGroup.Id"/>) or retired (a push finds it so); null when neither way of its set was filled for it.
+    /// The group <see cref="groupCache"/> holds for an id of this <see cref="GroupCacheHash"/>, unchecked: it may be
+    /// another id's (the caller compares <see cref="FifoGroup.Id"/>) or retired (a push finds it so); null when neither
+    /// way of its set was filled for it.
     /// </summary>
-    private FifoGroup? CachedGroup(string id)
+    private FifoGroup? CachedGroup(ulong hash)
     {
-        var hash = GroupCacheHash(id);
         var cache = Volatile.Read(ref groupCache);
         var set = GroupCacheSet(hash, cache.Length);
         return Volatile.Read(ref cache[set].Hash) == hash ? Volatile.Read(ref cache[set].Group)
@@ -360,13 +365,18 @@ internal sealed partial class MessageQueue
         Interlocked.CompareExchange(ref cache[set + 1].Group, null, group);
     }
 
-    /// <summary>Starts bringing the set of this id in <see cref="groupCache"/> into the cache (a hint), for a send that has validation and a copy to do first.</summary>
-    private void PrefetchCachedGroup(string id)
+    /// <summary>
+    /// Starts bringing the set of this id in <see cref="groupCache"/> into the cache (a hint), for a send that has
+    /// validation and a copy to do first; returns the id's <see cref="GroupCacheHash"/>, for the send's lookup.
+    /// </summary>
+    private ulong PrefetchCachedGroup(string id)
     {
+        var hash = GroupCacheHash(id);
         var cache = Volatile.Read(ref groupCache);
-        var set = GroupCacheSet(GroupCacheHash(id), cache.Length);
+        var set = GroupCacheSet(hash, cache.Length);
         CacheHints.Prefetch(ref cache[set]);
         CacheHints.Prefetch(ref cache[set + 1].Hash); // the same line unless the array's start puts the set across two
+        return hash;
     }
 
     /// <summary>
