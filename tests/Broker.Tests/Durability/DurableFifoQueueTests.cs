@@ -196,6 +196,35 @@ public sealed class DurableFifoQueueTests : IDisposable
         Assert.Equal(["young"], (await recovered.GetQueue("orders.fifo").ReceiveAsync(new ReceiveRequest { MaxNumberOfMessages = 10 })).Select(m => m.GetBodyAsString()));
     }
 
+    [Fact]
+    public async Task Recovered_groups_retire_once_idle_and_empty_like_any_other()
+    {
+        var directory = NewDirectory();
+        using var broker = Open(directory);
+        var queue = broker.CreateQueue("orders.fifo", Fifo);
+        for (var i = 0; i < 3; i++)
+        {
+            await queue.SendAsync(Message($"m{i}", $"g{i}", $"d{i}"));
+        }
+
+        using var recovered = Open(Crash(directory));
+        var orders = (Broker.Queues.Internal.MessageQueue)recovered.GetQueue("orders.fifo");
+        while (await orders.ReceiveAsync(new ReceiveRequest { MaxNumberOfMessages = 10 }) is { Count: > 0 } batch)
+        {
+            foreach (var message in batch)
+            {
+                await orders.DeleteAsync(message);
+            }
+        }
+
+        orders.SweepIdleGroups(); // marks the recovered groups idle
+        orders.SweepIdleGroups(); // still idle and empty: they retire
+
+        var groups = (System.Collections.ICollection)typeof(Broker.Queues.Internal.MessageQueue)
+            .GetField("groups", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance)!.GetValue(orders)!;
+        Assert.Empty(groups);
+    }
+
     private static SendMessageRequest Message(string body, string group, string deduplicationId)
         => new(body) { MessageGroupId = group, MessageDeduplicationId = deduplicationId };
 

@@ -258,6 +258,21 @@ public sealed class EngineRegressionTests : QueueFixture
             (sent[g], received[g]) = ([], []);
         }
 
+        // The sweeper runs before the sender and receiver start (on a busy machine a task started last may otherwise
+        // begin only after the others are done, and race nothing).
+        var sweeps = 0;
+        var sweeping = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var sweeper = Task.Run(() =>
+        {
+            while (!done.IsCancellationRequested)
+            {
+                engine.SweepIdleGroups();
+                sweeps++;
+                sweeping.TrySetResult();
+            }
+        });
+        await sweeping.Task.WaitAsync(TimeSpan.FromSeconds(30));
+
         var deleted = 0;
         var sender = Task.Run(async () =>
         {
@@ -293,15 +308,6 @@ public sealed class EngineRegressionTests : QueueFixture
                     count += got.Count;
                     Volatile.Write(ref deleted, count);
                 }
-            }
-        });
-        var sweeps = 0;
-        var sweeper = Task.Run(() =>
-        {
-            while (!done.IsCancellationRequested)
-            {
-                engine.SweepIdleGroups();
-                sweeps++;
             }
         });
 

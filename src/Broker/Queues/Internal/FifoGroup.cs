@@ -74,6 +74,15 @@ internal sealed class FifoGroup(string id, long lastSequence = 0)
     /// </summary>
     public int Idle;
 
+    /// <summary>1 once the group was put on its queue's list of groups for the sweep of idle groups.</summary>
+    public int Registered;
+
+    /// <summary>The next group on the queue's stack of groups made since the last sweep.</summary>
+    public FifoGroup? NextNew;
+
+    /// <summary>Starts bringing the line the sweep of idle groups reads (<see cref="Idle"/>) into the cache (a hint).</summary>
+    public void PrefetchForSweep() => CacheHints.Prefetch(ref Idle);
+
     /// <summary>
     /// Sender: numbers and publishes <paramref name="message"/> unless the group has left the directory. False means
     /// "look the group up again": it was retired, and the directory's next group for its id numbers and takes the

@@ -60,6 +60,20 @@ internal sealed partial class MessageQueue
 
     private static readonly GroupCacheEntry[] NoGroupCache = new GroupCacheEntry[2];
 
+    /// <summary>
+    /// The groups the last sweep of idle groups kept, in the order they entered it (null past the last); with
+    /// <see cref="newGroups"/>, every group of the directory. Only the sweep (which runs alone) reads or writes it, and
+    /// <see cref="sweepSpare"/>, the array it fills next.
+    /// </summary>
+    private FifoGroup?[] sweepOrder = [];
+    private FifoGroup?[] sweepSpare = [];
+
+    /// <summary>Groups the directory handed out since the last sweep took them, a Treiber stack linked by <see cref="FifoGroup.NextNew"/>.</summary>
+    private FifoGroup? newGroups;
+
+    /// <summary>How many groups ahead the sweep fetches the next group's line.</summary>
+    private const int SweepPrefetchDistance = 8;
+
     /// <summary>The message sequence number at which the next sweep of idle groups runs.</summary>
     private long nextGroupSweepAt = GroupSweepEvery;
     private int sweepingGroups;
@@ -325,6 +339,7 @@ internal sealed partial class MessageQueue
     private FifoGroup GroupFor(string id, ulong hash)
     {
         var group = groups!.GetOrAdd(id, static (key, queue) => new FifoGroup(key, Volatile.Read(ref queue.retiredGroupSequence)), this);
+        RegisterForSweep(group);
         var cache = Volatile.Read(ref groupCache);
         var set = GroupCacheSet(hash, cache.Length);
 
@@ -523,57 +538,131 @@ internal sealed partial class MessageQueue
         {
             var seen = 0;
             var kept = 0; // idle since the last sweep, yet not retired: held, or holding messages
-            foreach (var (_, group) in groups!)
+
+            // The groups the last sweep kept, in the order they were made (their objects mostly side by side), then the
+            // ones made since; the next ones' lines are fetched a few groups ahead.
+            var previous = sweepOrder;
+            var arrived = Interlocked.Exchange(ref newGroups, null);
+            var newCount = 0;
+            for (var group = arrived; group is not null; group = group.NextNew)
             {
-                seen++;
-                if (Volatile.Read(ref group.Idle) == 0)
-                {
-                    // Active since the last sweep: idle from now on. A push that clears the mark just before this write
-                    // loses its clear; the group then retires at the next sweep only if it is empty by then, as any
-                    // group that had nothing sent for one sweep would (TryRetire checks), so no interlocked write here.
-                    Volatile.Write(ref group.Idle, 1);
-                    continue;
-                }
-
-                if (!group.TryClaim())
-                {
-                    kept++;
-                    continue; // held by a receiver
-                }
-
-                var retired = false;
-                try
-                {
-                    if (group.TryRetire(ref retiredGroupSequence))
-                    {
-                        RemoveRetired(group);
-                        retired = true;
-                    }
-                }
-                finally
-                {
-                    group.Release();
-
-                    // A receiver that found it held, or a message that arrived meanwhile: queue it again, as a receiver
-                    // letting go of it would, and wake a receiver (the one that found it held may have gone back to wait).
-                    if (!retired)
-                    {
-                        kept++;
-                        if (Interlocked.Exchange(ref group.Recheck, 0) == 1 || group.MayHaveMessages())
-                        {
-                            MarkReady(group);
-                            receivers.Wake(1);
-                        }
-                    }
-                }
+                newCount++;
             }
 
+            var next = sweepSpare.Length >= previous.Length + newCount ? sweepSpare : new FifoGroup?[previous.Length + newCount];
+            var stays = 0;
+            for (var i = 0; i < previous.Length && previous[i] is { } group; i++)
+            {
+                if (i + SweepPrefetchDistance < previous.Length && previous[i + SweepPrefetchDistance] is { } ahead)
+                {
+                    ahead.PrefetchForSweep();
+                }
+
+                seen++;
+                if (Visit(group, ref kept))
+                {
+                    next[stays++] = group;
+                }
+
+                previous[i] = null;
+            }
+
+            for (var group = arrived; group is not null;)
+            {
+                var after = group.NextNew;
+                group.NextNew = null;
+                seen++;
+                if (Visit(group, ref kept))
+                {
+                    next[stays++] = group;
+                }
+
+                group = after;
+            }
+
+            sweepOrder = next;
+            sweepSpare = previous;
             Volatile.Write(ref nextGroupSweepAt, nextSequence.Read() + Math.Max(Math.Clamp(2L * seen, GroupSweepEvery, GroupSweepMost), kept));
             ResizeGroupCache(seen);
         }
         finally
         {
             Volatile.Write(ref sweepingGroups, 0);
+        }
+    }
+
+    /// <summary>
+    /// One group's turn in <see cref="SweepIdleGroups"/>: marked idle if something was sent to it since the last sweep,
+    /// retired if it was idle since then and is empty; false when it retired (it leaves the sweep's list).
+    /// </summary>
+    private bool Visit(FifoGroup group, ref int kept)
+    {
+        if (Volatile.Read(ref group.Idle) == 0)
+        {
+            // Active since the last sweep: idle from now on. A push that clears the mark just before this write loses its
+            // clear; the group then retires at the next sweep only if it is empty by then, as any group that had nothing
+            // sent for one sweep would (TryRetire checks), so no interlocked write here.
+            Volatile.Write(ref group.Idle, 1);
+            return true;
+        }
+
+        if (!group.TryClaim())
+        {
+            kept++;
+            return true; // held by a receiver
+        }
+
+        var retired = false;
+        try
+        {
+            if (group.TryRetire(ref retiredGroupSequence))
+            {
+                RemoveRetired(group);
+                retired = true;
+            }
+        }
+        finally
+        {
+            group.Release();
+
+            // A receiver that found it held, or a message that arrived meanwhile: queue it again, as a receiver letting
+            // go of it would, and wake a receiver (the one that found it held may have gone back to wait).
+            if (!retired)
+            {
+                kept++;
+                if (Interlocked.Exchange(ref group.Recheck, 0) == 1 || group.MayHaveMessages())
+                {
+                    MarkReady(group);
+                    receivers.Wake(1);
+                }
+            }
+        }
+
+        return !retired;
+    }
+
+    /// <summary>
+    /// Puts a group the directory just handed out on <see cref="newGroups"/> for the next sweep, once: whichever caller
+    /// gets it first from the directory (a group a racing factory made and the directory did not keep is never handed out).
+    /// </summary>
+    private void RegisterForSweep(FifoGroup group)
+    {
+        if (Volatile.Read(ref group.Registered) != 0 || Interlocked.CompareExchange(ref group.Registered, 1, 0) != 0)
+        {
+            return;
+        }
+
+        var top = Volatile.Read(ref newGroups);
+        while (true)
+        {
+            group.NextNew = top;
+            var seen = Interlocked.CompareExchange(ref newGroups, group, top);
+            if (seen == top)
+            {
+                return;
+            }
+
+            top = seen;
         }
     }
 

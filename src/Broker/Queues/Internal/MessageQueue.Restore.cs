@@ -68,6 +68,7 @@ internal sealed partial class MessageQueue
         foreach (var members in recovered.MessagesInOrder().GroupBy(m => m.Sent.MessageGroupId ?? ""))
         {
             var group = groups!.GetOrAdd(members.Key, static (key, floor) => new FifoGroup(key, floor), recovered.HighestGroupSequence);
+            RegisterForSweep(group);
             foreach (var restored in members.OrderBy(m => m.Sent.GroupSequenceNumber))
             {
                 var placed = RestoreOne(restored, now, current, slotWhenFresh: true, out var message, out var slotIndex);
