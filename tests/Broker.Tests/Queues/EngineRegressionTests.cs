@@ -451,6 +451,36 @@ public sealed class EngineRegressionTests : QueueFixture
     }
 
     [Fact]
+    public async Task The_sweeps_list_of_groups_does_not_grow_with_group_ids_that_keep_changing()
+    {
+        // Every round brings 100 new group ids and retires the last round's: the list the sweep walks must hold about
+        // what the directory holds, however many rounds pass.
+        var queue = Broker.CreateQueue("orders.fifo", new QueueOptions { FifoQueue = true, ContentBasedDeduplication = true });
+        var engine = (MessageQueue)queue;
+        for (var round = 0; round < 30; round++)
+        {
+            for (var i = 0; i < 100; i += 10)
+            {
+                await queue.SendBatchAsync([.. Enumerable.Range(i, 10).Select(n => new SendMessageBatchEntry($"e{n % 10}", $"{round}:{n}") { MessageGroupId = $"r{round}-g{n}" })]);
+            }
+
+            for (IReadOnlyList<ReceivedMessage> batch; (batch = await queue.ReceiveAsync(Take(10))).Count > 0;)
+            {
+                await queue.DeleteBatchAsync([.. batch.Select((m, n) => new DeleteMessageBatchEntry($"d{n}", m))]);
+            }
+
+            engine.SweepIdleGroups();
+        }
+
+        Assert.InRange(GroupCount(queue), 100, 200);
+        foreach (var field in new[] { "sweepOrder", "sweepSpare" })
+        {
+            var list = (FifoGroup?[])typeof(MessageQueue).GetField(field, BindingFlags.NonPublic | BindingFlags.Instance)!.GetValue(queue)!;
+            Assert.InRange(list.Length, 0, 400);
+        }
+    }
+
+    [Fact]
     public async Task A_sweep_never_retires_a_fifo_group_whose_message_came_back_from_flight()
     {
         var queue = Broker.CreateQueue("orders.fifo", new QueueOptions { FifoQueue = true, ContentBasedDeduplication = true });

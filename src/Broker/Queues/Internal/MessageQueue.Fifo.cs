@@ -68,6 +68,9 @@ internal sealed partial class MessageQueue
     private FifoGroup?[] sweepOrder = [];
     private FifoGroup?[] sweepSpare = [];
 
+    /// <summary>How many groups <see cref="sweepOrder"/> holds (its length is its capacity).</summary>
+    private int sweepCount;
+
     /// <summary>Groups the directory handed out since the last sweep took them, a Treiber stack linked by <see cref="FifoGroup.NextNew"/>.</summary>
     private FifoGroup? newGroups;
 
@@ -549,13 +552,17 @@ internal sealed partial class MessageQueue
                 newCount++;
             }
 
-            var next = sweepSpare.Length >= previous.Length + newCount ? sweepSpare : new FifoGroup?[previous.Length + newCount];
+            // Sized by what the sweep may keep, not by the arrays' lengths: with group ids that keep changing, most groups
+            // retire at each sweep, and the arrays must not grow with the traffic.
+            var count = sweepCount;
+            var next = sweepSpare.Length >= count + newCount ? sweepSpare : new FifoGroup?[count + newCount];
             var stays = 0;
-            for (var i = 0; i < previous.Length && previous[i] is { } group; i++)
+            for (var i = 0; i < count; i++)
             {
-                if (i + SweepPrefetchDistance < previous.Length && previous[i + SweepPrefetchDistance] is { } ahead)
+                var group = previous[i]!;
+                if (i + SweepPrefetchDistance < count)
                 {
-                    ahead.PrefetchForSweep();
+                    previous[i + SweepPrefetchDistance]!.PrefetchForSweep();
                 }
 
                 seen++;
@@ -581,6 +588,7 @@ internal sealed partial class MessageQueue
             }
 
             sweepOrder = next;
+            sweepCount = stays;
             sweepSpare = previous;
             Volatile.Write(ref nextGroupSweepAt, nextSequence.Read() + Math.Max(Math.Clamp(2L * seen, GroupSweepEvery, GroupSweepMost), kept));
             ResizeGroupCache(seen);
