@@ -41,7 +41,7 @@ internal readonly struct StripedCounter
     /// array's header line (a line apart from every cell), which would otherwise come before the cell's own.
     /// </summary>
     private ref long Cell() =>
-        ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(cells), ((Environment.CurrentManagedThreadId & mask) + 1) * Stride);
+        ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(cells), ((ThreadCell.Index & mask) + 1) * Stride);
 
     public long Read()
     {
@@ -52,5 +52,37 @@ internal readonly struct StripedCounter
         }
 
         return sum;
+    }
+}
+
+/// <summary>
+/// Each thread's cell number in every <see cref="StripedCounter"/>, handed out in turn as threads first count: the first
+/// threads of a process get distinct cells, where thread ids (which the runtime hands out with gaps and reuses) may
+/// put a producer and its consumer on one cell, and so on one contended line.
+/// </summary>
+internal static class ThreadCell
+{
+    [ThreadStatic]
+    private static int index;
+
+    private static int next;
+
+    /// <summary>This thread's cell number (any non-negative number; counters take it modulo their cell count).</summary>
+    public static int Index
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get
+        {
+            var current = index;
+            return current != 0 ? current - 1 : Assign();
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static int Assign()
+    {
+        var assigned = Interlocked.Increment(ref next) & 0x3FFF_FFFF;
+        index = assigned + 1; // stored one up, so that 0 (a thread's initial value) means none yet
+        return assigned;
     }
 }
