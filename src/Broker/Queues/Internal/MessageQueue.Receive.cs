@@ -100,7 +100,7 @@ internal sealed partial class MessageQueue
             var waiter = receivers.Register();
 
             // Re-check after registering: a message published before we registered would not wake us.
-            if (!(isFifo ? ready!.IsEmpty : visible.IsEmpty) && inFlightCount.Read() < QueueDefaults.MaxInFlightMessages)
+            if (!(isFifo ? ready!.IsEmpty : visible.IsEmpty) && !AtInFlightLimit())
             {
                 waiter.TryComplete(true);
             }
@@ -114,6 +114,14 @@ internal sealed partial class MessageQueue
             }
         }
     }
+
+    /// <summary>
+    /// Whether the queue holds <see cref="QueueDefaults.MaxInFlightMessages"/> messages in flight. Every message in flight
+    /// holds a slot of <see cref="slots"/>, so a queue that never handed out that many slots is below the limit, known
+    /// from one field; only past it are the in-flight counter's cells summed (cells other cores write, one line each).
+    /// </summary>
+    private bool AtInFlightLimit() =>
+        slots.HighWater >= QueueDefaults.MaxInFlightMessages && inFlightCount.Read() >= QueueDefaults.MaxInFlightMessages;
 
     /// <summary>Takes up to <paramref name="max"/> visible messages and puts them in flight. Never waits.</summary>
     private IReadOnlyList<ReceivedMessage> TryReceive(ReceiveRequest request, int max, long visibilityTicks, AttributeSelection selection, bool shortPoll) =>
@@ -141,7 +149,7 @@ internal sealed partial class MessageQueue
 
     private IReadOnlyList<ReceivedMessage> TryReceive(int max, long visibilityTicks, AttributeSelection selection, bool shortPoll)
     {
-        if (inFlightCount.Read() >= QueueDefaults.MaxInFlightMessages)
+        if (AtInFlightLimit())
         {
             inFlightLimitHit = true;
 
