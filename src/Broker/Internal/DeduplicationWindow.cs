@@ -235,7 +235,10 @@ internal sealed class DeduplicationWindow<TValue>
         if (StripeOf(key, create: false) is { } stripe)
         {
             var entries = Volatile.Read(ref stripe.Entries);
-            CacheHints.Prefetch(ref entries[Home(key, entries.Length - 1)]);
+            var mask = entries.Length - 1;
+            var at = Home(key, mask);
+            CacheHints.Prefetch(ref entries[at]);
+            CacheHints.Prefetch(ref entries[(at + 1) & mask]);
         }
     }
 
