@@ -138,13 +138,14 @@ internal sealed class FifoGroup(string id, long lastSequence = 0)
     public bool IsRetired => ReferenceEquals(Volatile.Read(ref incoming), RetiredMark);
 
     /// <summary>
-    /// Starts bringing the fields a push touches into the cache (a hint; <see cref="CacheHints.Prefetch{T}"/>): a sender
-    /// that found the group and has other work before it pushes overlaps the miss (receivers wrote the group last).
+    /// Starts bringing the group's two lines into the cache (a hint; <see cref="CacheHints.Prefetch{T}"/>): its stack and
+    /// numbers, and its flags. A sender that found the group and has other work before it pushes, or a receiver that
+    /// takes another group before this one, overlaps the miss (the other side wrote the group last).
     /// </summary>
     public void Prefetch()
     {
         CacheHints.Prefetch(ref issued);
-        CacheHints.Prefetch(ref Queued); // the send's MarkReady: on the object's second line when it spans two
+        CacheHints.Prefetch(ref Queued); // the flags a push's MarkReady and a take's claim touch: on the object's second line when it spans two
     }
 
     /// <summary>
