@@ -108,9 +108,10 @@ internal sealed class DeduplicationWindow<TValue>
     /// <summary>The key's identity in this window: two 64-bit hashes of its characters under this window's seeds.</summary>
     public KeyHash Hash(string key)
     {
-        var bytes = MemoryMarshal.AsBytes(key.AsSpan());
-        var a = seedA ^ (ulong)bytes.Length;
-        var b = seedB + ((ulong)bytes.Length * 0x9E3779B97F4A7C15UL);
+        var whole = MemoryMarshal.AsBytes(key.AsSpan());
+        var a = seedA ^ (ulong)whole.Length;
+        var b = seedB + ((ulong)whole.Length * 0x9E3779B97F4A7C15UL);
+        var bytes = whole;
         while (bytes.Length >= 8)
         {
             var block = BinaryPrimitives.ReadUInt64LittleEndian(bytes);
@@ -122,11 +123,16 @@ internal sealed class DeduplicationWindow<TValue>
         if (!bytes.IsEmpty)
         {
             // What is left is 2, 4 or 6 bytes (whole UTF-16 characters), padded with zeros: the length, in both seeds,
-            // tells "a" from "a\0".
-            Span<byte> last = stackalloc byte[8];
-            last.Clear();
-            bytes.CopyTo(last);
-            var block = BinaryPrimitives.ReadUInt64LittleEndian(last);
+            // tells "a" from "a\0". Read in place, not copied into a buffer on the stack and read back (a load that
+            // spans several smaller stores waits for them to retire: that stall was a third of this method's time).
+            var block = whole.Length >= 8
+                ? BinaryPrimitives.ReadUInt64LittleEndian(whole[^8..]) >> ((8 - bytes.Length) * 8) // the last 8 bytes, shifted down
+                : bytes.Length switch
+                {
+                    2 => BinaryPrimitives.ReadUInt16LittleEndian(bytes),
+                    4 => BinaryPrimitives.ReadUInt32LittleEndian(bytes),
+                    _ => BinaryPrimitives.ReadUInt32LittleEndian(bytes) | ((ulong)BinaryPrimitives.ReadUInt16LittleEndian(bytes[4..]) << 32),
+                };
             a = Mix(a ^ block);
             b = Mix((b + block) * 0xD6E8FEB86659FD93UL);
         }

@@ -113,6 +113,29 @@ public sealed class DeduplicationWindowTests
     }
 
     [Fact]
+    public void Every_byte_of_every_character_counts_whatever_the_key_length()
+    {
+        var window = new DeduplicationWindow<int>(TimeSpan.FromTicks(Interval));
+        for (var length = 1; length <= 12; length++)
+        {
+            var key = window.Hash(new string('k', length));
+            for (var position = 0; position < length; position++)
+            {
+                // 'k' is U+006B: U+006A differs in the low byte, U+016B only in the high one.
+                foreach (var other in (char[])['\u006A', '\u016B'])
+                {
+                    var changed = string.Create(length, (position, other), static (span, change) =>
+                    {
+                        span.Fill('k');
+                        span[change.position] = change.other;
+                    });
+                    Assert.NotEqual(key, window.Hash(changed));
+                }
+            }
+        }
+    }
+
+    [Fact]
     public void Lapsed_records_do_not_make_the_table_grow_without_bound()
     {
         var window = new DeduplicationWindow<int>(TimeSpan.FromTicks(Interval));
