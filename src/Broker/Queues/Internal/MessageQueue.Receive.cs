@@ -200,21 +200,17 @@ internal sealed partial class MessageQueue
         }
 
         var taken = batch.Taken;
-        var result = batch.Received;
         if (taken == 0)
         {
             return NoMessages;
         }
 
+        var result = new ReceivedMessage[taken];
+        ((ReadOnlySpan<ReceivedMessage>)batch.Received)[..taken].CopyTo(result);
         visibleCount.Add(-taken);
         inFlightCount.Add(taken);
-        ScheduleVisibility(result!, taken, batch.VisibleUntil);
+        ScheduleVisibility(result, taken, batch.VisibleUntil);
         timer.AfterSchedule(batch.EarliestDeadline, taken);
-        if (taken < result!.Length)
-        {
-            Array.Resize(ref result, taken);
-        }
-
         store?.MessagesReceived(this, result, batch.VisibleUntil);
         return result;
     }
@@ -254,8 +250,20 @@ internal sealed partial class MessageQueue
         public int Max;
         public int Taken;
         public AttributeSelection Selection;
-        /// <summary>The messages taken so far, in order; sized on the first take.</summary>
-        public ReceivedMessage[]? Received;
+
+        /// <summary>
+        /// The messages taken so far, in order, on the stack: the result is an array of exactly as many. (Not sized by
+        /// the visible count: summing it reads every thread's counter line, so each receive took the line the sending
+        /// thread counts on from its core, and the next send waited to get it back.)
+        /// </summary>
+        public ReceivedMessages Received;
+    }
+
+    /// <summary>Room for the most messages one receive returns.</summary>
+    [System.Runtime.CompilerServices.InlineArray(QueueDefaults.MaxNumberOfMessages)]
+    private struct ReceivedMessages
+    {
+        private ReceivedMessage element;
     }
 
     private enum TakeResult
@@ -382,17 +390,6 @@ internal sealed partial class MessageQueue
                 // Retention ends while the message is in flight: it expires then, handle or no handle.
                 batch.EarliestDeadline = Math.Min(batch.EarliestDeadline, message.SentAt + batch.RetentionTicks);
                 timer.Enqueue(new TimerTicket(message.SentAt + batch.RetentionTicks, slotIndex, count, TicketKind.Retention));
-            }
-
-            if (batch.Received is null)
-            {
-                // Sized by the visible count (which still counts this batch): a receive that finds one message of a
-                // short queue allocates an array of one, not of MaxNumberOfMessages and then a trimmed copy.
-                batch.Received = new ReceivedMessage[(int)Math.Clamp(VisibleCount, 1, batch.Max)];
-            }
-            else if (batch.Taken == batch.Received.Length)
-            {
-                Array.Resize(ref batch.Received, Math.Min(batch.Max, batch.Received.Length * 2));
             }
 
             batch.Received[batch.Taken++] = received;
