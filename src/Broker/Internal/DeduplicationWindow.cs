@@ -124,7 +124,8 @@ internal sealed class DeduplicationWindow<TValue>
         {
             // What is left is 2, 4 or 6 bytes (whole UTF-16 characters), padded with zeros: the length, in both seeds,
             // tells "a" from "a\0". Read in place, not copied into a buffer on the stack and read back (a load that
-            // spans several smaller stores waits for them to retire: that stall was a third of this method's time).
+            // spans several smaller stores cannot take its value from them and waits until they reach the cache: that
+            // stall was a third of this method's time).
             var block = whole.Length >= 8
                 ? BinaryPrimitives.ReadUInt64LittleEndian(whole[^8..]) >> ((8 - bytes.Length) * 8) // the last 8 bytes, shifted down
                 : bytes.Length switch
