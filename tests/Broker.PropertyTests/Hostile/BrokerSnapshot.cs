@@ -113,7 +113,7 @@ internal static class BrokerSnapshot
 
     private static void AppendTopic(StringBuilder text, Topic topic)
     {
-        text.Append("topic ").Append(topic.Name).Append(" delivered=").Append(topic.DeliveredCount)
+        text.Append("topic ").Append(topic.Name)
             .Append(" deadLettered=").Append(topic.DeadLetteredCount).Append(" dropped=").Append(topic.DroppedCount).AppendLine();
         AppendAttributes(text, "  ", topic.GetAttributes());
         foreach (var subscription in topic.ListSubscriptions())

@@ -3,7 +3,6 @@ using Broker.Filtering;
 using Broker.Internal;
 using Broker.Queues;
 using Broker.Topics;
-using TopicEngine = Broker.Topics.Internal.Topic;
 
 namespace Broker.Tests.Topics;
 
@@ -17,7 +16,7 @@ public sealed class TopicRegressionTests : TopicFixture
         // that moment could see the flag still set while the drainer saw an empty queue, stranding a message.
         var topic = Broker.CreateTopic("t.fifo", new TopicOptions { FifoTopic = true, ContentBasedDeduplication = true });
         topic.Subscribe(Broker.CreateQueue("q.fifo", new QueueOptions { FifoQueue = true }));
-        var engine = (TopicEngine)topic;
+        using var delivered = new DeliveredNotifications(Broker);
         const int Rounds = 50_000;
         using var barrier = new Barrier(2);
         var stranded = 0L;
@@ -28,7 +27,7 @@ public sealed class TopicRegressionTests : TopicFixture
                 barrier.SignalAndWait(Bound);
                 topic.PublishAsync(new PublishRequest($"{id}-{round}") { MessageGroupId = $"g{id}" }).AsTask().GetAwaiter().GetResult();
                 barrier.SignalAndWait(Bound);
-                if (id == 0 && engine.DeliveredCount != 2L * (round + 1))
+                if (id == 0 && delivered.Count != 2L * (round + 1))
                 {
                     Interlocked.Increment(ref stranded);
                 }
