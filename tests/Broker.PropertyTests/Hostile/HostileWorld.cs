@@ -186,7 +186,8 @@ internal sealed class HostileWorld : IDisposable
         Wait(Events.PublishAsync(new PublishRequest("hello") { MessageAttributes = new Dictionary<string, MessageAttributeValue> { ["kind"] = MessageAttributeValue.FromString("a") } }));
 
         // The queue's delivery is done when the publish returns; the handler runs on a worker: wait (bounded) until it
-        // has run, so the world is quiescent before any snapshot is taken.
+        // is called, so that no delivery is still on its way when a snapshot is taken (what the handler's worker does
+        // after it returns, counting the delivery, shows in no snapshot).
         if (!handled.Task.Wait(TimeSpan.FromSeconds(30)))
         {
             throw new TimeoutException("The seed notification did not reach the handler subscriber.");
