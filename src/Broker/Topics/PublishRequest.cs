@@ -59,11 +59,18 @@ public readonly record struct PublishResult
         source = message;
     }
 
+    /// <summary>A standard topic's result for a publish whose message no delivery kept: the id is formatted when first read.</summary>
+    internal PublishResult(Guid messageGuid)
+    {
+        this.messageGuid = messageGuid;
+    }
+
     private readonly string? messageIdText;
     private readonly Internal.PublishedMessage? source;
+    private readonly Guid messageGuid;
 
     /// <summary>The message's id (a UUID), the same in every subscriber's envelope and on every retry.</summary>
-    public string MessageId => messageIdText ?? source?.MessageId ?? string.Empty;
+    public string MessageId => messageIdText ?? source?.MessageId ?? (messageGuid == Guid.Empty ? string.Empty : messageGuid.ToString());
 
     /// <summary>FIFO topics: the 20-digit sequence number, increasing in publish order; <see langword="null"/> otherwise.</summary>
     public string? SequenceNumber { get; }

@@ -58,6 +58,41 @@ public sealed class FanOutTests : TopicFixture
     }
 
     [Fact]
+    public async Task A_publish_result_names_the_id_its_envelopes_and_handlers_carry_when_a_raw_delivery_came_first()
+    {
+        // The raw delivery keeps no message; the envelope and the handler that follow make it, and the result reads its id.
+        var topic = Broker.CreateTopic("orders");
+        var raw = Broker.CreateQueue("raw");
+        var enveloped = Broker.CreateQueue("enveloped");
+        var handled = Channel.CreateUnbounded<Notification>();
+        topic.Subscribe(raw, new SubscriptionOptions { RawMessageDelivery = true });
+        topic.Subscribe(enveloped);
+        topic.Subscribe((n, _) => { handled.Writer.TryWrite(n); return ValueTask.CompletedTask; });
+
+        var published = await topic.PublishAsync(Message("m"));
+
+        Assert.Equal("m", Assert.Single(await DrainBodies(raw)));
+        Assert.Equal(published.MessageId, Envelope(Assert.Single(await Drain(enveloped))).GetProperty("MessageId").GetString());
+        Assert.Equal(published.MessageId, (await Next(handled.Reader)).MessageId);
+    }
+
+    [Fact]
+    public async Task A_publish_delivered_only_raw_has_a_uuid_id_that_reads_the_same_every_time()
+    {
+        var topic = Broker.CreateTopic("orders");
+        var raw = Broker.CreateQueue("raw");
+        topic.Subscribe(raw, new SubscriptionOptions { RawMessageDelivery = true });
+
+        var first = await topic.PublishAsync(Message("m"));
+        var second = await topic.PublishAsync(Message("m"));
+
+        Assert.True(Guid.TryParse(first.MessageId, out var id) && id.ToString() == first.MessageId, first.MessageId);
+        Assert.Equal(first.MessageId, first.MessageId);
+        Assert.NotEqual(first.MessageId, second.MessageId);
+        Assert.Equal(2, (await Drain(raw)).Count);
+    }
+
+    [Fact]
     public async Task A_subscription_made_later_does_not_receive_earlier_messages()
     {
         var topic = Broker.CreateTopic("orders");

@@ -54,6 +54,35 @@ public sealed class PublishedAttributesTests : TopicFixture
         Assert.Empty(await Drain(other));
     }
 
+    public static TheoryData<string> CaseInsensitiveDictionaries => ["Dictionary", "SortedDictionary"];
+
+    [Theory]
+    [MemberData(nameof(CaseInsensitiveDictionaries))]
+    public async Task Policies_look_attribute_names_up_ordinally_whatever_comparer_the_publishers_dictionary_has(string kind)
+    {
+        // A raw delivery reads a publisher's plain dictionary in place; one that may not compare names ordinally is copied
+        // first, so that "Customer" never passes for "customer".
+        var topic = Broker.CreateTopic("orders");
+        var lower = Broker.CreateQueue("lower");
+        var upper = Broker.CreateQueue("upper");
+        topic.Subscribe(lower, new SubscriptionOptions { RawMessageDelivery = true, FilterPolicy = """{"customer":["acme"]}""" });
+        topic.Subscribe(upper, new SubscriptionOptions { RawMessageDelivery = true, FilterPolicy = """{"Customer":["acme"]}""" });
+        IDictionary<string, MessageAttributeValue> attributes = kind == "Dictionary"
+            ? new Dictionary<string, MessageAttributeValue>(StringComparer.OrdinalIgnoreCase)
+            : new SortedDictionary<string, MessageAttributeValue>(StringComparer.OrdinalIgnoreCase);
+        attributes["Customer"] = MessageAttributeValue.FromString("acme");
+
+        // As many attributes as the policies name keys, or more: the index then looks each key up in the attributes.
+        attributes["region"] = MessageAttributeValue.FromString("eu");
+        attributes["tier"] = MessageAttributeValue.FromString("gold");
+
+        await topic.PublishAsync(new PublishRequest("order") { MessageAttributes = (IReadOnlyDictionary<string, MessageAttributeValue>)attributes });
+
+        Assert.Empty(await Drain(lower));
+        var delivered = Assert.Single(await Drain(upper));
+        Assert.Equal("acme", delivered.MessageAttributes["Customer"].StringValue);
+    }
+
     [Fact]
     public async Task A_message_with_fewer_attributes_than_the_topics_policies_name_matches_only_the_policies_on_its_attributes()
     {

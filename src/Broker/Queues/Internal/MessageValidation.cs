@@ -242,10 +242,22 @@ internal static class MessageValidation
 
         sorted = new KeyValuePair<string, MessageAttributeValue>[attributes.Count];
         var index = 0;
-        foreach (var pair in attributes)
+        if (attributes is Dictionary<string, MessageAttributeValue> dictionary)
         {
-            size += ValidateAttribute(pair.Key, pair.Value);
-            sorted[index++] = pair;
+            // A publisher's own dictionary (a topic's raw delivery reads it in place), walked without boxing its enumerator.
+            foreach (var pair in dictionary)
+            {
+                size += ValidateAttribute(pair.Key, pair.Value);
+                sorted[index++] = pair;
+            }
+        }
+        else
+        {
+            foreach (var pair in attributes)
+            {
+                size += ValidateAttribute(pair.Key, pair.Value);
+                sorted[index++] = pair;
+            }
         }
 
         Array.Sort(sorted, ByName);

@@ -10,8 +10,8 @@ internal static class PublishValidation
 {
     public static BrokerException Invalid(string message) => new(BrokerErrorCodes.InvalidParameter, "Invalid parameter: " + message);
 
-    /// <summary>Checks one publish and returns it as an accepted message (not yet sequenced).</summary>
-    public static PublishedMessage Build(
+    /// <summary>Checks one publish and returns it as accepted (not yet sequenced), its message not yet made.</summary>
+    public static Publication Build(
         string message,
         string? subject,
         IReadOnlyDictionary<string, MessageAttributeValue>? attributes,
@@ -47,11 +47,8 @@ internal static class PublishValidation
             throw Invalid($"Message too long. The body and attributes are {size} bytes; the limit is {TopicDefaults.MaximumMessageSize} bytes.");
         }
 
-        var copied = Copy(attributes);
-        return new PublishedMessage(messageId, defaultMessage, body, subject, copied, timestamp)
-        {
-            Structure = messageStructure is null ? null : new PublishedMessage.StructuredBodies(sqsMessage, lambdaMessage),
-        };
+        var structure = messageStructure is null ? null : new PublishedMessage.StructuredBodies(sqsMessage, lambdaMessage);
+        return new Publication(messageId, defaultMessage, body, subject, attributes, structure, timestamp);
     }
 
     public static void ValidateFifo(bool fifoTopic, bool contentBasedDeduplication, string? groupId, string? deduplicationId)
@@ -300,7 +297,8 @@ internal static class PublishValidation
         }
     }
 
-    private static IReadOnlyDictionary<string, MessageAttributeValue> Copy(IReadOnlyDictionary<string, MessageAttributeValue>? attributes) =>
+    /// <summary>An immutable copy of a publish's attributes, with ordinal lookups (what a <see cref="PublishedMessage"/> keeps).</summary>
+    public static IReadOnlyDictionary<string, MessageAttributeValue> Copy(IReadOnlyDictionary<string, MessageAttributeValue>? attributes) =>
         attributes switch
         {
             null or { Count: 0 } => PublishedMessage.Empty,

@@ -108,6 +108,13 @@ internal sealed class PublishedMessage
     public Queues.Internal.MessageQueue.PreparedDelivery RawDelivery =>
         Volatile.Read(ref rawSize) is var size and not 0 ? new(Utf8Body, rawExtras, size) : PrepareRawDelivery();
 
+    /// <summary>Takes the raw delivery a <see cref="Publication"/> prepared before it made this message (by the publishing thread, before the message is shared).</summary>
+    public void AdoptRawDelivery(in Queues.Internal.MessageQueue.PreparedDelivery prepared)
+    {
+        rawExtras = prepared.Extras;
+        Volatile.Write(ref rawSize, prepared.Size);
+    }
+
     /// <summary>Two threads (a publish and a retry) may both prepare it; either result is the same.</summary>
     private Queues.Internal.MessageQueue.PreparedDelivery PrepareRawDelivery()
     {

@@ -35,6 +35,51 @@ internal sealed partial class QueueSubscription : Subscription
         Send(message, attempt);
     }
 
+    /// <summary>
+    /// A raw delivery that a standard queue without caps or journal takes at once keeps the body and the validated
+    /// attributes, not the publish: no message is made for it. Anything else (an envelope, a message structure, a FIFO,
+    /// capped or durable queue, a failure) is the usual <see cref="Deliver"/> with the message made. A failed attempt here
+    /// has changed nothing (a send fails before it enqueues), so the usual path makes it again and handles its failure.
+    /// </summary>
+    internal override void DeliverFirst(ref Publication publication)
+    {
+        if (publication.Made is null && RawDelivery && publication.Structure is null && IsActive)
+        {
+            try
+            {
+                var target = Target();
+                if (target.KeepsDeferredBodies)
+                {
+                    target.PrefetchDelivery();
+                    if (target.TryDeliver(publication.RawDelivery, publication.TimestampTicks, out var durable))
+                    {
+                        if (durable.IsCompletedSuccessfully)
+                        {
+                            Topic.CountDelivered(this);
+                        }
+                        else
+                        {
+                            _ = CompleteAsync(durable.AsTask(), publication.Materialize(), attempt: 1); // (no journal: not expected)
+                        }
+
+                        return;
+                    }
+                }
+            }
+            catch (BrokerException)
+            {
+                // Made again below, where its failure is handled.
+            }
+            catch (ObjectDisposedException)
+            {
+                // The broker is being disposed; nothing is delivered any more.
+                return;
+            }
+        }
+
+        Deliver(publication.Materialize(), attempt: 1);
+    }
+
     /// <summary>One delivery attempt and its immediate retries; a later retry is scheduled, or the message dead-lettered.</summary>
     private void Send(PublishedMessage message, int attempt)
     {

@@ -65,6 +65,11 @@ internal abstract partial class Subscription : ISubscription
     /// <summary>One delivery attempt (1 for the first). Never throws.</summary>
     public abstract void Deliver(PublishedMessage message, int attempt);
 
+    /// <summary>
+    /// The first attempt of a publish being delivered by its publisher: by default with its message made. Never throws.
+    /// </summary>
+    internal virtual void DeliverFirst(ref Publication publication) => Deliver(publication.Materialize(), attempt: 1);
+
     public void Unsubscribe() => Topic.Remove(this);
 
     public void SetOptions(SubscriptionOptions options)

@@ -77,23 +77,26 @@ internal sealed partial class Topic
     {
         ArgumentNullException.ThrowIfNull(message);
         PublishValidation.ValidateFifo(IsFifo, Options.ContentBasedDeduplication, groupId, deduplicationId);
-        var accepted = PublishValidation.Build(message, subject, attributes, messageStructure, MessageIds.NewGuid(), Broker.TimeProvider.GetUtcNow(), out _);
-        observer?.MessagePublished(this, accepted); // before its deliveries, so records show them in that order
+        var publication = PublishValidation.Build(message, subject, attributes, messageStructure, MessageIds.NewGuid(), Broker.TimeProvider.GetUtcNow(), out _);
         if (IsFifo)
         {
+            var accepted = publication.Materialize();
+            observer?.MessagePublished(this, accepted); // before its deliveries, so records show them in that order
             var result = PublishFifo(accepted, message, groupId!, deduplicationId);
             CountPublished();
             return result;
         }
 
-        if (groupId is not null)
+        publication.MessageGroupId = groupId;
+        if (observer is not null)
         {
-            accepted.MessageGroupId = groupId;
+            // An observer is handed the message, and every later call about it must name the same one.
+            observer.MessagePublished(this, publication.Materialize());
         }
 
-        Deliver(accepted);
+        Deliver(ref publication);
         CountPublished();
-        return new PublishResult(accepted);
+        return publication.Result();
     }
 
     /// <summary>An accepted publish (a FIFO duplicate too: the publish succeeded), if anyone listens.</summary>
@@ -108,13 +111,20 @@ internal sealed partial class Topic
     /// <summary>Delivers one accepted message to every subscription whose filter matches it, first attempt.</summary>
     private void Deliver(PublishedMessage message)
     {
+        var publication = new Publication(message);
+        Deliver(ref publication);
+    }
+
+    /// <inheritdoc cref="Deliver(PublishedMessage)"/>
+    private void Deliver(ref Publication publication)
+    {
         // Every subscription takes every message (no filter policy, or an attribute-scope {}): no matching, no list of
         // matches, and none is filtered out.
         if (index.UnfilteredTargets is { } everyone)
         {
             foreach (var subscription in everyone)
             {
-                subscription.Deliver(message, attempt: 1);
+                subscription.DeliverFirst(ref publication);
             }
 
             return;
@@ -124,15 +134,16 @@ internal sealed partial class Topic
         matched.Clear();
         try
         {
-            index.Match(message.Attributes, message.Utf8Body, matched);
+            index.Match(publication.Attributes, publication.Utf8Body, matched);
             if (metrics.NotificationsFilteredOut.Enabled || observer is not null)
             {
-                CountFilteredOut(matched, message);
+                // An observer is only ever handed a made message (Publish makes it first when there is one).
+                CountFilteredOut(matched, publication.Made);
             }
 
             foreach (var subscription in matched)
             {
-                subscription.Deliver(message, attempt: 1);
+                subscription.DeliverFirst(ref publication);
             }
         }
         finally
@@ -147,7 +158,7 @@ internal sealed partial class Topic
     /// rejected: the price of per-subscription tags, since the filter index never looks at the policies a message cannot
     /// match. A subscription added while the message was being matched may be counted as filtered out.
     /// </summary>
-    private void CountFilteredOut(List<Subscription> matched, PublishedMessage message)
+    private void CountFilteredOut(List<Subscription> matched, PublishedMessage? message)
     {
         var all = Volatile.Read(ref subscriptions);
         if (all.Length <= matched.Count)
@@ -176,7 +187,10 @@ internal sealed partial class Topic
                         new KeyValuePair<string, object?>(BrokerMetrics.EndpointTag, subscription.Endpoint));
                 }
 
-                observer?.NotificationFilteredOut(this, subscription, message);
+                if (message is not null)
+                {
+                    observer?.NotificationFilteredOut(this, subscription, message);
+                }
             }
         }
 
@@ -197,7 +211,7 @@ internal sealed partial class Topic
     }
 
     /// <summary>
-    /// <see cref="Deliver"/> for the FIFO drainer, which delivers other publishers' messages: a failure of one message
+    /// <see cref="Deliver(PublishedMessage)"/> for the FIFO drainer, which delivers other publishers' messages: a failure of one message
     /// (none is expected; deliveries handle their own errors) is counted as dropped instead of stopping the drain.
     /// </summary>
     private void DeliverSafely(PublishedMessage message)

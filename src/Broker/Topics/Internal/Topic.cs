@@ -75,6 +75,16 @@ internal sealed partial class Topic : ITopic
         observer?.NotificationDelivered(this, subscription, message);
     }
 
+    /// <summary>
+    /// <see cref="CountDelivered(Subscription, PublishedMessage)"/> for a delivery that made no message: there is no
+    /// observer then (with one, a publish makes its message before any delivery).
+    /// </summary>
+    internal void CountDelivered(Subscription subscription)
+    {
+        System.Diagnostics.Debug.Assert(observer is null, "A publish with an observer makes its message first.");
+        CountFor(metrics.NotificationsDelivered, subscription);
+    }
+
     /// <summary>A delivery was given up on (its retries spent, or an error no retry fixes); it is dead-lettered or dropped next.</summary>
     internal void CountFailed(Subscription subscription, PublishedMessage message)
     {
