@@ -49,7 +49,7 @@ public readonly record struct PublishResult
     /// <param name="sequenceNumber">The FIFO sequence number, or <see langword="null"/>.</param>
     public PublishResult(string messageId, string? sequenceNumber)
     {
-        messageIdText = messageId;
+        source = messageId;
         SequenceNumber = sequenceNumber;
     }
 
@@ -59,18 +59,23 @@ public readonly record struct PublishResult
         source = message;
     }
 
-    /// <summary>A standard topic's result for a publish whose message no delivery kept: the id is formatted when first read.</summary>
+    /// <summary>A standard topic's result for a publish whose message no delivery kept: the id is formatted when read.</summary>
     internal PublishResult(Guid messageGuid)
     {
         this.messageGuid = messageGuid;
     }
 
-    private readonly string? messageIdText;
-    private readonly Internal.PublishedMessage? source;
+    /// <summary>The id's text, the message it is formatted from, or null (<see cref="messageGuid"/>, or a default result).</summary>
+    private readonly object? source;
     private readonly Guid messageGuid;
 
     /// <summary>The message's id (a UUID), the same in every subscriber's envelope and on every retry.</summary>
-    public string MessageId => messageIdText ?? source?.MessageId ?? (messageGuid == Guid.Empty ? string.Empty : messageGuid.ToString());
+    public string MessageId => source switch
+    {
+        string text => text,
+        Internal.PublishedMessage message => message.MessageId,
+        _ => messageGuid == Guid.Empty ? string.Empty : messageGuid.ToString(),
+    };
 
     /// <summary>FIFO topics: the 20-digit sequence number, increasing in publish order; <see langword="null"/> otherwise.</summary>
     public string? SequenceNumber { get; }

@@ -18,11 +18,14 @@ namespace Broker.Topics.Internal;
 /// </summary>
 internal ref struct Publication
 {
-    /// <summary>The publisher's attributes, or a copy of them (for matching); null when there are none.</summary>
-    private readonly IReadOnlyDictionary<string, MessageAttributeValue>? attributes;
+    /// <summary>The publisher's attributes, or once matching needed one, a copy of them; null when there are none.</summary>
+    private IReadOnlyDictionary<string, MessageAttributeValue>? attributes;
 
-    /// <summary>Whether <see cref="attributes"/> is already the copy a <see cref="PublishedMessage"/> keeps.</summary>
-    private readonly bool attributesCopied;
+    /// <summary>Whether <see cref="attributes"/> is the copy a <see cref="PublishedMessage"/> keeps.</summary>
+    private bool attributesCopied;
+
+    /// <summary>Whether <see cref="attributes"/> is known to look names up ordinally.</summary>
+    private bool attributesOrdinal;
 
     private PublishedMessage? made;
 
@@ -45,34 +48,7 @@ internal ref struct Publication
         Subject = subject;
         Structure = structure;
         TimestampTicks = timestamp.UtcTicks;
-        if (attributes is null || attributes.Count == 0)
-        {
-            this.attributes = null;
-        }
-        else if (attributes is Dictionary<string, MessageAttributeValue> dictionary
-            && (ReferenceEquals(dictionary.Comparer, EqualityComparer<string>.Default) || ReferenceEquals(dictionary.Comparer, StringComparer.Ordinal)))
-        {
-            this.attributes = dictionary;
-        }
-        else
-        {
-            this.attributes = PublishValidation.Copy(attributes);
-            attributesCopied = true;
-        }
-    }
-
-    /// <summary>A publish already made (a FIFO topic's, one an observer saw, a retry's).</summary>
-    public Publication(PublishedMessage message)
-    {
-        made = message;
-        MessageGuid = message.MessageGuid;
-        Message = message.Message;
-        Utf8Body = message.Utf8Body;
-        Subject = message.Subject;
-        Structure = message.Structure;
-        TimestampTicks = message.Timestamp.UtcTicks;
-        attributes = message.Attributes;
-        attributesCopied = true;
+        this.attributes = attributes is null || attributes.Count == 0 ? null : attributes;
     }
 
     public Guid MessageGuid { get; }
@@ -94,8 +70,39 @@ internal ref struct Publication
     /// <summary>A standard topic's message group id, if the publisher named one.</summary>
     public string? MessageGroupId { get; set; }
 
-    /// <summary>The attributes as published, with ordinal lookups: what attribute-scope filter policies see.</summary>
-    public readonly IReadOnlyDictionary<string, MessageAttributeValue> Attributes => attributes ?? PublishedMessage.Empty;
+    /// <summary>
+    /// The attributes as published, with ordinal lookups: what attribute-scope filter policies see. The message's copy
+    /// once it is made; until then the publisher's dictionary when it is a plain one with the default or ordinal
+    /// comparer, otherwise a copy (the one the message will keep).
+    /// </summary>
+    public IReadOnlyDictionary<string, MessageAttributeValue> Attributes
+    {
+        get
+        {
+            if (made is not null)
+            {
+                return made.Attributes;
+            }
+
+            if (attributes is null)
+            {
+                return PublishedMessage.Empty;
+            }
+
+            if (!attributesOrdinal)
+            {
+                attributesOrdinal = true;
+                if (attributes is not Dictionary<string, MessageAttributeValue> dictionary
+                    || !(ReferenceEquals(dictionary.Comparer, EqualityComparer<string>.Default) || ReferenceEquals(dictionary.Comparer, StringComparer.Ordinal)))
+                {
+                    attributes = PublishValidation.Copy(attributes);
+                    attributesCopied = true;
+                }
+            }
+
+            return attributes;
+        }
+    }
 
     /// <summary>The message, if a delivery (or the caller) has made it.</summary>
     public readonly PublishedMessage? Made => made;

@@ -10,15 +10,40 @@ internal static class PublishValidation
 {
     public static BrokerException Invalid(string message) => new(BrokerErrorCodes.InvalidParameter, "Invalid parameter: " + message);
 
-    /// <summary>Checks one publish and returns it as accepted (not yet sequenced), its message not yet made.</summary>
-    public static Publication Build(
+    /// <summary>Checks one publish and returns it as an accepted message (not yet sequenced).</summary>
+    public static PublishedMessage Build(
         string message,
         string? subject,
         IReadOnlyDictionary<string, MessageAttributeValue>? attributes,
         string? messageStructure,
         Guid messageId,
-        DateTimeOffset timestamp,
-        out int size)
+        DateTimeOffset timestamp)
+    {
+        var body = Check(message, subject, attributes, messageStructure, out var defaultMessage, out var structure);
+        return new PublishedMessage(messageId, defaultMessage, body, subject, Copy(attributes), timestamp) { Structure = structure };
+    }
+
+    /// <summary>Checks one publish and returns it as accepted, its message not yet made (see <see cref="Publication"/>).</summary>
+    public static Publication BuildPublication(
+        string message,
+        string? subject,
+        IReadOnlyDictionary<string, MessageAttributeValue>? attributes,
+        string? messageStructure,
+        Guid messageId,
+        DateTimeOffset timestamp)
+    {
+        var body = Check(message, subject, attributes, messageStructure, out var defaultMessage, out var structure);
+        return new Publication(messageId, defaultMessage, body, subject, attributes, structure, timestamp);
+    }
+
+    /// <summary>SNS's checks of a publish's body, subject and attributes; returns the default body's UTF-8.</summary>
+    private static byte[] Check(
+        string message,
+        string? subject,
+        IReadOnlyDictionary<string, MessageAttributeValue>? attributes,
+        string? messageStructure,
+        out string defaultMessage,
+        out PublishedMessage.StructuredBodies? structure)
     {
         if (message.Length == 0)
         {
@@ -27,7 +52,7 @@ internal static class PublishValidation
 
         string? sqsMessage = null;
         string? lambdaMessage = null;
-        var defaultMessage = message;
+        defaultMessage = message;
         if (messageStructure is not null)
         {
             if (messageStructure != "json")
@@ -41,14 +66,14 @@ internal static class PublishValidation
         ValidateSubject(subject);
         var attributesSize = ValidateAttributes(attributes);
         var body = Queues.Internal.MessageValidation.TryEncodeAscii(defaultMessage) ?? Encoding.UTF8.GetBytes(defaultMessage);
-        size = (ReferenceEquals(defaultMessage, message) ? body.Length : Encoding.UTF8.GetByteCount(message)) + attributesSize;
+        var size = (ReferenceEquals(defaultMessage, message) ? body.Length : Encoding.UTF8.GetByteCount(message)) + attributesSize;
         if (size > TopicDefaults.MaximumMessageSize)
         {
             throw Invalid($"Message too long. The body and attributes are {size} bytes; the limit is {TopicDefaults.MaximumMessageSize} bytes.");
         }
 
-        var structure = messageStructure is null ? null : new PublishedMessage.StructuredBodies(sqsMessage, lambdaMessage);
-        return new Publication(messageId, defaultMessage, body, subject, attributes, structure, timestamp);
+        structure = messageStructure is null ? null : new PublishedMessage.StructuredBodies(sqsMessage, lambdaMessage);
+        return body;
     }
 
     public static void ValidateFifo(bool fifoTopic, bool contentBasedDeduplication, string? groupId, string? deduplicationId)

@@ -77,26 +77,34 @@ internal sealed partial class Topic
     {
         ArgumentNullException.ThrowIfNull(message);
         PublishValidation.ValidateFifo(IsFifo, Options.ContentBasedDeduplication, groupId, deduplicationId);
-        var publication = PublishValidation.Build(message, subject, attributes, messageStructure, MessageIds.NewGuid(), Broker.TimeProvider.GetUtcNow(), out _);
+        if (!IsFifo && observer is null && Volatile.Read(ref deliversRaw))
+        {
+            // A raw delivery may need no message: it is made only if a delivery keeps the publish.
+            var publication = PublishValidation.BuildPublication(message, subject, attributes, messageStructure, MessageIds.NewGuid(), Broker.TimeProvider.GetUtcNow());
+            publication.MessageGroupId = groupId;
+            Deliver(ref publication);
+            CountPublished();
+            return publication.Result();
+        }
+
+        // Every delivery makes the message, or an observer is handed it (and every later call about it must name the same one).
+        var accepted = PublishValidation.Build(message, subject, attributes, messageStructure, MessageIds.NewGuid(), Broker.TimeProvider.GetUtcNow());
+        observer?.MessagePublished(this, accepted); // before its deliveries, so records show them in that order
         if (IsFifo)
         {
-            var accepted = publication.Materialize();
-            observer?.MessagePublished(this, accepted); // before its deliveries, so records show them in that order
             var result = PublishFifo(accepted, message, groupId!, deduplicationId);
             CountPublished();
             return result;
         }
 
-        publication.MessageGroupId = groupId;
-        if (observer is not null)
+        if (groupId is not null)
         {
-            // An observer is handed the message, and every later call about it must name the same one.
-            observer.MessagePublished(this, publication.Materialize());
+            accepted.MessageGroupId = groupId;
         }
 
-        Deliver(ref publication);
+        Deliver(accepted);
         CountPublished();
-        return publication.Result();
+        return new PublishResult(accepted);
     }
 
     /// <summary>An accepted publish (a FIFO duplicate too: the publish succeeded), if anyone listens.</summary>
@@ -111,15 +119,35 @@ internal sealed partial class Topic
     /// <summary>Delivers one accepted message to every subscription whose filter matches it, first attempt.</summary>
     private void Deliver(PublishedMessage message)
     {
-        var publication = new Publication(message);
-        Deliver(ref publication);
-    }
-
-    /// <inheritdoc cref="Deliver(PublishedMessage)"/>
-    private void Deliver(ref Publication publication)
-    {
         // Every subscription takes every message (no filter policy, or an attribute-scope {}): no matching, no list of
         // matches, and none is filtered out.
+        if (index.UnfilteredTargets is { } everyone)
+        {
+            foreach (var subscription in everyone)
+            {
+                subscription.Deliver(message, attempt: 1);
+            }
+
+            return;
+        }
+
+        var matched = Match(message.Attributes, message.Utf8Body, message);
+        try
+        {
+            foreach (var subscription in matched)
+            {
+                subscription.Deliver(message, attempt: 1);
+            }
+        }
+        finally
+        {
+            matched.Clear();
+        }
+    }
+
+    /// <summary><see cref="Deliver(PublishedMessage)"/> for a publish whose message may not have been made (no observer then).</summary>
+    private void Deliver(ref Publication publication)
+    {
         if (index.UnfilteredTargets is { } everyone)
         {
             foreach (var subscription in everyone)
@@ -130,17 +158,9 @@ internal sealed partial class Topic
             return;
         }
 
-        var matched = matchedScratch ??= new List<Subscription>(4);
-        matched.Clear();
+        var matched = Match(publication.Attributes, publication.Utf8Body, publication.Made);
         try
         {
-            index.Match(publication.Attributes, publication.Utf8Body, matched);
-            if (metrics.NotificationsFilteredOut.Enabled || observer is not null)
-            {
-                // An observer is only ever handed a made message (Publish makes it first when there is one).
-                CountFilteredOut(matched, publication.Made);
-            }
-
             foreach (var subscription in matched)
             {
                 subscription.DeliverFirst(ref publication);
@@ -149,6 +169,31 @@ internal sealed partial class Topic
         finally
         {
             matched.Clear();
+        }
+    }
+
+    /// <summary>
+    /// The subscriptions whose filters match, in this thread's scratch list (the caller clears it), with the others
+    /// counted as filtered out when someone listens. <paramref name="message"/> is null only without an observer.
+    /// </summary>
+    private List<Subscription> Match(IReadOnlyDictionary<string, Queues.MessageAttributeValue> attributes, byte[] body, PublishedMessage? message)
+    {
+        var matched = matchedScratch ??= new List<Subscription>(4);
+        matched.Clear();
+        try
+        {
+            index.Match(attributes, body, matched);
+            if (metrics.NotificationsFilteredOut.Enabled || observer is not null)
+            {
+                CountFilteredOut(matched, message);
+            }
+
+            return matched;
+        }
+        catch
+        {
+            matched.Clear();
+            throw;
         }
     }
 

@@ -23,6 +23,13 @@ internal sealed partial class Topic : ITopic
     /// <summary>Live subscriptions in subscription order; replaced (never mutated) under the lock.</summary>
     private Subscription[] subscriptions = [];
 
+    /// <summary>
+    /// Whether a queue subscription delivers raw, so that a publish may not need its message made (see
+    /// <see cref="Publication"/>). Written under <see cref="subscriptionsLock"/>; a publish that reads it stale only makes
+    /// its message sooner or later than it needed to.
+    /// </summary>
+    private bool deliversRaw;
+
     private readonly BrokerMetrics metrics;
 
     /// <summary>The broker's observer, read once; null unless Broker.Testing's harness built the broker.</summary>
@@ -232,6 +239,7 @@ internal sealed partial class Topic : ITopic
 
             subscription.ReplaceSettings(settings);
             index.Add(subscription, settings.Filter);
+            NoteRawDelivery();
             if (subscription is QueueSubscription queueSubscription)
             {
                 queueSubscription.Queue.Store?.SubscriptionSaved(Name, subscription.Arn, queueSubscription.Queue.Name, subscription.SettableAttributes());
@@ -252,6 +260,7 @@ internal sealed partial class Topic : ITopic
             subscription.MarkUnsubscribed();
             index.Remove(subscription);
             subscriptions = [.. subscriptions.Where(s => s != subscription)];
+            NoteRawDelivery();
             subscriptionsDeleted++;
             if (subscription is QueueSubscription)
             {
@@ -283,6 +292,7 @@ internal sealed partial class Topic : ITopic
             }
 
             subscriptions = [];
+            NoteRawDelivery();
         }
 
         return removed;
@@ -311,8 +321,13 @@ internal sealed partial class Topic : ITopic
     {
         subscriptions = [.. subscriptions, subscription];
         index.Add(subscription, subscription.Settings.Filter);
+        NoteRawDelivery();
         return subscription;
     }
+
+    /// <summary>Under <see cref="subscriptionsLock"/>, after the subscriptions or their settings changed.</summary>
+    private void NoteRawDelivery() =>
+        Volatile.Write(ref deliversRaw, Array.Exists(subscriptions, static s => s is QueueSubscription && s.RawDelivery));
 
     private static Subscription SameOrThrow(Subscription existing, SubscriptionOptions options) =>
         existing.Options == options
