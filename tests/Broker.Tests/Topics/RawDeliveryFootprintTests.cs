@@ -137,4 +137,36 @@ public sealed class RawDeliveryFootprintTests : TopicFixture
         Assert.Equal(Count + 1, queue.GetAttributes().ApproximateNumberOfMessages);
         Assert.True(each <= 200, $"{each:F0} bytes allocated per raw publish");
     }
+
+    [Fact]
+    public async Task A_subscription_switched_to_raw_delivery_stops_its_publishes_allocating_a_publish_record()
+    {
+        // A topic notes whether any queue subscription delivers raw, and builds each publish's record up front when none
+        // does; switching one to raw must lift that.
+        const int Count = 10_000;
+        var topic = Broker.CreateTopic("orders");
+        var queue = Broker.CreateQueue("inbox");
+        var subscription = topic.Subscribe(queue);
+        var request = Message("{\"order\":42}");
+        Assert.True(await AllocatedPerPublish() > 200); // an envelope keeps its publish's record
+
+        subscription.SetOptions(new SubscriptionOptions { RawMessageDelivery = true });
+        var each = await AllocatedPerPublish();
+
+        // The body (48 bytes) and the queue's message (56), and the queue's segments.
+        Assert.True(each <= 150, $"{each:F0} bytes allocated per raw publish");
+        Assert.Equal(Count + 1, (await DrainBodies(queue)).Count(static body => body == "{\"order\":42}")); // the raw ones
+
+        async Task<double> AllocatedPerPublish()
+        {
+            await topic.PublishAsync(request);
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            for (var i = 0; i < Count; i++)
+            {
+                await topic.PublishAsync(request);
+            }
+
+            return (GC.GetAllocatedBytesForCurrentThread() - before) / (double)Count;
+        }
+    }
 }

@@ -4,12 +4,12 @@ using Broker.Queues.Internal;
 namespace Broker.Topics.Internal;
 
 /// <summary>
-/// An accepted publish while its first deliveries are made, on the publishing thread's stack. The
-/// <see cref="PublishedMessage"/> (an object of 120 bytes, and a copy of the attributes) is made only when a delivery
-/// keeps one: an envelope, a handler, a FIFO topic's order, a retry, a dead-letter, an observer. A raw delivery that a
-/// standard queue takes at once keeps the body and the validated attributes and nothing else, so a publish with only such
-/// deliveries leaves no garbage of its own: with every delivered message kept in a queue, each collection that garbage
-/// triggers copies the queues' young messages, which made a third of a publish's cost.
+/// An accepted publish to a standard topic with a raw queue subscription (and no observer) while its first deliveries
+/// are made, on the publishing thread's stack. The <see cref="PublishedMessage"/> (an object of 120 bytes, and a copy of
+/// the attributes) is made only when a delivery keeps one: an envelope, a handler, a capped or durable queue, a retry, a
+/// dead-letter. A raw delivery that a standard queue takes at once keeps the body and the validated attributes and nothing
+/// else, so a publish with only such deliveries leaves no garbage of its own: with the delivered messages kept in queues,
+/// each collection that garbage triggers copies the queues' young messages, which made a third of a publish's cost.
 /// <para>
 /// The publisher's attribute dictionary is read in place, not copied, which is sound only until the publish returns:
 /// hence a ref struct, which no delivery can keep. A dictionary whose lookups may not be ordinal (another comparer, or
@@ -104,7 +104,7 @@ internal ref struct Publication
         }
     }
 
-    /// <summary>The message, if a delivery (or the caller) has made it.</summary>
+    /// <summary>The message, if a delivery has made it.</summary>
     public readonly PublishedMessage? Made => made;
 
     /// <summary>

@@ -173,28 +173,21 @@ internal sealed partial class Topic
     }
 
     /// <summary>
-    /// The subscriptions whose filters match, in this thread's scratch list (the caller clears it), with the others
-    /// counted as filtered out when someone listens. <paramref name="message"/> is null only without an observer.
+    /// The subscriptions whose filters match, in this thread's scratch list (the caller clears it after delivering; one
+    /// left filled by a throw is cleared here on the thread's next publish), with the others counted as filtered out when
+    /// someone listens. <paramref name="message"/> is null only without an observer.
     /// </summary>
     private List<Subscription> Match(IReadOnlyDictionary<string, Queues.MessageAttributeValue> attributes, byte[] body, PublishedMessage? message)
     {
         var matched = matchedScratch ??= new List<Subscription>(4);
         matched.Clear();
-        try
+        index.Match(attributes, body, matched);
+        if (metrics.NotificationsFilteredOut.Enabled || observer is not null)
         {
-            index.Match(attributes, body, matched);
-            if (metrics.NotificationsFilteredOut.Enabled || observer is not null)
-            {
-                CountFilteredOut(matched, message);
-            }
+            CountFilteredOut(matched, message);
+        }
 
-            return matched;
-        }
-        catch
-        {
-            matched.Clear();
-            throw;
-        }
+        return matched;
     }
 
     /// <summary>
