@@ -153,7 +153,7 @@ public sealed class RawDeliveryFootprintTests : TopicFixture
         subscription.SetOptions(new SubscriptionOptions { RawMessageDelivery = true });
         var each = await AllocatedPerPublish();
 
-        // The body (48 bytes) and the queue's message (56), and the queue's segments.
+        // The body (40 bytes) and the queue's message (56), and the queue's segments.
         Assert.True(each <= 150, $"{each:F0} bytes allocated per raw publish");
         Assert.Equal(Count + 1, (await DrainBodies(queue)).Count(static body => body == "{\"order\":42}")); // the raw ones
 

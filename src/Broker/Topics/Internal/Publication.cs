@@ -134,7 +134,7 @@ internal ref struct Publication
     public PublishedMessage Materialize() => made ??= Make();
 
     /// <summary>The publish's result: from the message when one was made (its id text is shared), else from the id.</summary>
-    public readonly PublishResult Result() => made is not null ? new PublishResult(made) : new PublishResult(MessageGuid);
+    public readonly PublishResult ToPublishResult() => made is not null ? new PublishResult(made) : new PublishResult(MessageGuid);
 
     private readonly PublishedMessage Make()
     {

@@ -84,7 +84,7 @@ internal sealed partial class Topic
             publication.MessageGroupId = groupId;
             Deliver(ref publication);
             CountPublished();
-            return publication.Result();
+            return publication.ToPublishResult();
         }
 
         // Every delivery makes the message, or an observer is handed it (and every later call about it must name the same one).
