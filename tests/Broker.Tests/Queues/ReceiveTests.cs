@@ -1,4 +1,5 @@
 using Broker.Queues;
+using Broker.Queues.Internal;
 
 namespace Broker.Tests.Queues;
 
@@ -121,6 +122,91 @@ public sealed class ReceiveTests : QueueFixture
         Assert.Equal(sent.MessageId, got.MessageId);
         Assert.Equal("hello", got.GetBodyAsString());
         Assert.Equal((0, 1, 0), Counts(queue));
+    }
+
+    [Fact]
+    public async Task Long_poll_that_finds_the_queue_empty_looks_again_a_few_times_before_it_parks()
+    {
+        var queue = Broker.CreateQueue("jobs");
+        var looks = 0;
+        ((MessageQueue)queue).Spinning = () => looks++;
+
+        var pending = queue.ReceiveAsync(LongPoll()).AsTask();
+
+        // The looks all happen within the call: it returns a pending receive once they found nothing.
+        Assert.False(pending.IsCompleted);
+        Assert.Equal(MessageQueue.SpinRounds, looks);
+        Assert.Equal(Environment.ProcessorCount > 1 ? 10 : 0, looks); // none on one core, where it would only hold back the sender
+
+        await queue.SendAsync("later");
+        Assert.Equal("later", Assert.Single(await pending.WaitAsync(Bound)).GetBodyAsString());
+        Assert.Equal(MessageQueue.SpinRounds, looks); // a parked receive is woken by the send, not by more looks
+    }
+
+    [Fact]
+    public async Task Long_poll_takes_a_message_sent_while_it_looks_again_without_parking()
+    {
+        var queue = Broker.CreateQueue("jobs");
+        var looks = 0;
+        ((MessageQueue)queue).Spinning = () =>
+        {
+            if (++looks == 3)
+            {
+                // Another thread's send, landing between two looks.
+                Assert.True(queue.SendAsync("meanwhile").AsTask().IsCompletedSuccessfully);
+            }
+        };
+
+        var receive = queue.ReceiveAsync(LongPoll()).AsTask();
+
+        if (MessageQueue.SpinRounds < 3)
+        {
+            Assert.False(receive.IsCompleted); // one core: no looks, so the receive parked
+            return;
+        }
+
+        // Completed within the call, at the look after the send: no waiter was registered and nothing had to wake one.
+        Assert.True(receive.IsCompletedSuccessfully);
+        Assert.Equal(3, looks);
+        Assert.Equal("meanwhile", Assert.Single(await receive).GetBodyAsString());
+        Assert.Equal((0, 1, 0), Counts(queue));
+    }
+
+    [Fact]
+    public async Task Short_poll_that_finds_the_queue_empty_returns_at_once_without_looking_again()
+    {
+        var queue = Broker.CreateQueue("jobs");
+        var looks = 0;
+        ((MessageQueue)queue).Spinning = () => looks++;
+
+        Assert.Empty(await queue.ReceiveAsync(Take()));
+
+        Assert.Equal(0, looks);
+    }
+
+    [Fact]
+    public async Task Long_poll_of_a_FIFO_queue_takes_a_message_sent_while_it_looks_again()
+    {
+        var queue = Broker.CreateQueue("jobs.fifo", new QueueOptions { FifoQueue = true });
+        var looks = 0;
+        ((MessageQueue)queue).Spinning = () =>
+        {
+            if (++looks == 1)
+            {
+                Assert.True(queue.SendAsync(new SendMessageRequest("first") { MessageGroupId = "g", MessageDeduplicationId = "1" }).AsTask().IsCompletedSuccessfully);
+            }
+        };
+
+        var receive = queue.ReceiveAsync(LongPoll()).AsTask();
+
+        if (MessageQueue.SpinRounds == 0)
+        {
+            Assert.False(receive.IsCompleted);
+            return;
+        }
+
+        Assert.True(receive.IsCompletedSuccessfully);
+        Assert.Equal("first", Assert.Single(await receive).GetBodyAsString());
     }
 
     [Fact]
