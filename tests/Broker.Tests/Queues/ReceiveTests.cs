@@ -152,7 +152,7 @@ public sealed class ReceiveTests : QueueFixture
         {
             if (++looks == 3)
             {
-                // Another thread's send, landing between two looks.
+                // Stands for another thread's send landing between two looks.
                 Assert.True(queue.SendAsync("meanwhile").AsTask().IsCompletedSuccessfully);
             }
         };

@@ -105,7 +105,7 @@ internal sealed partial class MessageQueue
             var waiter = receivers.Register();
 
             // Re-check after registering: a message published before we registered would not wake us.
-            if (!(isFifo ? ready!.IsEmpty : visible.IsEmpty) && !AtInFlightLimit())
+            if (MayReceive())
             {
                 waiter.TryComplete(true);
             }
@@ -150,7 +150,7 @@ internal sealed partial class MessageQueue
         {
             Thread.SpinWait(SpinIterations);
             Spinning?.Invoke();
-            if (!(isFifo ? ready!.IsEmpty : visible.IsEmpty) && !AtInFlightLimit())
+            if (MayReceive())
             {
                 var received = TryReceive(request, max, visibilityTicks, selection, shortPoll: false);
                 if (received.Count > 0)
@@ -162,6 +162,9 @@ internal sealed partial class MessageQueue
 
         return NoMessages;
     }
+
+    /// <summary>Whether a receive may find something: a visible message (a ready group) and room under the in-flight limit.</summary>
+    private bool MayReceive() => !(isFifo ? ready!.IsEmpty : visible.IsEmpty) && !AtInFlightLimit();
 
     /// <summary>
     /// Whether the queue holds <see cref="QueueDefaults.MaxInFlightMessages"/> messages in flight. Every message in flight
